@@ -1,0 +1,298 @@
+//! Container and image operations on the engine: list, launch, stop,
+//! remove, pull. Each takes wire messages in and gives wire messages out,
+//! so the gRPC service stays a thin translation.
+
+use std::collections::HashMap;
+
+use bollard::models::{
+    ContainerCreateBody, HostConfig, PortBinding as DockerPortBinding, RestartPolicy,
+    RestartPolicyNameEnum,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, RemoveContainerOptions,
+    StopContainerOptions,
+};
+use dockyard_proto::pb;
+use futures::{Stream, StreamExt};
+
+use crate::engine::Engine;
+use crate::error::AgentError;
+
+pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, AgentError> {
+    let docker = engine.docker().await?;
+    let list = docker
+        .list_containers(Some(ListContainersOptions {
+            all,
+            ..Default::default()
+        }))
+        .await
+        .map_err(AgentError::engine)?;
+    Ok(list
+        .into_iter()
+        .map(|c| pb::ContainerInfo {
+            id: c.id.unwrap_or_default(),
+            name: c
+                .names
+                .and_then(|n| n.into_iter().next())
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_default(),
+            image: c.image.unwrap_or_default(),
+            state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+            status: c.status.unwrap_or_default(),
+            created: c.created.unwrap_or_default(),
+            ports: c
+                .ports
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| pb::PortMapping {
+                    ip: p.ip.unwrap_or_default(),
+                    private_port: p.private_port.into(),
+                    public_port: p.public_port.map(u32::from).unwrap_or_default(),
+                    protocol: p.typ.map(|t| t.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+            labels: c.labels.unwrap_or_default(),
+            command: c.command.unwrap_or_default(),
+        })
+        .collect())
+}
+
+fn restart_policy(s: &str) -> Result<Option<RestartPolicy>, AgentError> {
+    let bad = || {
+        AgentError::InvalidArgument(format!(
+            "invalid restart policy '{s}': use no, always, unless-stopped or on-failure[:N]"
+        ))
+    };
+    let (name, retries) = match s.split_once(':') {
+        Some((n, r)) => (n, Some(r.parse::<i64>().map_err(|_| bad())?)),
+        None => (s, None),
+    };
+    let name = match name {
+        "" => return Ok(None),
+        "no" => RestartPolicyNameEnum::NO,
+        "always" => RestartPolicyNameEnum::ALWAYS,
+        "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
+        "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
+        _ => return Err(bad()),
+    };
+    if retries.is_some() && name != RestartPolicyNameEnum::ON_FAILURE {
+        return Err(bad());
+    }
+    Ok(Some(RestartPolicy {
+        name: Some(name),
+        maximum_retry_count: retries,
+    }))
+}
+
+/// Creates and starts a container, pulling its image first when missing.
+pub async fn launch(engine: &Engine, req: pb::LaunchRequest) -> Result<pb::LaunchResponse, AgentError> {
+    if req.image.trim().is_empty() {
+        return Err(AgentError::InvalidArgument("no image given".into()));
+    }
+    let restart = restart_policy(&req.restart_policy)?;
+    let mut exposed = Vec::new();
+    let mut bindings: HashMap<String, Option<Vec<DockerPortBinding>>> = HashMap::new();
+    for p in &req.ports {
+        let proto = if p.protocol.is_empty() { "tcp" } else { p.protocol.as_str() };
+        if !matches!(proto, "tcp" | "udp" | "sctp") {
+            return Err(AgentError::InvalidArgument(format!("invalid port protocol '{proto}'")));
+        }
+        if p.container_port == 0 || p.container_port > 65535 || p.host_port > 65535 {
+            return Err(AgentError::InvalidArgument(format!(
+                "invalid port mapping {}:{}",
+                p.host_port, p.container_port
+            )));
+        }
+        let key = format!("{}/{proto}", p.container_port);
+        exposed.push(key.clone());
+        bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_default().push(
+            DockerPortBinding {
+                host_ip: (!p.host_ip.is_empty()).then(|| p.host_ip.clone()),
+                host_port: (p.host_port != 0).then(|| p.host_port.to_string()),
+            },
+        );
+    }
+    let docker = engine.docker().await?;
+    if docker.inspect_image(&req.image).await.is_err() {
+        let mut pull = pull(engine, req.image.clone(), false).await?;
+        while let Some(p) = pull.next().await {
+            p?;
+        }
+    }
+    let mut env: Vec<String> = req.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    env.sort();
+    let body = ContainerCreateBody {
+        image: Some(req.image.clone()),
+        cmd: (!req.command.is_empty()).then(|| req.command.clone()),
+        env: (!env.is_empty()).then_some(env),
+        labels: (!req.labels.is_empty()).then(|| req.labels.clone()),
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        host_config: Some(HostConfig {
+            port_bindings: (!bindings.is_empty()).then_some(bindings),
+            restart_policy: restart,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let opts = CreateContainerOptions {
+        name: (!req.name.is_empty()).then(|| req.name.clone()),
+        ..Default::default()
+    };
+    let created = docker
+        .create_container(Some(opts), body)
+        .await
+        .map_err(|e| AgentError::from_docker(e, || AgentError::ImageNotFound(req.image.clone())))?;
+    if let Err(e) = docker.start_container(&created.id, None).await {
+        // A container that cannot start (bad command, port taken) would
+        // otherwise be left behind in "created".
+        let _ = docker
+            .remove_container(
+                &created.id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await;
+        return Err(AgentError::engine(e));
+    }
+    let name = docker
+        .inspect_container(&created.id, None)
+        .await
+        .ok()
+        .and_then(|i| i.name)
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_default();
+    Ok(pb::LaunchResponse {
+        success: true,
+        container_id: created.id,
+        message: "Container started".into(),
+        name,
+    })
+}
+
+pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(), AgentError> {
+    let docker = engine.docker().await?;
+    let opts = StopContainerOptions {
+        t: timeout.map(|t| t.min(i32::MAX as u32) as i32),
+        ..Default::default()
+    };
+    docker
+        .stop_container(name, Some(opts))
+        .await
+        .map_err(|e| AgentError::from_docker(e, || AgentError::ContainerNotFound(name.into())))
+}
+
+pub async fn remove(engine: &Engine, name: &str, force: bool) -> Result<(), AgentError> {
+    let docker = engine.docker().await?;
+    docker
+        .remove_container(
+            name,
+            Some(RemoveContainerOptions {
+                force,
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(|e| AgentError::from_docker(e, || AgentError::ContainerNotFound(name.into())))
+}
+
+/// Splits "repo:tag" / "repo@digest" the way the engine's create-image call
+/// wants it; "host:5000/repo" has a colon that is not a tag.
+fn split_reference(image: &str) -> (String, String) {
+    if image.contains('@') {
+        return (image.to_string(), String::new());
+    }
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), tag.to_string()),
+        _ => (image.to_string(), "latest".to_string()),
+    }
+}
+
+pub type PullStream = std::pin::Pin<Box<dyn Stream<Item = Result<pb::PullProgress, AgentError>> + Send>>;
+
+/// Pulls an image, yielding the engine's progress per layer; the last item
+/// has `done` set. With `only_if_missing`, a present image answers at once.
+pub async fn pull(engine: &Engine, image: String, only_if_missing: bool) -> Result<PullStream, AgentError> {
+    if image.trim().is_empty() {
+        return Err(AgentError::InvalidArgument("no image given".into()));
+    }
+    let docker = engine.docker().await?.clone();
+    if only_if_missing && docker.inspect_image(&image).await.is_ok() {
+        let done = pb::PullProgress {
+            status: "Image is present".into(),
+            done: true,
+            already_present: true,
+            ..Default::default()
+        };
+        return Ok(Box::pin(futures::stream::iter([Ok(done)])));
+    }
+    let (repo, tag) = split_reference(&image);
+    let opts = CreateImageOptions {
+        from_image: Some(repo),
+        tag: (!tag.is_empty()).then_some(tag),
+        ..Default::default()
+    };
+    let image_for_err = image.clone();
+    let progress = docker
+        .create_image(Some(opts), None, None)
+        .map(move |item| match item {
+            Ok(info) => {
+                if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                    return Err(AgentError::Engine(err));
+                }
+                let detail = info.progress_detail.unwrap_or_default();
+                Ok(pb::PullProgress {
+                    layer: info.id.unwrap_or_default(),
+                    status: info.status.unwrap_or_default(),
+                    current: detail.current.unwrap_or_default().max(0) as u64,
+                    total: detail.total.unwrap_or_default().max(0) as u64,
+                    done: false,
+                    already_present: false,
+                })
+            }
+            Err(e) => Err(AgentError::from_docker(e, || AgentError::ImageNotFound(image_for_err.clone()))),
+        })
+        .chain(futures::stream::iter([Ok(pb::PullProgress {
+            status: "Pull complete".into(),
+            done: true,
+            ..Default::default()
+        })]));
+    // The `done` item must not follow an error.
+    let progress = progress.scan(false, |failed, item| {
+        if *failed {
+            return futures::future::ready(None);
+        }
+        *failed = item.is_err();
+        futures::future::ready(Some(item))
+    });
+    Ok(Box::pin(progress))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_references() {
+        assert_eq!(split_reference("busybox"), ("busybox".into(), "latest".into()));
+        assert_eq!(split_reference("busybox:1.36"), ("busybox".into(), "1.36".into()));
+        assert_eq!(
+            split_reference("127.0.0.1:5000/x/y"),
+            ("127.0.0.1:5000/x/y".into(), "latest".into())
+        );
+        assert_eq!(
+            split_reference("127.0.0.1:5000/x:t"),
+            ("127.0.0.1:5000/x".into(), "t".into())
+        );
+    }
+
+    #[test]
+    fn restart_policies() {
+        assert!(restart_policy("").expect("empty").is_none());
+        assert!(restart_policy("always").is_ok());
+        assert!(restart_policy("on-failure:3").is_ok());
+        assert!(restart_policy("always:3").is_err());
+        assert!(restart_policy("sometimes").is_err());
+    }
+}

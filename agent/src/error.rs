@@ -1,0 +1,78 @@
+//! The agent's one error type, mapped once to `tonic::Status` at the edge.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("Container '{0}' not found")]
+    ContainerNotFound(String),
+    #[error("Container '{name}' is not running (status: {status})")]
+    ContainerNotRunning { name: String, status: String },
+    #[error("image '{0}' not found")]
+    ImageNotFound(String),
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Docker engine unavailable: {0}")]
+    EngineUnavailable(String),
+    #[error("Docker engine error: {0}")]
+    Engine(String),
+}
+
+impl AgentError {
+    /// Classifies a bollard error. `what` names the object a 404 is about.
+    pub fn from_docker(e: bollard::errors::Error, not_found: impl FnOnce() -> AgentError) -> Self {
+        use bollard::errors::Error as E;
+        match e {
+            E::DockerResponseServerError {
+                status_code: 404,
+                ..
+            } => not_found(),
+            E::DockerResponseServerError {
+                status_code: 409,
+                message,
+            } => AgentError::Conflict(message),
+            E::DockerResponseServerError {
+                status_code: 400,
+                message,
+            } => AgentError::InvalidArgument(message),
+            E::DockerResponseServerError { message, .. } => AgentError::Engine(message),
+            E::IOError { err } => AgentError::EngineUnavailable(err.to_string()),
+            E::HyperResponseError { err } => AgentError::EngineUnavailable(err.to_string()),
+            E::HyperLegacyError { err } => AgentError::EngineUnavailable(innermost(&err)),
+            E::RequestTimeoutError => AgentError::EngineUnavailable("request timed out".into()),
+            other => AgentError::Engine(other.to_string()),
+        }
+    }
+
+    pub fn engine(e: bollard::errors::Error) -> Self {
+        Self::from_docker(e, || AgentError::Engine("not found".into()))
+    }
+}
+
+impl From<AgentError> for tonic::Status {
+    fn from(e: AgentError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AgentError::ContainerNotFound(_) | AgentError::ImageNotFound(_) => {
+                tonic::Status::not_found(msg)
+            }
+            AgentError::ContainerNotRunning { .. } | AgentError::Conflict(_) => {
+                tonic::Status::failed_precondition(msg)
+            }
+            AgentError::InvalidArgument(_) => tonic::Status::invalid_argument(msg),
+            AgentError::EngineUnavailable(_) => tonic::Status::unavailable(msg),
+            AgentError::Engine(_) => tonic::Status::internal(msg),
+        }
+    }
+}
+
+/// The innermost cause ("Connection refused") says more than the wrappers.
+pub(crate) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        last = s.to_string();
+        cur = s.source();
+    }
+    last
+}

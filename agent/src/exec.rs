@@ -1,0 +1,252 @@
+//! Exec operations on the engine: create, start (attached), resize, exit
+//! status, and ending an exec's process when nobody is left to talk to it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::exec::CreateExecOptions;
+use bollard::models::ContainerStateStatusEnum;
+use bollard::query_parameters::ResizeExecOptions;
+
+use crate::attach::{self, ExecStdin, OutputStream};
+use crate::engine::Engine;
+use crate::error::AgentError;
+
+/// Docker's default detach keys (ctrl-p ctrl-q) hold back every ctrl-p a
+/// shell user types (readline's "previous line") until the next key. There
+/// is no way to turn detaching off, so we pick a sequence nobody types:
+/// its first key, ctrl-^, is unbound in bash, busybox sh and readline.
+pub const DETACH_KEYS: &str = "ctrl-^,ctrl-@,ctrl-^,ctrl-@";
+
+/// What to run, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct ExecSpec {
+    pub container: String,
+    pub cmd: Vec<String>,
+    pub tty: bool,
+    pub stdin: bool,
+    pub user: String,
+    pub working_dir: String,
+    pub env: HashMap<String, String>,
+    pub rows: u16,
+    pub cols: u16,
+}
+
+impl ExecSpec {
+    pub fn validate(&self) -> Result<(), AgentError> {
+        if self.container.is_empty() {
+            return Err(AgentError::InvalidArgument("no container given".into()));
+        }
+        if self.cmd.is_empty() || self.cmd[0].is_empty() {
+            return Err(AgentError::InvalidArgument("no command given".into()));
+        }
+        for k in self.env.keys() {
+            if k.is_empty() || k.contains('=') || k.contains('\0') {
+                return Err(AgentError::InvalidArgument(format!(
+                    "invalid environment variable name '{}'",
+                    k.escape_debug()
+                )));
+            }
+        }
+        if self
+            .cmd
+            .iter()
+            .chain(self.env.values())
+            .chain([&self.user, &self.working_dir])
+            .any(|s| s.contains('\0'))
+        {
+            return Err(AgentError::InvalidArgument(
+                "command, environment, user and workdir cannot contain NUL bytes".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A started exec: its output, its stdin (if attached), and its id.
+pub struct StartedExec {
+    pub id: String,
+    pub output: OutputStream,
+    pub stdin: ExecStdin,
+}
+
+/// Checks the container, creates the exec and starts it attached.
+pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, AgentError> {
+    spec.validate()?;
+    let docker = engine.docker().await?;
+    let info = docker
+        .inspect_container(&spec.container, None)
+        .await
+        .map_err(|e| {
+            AgentError::from_docker(e, || AgentError::ContainerNotFound(spec.container.clone()))
+        })?;
+    let status = info
+        .state
+        .as_ref()
+        .and_then(|s| s.status)
+        .unwrap_or(ContainerStateStatusEnum::EMPTY);
+    if status != ContainerStateStatusEnum::RUNNING {
+        return Err(AgentError::ContainerNotRunning {
+            name: spec.container.clone(),
+            status: status.to_string(),
+        });
+    }
+    let id = info.id.unwrap_or_else(|| spec.container.clone());
+    let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    env.sort();
+    let opts = CreateExecOptions::<String> {
+        attach_stdin: Some(spec.stdin),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        tty: Some(spec.tty),
+        detach_keys: Some(DETACH_KEYS.into()),
+        env: (!env.is_empty()).then_some(env),
+        cmd: Some(spec.cmd.clone()),
+        user: (!spec.user.is_empty()).then(|| spec.user.clone()),
+        working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
+        ..Default::default()
+    };
+    let created = docker.create_exec(&id, opts).await.map_err(|e| {
+        AgentError::from_docker(e, || AgentError::ContainerNotFound(spec.container.clone()))
+    })?;
+    let (output, stdin) = attach::start_exec(engine, &created.id, spec.tty).await?;
+    Ok(StartedExec {
+        id: created.id,
+        output,
+        stdin,
+    })
+}
+
+/// Sets a TTY exec's size. This engine starts TTY execs at 0x0 whatever the
+/// create request says, and refuses a resize until the process exists, so
+/// right after start we retry briefly.
+pub async fn resize(engine: &Engine, exec_id: &str, rows: u16, cols: u16, retry: bool) -> Result<(), AgentError> {
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let docker = engine.docker().await?;
+    let opts = ResizeExecOptions {
+        h: rows.into(),
+        w: cols.into(),
+    };
+    let attempts = if retry { 50 } else { 1 };
+    let mut last = None;
+    for _ in 0..attempts {
+        match docker.resize_exec(exec_id, opts.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Err(last.map(AgentError::engine).unwrap_or_else(|| AgentError::Engine("resize failed".into())))
+}
+
+/// The exec's exit code, read once its output has ended. The engine marks
+/// the exec finished a moment after closing the stream, so a `Running`
+/// answer is retried briefly.
+pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError> {
+    let docker = engine.docker().await?;
+    for _ in 0..200 {
+        let info = docker.inspect_exec(exec_id).await.map_err(AgentError::engine)?;
+        if info.running != Some(true) {
+            return Ok(info.exit_code.unwrap_or(-1));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Err(AgentError::Engine(format!("exec {exec_id} did not finish")))
+}
+
+/// Ends an exec's process. Docker has no API for it, but the agent runs on
+/// the engine's host, and inspect gives the process's host PID.
+pub async fn kill(engine: &Engine, exec_id: &str) {
+    let Ok(docker) = engine.docker().await else { return };
+    match docker.inspect_exec(exec_id).await {
+        Ok(info) if info.running == Some(true) => {
+            if let Some(pid) = info.pid.filter(|p| *p > 1) {
+                tracing::info!(exec_id, pid, "killing abandoned exec");
+                if let Err(e) = signal::kill_tree(pid as i32) {
+                    tracing::warn!(exec_id, pid, "could not kill exec process: {e}");
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::debug!(exec_id, "inspect before kill failed: {e}"),
+    }
+}
+
+/// Exit code 126 from the runtime covers both "cannot invoke" and "not
+/// found" on engines before 23; newer ones say 127 for the latter. We make
+/// it 127 everywhere, recognising the runtime's message in the output.
+pub fn classify_exit(code: i64, early_output: &[u8]) -> i32 {
+    let code = i32::try_from(code).unwrap_or(-1);
+    if code != 126 && code != 127 {
+        return code;
+    }
+    let text = String::from_utf8_lossy(early_output);
+    let not_found = text.contains("executable file not found")
+        || (text.contains("no such file or directory")
+            && !text.contains("chdir")
+            && !text.contains("cwd")
+            && !text.contains("unable to find user"));
+    if not_found { 127 } else { code }
+}
+
+mod signal {
+    //! The one place the agent needs `unsafe`: libc's kill(2).
+
+    /// SIGKILL to the process and to its process group when it leads one
+    /// (a TTY exec's shell does, so its children go too).
+    #[allow(unsafe_code)]
+    pub fn kill_tree(pid: i32) -> std::io::Result<()> {
+        // SAFETY: kill(2) takes plain integers and has no memory effects.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+            if libc::kill(pid, libc::SIGKILL) != 0 {
+                let e = std::io::Error::last_os_error();
+                if e.raw_os_error() != Some(libc::ESRCH) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_becomes_127() {
+        let msg = b"OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: \"nope\": executable file not found in $PATH: unknown";
+        assert_eq!(classify_exit(126, msg), 127);
+        let msg = b"exec: \"/nope\": stat /nope: no such file or directory: unknown";
+        assert_eq!(classify_exit(126, msg), 127);
+    }
+
+    #[test]
+    fn cannot_invoke_stays_126() {
+        assert_eq!(classify_exit(126, b"permission denied"), 126);
+        assert_eq!(
+            classify_exit(126, b"chdir to cwd (\"/nope\") set in config.json failed: no such file or directory"),
+            126
+        );
+        assert_eq!(classify_exit(0, b"executable file not found"), 0);
+        assert_eq!(classify_exit(42, b""), 42);
+    }
+
+    #[test]
+    fn validates_spec() {
+        let mut s = ExecSpec {
+            container: "c".into(),
+            cmd: vec!["true".into()],
+            ..Default::default()
+        };
+        assert!(s.validate().is_ok());
+        s.env.insert("A=B".into(), "x".into());
+        assert!(s.validate().is_err());
+        s.env.clear();
+        s.cmd.clear();
+        assert!(s.validate().is_err());
+    }
+}

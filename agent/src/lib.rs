@@ -1,0 +1,19 @@
+//! The Dockyard agent: a gRPC service over the local Docker engine.
+//!
+//! `engine` holds the engine connection, `attach` the hand-made exec
+//! attach, `exec` and `containers` the engine operations, `conversation`
+//! one exec stream, `service` the RPC translation and `server` the ways of
+//! serving it (TCP, or in-process for the client's embedded default).
+
+pub mod attach;
+pub mod containers;
+pub mod conversation;
+pub mod engine;
+pub mod error;
+pub mod exec;
+pub mod server;
+pub mod service;
+
+pub use engine::Engine;
+pub use error::AgentError;
+pub use service::Agent;

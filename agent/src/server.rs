@@ -1,0 +1,79 @@
+//! Serving the agent: on a TCP listener (the `dockyard-agent` binary), or
+//! in-process over an in-memory transport (the client's embedded default),
+//! with the same service, limits and HTTP/2 settings either way.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dockyard_proto::pb::dockyard_service_server::DockyardServiceServer;
+use dockyard_proto::{CONNECTION_WINDOW, MAX_MESSAGE_SIZE, STREAM_WINDOW};
+use futures::StreamExt;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::{Channel, Endpoint, Server};
+
+use crate::engine::Engine;
+use crate::service::Agent;
+
+fn builder() -> Server {
+    Server::builder()
+        .tcp_nodelay(true)
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        // Dead peers are noticed; quiet shells are not: keepalive pings
+        // are answered by a live client however idle its session is.
+        .http2_keepalive_interval(Some(Duration::from_secs(20)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+}
+
+fn service(agent: Agent) -> DockyardServiceServer<Agent> {
+    DockyardServiceServer::new(agent)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+/// Serves until `shutdown` is cancelled, then ends running execs (each gets
+/// its final status) and returns once their streams have closed.
+pub async fn serve(
+    listener: TcpListener,
+    engine: Arc<Engine>,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<DockyardServiceServer<Agent>>().await;
+    let agent = Agent::new(engine, shutdown.clone());
+    builder()
+        .add_service(health_service)
+        .add_service(service(agent))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .await
+}
+
+/// An agent in this process, reached through in-memory pipes: every
+/// connection the channel opens is a fresh `duplex` pair whose far end is
+/// handed to the server.
+pub fn embedded_channel(engine: Arc<Engine>) -> Channel {
+    let (conn_tx, conn_rx) = tokio::sync::mpsc::unbounded_channel();
+    let agent = Agent::new(engine, CancellationToken::new());
+    tokio::spawn(async move {
+        let incoming = UnboundedReceiverStream::new(conn_rx).map(Ok::<_, std::io::Error>);
+        if let Err(e) = builder()
+            .add_service(service(agent))
+            .serve_with_incoming(incoming)
+            .await
+        {
+            tracing::error!("embedded agent stopped: {e}");
+        }
+    });
+    let endpoint = dockyard_proto::dial::tune(Endpoint::from_static("http://embedded.agent"));
+    endpoint.connect_with_connector_lazy(tower::service_fn(move |_| {
+        let (client, server) = tokio::io::duplex(256 * 1024);
+        let sent = conn_tx.send(server);
+        async move {
+            sent.map_err(|_| std::io::Error::other("embedded agent is gone"))?;
+            Ok::<_, std::io::Error>(TokioIo::new(client))
+        }
+    }))
+}

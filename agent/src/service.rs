@@ -1,0 +1,108 @@
+//! The gRPC service: translates each RPC into engine calls. Thin on
+//! purpose; the work lives in `containers`, `exec` and `conversation`.
+
+use std::sync::Arc;
+
+use dockyard_proto::pb::{
+    self, dockyard_service_server::DockyardService, ExecRequest, ExecResponse,
+};
+use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::containers;
+use crate::conversation::{self, OUTPUT_QUEUE};
+use crate::engine::Engine;
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    engine: Arc<Engine>,
+    shutdown: CancellationToken,
+}
+
+impl Agent {
+    /// `shutdown` ends every running exec (each still gets its final
+    /// status) when cancelled.
+    pub fn new(engine: Arc<Engine>, shutdown: CancellationToken) -> Self {
+        Agent { engine, shutdown }
+    }
+}
+
+type BoxStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl DockyardService for Agent {
+    async fn launch_container(
+        &self,
+        request: Request<pb::LaunchRequest>,
+    ) -> Result<Response<pb::LaunchResponse>, Status> {
+        let req = request.into_inner();
+        tracing::info!(image = req.image, name = req.name, "launch");
+        Ok(Response::new(containers::launch(&self.engine, req).await?))
+    }
+
+    async fn stop_container(
+        &self,
+        request: Request<pb::StopRequest>,
+    ) -> Result<Response<pb::StopResponse>, Status> {
+        let req = request.into_inner();
+        tracing::info!(container = req.container_identifier, "stop");
+        containers::stop(&self.engine, &req.container_identifier, req.timeout_seconds).await?;
+        Ok(Response::new(pb::StopResponse {
+            success: true,
+            message: format!("Container '{}' stopped", req.container_identifier),
+        }))
+    }
+
+    type ExecContainerStream = ReceiverStream<Result<ExecResponse, Status>>;
+
+    async fn exec_container(
+        &self,
+        request: Request<Streaming<ExecRequest>>,
+    ) -> Result<Response<Self::ExecContainerStream>, Status> {
+        let inbound = request.into_inner();
+        let (tx, rx) = mpsc::channel(OUTPUT_QUEUE);
+        tokio::spawn(conversation::run(
+            self.engine.clone(),
+            inbound,
+            tx,
+            self.shutdown.clone(),
+        ));
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn list_containers(
+        &self,
+        request: Request<pb::ListContainersRequest>,
+    ) -> Result<Response<pb::ListContainersResponse>, Status> {
+        let containers = containers::list(&self.engine, request.into_inner().all).await?;
+        Ok(Response::new(pb::ListContainersResponse { containers }))
+    }
+
+    async fn remove_container(
+        &self,
+        request: Request<pb::RemoveRequest>,
+    ) -> Result<Response<pb::RemoveResponse>, Status> {
+        let req = request.into_inner();
+        tracing::info!(container = req.container_identifier, force = req.force, "remove");
+        containers::remove(&self.engine, &req.container_identifier, req.force).await?;
+        Ok(Response::new(pb::RemoveResponse {
+            success: true,
+            message: format!("Container '{}' removed", req.container_identifier),
+        }))
+    }
+
+    type PullImageStream = BoxStream<pb::PullProgress>;
+
+    async fn pull_image(
+        &self,
+        request: Request<pb::PullRequest>,
+    ) -> Result<Response<Self::PullImageStream>, Status> {
+        let req = request.into_inner();
+        tracing::info!(image = req.image, "pull");
+        let stream = containers::pull(&self.engine, req.image, req.only_if_missing).await?;
+        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(Status::from)))))
+    }
+}

@@ -1,0 +1,122 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dockyard_proto::HostAddr;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dockyard",
+    version,
+    about = "Reach into containers: exec, launch, stop, rm, ps",
+    long_about = "Reach into containers on one or many Docker hosts.\n\nWithout --host, dockyard runs an agent in its own process against the local Docker socket."
+)]
+pub struct Cli {
+    /// Agent to talk to, HOST or HOST:PORT (default port 50051). Without
+    /// it, an agent runs inside this process on the local Docker socket.
+    #[arg(long, global = true, env = "DOCKYARD_HOST", value_delimiter = ',', value_name = "HOST[:PORT]")]
+    pub host: Vec<HostAddr>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command in a running container (like docker exec)
+    Exec(ExecArgs),
+    /// Create and start a container, pulling its image when missing
+    Launch(LaunchArgs),
+    /// Stop a running container
+    Stop(StopArgs),
+    /// Remove a container
+    Rm(RmArgs),
+    /// List containers
+    Ps(PsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Keep stdin open. From a terminal (stdin and stdout), also allocates a TTY.
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    pub tty: bool,
+    /// User to run as: name or uid[:gid]
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short, long)]
+    pub workdir: Option<String>,
+    /// Set an environment variable; KEY alone passes this shell's value
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file (KEY=VALUE lines)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Container name or id
+    pub container: String,
+    /// Command and its arguments (default with a TTY: bash, else sh)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// Image to run, e.g. busybox or registry:5000/team/app:1.2
+    pub image: String,
+    /// Container name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Environment variable; KEY alone passes this shell's value
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Publish a port: [IP:]HOST:CONTAINER[/PROTO] or CONTAINER[/PROTO]
+    #[arg(short = 'p', long = "publish", value_name = "HOST:CONTAINER")]
+    pub ports: Vec<String>,
+    /// Label to set on the container
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Restart policy: no, always, unless-stopped, on-failure[:N]
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Command to run instead of the image's default (after --)
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing the container
+    #[arg(short = 't', long = "time", value_name = "SECS")]
+    pub timeout: Option<u32>,
+    /// Container name or id
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Stop and remove a running container
+    #[arg(short, long)]
+    pub force: bool,
+    /// Container name or id
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show all containers, not only running ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PsFormat {
+    Table,
+    Json,
+}

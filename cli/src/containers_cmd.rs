@@ -1,0 +1,285 @@
+//! `dockyard launch | stop | rm | ps`.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+use anyhow::{Context, bail};
+use dockyard_proto::pb::{self, ListContainersRequest, PortBinding, PullRequest};
+use dockyard_proto::{Client, HostAddr};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{LaunchArgs, PsArgs, PsFormat, RmArgs, StopArgs};
+use crate::text::printable;
+use crate::{connect, envs};
+
+pub async fn launch(hosts: &[HostAddr], args: LaunchArgs) -> anyhow::Result<i32> {
+    let environment = envs::collect(&args.env, &[] as &[&str]).map_err(anyhow::Error::msg)?;
+    let ports = args
+        .ports
+        .iter()
+        .map(|p| parse_port(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut labels = HashMap::new();
+    for l in &args.labels {
+        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+        if k.is_empty() {
+            bail!("invalid label '{}': expected KEY=VALUE", printable(l));
+        }
+        labels.insert(k.to_string(), v.to_string());
+    }
+    let mut client = connect::one(hosts).await?;
+    pull_with_progress(&mut client, &args.image).await?;
+    let resp = client
+        .launch_container(pb::LaunchRequest {
+            image: args.image,
+            name: args.name.unwrap_or_default(),
+            command: args.command,
+            environment,
+            ports,
+            labels,
+            restart_policy: args.restart.unwrap_or_default(),
+        })
+        .await?
+        .into_inner();
+    println!("{}", resp.container_id);
+    Ok(0)
+}
+
+/// Pulls the image if it is missing, with a progress bar on a terminal and
+/// one line per layer change otherwise (for logs).
+async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<()> {
+    let mut stream = client
+        .pull_image(PullRequest {
+            image: image.to_string(),
+            only_if_missing: true,
+        })
+        .await?
+        .into_inner();
+    let fancy = std::io::stderr().is_terminal();
+    let mut bar: Option<ProgressBar> = None;
+    let mut layers: HashMap<String, (u64, u64, String)> = HashMap::new();
+    while let Some(p) = stream.message().await? {
+        if p.already_present {
+            return Ok(());
+        }
+        if p.done {
+            break;
+        }
+        if bar.is_none() {
+            if fancy {
+                let b = ProgressBar::new(0).with_message(format!("Pulling {}", printable(image)));
+                b.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
+                        .context("progress template")?
+                        .progress_chars("=> "),
+                );
+                bar = Some(b);
+            } else {
+                eprintln!("Pulling {}", printable(image));
+                bar = Some(ProgressBar::hidden());
+            }
+        }
+        if p.layer.is_empty() {
+            continue;
+        }
+        let entry = layers.entry(p.layer.clone()).or_default();
+        let changed = entry.2 != p.status;
+        if p.status == "Downloading" {
+            entry.0 = p.current;
+            entry.1 = p.total.max(entry.1);
+        } else if matches!(p.status.as_str(), "Download complete" | "Pull complete" | "Already exists") {
+            entry.0 = entry.1;
+        }
+        entry.2 = p.status.clone();
+        if !fancy && changed {
+            eprintln!("{}: {}", printable(&p.layer), printable(&p.status));
+        }
+        if let Some(b) = &bar {
+            let (cur, total) = layers.values().fold((0, 0), |(c, t), l| (c + l.0, t + l.1));
+            b.set_length(total);
+            b.set_position(cur);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+        eprintln!("Pulled {}", printable(image));
+    }
+    Ok(())
+}
+
+/// `[IP:]HOST:CONTAINER[/PROTO]` or `CONTAINER[/PROTO]` (any free host port).
+pub fn parse_port(spec: &str) -> anyhow::Result<PortBinding> {
+    let bad = || {
+        anyhow::anyhow!(
+            "invalid port mapping '{}': expected [IP:]HOST:CONTAINER[/tcp|udp|sctp]",
+            printable(spec)
+        )
+    };
+    let (addr, protocol) = match spec.rsplit_once('/') {
+        Some((a, p)) if matches!(p, "tcp" | "udp" | "sctp") => (a, p),
+        Some(_) => return Err(bad()),
+        None => (spec, "tcp"),
+    };
+    let parts: Vec<&str> = addr.rsplitn(3, ':').collect();
+    let port = |s: &str, zero_ok: bool| -> anyhow::Result<u32> {
+        let p: u16 = s.parse().map_err(|_| bad())?;
+        if p == 0 && !zero_ok {
+            return Err(bad());
+        }
+        Ok(p.into())
+    };
+    let (host_ip, host_port, container_port) = match parts.as_slice() {
+        [c] => (String::new(), 0, port(c, false)?),
+        [c, h] => (String::new(), port(h, true)?, port(c, false)?),
+        [c, h, ip] => {
+            let ip = ip.trim_start_matches('[').trim_end_matches(']');
+            ip.parse::<std::net::IpAddr>().map_err(|_| bad())?;
+            (ip.to_string(), if h.is_empty() { 0 } else { port(h, true)? }, port(c, false)?)
+        }
+        _ => return Err(bad()),
+    };
+    Ok(PortBinding {
+        host_port,
+        container_port,
+        protocol: protocol.to_string(),
+        host_ip,
+    })
+}
+
+pub async fn stop(hosts: &[HostAddr], args: StopArgs) -> anyhow::Result<i32> {
+    let mut client = connect::one(hosts).await?;
+    client
+        .stop_container(pb::StopRequest {
+            container_identifier: args.container.clone(),
+            timeout_seconds: args.timeout,
+        })
+        .await?;
+    println!("{}", printable(&args.container));
+    Ok(0)
+}
+
+pub async fn rm(hosts: &[HostAddr], args: RmArgs) -> anyhow::Result<i32> {
+    let mut client = connect::one(hosts).await?;
+    client
+        .remove_container(pb::RemoveRequest {
+            container_identifier: args.container.clone(),
+            force: args.force,
+        })
+        .await?;
+    println!("{}", printable(&args.container));
+    Ok(0)
+}
+
+pub async fn ps(hosts: &[HostAddr], args: PsArgs) -> anyhow::Result<i32> {
+    let mut rows: Vec<(String, pb::ContainerInfo)> = Vec::new();
+    for (host, mut client) in connect::clients(hosts).await? {
+        let list = client
+            .list_containers(ListContainersRequest { all: args.all })
+            .await
+            .with_context(|| format!("listing containers on {host}"))?
+            .into_inner();
+        rows.extend(list.containers.into_iter().map(|c| (host.clone(), c)));
+    }
+    rows.sort_by(|a, b| b.1.created.cmp(&a.1.created));
+    match args.format {
+        PsFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(host, c)| {
+                    serde_json::json!({
+                        "host": host,
+                        "id": c.id,
+                        "name": c.name,
+                        "image": c.image,
+                        "command": c.command,
+                        "state": c.state,
+                        "status": c.status,
+                        "created": c.created,
+                        "ports": c.ports.iter().map(|p| serde_json::json!({
+                            "ip": p.ip, "private_port": p.private_port,
+                            "public_port": p.public_port, "protocol": p.protocol,
+                        })).collect::<Vec<_>>(),
+                        "labels": c.labels,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&items)?);
+        }
+        PsFormat::Table => print_table(&rows, hosts.len() > 1),
+    }
+    Ok(0)
+}
+
+fn ports_text(c: &pb::ContainerInfo) -> String {
+    let mut v: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| {
+            if p.public_port != 0 {
+                let ip = if p.ip.is_empty() { "" } else { &p.ip };
+                format!("{ip}:{}->{}/{}", p.public_port, p.private_port, p.protocol)
+            } else {
+                format!("{}/{}", p.private_port, p.protocol)
+            }
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v.join(", ")
+}
+
+fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
+    let mut table: Vec<Vec<String>> = vec![];
+    let mut header = vec!["CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS", "PORTS"];
+    if with_host {
+        header.insert(0, "HOST");
+    }
+    table.push(header.iter().map(|s| s.to_string()).collect());
+    for (host, c) in rows {
+        let mut row = vec![
+            c.id.chars().take(12).collect(),
+            printable(&c.name),
+            printable(&c.image),
+            printable(&c.state),
+            printable(&c.status),
+            printable(&ports_text(c)),
+        ];
+        if with_host {
+            row.insert(0, host.clone());
+        }
+        table.push(row);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let last = row.len() - 1;
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i < last {
+                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 3));
+            }
+        }
+        out.push('\n');
+    }
+    print!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports() {
+        let p = parse_port("8080:80").expect("8080:80");
+        assert_eq!((p.host_port, p.container_port, p.protocol.as_str()), (8080, 80, "tcp"));
+        let p = parse_port("127.0.0.1:53:53/udp").expect("ip form");
+        assert_eq!((p.host_ip.as_str(), p.host_port, p.protocol.as_str()), ("127.0.0.1", 53, "udp"));
+        let p = parse_port("80").expect("container only");
+        assert_eq!((p.host_port, p.container_port), (0, 80));
+        for bad in ["", "x", "80:", "99999:80", "80:0", "1:2/icmp", "nope:1:2", "1:2:3:4"] {
+            assert!(parse_port(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

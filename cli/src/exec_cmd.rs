@@ -1,0 +1,140 @@
+//! `dockyard exec`: docker exec's behaviour over an [`ExecSession`].
+//!
+//! stdout carries only the command's bytes, stderr its stderr; the exit
+//! status is the command's own. Raw mode only with a TTY on stdin, undone
+//! on every path out. stdin is read on its own thread (reads block) and
+//! handed over through a bounded channel, so a fast pipe waits for the
+//! network instead of filling memory.
+
+use std::io::{ErrorKind, Read, Write};
+
+use anyhow::bail;
+use bytes::Bytes;
+use dockyard_proto::pb::ExecStart;
+use dockyard_proto::{ExecError, ExecEvent, ExecInput, ExecSession, HostAddr, OutputStream};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::cli::ExecArgs;
+use crate::{EXIT_DOCKYARD, connect, envs, terminal};
+
+const STDIN_CHUNK: usize = 64 * 1024;
+
+/// The shell for `exec -t c` with no command: bash when the image has it.
+const DEFAULT_SHELL: [&str; 3] = [
+    "/bin/sh",
+    "-c",
+    "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi",
+];
+
+pub async fn run(hosts: &[HostAddr], args: ExecArgs) -> anyhow::Result<i32> {
+    let stdin_tty = terminal::stdin_is_tty();
+    // docker's -t; and the lab's `exec --interactive c sh`, typed at a
+    // terminal, gets a working shell: -i from a terminal implies -t.
+    let tty = args.tty || (args.interactive && stdin_tty && terminal::stdout_is_tty());
+    if tty && args.interactive && !stdin_tty {
+        bail!("the input device is not a TTY; drop -t to pipe into the command");
+    }
+    let env = envs::collect(&args.env, &args.env_file).map_err(anyhow::Error::msg)?;
+    let command = if args.command.is_empty() {
+        if !tty {
+            bail!("no command given (with -t, the default is a shell)");
+        }
+        DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.command
+    };
+    let (rows, cols) = if tty { terminal::size().unwrap_or((24, 80)) } else { (0, 0) };
+
+    let mut client = connect::one(hosts).await?;
+    let start = ExecStart {
+        container_identifier: args.container,
+        command,
+        interactive: args.interactive,
+        user: args.user.unwrap_or_default(),
+        working_dir: args.workdir.unwrap_or_default(),
+        environment: env,
+        tty: Some(tty),
+        attach_stdin: Some(args.interactive),
+        rows: rows.into(),
+        cols: cols.into(),
+    };
+    let mut session = ExecSession::start(&mut client, start).await?;
+
+    let _raw = if tty && stdin_tty {
+        Some(terminal::RawMode::enable()?)
+    } else {
+        None
+    };
+    if args.interactive {
+        spawn_stdin_pump(session.input());
+    }
+    let mut winch = if tty { signal(SignalKind::window_change()).ok() } else { None };
+    let input = session.input();
+
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    loop {
+        tokio::select! {
+            ev = session.next_event() => match ev {
+                Ok(Some(ExecEvent::Output { stream, data })) => {
+                    let out: &mut dyn Write = match stream {
+                        OutputStream::Stdout => &mut stdout,
+                        OutputStream::Stderr => &mut stderr,
+                    };
+                    if let Err(e) = out.write_all(&data).and_then(|()| out.flush()) {
+                        if e.kind() == ErrorKind::BrokenPipe {
+                            // The reader went away (`| head`): end like a
+                            // program killed by SIGPIPE; dropping the
+                            // session ends the command in the container.
+                            return Ok(128 + 13);
+                        }
+                        bail!("writing output: {e}");
+                    }
+                }
+                Ok(Some(ExecEvent::Exited { code, message })) => {
+                    if code < 0 {
+                        bail!("{message}");
+                    }
+                    return Ok(code);
+                }
+                Ok(None) => return Ok(EXIT_DOCKYARD),
+                Err(ExecError::Disconnected) => bail!("the agent went away before the command finished"),
+                Err(e) => return Err(e.into()),
+            },
+            Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
+                if let Some((r, c)) = terminal::size() {
+                    let _ = input.resize(r, c).await;
+                }
+            }
+        }
+    }
+}
+
+/// Reads stdin on a plain thread and feeds the session; half-closes at EOF.
+fn spawn_stdin_pump(input: ExecInput) {
+    let handle = tokio::runtime::Handle::current();
+    let spawned = std::thread::Builder::new().name("stdin".into()).spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = vec![0u8; STDIN_CHUNK];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let data = Bytes::copy_from_slice(&buf[..n]);
+                    if handle.block_on(input.send(data)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    tracing::debug!("stdin read failed: {e}");
+                    break;
+                }
+            }
+        }
+        let _ = handle.block_on(input.close_stdin());
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the stdin thread: {e}");
+    }
+}

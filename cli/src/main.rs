@@ -1,0 +1,90 @@
+//! `dockyard`: the command-line client.
+//!
+//! Exit status follows docker exec: the command's own; 125 when dockyard
+//! itself could not run it (agent unreachable, container missing or
+//! stopped, bad flag).
+
+mod cli;
+mod connect;
+mod containers_cmd;
+mod envs;
+mod exec_cmd;
+mod terminal;
+mod text;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Command};
+
+pub const EXIT_DOCKYARD: i32 = 125;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            std::process::exit(0);
+        }
+        Err(e) => {
+            // clap's first line says what is wrong; the usage block after it
+            // is noise in a script's log.
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("dockyard: {}", first.trim_start_matches("error: "));
+            std::process::exit(EXIT_DOCKYARD);
+        }
+    };
+    init_logging();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            terminal::restore();
+            eprintln!("dockyard: {}", one_line(&e));
+            EXIT_DOCKYARD
+        }
+    };
+    terminal::restore();
+    // exit() rather than returning: the stdin thread may sit in a blocking
+    // read that nothing else would end.
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    // One thread: a CLI drives one session, and starting worker threads
+    // costs more than it saves.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Some(Command::Exec(a)) => exec_cmd::run(&cli.host, a).await,
+            Some(Command::Launch(a)) => containers_cmd::launch(&cli.host, a).await,
+            Some(Command::Stop(a)) => containers_cmd::stop(&cli.host, a).await,
+            Some(Command::Rm(a)) => containers_cmd::rm(&cli.host, a).await,
+            Some(Command::Ps(a)) => containers_cmd::ps(&cli.host, a).await,
+            None => {
+                anyhow::bail!("the terminal UI is not built yet; try 'dockyard --help'")
+            }
+        }
+    })
+}
+
+/// Errors reach the user as one line, control characters escaped.
+fn one_line(e: &anyhow::Error) -> String {
+    let msg = if let Some(status) = e.downcast_ref::<tonic::Status>() {
+        status.message().to_string()
+    } else {
+        format!("{e:#}")
+    };
+    text::printable(&msg.replace('\n', " "))
+}
+
+fn init_logging() {
+    // Logs only when asked for (DOCKYARD_LOG=debug): stdout and stderr
+    // belong to the command being run.
+    if let Ok(filter) = std::env::var("DOCKYARD_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}

@@ -1,0 +1,171 @@
+//! `ExecSession`: one exec conversation with an agent, as both the CLI and
+//! the TUI run it. Input goes through a cloneable [`ExecInput`] handle (a
+//! bounded channel, so a fast producer waits for the network); output and
+//! the exit status come out of [`ExecSession::next_event`].
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Streaming;
+
+use crate::Client;
+use crate::pb::{
+    ExecInput as PbInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
+    exec_request::RequestType, exec_response::ResponseType,
+};
+
+/// Requests in flight towards the agent before `send` waits. Each carries at
+/// most one stdin chunk (64 KiB), so this bounds client memory too.
+const INPUT_QUEUE: usize = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The agent refused to start the exec (container missing, stopped...).
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{}", rpc_message(.0))]
+    Rpc(#[from] tonic::Status),
+    #[error("the agent closed the exec stream without a final status")]
+    Disconnected,
+    #[error("protocol error: {0}")]
+    Protocol(String),
+}
+
+fn rpc_message(status: &tonic::Status) -> String {
+    match status.code() {
+        tonic::Code::Unavailable => format!("agent unavailable: {}", status.message()),
+        tonic::Code::Unauthenticated => format!("not authorized: {}", status.message()),
+        _ => status.message().to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputStream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecEvent {
+    Output { stream: OutputStream, data: Bytes },
+    /// The last event: the command's exit status as the agent reports it.
+    Exited { code: i32, message: String },
+}
+
+/// The sending half of a session: stdin bytes, terminal size, end of stdin.
+#[derive(Debug, Clone)]
+pub struct ExecInput {
+    tx: mpsc::Sender<ExecRequest>,
+}
+
+impl ExecInput {
+    async fn send_request(&self, r: RequestType) -> Result<(), ExecError> {
+        self.tx
+            .send(ExecRequest {
+                request_type: Some(r),
+            })
+            .await
+            .map_err(|_| ExecError::Disconnected)
+    }
+
+    pub async fn send(&self, data: Bytes) -> Result<(), ExecError> {
+        self.send_request(RequestType::Input(PbInput { data })).await
+    }
+
+    pub async fn resize(&self, rows: u16, cols: u16) -> Result<(), ExecError> {
+        self.send_request(RequestType::Resize(ExecResize {
+            rows: rows.into(),
+            cols: cols.into(),
+        }))
+        .await
+    }
+
+    /// End of stdin. The request stream stays open for resizes.
+    pub async fn close_stdin(&self) -> Result<(), ExecError> {
+        self.send_request(RequestType::StdinClose(ExecStdinClose {})).await
+    }
+}
+
+pub struct ExecSession {
+    input: ExecInput,
+    responses: Streaming<ExecResponse>,
+    exec_id: String,
+    finished: bool,
+}
+
+impl ExecSession {
+    /// Opens the stream, sends `start` and waits for the agent's first
+    /// status: an exec that could not start is an `Err(Rejected)` here.
+    pub async fn start(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
+        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        tx.send(ExecRequest {
+            request_type: Some(RequestType::Start(start)),
+        })
+        .await
+        .map_err(|_| ExecError::Disconnected)?;
+        let mut responses = client
+            .exec_container(ReceiverStream::new(rx))
+            .await?
+            .into_inner();
+        let first = responses.message().await?.ok_or(ExecError::Disconnected)?;
+        match first.response_type {
+            Some(ResponseType::Status(s)) if s.success && !s.finished => Ok(ExecSession {
+                input: ExecInput { tx },
+                responses,
+                exec_id: s.exec_id,
+                finished: false,
+            }),
+            Some(ResponseType::Status(s)) if !s.success => Err(ExecError::Rejected(s.message)),
+            other => Err(ExecError::Protocol(format!(
+                "expected a start status, got {other:?}"
+            ))),
+        }
+    }
+
+    pub fn exec_id(&self) -> &str {
+        &self.exec_id
+    }
+
+    /// A handle for stdin and resizes; clone it into whatever task feeds it.
+    pub fn input(&self) -> ExecInput {
+        self.input.clone()
+    }
+
+    /// The next output chunk or the exit status. `Ok(None)` after `Exited`.
+    pub async fn next_event(&mut self) -> Result<Option<ExecEvent>, ExecError> {
+        if self.finished {
+            return Ok(None);
+        }
+        loop {
+            let Some(msg) = self.responses.message().await? else {
+                return Err(ExecError::Disconnected);
+            };
+            match msg.response_type {
+                Some(ResponseType::Output(o)) => {
+                    let stream = if o.stream_type == "stderr" {
+                        OutputStream::Stderr
+                    } else {
+                        OutputStream::Stdout
+                    };
+                    return Ok(Some(ExecEvent::Output {
+                        stream,
+                        data: o.data,
+                    }));
+                }
+                Some(ResponseType::Status(s)) if s.finished => {
+                    self.finished = true;
+                    return Ok(Some(ExecEvent::Exited {
+                        code: s.exit_code,
+                        message: s.message,
+                    }));
+                }
+                Some(ResponseType::Status(s)) if !s.success => {
+                    self.finished = true;
+                    return Err(ExecError::Rejected(s.message));
+                }
+                // Intermediate statuses carry nothing a client acts on.
+                Some(ResponseType::Status(_)) | None => continue,
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Dockyard's wire contract (generated from `proto/dockyard.proto`) and the
+//! client side of it: dialing an agent ([`dial`]) and running an exec
+//! ([`ExecSession`]), shared by the CLI and the TUI.
+
+pub mod dial;
+pub mod exec_session;
+
+/// The generated protobuf messages and gRPC stubs.
+pub mod pb {
+    tonic::include_proto!("dockyard");
+}
+
+pub use dial::{DialError, HostAddr, DEFAULT_PORT};
+pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
+
+/// The client type every Dockyard front end uses.
+pub type Client = pb::dockyard_service_client::DockyardServiceClient<tonic::transport::Channel>;
+
+/// Message size limit on both sides of the wire. Exec frames are at most
+/// 64 KiB; listings of thousands of containers stay far below this.
+pub const MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
+
+/// HTTP/2 flow-control windows. The defaults (64 KiB) cap a single exec
+/// stream at roughly one window per round trip; bulk output needs more.
+pub const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
+pub const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
