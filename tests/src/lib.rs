@@ -1,0 +1,265 @@
+//! Shared fixtures for the end-to-end tests: the real binaries, the test
+//! image, containers that clean up after themselves, an agent on port 0,
+//! and a pseudo-terminal whose screen is read back with vt100.
+
+pub mod image;
+pub mod pty;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub use image::{TEST_IMAGE, ensure_image};
+
+/// Label on every container a test creates; nothing else is ever touched.
+pub const TEST_LABEL: &str = "dockyard.test";
+
+/// A small runtime for the async Docker calls the fixtures make.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(f)
+}
+
+pub fn docker() -> bollard::Docker {
+    let d = bollard::Docker::connect_with_defaults().expect("Docker client");
+    block_on(d.negotiate_version()).expect("Docker engine reachable (is dockerd running?)")
+}
+
+/// The directory holding `dockyard` and `dockyard-agent`, built on first
+/// use with the same profile as this test binary. Cargo only builds a
+/// package's own binaries for its tests, and ours live in other packages.
+pub fn bin_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("current exe");
+        // target/<profile>/deps/<test-binary>
+        let dir = exe
+            .parent()
+            .and_then(|p| p.parent())
+            .expect("target/<profile>")
+            .to_path_buf();
+        let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug");
+        let profile = if profile == "debug" { "dev" } else { profile };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--profile", profile, "--manifest-path", manifest])
+            .args(["-p", "dockyard-cli", "-p", "dockyard-agent", "--bins"])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the dockyard binaries failed");
+        dir
+    })
+}
+
+pub fn dockyard_bin() -> PathBuf {
+    bin_dir().join("dockyard")
+}
+
+pub fn agent_bin() -> PathBuf {
+    bin_dir().join("dockyard-agent")
+}
+
+/// A name no other test (or test run) uses.
+pub fn unique_name(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "dyt-{prefix}-{}-{}-{nanos:x}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A running container from the test image, removed (forcibly) on drop.
+pub struct TestContainer {
+    pub name: String,
+}
+
+impl TestContainer {
+    pub fn start(prefix: &str) -> Self {
+        Self::start_with(prefix, &["sleep", "1000000"])
+    }
+
+    pub fn start_with(prefix: &str, cmd: &[&str]) -> Self {
+        ensure_image();
+        let name = unique_name(prefix);
+        let docker = docker();
+        let body = bollard::models::ContainerCreateBody {
+            image: Some(TEST_IMAGE.to_string()),
+            cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
+            labels: Some([(TEST_LABEL.to_string(), "1".to_string())].into()),
+            ..Default::default()
+        };
+        let opts = bollard::query_parameters::CreateContainerOptions {
+            name: Some(name.clone()),
+            ..Default::default()
+        };
+        block_on(async {
+            docker.create_container(Some(opts), body).await.expect("create container");
+            docker.start_container(&name, None).await.expect("start container");
+        });
+        TestContainer { name }
+    }
+
+    /// Stops it (SIGKILL, at once) but keeps it, for "not running" tests.
+    pub fn kill(&self) {
+        let docker = docker();
+        block_on(docker.kill_container(&self.name, None)).expect("kill container");
+        block_on(async {
+            let mut wait = docker.wait_container(&self.name, None);
+            use futures::StreamExt;
+            while let Some(r) = wait.next().await {
+                let _ = r;
+            }
+        });
+    }
+}
+
+impl Drop for TestContainer {
+    fn drop(&mut self) {
+        remove_container(&self.name);
+    }
+}
+
+/// Removes a container this test created, whatever state it is in.
+pub fn remove_container(name: &str) {
+    let docker = docker();
+    let opts = bollard::query_parameters::RemoveContainerOptions {
+        force: true,
+        ..Default::default()
+    };
+    let _ = block_on(docker.remove_container(name, Some(opts)));
+}
+
+/// A `dockyard-agent` on 127.0.0.1, port 0; SIGTERM and wait on drop.
+pub struct TestAgent {
+    child: Child,
+    pub addr: String,
+    stderr_log: PathBuf,
+}
+
+impl TestAgent {
+    pub fn start() -> Self {
+        Self::start_with_env(&[])
+    }
+
+    pub fn start_with_env(env: &[(&str, &str)]) -> Self {
+        let stderr_log = std::env::temp_dir().join(format!("{}.agent.log", unique_name("agent")));
+        let log = std::fs::File::create(&stderr_log).expect("agent log file");
+        let mut child = Command::new(agent_bin())
+            .args(["--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start dockyard-agent");
+        let stdout = child.stdout.take().expect("agent stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("agent's first line");
+        let addr = line
+            .trim()
+            .strip_prefix("dockyard-agent listening on ")
+            .unwrap_or_else(|| panic!("unexpected agent output: {line:?}"))
+            .to_string();
+        TestAgent { child, addr, stderr_log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `dockyard --host <this agent> <args>`.
+    pub fn dockyard(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(dockyard_bin());
+        c.args(["--host", &self.addr]).args(args);
+        c.env_remove("DOCKYARD_HOST");
+        c
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the process; returns its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait agent") {
+                return s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return self.child.wait().expect("wait agent");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.terminate();
+        }
+        let _ = std::fs::remove_file(&self.stderr_log);
+    }
+}
+
+/// Runs a command with the given stdin bytes, capturing everything.
+pub fn run_with_input(mut cmd: Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// Runs a command with stdin closed, capturing everything.
+pub fn run(mut cmd: Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run command")
+}
+
+pub fn stdout_str(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr_str(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Waits until `f` is true, checking every 50 ms, at most `limit`. For
+/// waiting on effects (a process gone), never for judging speed.
+pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

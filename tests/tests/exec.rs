@@ -1,0 +1,293 @@
+//! `dockyard exec` against the real agent and engine: every behaviour of
+//! the lab's section 5, plus the byte-exactness the lab got wrong.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use dockyard_tests::{TestAgent, TestContainer, run, run_with_input, stderr_str, stdout_str};
+use sha2::{Digest, Sha256};
+
+fn exec(agent: &TestAgent, args: &[&str]) -> std::process::Output {
+    let mut full = vec!["exec"];
+    full.extend_from_slice(args);
+    run(agent.dockyard(&full))
+}
+
+// 5.1 Basic command execution
+
+#[test]
+fn whoami_is_root_and_pwd_is_slash() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("basic"));
+    let o = exec(&agent, &[&c.name, "whoami"]);
+    assert_eq!(stdout_str(&o), "root\n", "stderr: {}", stderr_str(&o));
+    assert_eq!(o.status.code(), Some(0));
+    let o = exec(&agent, &[&c.name, "pwd"]);
+    assert_eq!(stdout_str(&o), "/\n");
+    // No banners: stdout is the command's bytes only, stderr empty.
+    assert_eq!(stderr_str(&o), "");
+}
+
+// 5.2 User context switching
+
+#[test]
+fn user_nobody() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("user"));
+    let o = exec(&agent, &["--user", "nobody", &c.name, "whoami"]);
+    assert_eq!(stdout_str(&o), "nobody\n", "stderr: {}", stderr_str(&o));
+    let o = exec(&agent, &["-u", "65534", &c.name, "id", "-u"]);
+    assert_eq!(stdout_str(&o), "65534\n");
+}
+
+// 5.3 Environment variable injection
+
+#[test]
+fn one_and_two_env_vars() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("env"));
+    let o = exec(&agent, &["--env", "TEST_VAR=Hello World", &c.name, "env"]);
+    assert!(stdout_str(&o).lines().any(|l| l == "TEST_VAR=Hello World"), "{}", stdout_str(&o));
+    let o = exec(&agent, &["--env", "DEBUG=true", "-e", "MODE=test", &c.name, "env"]);
+    let out = stdout_str(&o);
+    assert!(out.lines().any(|l| l == "DEBUG=true"), "{out}");
+    assert!(out.lines().any(|l| l == "MODE=test"), "{out}");
+}
+
+#[test]
+fn env_file_and_passthrough() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("envfile"));
+    let file = std::env::temp_dir().join(dockyard_tests::unique_name("envfile"));
+    std::fs::write(&file, "# settings\nFROM_FILE=yes\nOVERRIDE=file\n").expect("env file");
+    let mut cmd = agent.dockyard(&[
+        "exec",
+        "--env-file",
+        file.to_str().expect("utf-8 path"),
+        "-e",
+        "OVERRIDE=flag",
+        "-e",
+        "DY_PASSED",
+        &c.name,
+        "env",
+    ]);
+    cmd.env("DY_PASSED", "from-shell");
+    let o = run(cmd);
+    std::fs::remove_file(&file).ok();
+    let out = stdout_str(&o);
+    for want in ["FROM_FILE=yes", "OVERRIDE=flag", "DY_PASSED=from-shell"] {
+        assert!(out.lines().any(|l| l == want), "missing {want} in:\n{out}");
+    }
+}
+
+#[test]
+fn bad_env_is_125() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("badenv"));
+    let o = exec(&agent, &["-e", "=nokey", &c.name, "true"]);
+    assert_eq!(o.status.code(), Some(125));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("invalid environment variable"), "{err}");
+}
+
+// 5.4 Working directory control
+
+#[test]
+fn workdir() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("workdir"));
+    for dir in ["/var/log", "/tmp"] {
+        let o = exec(&agent, &["--workdir", dir, &c.name, "pwd"]);
+        assert_eq!(stdout_str(&o), format!("{dir}\n"));
+    }
+    let o = exec(&agent, &["-w", "/no/such/dir", &c.name, "pwd"]);
+    assert_eq!(o.status.code(), Some(126), "missing workdir cannot invoke");
+}
+
+// 5.6 Complex command arguments
+
+#[test]
+fn arguments_with_options_and_shell_chains() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("args"));
+    // Words after the container that look like flags belong to the command.
+    let o = exec(&agent, &[&c.name, "find", "/etc", "-name", "passwd", "-type", "f"]);
+    assert_eq!(stdout_str(&o), "/etc/passwd\n", "stderr: {}", stderr_str(&o));
+    let o = exec(&agent, &[&c.name, "ls", "-la", "/etc"]);
+    assert!(stdout_str(&o).contains("passwd"));
+    let o = exec(&agent, &[&c.name, "sh", "-c", "echo 'Current time:' && echo second && exit 3"]);
+    assert_eq!(stdout_str(&o), "Current time:\nsecond\n");
+    assert_eq!(o.status.code(), Some(3));
+    let o = exec(&agent, &[&c.name, "echo", "-n", "--", "-e", "a  b"]);
+    assert_eq!(stdout_str(&o), "-- -e a  b");
+}
+
+// 5.7 Error handling
+
+#[test]
+fn missing_container_is_125() {
+    let agent = TestAgent::start();
+    let o = exec(&agent, &["non-existent-container-dyt", "ls"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(stdout_str(&o), "");
+    assert_eq!(
+        stderr_str(&o),
+        "dockyard: Container 'non-existent-container-dyt' not found\n"
+    );
+}
+
+#[test]
+fn stopped_container_is_125() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("stopped"));
+    c.kill();
+    let o = exec(&agent, &[&c.name, "ls"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(
+        stderr_str(&o),
+        format!("dockyard: Container '{}' is not running (status: exited)\n", c.name)
+    );
+}
+
+#[test]
+fn invalid_command_is_127_and_uninvokable_is_126() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("badcmd"));
+    let o = exec(&agent, &[&c.name, "invalid-command-that-doesnt-exist"]);
+    assert_eq!(o.status.code(), Some(127), "stderr: {}", stderr_str(&o));
+    let o = exec(&agent, &[&c.name, "/no/such/program"]);
+    assert_eq!(o.status.code(), Some(127));
+    let o = exec(&agent, &[&c.name, "/etc/passwd"]);
+    assert_eq!(o.status.code(), Some(126), "not executable");
+    let o = exec(&agent, &["-u", "no-such-user", &c.name, "true"]);
+    assert_eq!(o.status.code(), Some(126), "unknown user");
+}
+
+#[test]
+fn unreachable_agent_is_125() {
+    let mut cmd = std::process::Command::new(dockyard_tests::dockyard_bin());
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    cmd.args(["--host", &format!("127.0.0.1:{port}"), "exec", "c", "true"]);
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(125));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot reach agent"), "{err}");
+}
+
+#[test]
+fn bad_flag_is_125_in_one_line() {
+    let agent = TestAgent::start();
+    let o = run(agent.dockyard(&["exec", "--no-such-flag", "c", "true"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(stderr_str(&o).lines().count(), 1, "{}", stderr_str(&o));
+}
+
+// 5.8 Exit codes
+
+#[test]
+fn exit_codes_0_1_42() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("codes"));
+    assert_eq!(exec(&agent, &[&c.name, "true"]).status.code(), Some(0));
+    assert_eq!(exec(&agent, &[&c.name, "false"]).status.code(), Some(1));
+    assert_eq!(exec(&agent, &[&c.name, "sh", "-c", "exit 42"]).status.code(), Some(42));
+}
+
+// 5.9 Streaming output
+
+#[test]
+fn stdout_and_stderr_stay_apart() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("streams"));
+    for _ in 0..10 {
+        let o = exec(&agent, &[&c.name, "sh", "-c", "echo 'stdout message' && echo 'stderr message' >&2"]);
+        assert_eq!(stdout_str(&o), "stdout message\n");
+        assert_eq!(stderr_str(&o), "stderr message\n");
+    }
+    // Interleaved bursts: every byte lands on its own stream.
+    let o = exec(&agent, &[&c.name, "sh", "-c", "for i in $(seq 1 500); do echo out$i; echo err$i >&2; done"]);
+    let want_out: String = (1..=500).map(|i| format!("out{i}\n")).collect();
+    let want_err: String = (1..=500).map(|i| format!("err{i}\n")).collect();
+    assert_eq!(stdout_str(&o), want_out);
+    assert_eq!(stderr_str(&o), want_err);
+}
+
+#[test]
+fn output_streams_as_it_is_produced() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("stream"));
+    let mut child = agent
+        .dockyard(&["exec", &c.name, "sh", "-c", "echo 'Line 1'; sleep 1; echo 'Line 2'"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("line 1").expect("read");
+    let t1 = Instant::now();
+    let second = lines.next().expect("line 2").expect("read");
+    let gap = t1.elapsed();
+    assert_eq!((first.as_str(), second.as_str()), ("Line 1", "Line 2"));
+    // Line 1 was delivered while the command slept, not buffered to the end.
+    assert!(gap >= Duration::from_millis(500), "lines arrived {gap:?} apart");
+    assert!(child.wait().expect("wait").success());
+}
+
+// Bytes are bytes.
+
+#[test]
+fn stdin_pipe_ends_at_eof() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("stdin"));
+    let o = run_with_input(agent.dockyard(&["exec", "-i", &c.name, "cat"]), b"a\nb\n");
+    assert_eq!(stdout_str(&o), "a\nb\n");
+    assert_eq!(o.status.code(), Some(0));
+    // Without -i the command's stdin is empty, as with docker exec.
+    let o = run_with_input(agent.dockyard(&["exec", &c.name, "cat"]), b"ignored\n");
+    assert_eq!(stdout_str(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn sixteen_mib_of_random_bytes_round_trip() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("random"));
+    let mut data = vec![0u8; 16 * 1024 * 1024];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut data))
+        .expect("random bytes");
+    let o = run_with_input(agent.dockyard(&["exec", "-i", &c.name, "cat"]), &data);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr_str(&o));
+    assert_eq!(o.stdout.len(), data.len());
+    assert_eq!(Sha256::digest(&o.stdout), Sha256::digest(&data));
+    // And through sha256sum inside the container, so the checksum is taken
+    // on the far side of the stdin half-close.
+    let o = run_with_input(agent.dockyard(&["exec", "-i", &c.name, "sha256sum"]), &data);
+    let want = format!("{:x}  -\n", Sha256::digest(&data));
+    assert_eq!(stdout_str(&o), want);
+}
+
+#[test]
+fn two_hundred_thousand_lines_intact() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("seq"));
+    let o = exec(&agent, &[&c.name, "seq", "1", "200000"]);
+    let want: String = (1..=200_000).map(|i| format!("{i}\n")).collect();
+    assert!(stdout_str(&o) == want, "seq output differs ({} bytes vs {})", o.stdout.len(), want.len());
+}
+
+#[test]
+fn tty_output_that_looks_like_a_stream_header_passes_untouched() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("header"));
+    let want = b"A\x01\x00\x00\x00\x00\x00\x00\x03xyzB";
+    let o = exec(&agent, &["-t", &c.name, "printf", r"A\001\000\000\000\000\000\000\003xyzB"]);
+    assert_eq!(o.stdout, want);
+    // The same bytes starting a later read of the connection.
+    let o = exec(&agent, &[
+        "-t",
+        &c.name,
+        "sh",
+        "-c",
+        r"printf A; sleep 0.3; printf '\001\000\000\000\000\000\000\003xyzB'; sleep 0.3; printf '\002\000\000\000\000\000\000\001Z'",
+    ]);
+    assert_eq!(o.stdout, b"A\x01\x00\x00\x00\x00\x00\x00\x03xyzB\x02\x00\x00\x00\x00\x00\x00\x01Z");
+}
+
+#[test]
+fn tty_output_is_stdout_only() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("ttyerr"));
+    let o = exec(&agent, &["-t", &c.name, "sh", "-c", "echo to-stderr >&2"]);
+    assert_eq!(stdout_str(&o), "to-stderr\r\n");
+    assert_eq!(stderr_str(&o), "");
+}
