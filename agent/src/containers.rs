@@ -239,7 +239,7 @@ pub async fn pull(engine: &Engine, image: String, only_if_missing: bool) -> Resu
         .map(move |item| match item {
             Ok(info) => {
                 if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                    return Err(AgentError::Engine(err));
+                    return Err(AgentError::Engine(format!("cannot pull '{image_for_err}': {err}")));
                 }
                 let detail = info.progress_detail.unwrap_or_default();
                 Ok(pb::PullProgress {
@@ -251,7 +251,10 @@ pub async fn pull(engine: &Engine, image: String, only_if_missing: bool) -> Resu
                     already_present: false,
                 })
             }
-            Err(e) => Err(AgentError::from_docker(e, || AgentError::ImageNotFound(image_for_err.clone()))),
+            Err(e) => Err(match AgentError::from_docker(e, || AgentError::ImageNotFound(image_for_err.clone())) {
+                AgentError::Engine(m) => AgentError::Engine(format!("cannot pull '{image_for_err}': {m}")),
+                other => other,
+            }),
         })
         .chain(futures::stream::iter([Ok(pb::PullProgress {
             status: "Pull complete".into(),

@@ -56,27 +56,20 @@ impl EngineAddr {
 #[derive(Debug)]
 pub struct Engine {
     addr: EngineAddr,
-    unnegotiated: Docker,
-    negotiated: OnceCell<Docker>,
+    docker: OnceCell<Docker>,
 }
 
 impl Engine {
-    pub fn new(addr: EngineAddr) -> Result<Self, AgentError> {
-        let uri = addr.uri();
-        let docker = match &addr {
-            EngineAddr::Unix(_) => Docker::connect_with_unix(&uri, 120, bollard::API_DEFAULT_VERSION),
-            EngineAddr::Tcp(_) => Docker::connect_with_http(&uri, 120, bollard::API_DEFAULT_VERSION),
-        }
-        .map_err(AgentError::engine)?;
-        Ok(Engine {
+    /// Makes no connection yet: the engine may come up after the agent.
+    pub fn new(addr: EngineAddr) -> Self {
+        Engine {
             addr,
-            unnegotiated: docker,
-            negotiated: OnceCell::new(),
-        })
+            docker: OnceCell::new(),
+        }
     }
 
     pub fn from_env() -> Result<Self, AgentError> {
-        Self::new(EngineAddr::from_env()?)
+        Ok(Self::new(EngineAddr::from_env()?))
     }
 
     pub fn addr(&self) -> &EngineAddr {
@@ -85,15 +78,28 @@ impl Engine {
 
     /// The client, its API version agreed with the engine. Engines older than
     /// bollard's default (this machine's 20.10 speaks 1.41) refuse requests
-    /// made with a newer version, so every call goes through here.
+    /// made with a newer version, so every call goes through here. Until the
+    /// engine answers once, each call tries again.
     pub async fn docker(&self) -> Result<&Docker, AgentError> {
-        self.negotiated
+        self.docker
             .get_or_try_init(|| async {
-                self.unnegotiated
-                    .clone()
-                    .negotiate_version()
-                    .await
-                    .map_err(AgentError::engine)
+                let uri = self.addr.uri();
+                let docker = match &self.addr {
+                    EngineAddr::Unix(path) => {
+                        if !path.exists() {
+                            return Err(AgentError::EngineUnavailable(format!(
+                                "no socket at {}",
+                                path.display()
+                            )));
+                        }
+                        Docker::connect_with_unix(&uri, 120, bollard::API_DEFAULT_VERSION)
+                    }
+                    EngineAddr::Tcp(_) => {
+                        Docker::connect_with_http(&uri, 120, bollard::API_DEFAULT_VERSION)
+                    }
+                }
+                .map_err(AgentError::engine)?;
+                docker.negotiate_version().await.map_err(AgentError::engine)
             })
             .await
     }

@@ -14,7 +14,7 @@ pub enum AgentError {
     Conflict(String),
     #[error("Docker engine unavailable: {0}")]
     EngineUnavailable(String),
-    #[error("Docker engine error: {0}")]
+    #[error("{0}")]
     Engine(String),
 }
 

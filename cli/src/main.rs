@@ -30,8 +30,16 @@ fn main() {
             // clap's first line says what is wrong; the usage block after it
             // is noise in a script's log.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            eprintln!("dockyard: {}", first.trim_start_matches("error: "));
+            let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut msg = lines.next().unwrap_or("invalid arguments").to_string();
+            // "the following required arguments were not provided:" names
+            // them on the next line.
+            if msg.ends_with(':') {
+                if let Some(next) = lines.next() {
+                    msg = format!("{msg} {next}");
+                }
+            }
+            eprintln!("dockyard: {}", msg.trim_start_matches("error: "));
             std::process::exit(EXIT_DOCKYARD);
         }
     };

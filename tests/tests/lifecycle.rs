@@ -1,0 +1,108 @@
+//! What happens around a session: the client vanishing, the agent shutting
+//! down, and the embedded default with no agent at all.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin, eventually, run, stderr_str, stdout_str};
+
+/// Is a process whose command line contains `needle` running in `c`?
+fn running_in(agent: &TestAgent, c: &TestContainer, needle: &str) -> bool {
+    let o = run(agent.dockyard(&["exec", &c.name, "ps", "-o", "args"]));
+    stdout_str(&o).lines().any(|l| l.contains(needle))
+}
+
+fn vanish_test(tty: bool) {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("vanish"));
+    let marker = if tty { "4243" } else { "4242" };
+    let mut args = vec!["exec"];
+    if tty {
+        args.push("-t");
+    }
+    args.extend([c.name.as_str(), "sleep", marker]);
+    let mut child = agent
+        .dockyard(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    assert!(
+        eventually(Duration::from_secs(10), || running_in(&agent, &c, &format!("sleep {marker}"))),
+        "the exec never started"
+    );
+    // kill -9: no goodbye on the wire, the connection just drops.
+    child.kill().expect("kill dockyard");
+    child.wait().expect("reap");
+    assert!(
+        eventually(Duration::from_secs(10), || !running_in(&agent, &c, &format!("sleep {marker}"))),
+        "exec left running after its client died; agent log:\n{}",
+        agent.log()
+    );
+}
+
+#[test]
+fn client_killed_mid_exec_ends_the_process() {
+    vanish_test(false);
+}
+
+#[test]
+fn client_killed_mid_tty_exec_ends_the_process() {
+    vanish_test(true);
+}
+
+#[test]
+fn agent_shutdown_gives_running_sessions_a_final_status() {
+    let (mut agent, c) = (TestAgent::start(), TestContainer::start("shutdown"));
+    let child = agent
+        .dockyard(&["exec", &c.name, "sh", "-c", "echo started; exec sleep 4244"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    assert!(eventually(Duration::from_secs(10), || running_in(&agent, &c, "sleep 4244")));
+    let status = agent.terminate();
+    assert!(status.success(), "agent exit: {status:?}; log:\n{}", agent.log());
+    let o = child.wait_with_output().expect("dockyard output");
+    assert_eq!(stdout_str(&o), "started\n");
+    // The command was ended (SIGKILL: 128+9) and said so in its status.
+    assert_eq!(o.status.code(), Some(137), "stderr: {}", stderr_str(&o));
+    let docker_ps = Command::new("docker")
+        .args(["exec", &c.name, "ps", "-o", "args"])
+        .output()
+        .expect("docker exec ps");
+    assert!(!String::from_utf8_lossy(&docker_ps.stdout).contains("sleep 4244"));
+}
+
+#[test]
+fn embedded_default_needs_no_agent() {
+    let c = TestContainer::start("embedded");
+    let mut cmd = Command::new(dockyard_bin());
+    cmd.env_remove("DOCKYARD_HOST").args(["exec", &c.name, "sh", "-c", "whoami; echo oops >&2; exit 5"]);
+    let o = run(cmd);
+    assert_eq!(stdout_str(&o), "root\n", "stderr: {}", stderr_str(&o));
+    assert_eq!(stderr_str(&o), "oops\n");
+    assert_eq!(o.status.code(), Some(5));
+    let data: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+    let mut cmd = Command::new(dockyard_bin());
+    cmd.env_remove("DOCKYARD_HOST").args(["exec", "-i", &c.name, "cat"]);
+    let o = dockyard_tests::run_with_input(cmd, &data);
+    assert!(o.stdout == data, "1 MiB through the embedded agent differs");
+    let mut cmd = Command::new(dockyard_bin());
+    cmd.env_remove("DOCKYARD_HOST").args(["ps", "--format", "json"]);
+    let o = run(cmd);
+    assert!(stdout_str(&o).contains(&c.name));
+}
+
+#[test]
+fn embedded_default_without_docker_is_125() {
+    let mut cmd = Command::new(dockyard_bin());
+    cmd.env_remove("DOCKYARD_HOST")
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .args(["exec", "c", "true"]);
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(125));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("Docker engine unavailable"), "{err}");
+}
