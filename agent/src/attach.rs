@@ -76,12 +76,21 @@ pub async fn start_exec(
             })
         }))
     } else {
-        Box::pin(FramedRead::with_capacity(read, StdFrames::default(), READ_CHUNK))
+        Box::pin(FramedRead::with_capacity(
+            read,
+            StdFrames::default(),
+            READ_CHUNK,
+        ))
     };
     Ok((output, write))
 }
 
-async fn hijack<S>(stream: S, version: &str, exec_id: &str, tty: bool) -> Result<ExecConn, AgentError>
+async fn hijack<S>(
+    stream: S,
+    version: &str,
+    exec_id: &str,
+    tty: bool,
+) -> Result<ExecConn, AgentError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {

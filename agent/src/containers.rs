@@ -85,7 +85,10 @@ fn restart_policy(s: &str) -> Result<Option<RestartPolicy>, AgentError> {
 }
 
 /// Creates and starts a container, pulling its image first when missing.
-pub async fn launch(engine: &Engine, req: pb::LaunchRequest) -> Result<pb::LaunchResponse, AgentError> {
+pub async fn launch(
+    engine: &Engine,
+    req: pb::LaunchRequest,
+) -> Result<pb::LaunchResponse, AgentError> {
     if req.image.trim().is_empty() {
         return Err(AgentError::InvalidArgument("no image given".into()));
     }
@@ -93,9 +96,15 @@ pub async fn launch(engine: &Engine, req: pb::LaunchRequest) -> Result<pb::Launc
     let mut exposed = Vec::new();
     let mut bindings: HashMap<String, Option<Vec<DockerPortBinding>>> = HashMap::new();
     for p in &req.ports {
-        let proto = if p.protocol.is_empty() { "tcp" } else { p.protocol.as_str() };
+        let proto = if p.protocol.is_empty() {
+            "tcp"
+        } else {
+            p.protocol.as_str()
+        };
         if !matches!(proto, "tcp" | "udp" | "sctp") {
-            return Err(AgentError::InvalidArgument(format!("invalid port protocol '{proto}'")));
+            return Err(AgentError::InvalidArgument(format!(
+                "invalid port protocol '{proto}'"
+            )));
         }
         if p.container_port == 0 || p.container_port > 65535 || p.host_port > 65535 {
             return Err(AgentError::InvalidArgument(format!(
@@ -105,12 +114,14 @@ pub async fn launch(engine: &Engine, req: pb::LaunchRequest) -> Result<pb::Launc
         }
         let key = format!("{}/{proto}", p.container_port);
         exposed.push(key.clone());
-        bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_default().push(
-            DockerPortBinding {
+        bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_default()
+            .push(DockerPortBinding {
                 host_ip: (!p.host_ip.is_empty()).then(|| p.host_ip.clone()),
                 host_port: (p.host_port != 0).then(|| p.host_port.to_string()),
-            },
-        );
+            });
     }
     let docker = engine.docker().await?;
     if docker.inspect_image(&req.image).await.is_err() {
@@ -119,7 +130,11 @@ pub async fn launch(engine: &Engine, req: pb::LaunchRequest) -> Result<pb::Launc
             p?;
         }
     }
-    let mut env: Vec<String> = req.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut env: Vec<String> = req
+        .environment
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     env.sort();
     let body = ContainerCreateBody {
         image: Some(req.image.clone()),
@@ -209,11 +224,16 @@ fn split_reference(image: &str) -> (String, String) {
     }
 }
 
-pub type PullStream = std::pin::Pin<Box<dyn Stream<Item = Result<pb::PullProgress, AgentError>> + Send>>;
+pub type PullStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<pb::PullProgress, AgentError>> + Send>>;
 
 /// Pulls an image, yielding the engine's progress per layer; the last item
 /// has `done` set. With `only_if_missing`, a present image answers at once.
-pub async fn pull(engine: &Engine, image: String, only_if_missing: bool) -> Result<PullStream, AgentError> {
+pub async fn pull(
+    engine: &Engine,
+    image: String,
+    only_if_missing: bool,
+) -> Result<PullStream, AgentError> {
     if image.trim().is_empty() {
         return Err(AgentError::InvalidArgument("no image given".into()));
     }
@@ -239,7 +259,9 @@ pub async fn pull(engine: &Engine, image: String, only_if_missing: bool) -> Resu
         .map(move |item| match item {
             Ok(info) => {
                 if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                    return Err(AgentError::Engine(format!("cannot pull '{image_for_err}': {err}")));
+                    return Err(AgentError::Engine(format!(
+                        "cannot pull '{image_for_err}': {err}"
+                    )));
                 }
                 let detail = info.progress_detail.unwrap_or_default();
                 Ok(pb::PullProgress {
@@ -251,10 +273,16 @@ pub async fn pull(engine: &Engine, image: String, only_if_missing: bool) -> Resu
                     already_present: false,
                 })
             }
-            Err(e) => Err(match AgentError::from_docker(e, || AgentError::ImageNotFound(image_for_err.clone())) {
-                AgentError::Engine(m) => AgentError::Engine(format!("cannot pull '{image_for_err}': {m}")),
-                other => other,
-            }),
+            Err(e) => Err(
+                match AgentError::from_docker(e, || {
+                    AgentError::ImageNotFound(image_for_err.clone())
+                }) {
+                    AgentError::Engine(m) => {
+                        AgentError::Engine(format!("cannot pull '{image_for_err}': {m}"))
+                    }
+                    other => other,
+                },
+            ),
         })
         .chain(futures::stream::iter([Ok(pb::PullProgress {
             status: "Pull complete".into(),
@@ -278,8 +306,14 @@ mod tests {
 
     #[test]
     fn splits_references() {
-        assert_eq!(split_reference("busybox"), ("busybox".into(), "latest".into()));
-        assert_eq!(split_reference("busybox:1.36"), ("busybox".into(), "1.36".into()));
+        assert_eq!(
+            split_reference("busybox"),
+            ("busybox".into(), "latest".into())
+        );
+        assert_eq!(
+            split_reference("busybox:1.36"),
+            ("busybox".into(), "1.36".into())
+        );
         assert_eq!(
             split_reference("127.0.0.1:5000/x/y"),
             ("127.0.0.1:5000/x/y".into(), "latest".into())

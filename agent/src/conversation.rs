@@ -68,8 +68,12 @@ pub fn spec_from(start: ExecStart) -> ExecSpec {
 
 /// Runs a whole conversation. Returns when the final status is sent (or
 /// nobody is left to send it to).
-pub async fn run<S>(engine: Arc<Engine>, mut inbound: S, tx: ResponseTx, shutdown: CancellationToken)
-where
+pub async fn run<S>(
+    engine: Arc<Engine>,
+    mut inbound: S,
+    tx: ResponseTx,
+    shutdown: CancellationToken,
+) where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin + Send + 'static,
 {
     let start = match inbound.next().await {
@@ -97,8 +101,13 @@ where
     // Anything that means "nobody will read the output any more".
     let abandoned = CancellationToken::new();
     let reaper = {
-        let (engine, exec_id, tx, abandoned, shutdown) =
-            (engine.clone(), exec_id.clone(), tx.clone(), abandoned.clone(), shutdown.clone());
+        let (engine, exec_id, tx, abandoned, shutdown) = (
+            engine.clone(),
+            exec_id.clone(),
+            tx.clone(),
+            abandoned.clone(),
+            shutdown.clone(),
+        );
         tokio::spawn(async move {
             tokio::select! {
                 _ = shutdown.cancelled() => {}
@@ -210,10 +219,10 @@ async fn feed_input<S>(
 ) where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
 {
-    if spec.tty {
-        if let Err(e) = exec::resize(&engine, &exec_id, spec.rows, spec.cols, true).await {
-            tracing::warn!(exec_id, "initial resize failed: {e}");
-        }
+    if spec.tty
+        && let Err(e) = exec::resize(&engine, &exec_id, spec.rows, spec.cols, true).await
+    {
+        tracing::warn!(exec_id, "initial resize failed: {e}");
     }
     let mut stdin_open = spec.stdin;
     loop {
@@ -245,7 +254,9 @@ async fn feed_input<S>(
             }
             Some(RequestType::Resize(r)) if spec.tty => {
                 let clamp = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
-                if let Err(e) = exec::resize(&engine, &exec_id, clamp(r.rows), clamp(r.cols), false).await {
+                if let Err(e) =
+                    exec::resize(&engine, &exec_id, clamp(r.rows), clamp(r.cols), false).await
+                {
                     tracing::debug!(exec_id, "resize failed: {e}");
                 }
             }

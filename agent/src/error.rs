@@ -24,8 +24,7 @@ impl AgentError {
         use bollard::errors::Error as E;
         match e {
             E::DockerResponseServerError {
-                status_code: 404,
-                ..
+                status_code: 404, ..
             } => not_found(),
             E::DockerResponseServerError {
                 status_code: 409,

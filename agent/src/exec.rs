@@ -120,7 +120,13 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
 /// Sets a TTY exec's size. This engine starts TTY execs at 0x0 whatever the
 /// create request says, and refuses a resize until the process exists, so
 /// right after start we retry briefly.
-pub async fn resize(engine: &Engine, exec_id: &str, rows: u16, cols: u16, retry: bool) -> Result<(), AgentError> {
+pub async fn resize(
+    engine: &Engine,
+    exec_id: &str,
+    rows: u16,
+    cols: u16,
+    retry: bool,
+) -> Result<(), AgentError> {
     if rows == 0 || cols == 0 {
         return Ok(());
     }
@@ -138,7 +144,9 @@ pub async fn resize(engine: &Engine, exec_id: &str, rows: u16, cols: u16, retry:
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    Err(last.map(AgentError::engine).unwrap_or_else(|| AgentError::Engine("resize failed".into())))
+    Err(last
+        .map(AgentError::engine)
+        .unwrap_or_else(|| AgentError::Engine("resize failed".into())))
 }
 
 /// The exec's exit code, read once its output has ended. The engine marks
@@ -147,7 +155,10 @@ pub async fn resize(engine: &Engine, exec_id: &str, rows: u16, cols: u16, retry:
 pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError> {
     let docker = engine.docker().await?;
     for _ in 0..200 {
-        let info = docker.inspect_exec(exec_id).await.map_err(AgentError::engine)?;
+        let info = docker
+            .inspect_exec(exec_id)
+            .await
+            .map_err(AgentError::engine)?;
         if info.running != Some(true) {
             return Ok(info.exit_code.unwrap_or(-1));
         }
@@ -159,7 +170,9 @@ pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError
 /// Ends an exec's process. Docker has no API for it, but the agent runs on
 /// the engine's host, and inspect gives the process's host PID.
 pub async fn kill(engine: &Engine, exec_id: &str) {
-    let Ok(docker) = engine.docker().await else { return };
+    let Ok(docker) = engine.docker().await else {
+        return;
+    };
     match docker.inspect_exec(exec_id).await {
         Ok(info) if info.running == Some(true) => {
             if let Some(pid) = info.pid.filter(|p| *p > 1) {
@@ -228,7 +241,10 @@ mod tests {
     fn cannot_invoke_stays_126() {
         assert_eq!(classify_exit(126, b"permission denied"), 126);
         assert_eq!(
-            classify_exit(126, b"chdir to cwd (\"/nope\") set in config.json failed: no such file or directory"),
+            classify_exit(
+                126,
+                b"chdir to cwd (\"/nope\") set in config.json failed: no such file or directory"
+            ),
             126
         );
         assert_eq!(classify_exit(0, b"executable file not found"), 0);

@@ -11,7 +11,11 @@ use dockyard_agent::{Engine, server};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
-#[command(name = "dockyard-agent", version, about = "Serve this host's Docker engine to Dockyard clients over gRPC")]
+#[command(
+    name = "dockyard-agent",
+    version,
+    about = "Serve this host's Docker engine to Dockyard clients over gRPC"
+)]
 struct Args {
     /// Address to listen on. Port 0 picks a free port (printed at start).
     #[arg(long, default_value = "127.0.0.1:50051", env = "DOCKYARD_LISTEN")]
@@ -26,8 +30,7 @@ struct Args {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -97,7 +100,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn watch_signals(shutdown: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers");
         return;
     };

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use dockyard_proto::pb::{
-    self, dockyard_service_server::DockyardService, ExecRequest, ExecResponse,
+    self, ExecRequest, ExecResponse, dockyard_service_server::DockyardService,
 };
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
@@ -86,7 +86,11 @@ impl DockyardService for Agent {
         request: Request<pb::RemoveRequest>,
     ) -> Result<Response<pb::RemoveResponse>, Status> {
         let req = request.into_inner();
-        tracing::info!(container = req.container_identifier, force = req.force, "remove");
+        tracing::info!(
+            container = req.container_identifier,
+            force = req.force,
+            "remove"
+        );
         containers::remove(&self.engine, &req.container_identifier, req.force).await?;
         Ok(Response::new(pb::RemoveResponse {
             success: true,
@@ -103,6 +107,8 @@ impl DockyardService for Agent {
         let req = request.into_inner();
         tracing::info!(image = req.image, "pull");
         let stream = containers::pull(&self.engine, req.image, req.only_if_missing).await?;
-        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(Status::from)))))
+        Ok(Response::new(Box::pin(
+            stream.map(|r| r.map_err(Status::from)),
+        )))
     }
 }

@@ -15,7 +15,13 @@ use dockyard_proto::HostAddr;
 pub struct Cli {
     /// Agent to talk to, HOST or HOST:PORT (default port 50051). Without
     /// it, an agent runs inside this process on the local Docker socket.
-    #[arg(long, global = true, env = "DOCKYARD_HOST", value_delimiter = ',', value_name = "HOST[:PORT]")]
+    #[arg(
+        long,
+        global = true,
+        env = "DOCKYARD_HOST",
+        value_delimiter = ',',
+        value_name = "HOST[:PORT]"
+    )]
     pub host: Vec<HostAddr>,
 
     #[command(subcommand)]
@@ -59,7 +65,11 @@ pub struct ExecArgs {
     /// Container name or id
     pub container: String,
     /// Command and its arguments (default with a TTY: bash, else sh)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }
 

@@ -23,7 +23,10 @@ pub async fn one(hosts: &[HostAddr]) -> anyhow::Result<Client> {
     match hosts {
         [] => embedded(),
         [h] => Ok(dial::connect(h).await?),
-        _ => bail!("this command acts on one host; {} were given with --host", hosts.len()),
+        _ => bail!(
+            "this command acts on one host; {} were given with --host",
+            hosts.len()
+        ),
     }
 }
 

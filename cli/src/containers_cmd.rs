@@ -69,9 +69,11 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
             if fancy {
                 let b = ProgressBar::new(0).with_message(format!("Pulling {}", printable(image)));
                 b.set_style(
-                    ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
-                        .context("progress template")?
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}",
+                    )
+                    .context("progress template")?
+                    .progress_chars("=> "),
                 );
                 bar = Some(b);
             } else {
@@ -87,7 +89,10 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
         if p.status == "Downloading" {
             entry.0 = p.current;
             entry.1 = p.total.max(entry.1);
-        } else if matches!(p.status.as_str(), "Download complete" | "Pull complete" | "Already exists") {
+        } else if matches!(
+            p.status.as_str(),
+            "Download complete" | "Pull complete" | "Already exists"
+        ) {
             entry.0 = entry.1;
         }
         entry.2 = p.status.clone();
@@ -134,7 +139,11 @@ pub fn parse_port(spec: &str) -> anyhow::Result<PortBinding> {
         [c, h, ip] => {
             let ip = ip.trim_start_matches('[').trim_end_matches(']');
             ip.parse::<std::net::IpAddr>().map_err(|_| bad())?;
-            (ip.to_string(), if h.is_empty() { 0 } else { port(h, true)? }, port(c, false)?)
+            (
+                ip.to_string(),
+                if h.is_empty() { 0 } else { port(h, true)? },
+                port(c, false)?,
+            )
         }
         _ => return Err(bad()),
     };
@@ -180,7 +189,7 @@ pub async fn ps(hosts: &[HostAddr], args: PsArgs) -> anyhow::Result<i32> {
             .into_inner();
         rows.extend(list.containers.into_iter().map(|c| (host.clone(), c)));
     }
-    rows.sort_by(|a, b| b.1.created.cmp(&a.1.created));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1.created));
     match args.format {
         PsFormat::Json => {
             let items: Vec<serde_json::Value> = rows
@@ -250,7 +259,13 @@ fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
         table.push(row);
     }
     let widths: Vec<usize> = (0..table[0].len())
-        .map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in &table {
@@ -273,12 +288,20 @@ mod tests {
     #[test]
     fn ports() {
         let p = parse_port("8080:80").expect("8080:80");
-        assert_eq!((p.host_port, p.container_port, p.protocol.as_str()), (8080, 80, "tcp"));
+        assert_eq!(
+            (p.host_port, p.container_port, p.protocol.as_str()),
+            (8080, 80, "tcp")
+        );
         let p = parse_port("127.0.0.1:53:53/udp").expect("ip form");
-        assert_eq!((p.host_ip.as_str(), p.host_port, p.protocol.as_str()), ("127.0.0.1", 53, "udp"));
+        assert_eq!(
+            (p.host_ip.as_str(), p.host_port, p.protocol.as_str()),
+            ("127.0.0.1", 53, "udp")
+        );
         let p = parse_port("80").expect("container only");
         assert_eq!((p.host_port, p.container_port), (0, 80));
-        for bad in ["", "x", "80:", "99999:80", "80:0", "1:2/icmp", "nope:1:2", "1:2:3:4"] {
+        for bad in [
+            "", "x", "80:", "99999:80", "80:0", "1:2/icmp", "nope:1:2", "1:2:3:4",
+        ] {
             assert!(parse_port(bad).is_err(), "{bad:?} should be rejected");
         }
     }

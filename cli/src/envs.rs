@@ -11,7 +11,10 @@ pub fn parse_entry(entry: &str, out: &mut HashMap<String, String>) -> Result<(),
         None => (entry, None),
     };
     if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c == '\0') {
-        return Err(format!("invalid environment variable '{}'", entry.escape_debug()));
+        return Err(format!(
+            "invalid environment variable '{}'",
+            entry.escape_debug()
+        ));
     }
     let value = match value {
         Some(v) => v,
@@ -39,7 +42,10 @@ pub fn parse_file(path: &Path, out: &mut HashMap<String, String>) -> Result<(), 
 }
 
 /// Files first, then `-e` flags, so a flag overrides a file.
-pub fn collect(flags: &[String], files: &[impl AsRef<Path>]) -> Result<HashMap<String, String>, String> {
+pub fn collect(
+    flags: &[String],
+    files: &[impl AsRef<Path>],
+) -> Result<HashMap<String, String>, String> {
     let mut out = HashMap::new();
     for f in files {
         parse_file(f.as_ref(), &mut out)?;

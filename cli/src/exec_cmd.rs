@@ -43,7 +43,11 @@ pub async fn run(hosts: &[HostAddr], args: ExecArgs) -> anyhow::Result<i32> {
     } else {
         args.command
     };
-    let (rows, cols) = if tty { terminal::size().unwrap_or((24, 80)) } else { (0, 0) };
+    let (rows, cols) = if tty {
+        terminal::size().unwrap_or((24, 80))
+    } else {
+        (0, 0)
+    };
 
     let mut client = connect::one(hosts).await?;
     let start = ExecStart {
@@ -68,7 +72,11 @@ pub async fn run(hosts: &[HostAddr], args: ExecArgs) -> anyhow::Result<i32> {
     if args.interactive {
         spawn_stdin_pump(session.input());
     }
-    let mut winch = if tty { signal(SignalKind::window_change()).ok() } else { None };
+    let mut winch = if tty {
+        signal(SignalKind::window_change()).ok()
+    } else {
+        None
+    };
     let input = session.input();
 
     let mut stdout = std::io::stdout();
@@ -113,27 +121,29 @@ pub async fn run(hosts: &[HostAddr], args: ExecArgs) -> anyhow::Result<i32> {
 /// Reads stdin on a plain thread and feeds the session; half-closes at EOF.
 fn spawn_stdin_pump(input: ExecInput) {
     let handle = tokio::runtime::Handle::current();
-    let spawned = std::thread::Builder::new().name("stdin".into()).spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = vec![0u8; STDIN_CHUNK];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    let data = Bytes::copy_from_slice(&buf[..n]);
-                    if handle.block_on(input.send(data)).is_err() {
-                        return;
+    let spawned = std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = vec![0u8; STDIN_CHUNK];
+            loop {
+                match stdin.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let data = Bytes::copy_from_slice(&buf[..n]);
+                        if handle.block_on(input.send(data)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        tracing::debug!("stdin read failed: {e}");
+                        break;
                     }
                 }
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    tracing::debug!("stdin read failed: {e}");
-                    break;
-                }
             }
-        }
-        let _ = handle.block_on(input.close_stdin());
-    });
+            let _ = handle.block_on(input.close_stdin());
+        });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the stdin thread: {e}");
     }

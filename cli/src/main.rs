@@ -34,10 +34,10 @@ fn main() {
             let mut msg = lines.next().unwrap_or("invalid arguments").to_string();
             // "the following required arguments were not provided:" names
             // them on the next line.
-            if msg.ends_with(':') {
-                if let Some(next) = lines.next() {
-                    msg = format!("{msg} {next}");
-                }
+            if msg.ends_with(':')
+                && let Some(next) = lines.next()
+            {
+                msg = format!("{msg} {next}");
             }
             eprintln!("dockyard: {}", msg.trim_start_matches("error: "));
             std::process::exit(EXIT_DOCKYARD);
@@ -61,7 +61,9 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<i32> {
     // One thread: a CLI drives one session, and starting worker threads
     // costs more than it saves.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         match cli.command {
             Some(Command::Exec(a)) => exec_cmd::run(&cli.host, a).await,

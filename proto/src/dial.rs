@@ -133,7 +133,10 @@ mod tests {
     #[test]
     fn rejects_bad_hosts() {
         for bad in ["", "h:", "h:0", "h:70000", "h:x", "a/b", "[::1", "[::1]x"] {
-            assert!(bad.parse::<HostAddr>().is_err(), "{bad:?} should be rejected");
+            assert!(
+                bad.parse::<HostAddr>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

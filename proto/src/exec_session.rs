@@ -47,9 +47,15 @@ pub enum OutputStream {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecEvent {
-    Output { stream: OutputStream, data: Bytes },
+    Output {
+        stream: OutputStream,
+        data: Bytes,
+    },
     /// The last event: the command's exit status as the agent reports it.
-    Exited { code: i32, message: String },
+    Exited {
+        code: i32,
+        message: String,
+    },
 }
 
 /// The sending half of a session: stdin bytes, terminal size, end of stdin.
@@ -69,7 +75,8 @@ impl ExecInput {
     }
 
     pub async fn send(&self, data: Bytes) -> Result<(), ExecError> {
-        self.send_request(RequestType::Input(PbInput { data })).await
+        self.send_request(RequestType::Input(PbInput { data }))
+            .await
     }
 
     pub async fn resize(&self, rows: u16, cols: u16) -> Result<(), ExecError> {
@@ -82,7 +89,8 @@ impl ExecInput {
 
     /// End of stdin. The request stream stays open for resizes.
     pub async fn close_stdin(&self) -> Result<(), ExecError> {
-        self.send_request(RequestType::StdinClose(ExecStdinClose {})).await
+        self.send_request(RequestType::StdinClose(ExecStdinClose {}))
+            .await
     }
 }
 

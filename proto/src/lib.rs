@@ -10,7 +10,7 @@ pub mod pb {
     tonic::include_proto!("dockyard");
 }
 
-pub use dial::{DialError, HostAddr, DEFAULT_PORT};
+pub use dial::{DEFAULT_PORT, DialError, HostAddr};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// The client type every Dockyard front end uses.

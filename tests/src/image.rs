@@ -67,7 +67,11 @@ pub fn rootfs_tar(extra: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
         h.set_mtime(0);
         b.append_data(&mut h, path, std::io::empty())
     };
-    let file = |b: &mut tar::Builder<Vec<u8>>, path: &str, mode: u32, data: &[u8]| -> std::io::Result<()> {
+    let file = |b: &mut tar::Builder<Vec<u8>>,
+                path: &str,
+                mode: u32,
+                data: &[u8]|
+     -> std::io::Result<()> {
         let mut h = tar::Header::new_gnu();
         h.set_mode(mode);
         h.set_size(data.len() as u64);
@@ -95,7 +99,11 @@ pub fn rootfs_tar(extra: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
     file(&mut b, "bin/busybox", 0o755, &busybox).map_err(io)?;
     file(&mut b, "etc/passwd", 0o644, PASSWD).map_err(io)?;
     file(&mut b, "etc/group", 0o644, GROUP).map_err(io)?;
-    for applet in applets.lines().map(str::trim).filter(|a| !a.is_empty() && *a != "bin/busybox") {
+    for applet in applets
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "bin/busybox")
+    {
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(tar::EntryType::Symlink);
         h.set_mode(0o777);

@@ -49,7 +49,14 @@ pub fn bin_dir() -> &'static PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--profile", profile, "--manifest-path", manifest])
+            .args([
+                "build",
+                "--quiet",
+                "--profile",
+                profile,
+                "--manifest-path",
+                manifest,
+            ])
             .args(["-p", "dockyard-cli", "-p", "dockyard-agent", "--bins"])
             .status()
             .expect("run cargo build");
@@ -105,8 +112,14 @@ impl TestContainer {
             ..Default::default()
         };
         block_on(async {
-            docker.create_container(Some(opts), body).await.expect("create container");
-            docker.start_container(&name, None).await.expect("start container");
+            docker
+                .create_container(Some(opts), body)
+                .await
+                .expect("create container");
+            docker
+                .start_container(&name, None)
+                .await
+                .expect("start container");
         });
         TestContainer { name }
     }
@@ -166,13 +179,19 @@ impl TestAgent {
             .expect("start dockyard-agent");
         let stdout = child.stdout.take().expect("agent stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("agent's first line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("agent's first line");
         let addr = line
             .trim()
             .strip_prefix("dockyard-agent listening on ")
             .unwrap_or_else(|| panic!("unexpected agent output: {line:?}"))
             .to_string();
-        TestAgent { child, addr, stderr_log }
+        TestAgent {
+            child,
+            addr,
+            stderr_log,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -193,7 +212,9 @@ impl TestAgent {
 
     /// Sends SIGTERM and waits for the process; returns its exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(s) = self.child.try_wait().expect("wait agent") {

@@ -71,7 +71,11 @@ impl Pty {
                 pixel_height: 0,
             })
             .expect("resize pty");
-        self.screen.lock().expect("screen").screen_mut().set_size(nz(rows), nz(cols));
+        self.screen
+            .lock()
+            .expect("screen")
+            .screen_mut()
+            .set_size(nz(rows), nz(cols));
     }
 
     pub fn contents(&self) -> String {

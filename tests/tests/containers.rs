@@ -53,7 +53,12 @@ fn launch_ps_stop_rm() {
         "-c",
         "echo $GREETING > /tmp/greeting; exec sleep 1000000",
     ]));
-    assert_eq!(o.status.code(), Some(0), "launch failed: {}", stderr_str(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "launch failed: {}",
+        stderr_str(&o)
+    );
     let id = stdout_str(&o).trim().to_string();
     assert_eq!(id.len(), 64, "launch prints the full id, got {id:?}");
 
@@ -73,7 +78,10 @@ fn launch_ps_stop_rm() {
     let o = run(agent.dockyard(&["ps"]));
     let table = stdout_str(&o);
     assert!(table.starts_with("CONTAINER ID"), "{table}");
-    let row = table.lines().find(|l| l.contains(&name)).expect("row for the container");
+    let row = table
+        .lines()
+        .find(|l| l.contains(&name))
+        .expect("row for the container");
     assert!(row.starts_with(&id[..12]), "{row}");
     assert!(row.contains("running"), "{row}");
 
@@ -83,7 +91,10 @@ fn launch_ps_stop_rm() {
     assert_eq!(stdout_str(&o), format!("{name}\n"));
     assert!(find(&ps_json(&agent, false), &name).is_none());
     let all = ps_json(&agent, true);
-    assert_eq!(find(&all, &name).expect("listed with -a")["state"], "exited");
+    assert_eq!(
+        find(&all, &name).expect("listed with -a")["state"],
+        "exited"
+    );
 
     // rm: gone entirely.
     let o = run(agent.dockyard(&["rm", &name]));
@@ -98,7 +109,15 @@ fn rm_running_needs_force() {
     let name = unique_name("rmforce");
     let _cleanup = Cleanup(name.clone());
     let o = run(agent.dockyard(&[
-        "launch", TEST_IMAGE, "--name", &name, "--label", "dockyard.test=1", "--", "sleep", "1000000",
+        "launch",
+        TEST_IMAGE,
+        "--name",
+        &name,
+        "--label",
+        "dockyard.test=1",
+        "--",
+        "sleep",
+        "1000000",
     ]));
     assert!(o.status.success(), "{}", stderr_str(&o));
     let o = run(agent.dockyard(&["rm", &name]));
@@ -120,7 +139,14 @@ fn launch_errors_are_one_line_and_leave_nothing() {
         (vec!["--restart", "sometimes"], "invalid restart policy"),
         (vec!["-e", "=x"], "invalid environment variable"),
     ] {
-        let mut full = vec!["launch", TEST_IMAGE, "--name", &name, "--label", "dockyard.test=1"];
+        let mut full = vec![
+            "launch",
+            TEST_IMAGE,
+            "--name",
+            &name,
+            "--label",
+            "dockyard.test=1",
+        ];
         full.extend(args);
         full.extend(["--", "sleep", "1000"]);
         let o = run(agent.dockyard(&full));
@@ -131,11 +157,26 @@ fn launch_errors_are_one_line_and_leave_nothing() {
     }
     // A command that cannot start leaves no container in "created".
     let o = run(agent.dockyard(&[
-        "launch", TEST_IMAGE, "--name", &name, "--label", "dockyard.test=1", "--", "/no/such/binary",
+        "launch",
+        TEST_IMAGE,
+        "--name",
+        &name,
+        "--label",
+        "dockyard.test=1",
+        "--",
+        "/no/such/binary",
     ]));
     assert_eq!(o.status.code(), Some(125));
-    assert!(find(&ps_json(&agent, true), &name).is_none(), "failed launch left a container");
-    let o = run(agent.dockyard(&["launch", "dockyard-no-such-image:never", "--label", "dockyard.test=1"]));
+    assert!(
+        find(&ps_json(&agent, true), &name).is_none(),
+        "failed launch left a container"
+    );
+    let o = run(agent.dockyard(&[
+        "launch",
+        "dockyard-no-such-image:never",
+        "--label",
+        "dockyard.test=1",
+    ]));
     assert_eq!(o.status.code(), Some(125));
     assert_eq!(stderr_str(&o).lines().count(), 1, "{}", stderr_str(&o));
 }
@@ -146,6 +187,9 @@ fn stop_and_rm_of_missing_container_are_125() {
     for cmd in ["stop", "rm"] {
         let o = run(agent.dockyard(&[cmd, "dyt-no-such-container"]));
         assert_eq!(o.status.code(), Some(125));
-        assert_eq!(stderr_str(&o), "dockyard: Container 'dyt-no-such-container' not found\n");
+        assert_eq!(
+            stderr_str(&o),
+            "dockyard: Container 'dyt-no-such-container' not found\n"
+        );
     }
 }

@@ -45,8 +45,15 @@ fn user_nobody() {
 fn one_and_two_env_vars() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("env"));
     let o = exec(&agent, &["--env", "TEST_VAR=Hello World", &c.name, "env"]);
-    assert!(stdout_str(&o).lines().any(|l| l == "TEST_VAR=Hello World"), "{}", stdout_str(&o));
-    let o = exec(&agent, &["--env", "DEBUG=true", "-e", "MODE=test", &c.name, "env"]);
+    assert!(
+        stdout_str(&o).lines().any(|l| l == "TEST_VAR=Hello World"),
+        "{}",
+        stdout_str(&o)
+    );
+    let o = exec(
+        &agent,
+        &["--env", "DEBUG=true", "-e", "MODE=test", &c.name, "env"],
+    );
     let out = stdout_str(&o);
     assert!(out.lines().any(|l| l == "DEBUG=true"), "{out}");
     assert!(out.lines().any(|l| l == "MODE=test"), "{out}");
@@ -106,11 +113,27 @@ fn workdir() {
 fn arguments_with_options_and_shell_chains() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("args"));
     // Words after the container that look like flags belong to the command.
-    let o = exec(&agent, &[&c.name, "find", "/etc", "-name", "passwd", "-type", "f"]);
-    assert_eq!(stdout_str(&o), "/etc/passwd\n", "stderr: {}", stderr_str(&o));
+    let o = exec(
+        &agent,
+        &[&c.name, "find", "/etc", "-name", "passwd", "-type", "f"],
+    );
+    assert_eq!(
+        stdout_str(&o),
+        "/etc/passwd\n",
+        "stderr: {}",
+        stderr_str(&o)
+    );
     let o = exec(&agent, &[&c.name, "ls", "-la", "/etc"]);
     assert!(stdout_str(&o).contains("passwd"));
-    let o = exec(&agent, &[&c.name, "sh", "-c", "echo 'Current time:' && echo second && exit 3"]);
+    let o = exec(
+        &agent,
+        &[
+            &c.name,
+            "sh",
+            "-c",
+            "echo 'Current time:' && echo second && exit 3",
+        ],
+    );
     assert_eq!(stdout_str(&o), "Current time:\nsecond\n");
     assert_eq!(o.status.code(), Some(3));
     let o = exec(&agent, &[&c.name, "echo", "-n", "--", "-e", "a  b"]);
@@ -139,7 +162,10 @@ fn stopped_container_is_125() {
     assert_eq!(o.status.code(), Some(125));
     assert_eq!(
         stderr_str(&o),
-        format!("dockyard: Container '{}' is not running (status: exited)\n", c.name)
+        format!(
+            "dockyard: Container '{}' is not running (status: exited)\n",
+            c.name
+        )
     );
 }
 
@@ -187,7 +213,12 @@ fn exit_codes_0_1_42() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("codes"));
     assert_eq!(exec(&agent, &[&c.name, "true"]).status.code(), Some(0));
     assert_eq!(exec(&agent, &[&c.name, "false"]).status.code(), Some(1));
-    assert_eq!(exec(&agent, &[&c.name, "sh", "-c", "exit 42"]).status.code(), Some(42));
+    assert_eq!(
+        exec(&agent, &[&c.name, "sh", "-c", "exit 42"])
+            .status
+            .code(),
+        Some(42)
+    );
 }
 
 // 5.9 Streaming output
@@ -196,12 +227,28 @@ fn exit_codes_0_1_42() {
 fn stdout_and_stderr_stay_apart() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("streams"));
     for _ in 0..10 {
-        let o = exec(&agent, &[&c.name, "sh", "-c", "echo 'stdout message' && echo 'stderr message' >&2"]);
+        let o = exec(
+            &agent,
+            &[
+                &c.name,
+                "sh",
+                "-c",
+                "echo 'stdout message' && echo 'stderr message' >&2",
+            ],
+        );
         assert_eq!(stdout_str(&o), "stdout message\n");
         assert_eq!(stderr_str(&o), "stderr message\n");
     }
     // Interleaved bursts: every byte lands on its own stream.
-    let o = exec(&agent, &[&c.name, "sh", "-c", "for i in $(seq 1 500); do echo out$i; echo err$i >&2; done"]);
+    let o = exec(
+        &agent,
+        &[
+            &c.name,
+            "sh",
+            "-c",
+            "for i in $(seq 1 500); do echo out$i; echo err$i >&2; done",
+        ],
+    );
     let want_out: String = (1..=500).map(|i| format!("out{i}\n")).collect();
     let want_err: String = (1..=500).map(|i| format!("err{i}\n")).collect();
     assert_eq!(stdout_str(&o), want_out);
@@ -212,7 +259,13 @@ fn stdout_and_stderr_stay_apart() {
 fn output_streams_as_it_is_produced() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("stream"));
     let mut child = agent
-        .dockyard(&["exec", &c.name, "sh", "-c", "echo 'Line 1'; sleep 1; echo 'Line 2'"])
+        .dockyard(&[
+            "exec",
+            &c.name,
+            "sh",
+            "-c",
+            "echo 'Line 1'; sleep 1; echo 'Line 2'",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -223,7 +276,10 @@ fn output_streams_as_it_is_produced() {
     let gap = t1.elapsed();
     assert_eq!((first.as_str(), second.as_str()), ("Line 1", "Line 2"));
     // Line 1 was delivered while the command slept, not buffered to the end.
-    assert!(gap >= Duration::from_millis(500), "lines arrived {gap:?} apart");
+    assert!(
+        gap >= Duration::from_millis(500),
+        "lines arrived {gap:?} apart"
+    );
     assert!(child.wait().expect("wait").success());
 }
 
@@ -264,24 +320,43 @@ fn two_hundred_thousand_lines_intact() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("seq"));
     let o = exec(&agent, &[&c.name, "seq", "1", "200000"]);
     let want: String = (1..=200_000).map(|i| format!("{i}\n")).collect();
-    assert!(stdout_str(&o) == want, "seq output differs ({} bytes vs {})", o.stdout.len(), want.len());
+    assert!(
+        stdout_str(&o) == want,
+        "seq output differs ({} bytes vs {})",
+        o.stdout.len(),
+        want.len()
+    );
 }
 
 #[test]
 fn tty_output_that_looks_like_a_stream_header_passes_untouched() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("header"));
     let want = b"A\x01\x00\x00\x00\x00\x00\x00\x03xyzB";
-    let o = exec(&agent, &["-t", &c.name, "printf", r"A\001\000\000\000\000\000\000\003xyzB"]);
+    let o = exec(
+        &agent,
+        &[
+            "-t",
+            &c.name,
+            "printf",
+            r"A\001\000\000\000\000\000\000\003xyzB",
+        ],
+    );
     assert_eq!(o.stdout, want);
     // The same bytes starting a later read of the connection.
-    let o = exec(&agent, &[
-        "-t",
-        &c.name,
-        "sh",
-        "-c",
-        r"printf A; sleep 0.3; printf '\001\000\000\000\000\000\000\003xyzB'; sleep 0.3; printf '\002\000\000\000\000\000\000\001Z'",
-    ]);
-    assert_eq!(o.stdout, b"A\x01\x00\x00\x00\x00\x00\x00\x03xyzB\x02\x00\x00\x00\x00\x00\x00\x01Z");
+    let o = exec(
+        &agent,
+        &[
+            "-t",
+            &c.name,
+            "sh",
+            "-c",
+            r"printf A; sleep 0.3; printf '\001\000\000\000\000\000\000\003xyzB'; sleep 0.3; printf '\002\000\000\000\000\000\000\001Z'",
+        ],
+    );
+    assert_eq!(
+        o.stdout,
+        b"A\x01\x00\x00\x00\x00\x00\x00\x03xyzB\x02\x00\x00\x00\x00\x00\x00\x01Z"
+    );
 }
 
 #[test]

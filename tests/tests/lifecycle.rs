@@ -4,7 +4,9 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use dockyard_tests::{TestAgent, TestContainer, dockyard_bin, eventually, run, stderr_str, stdout_str};
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_bin, eventually, run, stderr_str, stdout_str,
+};
 
 /// Is a process whose command line contains `needle` running in `c`?
 fn running_in(agent: &TestAgent, c: &TestContainer, needle: &str) -> bool {
@@ -27,14 +29,22 @@ fn vanish_test(tty: bool) {
         .spawn()
         .expect("spawn");
     assert!(
-        eventually(Duration::from_secs(10), || running_in(&agent, &c, &format!("sleep {marker}"))),
+        eventually(Duration::from_secs(10), || running_in(
+            &agent,
+            &c,
+            &format!("sleep {marker}")
+        )),
         "the exec never started"
     );
     // kill -9: no goodbye on the wire, the connection just drops.
     child.kill().expect("kill dockyard");
     child.wait().expect("reap");
     assert!(
-        eventually(Duration::from_secs(10), || !running_in(&agent, &c, &format!("sleep {marker}"))),
+        eventually(Duration::from_secs(10), || !running_in(
+            &agent,
+            &c,
+            &format!("sleep {marker}")
+        )),
         "exec left running after its client died; agent log:\n{}",
         agent.log()
     );
@@ -60,9 +70,17 @@ fn agent_shutdown_gives_running_sessions_a_final_status() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    assert!(eventually(Duration::from_secs(10), || running_in(&agent, &c, "sleep 4244")));
+    assert!(eventually(Duration::from_secs(10), || running_in(
+        &agent,
+        &c,
+        "sleep 4244"
+    )));
     let status = agent.terminate();
-    assert!(status.success(), "agent exit: {status:?}; log:\n{}", agent.log());
+    assert!(
+        status.success(),
+        "agent exit: {status:?}; log:\n{}",
+        agent.log()
+    );
     let o = child.wait_with_output().expect("dockyard output");
     assert_eq!(stdout_str(&o), "started\n");
     // The command was ended (SIGKILL: 128+9) and said so in its status.
@@ -78,18 +96,26 @@ fn agent_shutdown_gives_running_sessions_a_final_status() {
 fn embedded_default_needs_no_agent() {
     let c = TestContainer::start("embedded");
     let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST").args(["exec", &c.name, "sh", "-c", "whoami; echo oops >&2; exit 5"]);
+    cmd.env_remove("DOCKYARD_HOST").args([
+        "exec",
+        &c.name,
+        "sh",
+        "-c",
+        "whoami; echo oops >&2; exit 5",
+    ]);
     let o = run(cmd);
     assert_eq!(stdout_str(&o), "root\n", "stderr: {}", stderr_str(&o));
     assert_eq!(stderr_str(&o), "oops\n");
     assert_eq!(o.status.code(), Some(5));
     let data: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
     let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST").args(["exec", "-i", &c.name, "cat"]);
+    cmd.env_remove("DOCKYARD_HOST")
+        .args(["exec", "-i", &c.name, "cat"]);
     let o = dockyard_tests::run_with_input(cmd, &data);
     assert!(o.stdout == data, "1 MiB through the embedded agent differs");
     let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST").args(["ps", "--format", "json"]);
+    cmd.env_remove("DOCKYARD_HOST")
+        .args(["ps", "--format", "json"]);
     let o = run(cmd);
     assert!(stdout_str(&o).contains(&c.name));
 }

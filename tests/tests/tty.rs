@@ -26,7 +26,10 @@ fn interactive_shell_types_pastes_and_exits() {
     pty.type_bytes(b"echo one-$((1+1))\recho two-$((2+2))\recho three-$((3+3))\r");
     pty.wait_for_text("three-6", WAIT);
     let screen = pty.contents();
-    assert!(screen.contains("one-2") && screen.contains("two-4"), "{screen}");
+    assert!(
+        screen.contains("one-2") && screen.contains("two-4"),
+        "{screen}"
+    );
     pty.type_bytes(b"exit 7\r");
     assert_eq!(pty.wait_exit(WAIT), 7);
 }
@@ -86,7 +89,9 @@ fn control_keys_reach_the_program_at_once() {
 fn full_screen_program_draws_and_quits() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("vi"));
     let mut pty = shell(&agent, &["-it", &c.name, "vi", "/tmp/note.txt"], 20, 70);
-    pty.wait_for("vi's empty-line markers", WAIT, |s| s.matches('~').count() >= 10);
+    pty.wait_for("vi's empty-line markers", WAIT, |s| {
+        s.matches('~').count() >= 10
+    });
     pty.type_bytes(b"ihello from vi");
     pty.wait_for_text("hello from vi", WAIT);
     // Esc alone, as typed: followed at once by ':' it reads as Alt-:.
@@ -112,6 +117,9 @@ fn terminal_is_restored_after_the_session() {
     let mut pty = Pty::spawn(std::path::Path::new("/bin/sh"), &["-c", &script], 24, 100);
     pty.wait_for_text("done", WAIT);
     let screen = pty.contents();
-    assert!(screen.lines().any(|l| l.trim() == "icanon"), "terminal left raw:\n{screen}");
+    assert!(
+        screen.lines().any(|l| l.trim() == "icanon"),
+        "terminal left raw:\n{screen}"
+    );
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
