@@ -224,6 +224,91 @@ fn split_reference(image: &str) -> (String, String) {
     }
 }
 
+/// Container event actions that change what a list shows. Exec events
+/// (exec_create, exec_start, exec_die) are container events too, and are
+/// left out: every shell opened would otherwise re-list.
+const LIST_CHANGING: &[&str] = &[
+    "create",
+    "start",
+    "restart",
+    "die",
+    "stop",
+    "kill",
+    "destroy",
+    "rename",
+    "pause",
+    "unpause",
+    "health_status",
+    "oom",
+];
+
+pub type WatchStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<Vec<pb::ContainerInfo>, AgentError>> + Send>>;
+
+/// The list now, then a fresh list after each burst of container events.
+/// Events that arrive together (a `docker rm -f` sends kill, die, destroy)
+/// make one update.
+pub async fn watch(engine: std::sync::Arc<Engine>, all: bool) -> Result<WatchStream, AgentError> {
+    let docker = engine.docker().await?.clone();
+    let filters: HashMap<String, Vec<String>> = [
+        ("type".to_string(), vec!["container".to_string()]),
+        (
+            "event".to_string(),
+            LIST_CHANGING.iter().map(|s| s.to_string()).collect(),
+        ),
+    ]
+    .into();
+    let mut events = docker.events(Some(bollard::query_parameters::EventsOptions {
+        filters: Some(filters),
+        ..Default::default()
+    }));
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        // Subscribed before the first list, so nothing falls between.
+        if tx.send(list(&engine, all).await).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        let _ = tx.send(Err(AgentError::engine(e))).await;
+                        return;
+                    }
+                    None => {
+                        let _ = tx.send(Err(AgentError::EngineUnavailable("event stream ended".into()))).await;
+                        return;
+                    }
+                },
+                _ = tx.closed() => return,
+            }
+            // Coalesce the rest of the burst.
+            let quiet = tokio::time::sleep(std::time::Duration::from_millis(50));
+            tokio::pin!(quiet);
+            let mut ended = false;
+            while !ended {
+                tokio::select! {
+                    _ = &mut quiet => break,
+                    ev = events.next() => ended = !matches!(ev, Some(Ok(_))),
+                }
+            }
+            if tx.send(list(&engine, all).await).await.is_err() {
+                return;
+            }
+            if ended {
+                let _ = tx
+                    .send(Err(AgentError::EngineUnavailable(
+                        "event stream ended".into(),
+                    )))
+                    .await;
+                return;
+            }
+        }
+    });
+    Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
+}
+
 pub type PullStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<pb::PullProgress, AgentError>> + Send>>;
 

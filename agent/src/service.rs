@@ -98,6 +98,19 @@ impl DockyardService for Agent {
         }))
     }
 
+    type WatchContainersStream = BoxStream<pb::ListContainersResponse>;
+
+    async fn watch_containers(
+        &self,
+        request: Request<pb::ListContainersRequest>,
+    ) -> Result<Response<Self::WatchContainersStream>, Status> {
+        let stream = containers::watch(self.engine.clone(), request.into_inner().all).await?;
+        Ok(Response::new(Box::pin(stream.map(|r| {
+            r.map(|containers| pb::ListContainersResponse { containers })
+                .map_err(Status::from)
+        }))))
+    }
+
     type PullImageStream = BoxStream<pb::PullProgress>;
 
     async fn pull_image(

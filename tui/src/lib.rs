@@ -1,0 +1,4 @@
+pub mod keys;
+pub mod layout;
+pub mod pane;
+pub mod term_view;
