@@ -28,8 +28,22 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// The key that starts TUI commands, e.g. ctrl-b
+    #[arg(
+        long,
+        env = "DOCKYARD_LEADER",
+        default_value = "ctrl-a",
+        value_name = "KEY"
+    )]
+    pub leader: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The terminal UI (also what `dockyard` alone opens)
+    Tui(TuiArgs),
     /// Run a command in a running container (like docker exec)
     Exec(ExecArgs),
     /// Create and start a container, pulling its image when missing
@@ -129,4 +143,13 @@ pub struct PsArgs {
 pub enum PsFormat {
     Table,
     Json,
+}
+
+impl TuiArgs {
+    /// The TUI's options when `dockyard` runs without a subcommand.
+    pub fn parse_default() -> Self {
+        TuiArgs {
+            leader: std::env::var("DOCKYARD_LEADER").unwrap_or_else(|_| "ctrl-a".into()),
+        }
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 
 use anyhow::{Context, bail};
-use dockyard_proto::pb::{self, ListContainersRequest, PortBinding, PullRequest};
+use dockyard_proto::pb::{self, ListContainersRequest, PullRequest};
 use dockyard_proto::{Client, HostAddr};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -17,8 +17,9 @@ pub async fn launch(hosts: &[HostAddr], args: LaunchArgs) -> anyhow::Result<i32>
     let ports = args
         .ports
         .iter()
-        .map(|p| parse_port(p))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| dockyard_proto::args::parse_port(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
     let mut labels = HashMap::new();
     for l in &args.labels {
         let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
@@ -110,49 +111,6 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
         eprintln!("Pulled {}", printable(image));
     }
     Ok(())
-}
-
-/// `[IP:]HOST:CONTAINER[/PROTO]` or `CONTAINER[/PROTO]` (any free host port).
-pub fn parse_port(spec: &str) -> anyhow::Result<PortBinding> {
-    let bad = || {
-        anyhow::anyhow!(
-            "invalid port mapping '{}': expected [IP:]HOST:CONTAINER[/tcp|udp|sctp]",
-            printable(spec)
-        )
-    };
-    let (addr, protocol) = match spec.rsplit_once('/') {
-        Some((a, p)) if matches!(p, "tcp" | "udp" | "sctp") => (a, p),
-        Some(_) => return Err(bad()),
-        None => (spec, "tcp"),
-    };
-    let parts: Vec<&str> = addr.rsplitn(3, ':').collect();
-    let port = |s: &str, zero_ok: bool| -> anyhow::Result<u32> {
-        let p: u16 = s.parse().map_err(|_| bad())?;
-        if p == 0 && !zero_ok {
-            return Err(bad());
-        }
-        Ok(p.into())
-    };
-    let (host_ip, host_port, container_port) = match parts.as_slice() {
-        [c] => (String::new(), 0, port(c, false)?),
-        [c, h] => (String::new(), port(h, true)?, port(c, false)?),
-        [c, h, ip] => {
-            let ip = ip.trim_start_matches('[').trim_end_matches(']');
-            ip.parse::<std::net::IpAddr>().map_err(|_| bad())?;
-            (
-                ip.to_string(),
-                if h.is_empty() { 0 } else { port(h, true)? },
-                port(c, false)?,
-            )
-        }
-        _ => return Err(bad()),
-    };
-    Ok(PortBinding {
-        host_port,
-        container_port,
-        protocol: protocol.to_string(),
-        host_ip,
-    })
 }
 
 pub async fn stop(hosts: &[HostAddr], args: StopArgs) -> anyhow::Result<i32> {
@@ -279,30 +237,4 @@ fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
         out.push('\n');
     }
     print!("{out}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports() {
-        let p = parse_port("8080:80").expect("8080:80");
-        assert_eq!(
-            (p.host_port, p.container_port, p.protocol.as_str()),
-            (8080, 80, "tcp")
-        );
-        let p = parse_port("127.0.0.1:53:53/udp").expect("ip form");
-        assert_eq!(
-            (p.host_ip.as_str(), p.host_port, p.protocol.as_str()),
-            ("127.0.0.1", 53, "udp")
-        );
-        let p = parse_port("80").expect("container only");
-        assert_eq!((p.host_port, p.container_port), (0, 80));
-        for bad in [
-            "", "x", "80:", "99999:80", "80:0", "1:2/icmp", "nope:1:2", "1:2:3:4",
-        ] {
-            assert!(parse_port(bad).is_err(), "{bad:?} should be rejected");
-        }
-    }
 }

@@ -3,29 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-/// One `-e` entry. `KEY` alone takes this process's value, and is skipped
-/// when unset (as docker does).
-pub fn parse_entry(entry: &str, out: &mut HashMap<String, String>) -> Result<(), String> {
-    let (key, value) = match entry.split_once('=') {
-        Some((k, v)) => (k, Some(v.to_string())),
-        None => (entry, None),
-    };
-    if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c == '\0') {
-        return Err(format!(
-            "invalid environment variable '{}'",
-            entry.escape_debug()
-        ));
-    }
-    let value = match value {
-        Some(v) => v,
-        None => match std::env::var(key) {
-            Ok(v) => v,
-            Err(_) => return Ok(()),
-        },
-    };
-    out.insert(key.to_string(), value);
-    Ok(())
-}
+use dockyard_proto::args::parse_env_entry as parse_entry;
 
 /// An env file: one entry per line, `#` comments and blank lines skipped.
 pub fn parse_file(path: &Path, out: &mut HashMap<String, String>) -> Result<(), String> {
@@ -59,22 +37,6 @@ pub fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entries() {
-        let mut m = HashMap::new();
-        parse_entry("A=1", &mut m).expect("A=1");
-        parse_entry("B=x=y", &mut m).expect("B=x=y");
-        parse_entry("C=", &mut m).expect("C=");
-        assert_eq!(m["A"], "1");
-        assert_eq!(m["B"], "x=y");
-        assert_eq!(m["C"], "");
-        assert!(parse_entry("=v", &mut m).is_err());
-        assert!(parse_entry("", &mut m).is_err());
-        assert!(parse_entry("A B=1", &mut m).is_err());
-        parse_entry("DOCKYARD_SURELY_UNSET_VAR", &mut m).expect("unset passes");
-        assert!(!m.contains_key("DOCKYARD_SURELY_UNSET_VAR"));
-    }
 
     #[test]
     fn file_then_flags() {

@@ -11,6 +11,7 @@ mod envs;
 mod exec_cmd;
 mod terminal;
 mod text;
+mod tui_cmd;
 
 use clap::Parser;
 use clap::error::ErrorKind;
@@ -43,7 +44,9 @@ fn main() {
             std::process::exit(EXIT_DOCKYARD);
         }
     };
-    init_logging();
+    if !matches!(cli.command, None | Some(Command::Tui(_))) {
+        init_logging();
+    }
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -59,6 +62,13 @@ fn main() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    if matches!(cli.command, None | Some(Command::Tui(_))) {
+        let args = match cli.command {
+            Some(Command::Tui(a)) => a,
+            _ => cli::TuiArgs::parse_default(),
+        };
+        return tui_cmd::run(&cli.host, args);
+    }
     // One thread: a CLI drives one session, and starting worker threads
     // costs more than it saves.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -71,9 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Some(Command::Stop(a)) => containers_cmd::stop(&cli.host, a).await,
             Some(Command::Rm(a)) => containers_cmd::rm(&cli.host, a).await,
             Some(Command::Ps(a)) => containers_cmd::ps(&cli.host, a).await,
-            None => {
-                anyhow::bail!("the terminal UI is not built yet; try 'dockyard --help'")
-            }
+            None | Some(Command::Tui(_)) => unreachable!("handled above"),
         }
     })
 }

@@ -2,6 +2,7 @@
 //! client side of it: dialing an agent ([`dial`]) and running an exec
 //! ([`ExecSession`]), shared by the CLI and the TUI.
 
+pub mod args;
 pub mod dial;
 pub mod exec_session;
 

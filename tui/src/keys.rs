@@ -175,7 +175,7 @@ pub fn encode_mouse(ev: MouseEvent, col: u16, row: u16, modes: Modes) -> Option<
             // 223 cannot be expressed and are clamped.
             let b = if press { button } else { 3 + (button & !3) };
             let enc = |v: u32| (v.min(223) + 32) as u8;
-            vec![0x1b, b'[', b'M', (b + 32) as u8, enc(x), enc(y)]
+            vec![0x1b, b'[', b'M', b + 32, enc(x), enc(y)]
         }
     })
 }

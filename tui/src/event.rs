@@ -1,0 +1,52 @@
+//! Messages into the UI task. Commands go out through each pane's
+//! [`PaneInput`](crate::session::PaneInput); everything that happens comes
+//! back as an [`AppEvent`] on one channel, and the UI task owns all state.
+
+use bytes::Bytes;
+use dockyard_proto::Client;
+use dockyard_proto::pb::ContainerInfo;
+
+use crate::pane::PaneId;
+
+#[derive(Debug)]
+pub enum AppEvent {
+    Host {
+        host: usize,
+        ev: HostEvent,
+    },
+    Session {
+        pane: PaneId,
+        ev: SessionEvent,
+    },
+    Launch(LaunchEvent),
+    /// The outcome of a stop or remove, shown in the status line.
+    Notice {
+        text: String,
+        error: bool,
+    },
+}
+
+#[derive(Debug)]
+pub enum HostEvent {
+    Connected(Client),
+    List(Vec<ContainerInfo>),
+    /// Unreachable or dropped; retried after `retry_in` seconds.
+    Down {
+        reason: String,
+        retry_in: u64,
+    },
+}
+
+#[derive(Debug)]
+pub enum SessionEvent {
+    Started,
+    Output(Bytes),
+    Exited { code: i32, message: String },
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub enum LaunchEvent {
+    Progress(String),
+    Done(Result<String, String>),
+}

@@ -1,0 +1,87 @@
+//! One task per host: connect, watch its containers, report; when the
+//! agent is unreachable or the watch breaks, say so and retry with backoff
+//! (1 s doubling to 30 s). The other hosts carry on.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use dockyard_proto::Client;
+use dockyard_proto::pb::ListContainersRequest;
+use tokio::sync::mpsc;
+
+use crate::event::{AppEvent, HostEvent};
+
+pub type ConnectFuture = Pin<Box<dyn Future<Output = Result<Client, String>> + Send>>;
+
+/// How to reach one host; called again on every reconnect.
+pub struct Target {
+    pub label: String,
+    pub connect: Box<dyn Fn() -> ConnectFuture + Send + Sync>,
+}
+
+pub fn spawn_watchers(targets: Vec<Target>, events: mpsc::Sender<AppEvent>) {
+    for (host, target) in targets.into_iter().enumerate() {
+        let events = events.clone();
+        tokio::spawn(async move {
+            let mut backoff = 1u64;
+            loop {
+                let reason = match watch_once(host, &target, &events, &mut backoff).await {
+                    Ok(()) => return,
+                    Err(r) => r,
+                };
+                let down = HostEvent::Down {
+                    reason,
+                    retry_in: backoff,
+                };
+                if events
+                    .send(AppEvent::Host { host, ev: down })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(backoff)).await;
+                backoff = (backoff * 2).min(30);
+            }
+        });
+    }
+}
+
+/// Ok when the UI has gone away; Err(reason) when the host dropped.
+async fn watch_once(
+    host: usize,
+    target: &Target,
+    events: &mpsc::Sender<AppEvent>,
+    backoff: &mut u64,
+) -> Result<(), String> {
+    let mut client = (target.connect)().await?;
+    let mut stream = client
+        .watch_containers(ListContainersRequest { all: true })
+        .await
+        .map_err(|s| s.message().to_string())?
+        .into_inner();
+    if events
+        .send(AppEvent::Host {
+            host,
+            ev: HostEvent::Connected(client),
+        })
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
+    loop {
+        match stream.message().await {
+            Ok(Some(list)) => {
+                *backoff = 1;
+                let ev = HostEvent::List(list.containers);
+                if events.send(AppEvent::Host { host, ev }).await.is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(None) => return Err("the agent closed the container watch".into()),
+            Err(s) => return Err(s.message().to_string()),
+        }
+    }
+}
