@@ -135,3 +135,31 @@ impl Drop for Pty {
 fn nz(v: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(v).expect("terminal sizes are non-zero")
 }
+
+impl Pty {
+    /// The screen's rows, one string each (box characters are one column,
+    /// so a char index is a column on the screens these tests read).
+    pub fn rows(&self) -> Vec<String> {
+        let p = self.screen.lock().expect("screen");
+        let (_, cols) = p.screen().size();
+        p.screen().rows(0, cols.get()).collect()
+    }
+
+    /// The inner size (rows, cols) of the bordered box whose top edge
+    /// holds `title`, if one is on screen.
+    pub fn box_inner_size(&self, title: &str) -> Option<(usize, usize)> {
+        let rows: Vec<Vec<char>> = self.rows().iter().map(|r| r.chars().collect()).collect();
+        let title: Vec<char> = title.chars().collect();
+        for (y, row) in rows.iter().enumerate() {
+            let Some(x) = row.windows(title.len()).position(|w| w == title.as_slice()) else {
+                continue;
+            };
+            let left = (0..x).rev().find(|&i| matches!(row[i], '┌' | '┏'))?;
+            let right = (x..row.len()).find(|&i| matches!(row[i], '┐' | '┓'))?;
+            let bottom =
+                (y + 1..rows.len()).find(|&j| matches!(rows[j].get(left), Some('└' | '┗')))?;
+            return Some((bottom - y - 1, right - left - 1));
+        }
+        None
+    }
+}

@@ -6,20 +6,23 @@ use std::collections::HashMap;
 use dockyard_proto::args::{parse_env_entry, parse_port};
 use dockyard_proto::pb::LaunchRequest;
 
-pub const FIELDS: [&str; 6] = ["Image", "Name", "Command", "Env", "Ports", "Restart"];
+pub const FIELDS: [&str; 7] = [
+    "Image", "Name", "Command", "Env", "Ports", "Labels", "Restart",
+];
 
-pub const HINTS: [&str; 6] = [
+pub const HINTS: [&str; 7] = [
     "e.g. busybox or registry:5000/app:1.2",
     "optional",
     "optional; words split on spaces",
     "KEY=VALUE KEY2=VALUE2",
     "8080:80 127.0.0.1:53:53/udp",
+    "KEY=VALUE KEY2=VALUE2",
     "no | always | unless-stopped | on-failure[:N]",
 ];
 
 #[derive(Debug, Default)]
 pub struct LaunchForm {
-    pub values: [String; 6],
+    pub values: [String; 7],
     pub focus: usize,
     pub host: usize,
     /// Pull progress or "launching…" while the request runs.
@@ -50,7 +53,7 @@ impl LaunchForm {
 
     /// The request, or the first thing wrong with the form.
     pub fn request(&self) -> Result<LaunchRequest, String> {
-        let [image, name, command, env, ports, restart] = &self.values;
+        let [image, name, command, env, ports, labels, restart] = &self.values;
         let image = image.trim();
         if image.is_empty() {
             return Err("an image is required".into());
@@ -63,13 +66,25 @@ impl LaunchForm {
             .split_whitespace()
             .map(parse_port)
             .collect::<Result<Vec<_>, _>>()?;
+        let mut label_map = HashMap::new();
+        for l in labels.split_whitespace() {
+            match l.split_once('=') {
+                Some((k, v)) if !k.is_empty() => label_map.insert(k.to_string(), v.to_string()),
+                _ => {
+                    return Err(format!(
+                        "invalid label '{}': expected KEY=VALUE",
+                        l.escape_debug()
+                    ));
+                }
+            };
+        }
         Ok(LaunchRequest {
             image: image.to_string(),
             name: name.trim().to_string(),
             command: command.split_whitespace().map(str::to_string).collect(),
             environment,
             ports,
-            labels: HashMap::new(),
+            labels: label_map,
             restart_policy: restart.trim().to_string(),
         })
     }
@@ -91,6 +106,11 @@ mod tests {
         assert_eq!(r.command, vec!["sleep", "100"]);
         assert_eq!(r.environment.len(), 2);
         assert_eq!(r.ports[0].host_port, 8080);
+        f.values[5] = "team=blue".into();
+        assert_eq!(f.request().expect("labels").labels["team"], "blue");
+        f.values[5] = "=x".into();
+        assert!(f.request().is_err());
+        f.values[5].clear();
         f.values[4] = "nope".into();
         assert!(
             f.request()

@@ -1,0 +1,167 @@
+//! The terminal UI end to end: the real `dockyard` binary in a
+//! pseudo-terminal against a real agent and engine, driven by keys, its
+//! screen read back with vt100.
+
+use std::time::Duration;
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{
+    TEST_IMAGE, TestAgent, TestContainer, dockyard_bin, remove_container, unique_name,
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+const CTRL_A: &[u8] = b"\x01";
+
+fn settle() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// Types `stty size` in the focused pane and checks the answer against the
+/// pane's box on screen.
+fn check_size(pty: &mut Pty, title: &str) {
+    pty.type_bytes(b"clear; stty size\r");
+    pty.wait_for("stty's answer", WAIT, |_| {
+        let Some((rows, cols)) = pty.box_inner_size(title) else {
+            return false;
+        };
+        let want = format!("{rows} {cols}");
+        pty.rows().iter().any(|r| r.contains(&want))
+    });
+}
+
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        remove_container(&self.0);
+    }
+}
+
+#[test]
+fn browse_open_panes_type_resize_launch_and_quit() {
+    let agent = TestAgent::start();
+    let a = TestContainer::start("tuia");
+    let b = TestContainer::start("tuib");
+    let launched = unique_name("tuilaunch");
+    let _cleanup = Cleanup(launched.clone());
+    // A shell around dockyard reports the terminal mode after it quits.
+    let script = format!(
+        "'{}' --host {}; echo tui-exit=$?; stty -a | grep -o -- '-\\?icanon' | head -1",
+        dockyard_bin().display(),
+        agent.addr
+    );
+    let mut pty = Pty::spawn(std::path::Path::new("/bin/sh"), &["-c", &script], 40, 140);
+
+    // The list shows both test containers.
+    pty.wait_for_text(&a.name, WAIT);
+    pty.wait_for_text(&b.name, WAIT);
+
+    // Filter down to `a` and open a shell into it.
+    pty.type_bytes(b"/");
+    pty.type_bytes(a.name.as_bytes());
+    pty.type_bytes(b"\r");
+    pty.wait_for("the filter to hide b", WAIT, |s| {
+        s.contains(&a.name) && !s.contains(&b.name)
+    });
+    pty.type_bytes(b"\r");
+    let title_a = format!("/{}", a.name);
+    pty.wait_for("a's pane with a prompt", WAIT, |s| {
+        s.contains(&title_a) && s.contains("/ #")
+    });
+    pty.type_bytes(b"echo $((6*7))\r");
+    pty.wait_for_text("42", WAIT);
+    check_size(&mut pty, &title_a);
+    pty.type_bytes(b"echo marker-$((1+1))-a\r");
+    pty.wait_for_text("marker-2-a", WAIT);
+
+    // A second pane into `b`: back to the list, filter, open.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"c");
+    pty.type_bytes(b"/");
+    pty.type_bytes(b.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    let title_b = format!("/{}", b.name);
+    pty.wait_for("b's pane", WAIT, |s| {
+        s.contains(&title_b) && s.contains(&title_a)
+    });
+    pty.wait_for("b's prompt", WAIT, |s| s.matches("/ #").count() >= 2);
+    pty.type_bytes(b"echo from-b-$((2*3))\r");
+    pty.wait_for_text("from-b-6", WAIT);
+    // Both panes keep their own output.
+    assert!(
+        pty.contents().contains("marker-2-a"),
+        "pane a lost its output:\n{}",
+        pty.contents()
+    );
+    check_size(&mut pty, &title_b);
+    // Pane a was resized by the split; its TTY followed.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"h");
+    settle();
+    check_size(&mut pty, &title_a);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"l");
+    settle();
+
+    // A full-screen program in pane b.
+    pty.type_bytes(b"vi /tmp/tui-note\r");
+    pty.wait_for("vi", WAIT, |s| s.matches('~').count() >= 5);
+    pty.type_bytes(b"ihello-from-vi");
+    pty.wait_for_text("hello-from-vi", WAIT);
+    pty.type_bytes(b"\x1b");
+    settle();
+    pty.type_bytes(b":wq\r");
+    pty.wait_for("vi to quit", WAIT, |s| s.matches('~').count() < 5);
+    pty.type_bytes(b"clear; cat /tmp/tui-note\r");
+    pty.wait_for_text("hello-from-vi", WAIT);
+
+    // The outer terminal shrinks: the remote TTY follows.
+    pty.resize(30, 100);
+    settle();
+    check_size(&mut pty, &title_b);
+
+    // Launch a container from the form; it appears in the list.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"c");
+    pty.type_bytes(b"\x1b"); // clear the filter
+    settle();
+    pty.type_bytes(b"L");
+    pty.wait_for_text("Launch a container", WAIT);
+    for (i, field) in [
+        TEST_IMAGE,
+        &launched,
+        "sleep 1000000",
+        "",
+        "",
+        "dockyard.test=1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            pty.type_bytes(b"\t");
+        }
+        pty.type_bytes(field.as_bytes());
+    }
+    pty.type_bytes(b"\r");
+    pty.wait_for_text(&format!("launched {launched}"), WAIT);
+    // Narrow columns may cut the name; its first 20 characters are unique.
+    let shown = &launched[..20];
+    pty.wait_for("the launched container in the list", WAIT, |s| {
+        s.lines()
+            .any(|l| l.contains(shown) && l.contains("running"))
+    });
+
+    // Ctrl-a q quits and gives the terminal back as it was.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    pty.wait_for_text("tui-exit=0", WAIT);
+    pty.wait_for("the terminal mode", WAIT, |s| {
+        s.lines().any(|l| l.trim() == "icanon")
+    });
+    assert!(!pty.contents().contains("-icanon"), "terminal left raw");
+    let raw = pty.raw_output();
+    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(4096)..]).into_owned();
+    assert!(tail.contains("\x1b[?1049l"), "alternate screen not left");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
