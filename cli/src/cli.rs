@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use dockyard_proto::HostAddr;
+use dockyard_proto::HostSpec;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -13,8 +13,9 @@ use dockyard_proto::HostAddr;
     long_about = "Reach into containers on one or many Docker hosts.\n\nWithout --host, dockyard runs an agent in its own process against the local Docker socket."
 )]
 pub struct Cli {
-    /// Agent to talk to, HOST or HOST:PORT (default port 50051). Without
-    /// it, an agent runs inside this process on the local Docker socket.
+    /// Agent to talk to: HOST or HOST:PORT (default port 50051), or
+    /// `local` for an agent inside this process on the local Docker socket
+    /// (the default). Repeatable; the TUI shows every host's containers.
     #[arg(
         long,
         global = true,
@@ -22,7 +23,7 @@ pub struct Cli {
         value_delimiter = ',',
         value_name = "HOST[:PORT]"
     )]
-    pub host: Vec<HostAddr>,
+    pub host: Vec<HostSpec>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -30,14 +31,9 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct TuiArgs {
-    /// The key that starts TUI commands, e.g. ctrl-b
-    #[arg(
-        long,
-        env = "DOCKYARD_LEADER",
-        default_value = "ctrl-a",
-        value_name = "KEY"
-    )]
-    pub leader: String,
+    /// The key that starts TUI commands, e.g. ctrl-b (default ctrl-a)
+    #[arg(long, env = "DOCKYARD_LEADER", value_name = "KEY")]
+    pub leader: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,7 +145,7 @@ impl TuiArgs {
     /// The TUI's options when `dockyard` runs without a subcommand.
     pub fn parse_default() -> Self {
         TuiArgs {
-            leader: std::env::var("DOCKYARD_LEADER").unwrap_or_else(|_| "ctrl-a".into()),
+            leader: std::env::var("DOCKYARD_LEADER").ok(),
         }
     }
 }

@@ -1,37 +1,93 @@
-//! Which agent(s) a command talks to: the `--host`s given, or an agent
-//! embedded in this process on the local Docker socket.
+//! Which agent(s) a command talks to: the `--host`s given (or the config
+//! file's), where `local` is an agent embedded in this process on the local
+//! Docker socket; with none, `local` alone.
 
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use dockyard_proto::{Client, HostAddr, dial};
+use dockyard_proto::pb::ListContainersRequest;
+use dockyard_proto::{Client, HostSpec, dial};
 
-/// One client per target, labelled for display ("local" when embedded).
-pub async fn clients(hosts: &[HostAddr]) -> anyhow::Result<Vec<(String, Client)>> {
-    if hosts.is_empty() {
-        return Ok(vec![("local".to_string(), embedded()?)]);
-    }
-    let mut out = Vec::with_capacity(hosts.len());
-    for h in hosts {
-        out.push((h.to_string(), dial::connect(h).await?));
-    }
-    Ok(out)
+pub fn embedded() -> anyhow::Result<Client> {
+    let engine = dockyard_agent::Engine::from_env().context("local Docker engine")?;
+    let channel = dockyard_agent::server::embedded_channel(Arc::new(engine));
+    Ok(dial::client(channel))
 }
 
-/// The single agent a command acts on.
-pub async fn one(hosts: &[HostAddr]) -> anyhow::Result<Client> {
+pub async fn connect(spec: &HostSpec) -> anyhow::Result<Client> {
+    match spec {
+        HostSpec::Local => embedded(),
+        HostSpec::Remote(addr) => Ok(dial::connect(addr).await?),
+    }
+}
+
+/// One client per host, labelled for display.
+pub async fn clients(hosts: &[HostSpec]) -> Vec<(String, anyhow::Result<Client>)> {
+    let mut out = Vec::with_capacity(hosts.len());
+    for h in hosts {
+        out.push((h.to_string(), connect(h).await));
+    }
+    out
+}
+
+/// The single agent a command acts on when nothing else tells which.
+pub async fn one(hosts: &[HostSpec]) -> anyhow::Result<Client> {
     match hosts {
-        [] => embedded(),
-        [h] => Ok(dial::connect(h).await?),
+        [h] => connect(h).await,
         _ => bail!(
-            "this command acts on one host; {} were given with --host",
+            "this command acts on one host and {} are configured: choose one with --host",
             hosts.len()
         ),
     }
 }
 
-fn embedded() -> anyhow::Result<Client> {
-    let engine = dockyard_agent::Engine::from_env().context("local Docker engine")?;
-    let channel = dockyard_agent::server::embedded_channel(Arc::new(engine));
-    Ok(dial::client(channel))
+/// The agent whose host has `container`: with one host that host; with
+/// several, the one where a container of that name (or id prefix) exists.
+pub async fn for_container(hosts: &[HostSpec], container: &str) -> anyhow::Result<Client> {
+    if hosts.len() == 1 {
+        return one(hosts).await;
+    }
+    let mut found = Vec::new();
+    let mut unreachable = Vec::new();
+    for (label, client) in clients(hosts).await {
+        let mut client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                unreachable.push(format!("{label} ({e:#})"));
+                continue;
+            }
+        };
+        let list = match client
+            .list_containers(ListContainersRequest { all: true })
+            .await
+        {
+            Ok(l) => l.into_inner().containers,
+            Err(s) => {
+                unreachable.push(format!("{label} ({})", s.message()));
+                continue;
+            }
+        };
+        if list
+            .iter()
+            .any(|c| c.name == container || (container.len() >= 4 && c.id.starts_with(container)))
+        {
+            found.push((label, client));
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0).1),
+        0 if unreachable.is_empty() => bail!("Container '{container}' not found on any host"),
+        0 => bail!(
+            "Container '{container}' not found on the reachable hosts; unreachable: {}",
+            unreachable.join(", ")
+        ),
+        _ => bail!(
+            "Container '{container}' exists on {}: choose one with --host",
+            found
+                .iter()
+                .map(|(l, _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    }
 }

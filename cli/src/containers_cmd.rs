@@ -5,14 +5,14 @@ use std::io::IsTerminal;
 
 use anyhow::{Context, bail};
 use dockyard_proto::pb::{self, ListContainersRequest, PullRequest};
-use dockyard_proto::{Client, HostAddr};
+use dockyard_proto::{Client, HostSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{LaunchArgs, PsArgs, PsFormat, RmArgs, StopArgs};
 use crate::text::printable;
 use crate::{connect, envs};
 
-pub async fn launch(hosts: &[HostAddr], args: LaunchArgs) -> anyhow::Result<i32> {
+pub async fn launch(hosts: &[HostSpec], args: LaunchArgs) -> anyhow::Result<i32> {
     let environment = envs::collect(&args.env, &[] as &[&str]).map_err(anyhow::Error::msg)?;
     let ports = args
         .ports
@@ -113,8 +113,8 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
     Ok(())
 }
 
-pub async fn stop(hosts: &[HostAddr], args: StopArgs) -> anyhow::Result<i32> {
-    let mut client = connect::one(hosts).await?;
+pub async fn stop(hosts: &[HostSpec], args: StopArgs) -> anyhow::Result<i32> {
+    let mut client = connect::for_container(hosts, &args.container).await?;
     client
         .stop_container(pb::StopRequest {
             container_identifier: args.container.clone(),
@@ -125,8 +125,8 @@ pub async fn stop(hosts: &[HostAddr], args: StopArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub async fn rm(hosts: &[HostAddr], args: RmArgs) -> anyhow::Result<i32> {
-    let mut client = connect::one(hosts).await?;
+pub async fn rm(hosts: &[HostSpec], args: RmArgs) -> anyhow::Result<i32> {
+    let mut client = connect::for_container(hosts, &args.container).await?;
     client
         .remove_container(pb::RemoveRequest {
             container_identifier: args.container.clone(),
@@ -137,15 +137,28 @@ pub async fn rm(hosts: &[HostAddr], args: RmArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub async fn ps(hosts: &[HostAddr], args: PsArgs) -> anyhow::Result<i32> {
+pub async fn ps(hosts: &[HostSpec], args: PsArgs) -> anyhow::Result<i32> {
     let mut rows: Vec<(String, pb::ContainerInfo)> = Vec::new();
-    for (host, mut client) in connect::clients(hosts).await? {
-        let list = client
-            .list_containers(ListContainersRequest { all: args.all })
-            .await
-            .with_context(|| format!("listing containers on {host}"))?
-            .into_inner();
-        rows.extend(list.containers.into_iter().map(|c| (host.clone(), c)));
+    // A host that cannot be listed is reported and the rest still shown;
+    // the exit status says something was missing.
+    let mut failed = false;
+    for (host, client) in connect::clients(hosts).await {
+        let listed = match client {
+            Ok(mut c) => c
+                .list_containers(ListContainersRequest { all: args.all })
+                .await
+                .map(|r| r.into_inner().containers)
+                .map_err(|s| anyhow::anyhow!("{}", s.message())),
+            Err(e) => Err(e),
+        };
+        match listed {
+            Ok(list) => rows.extend(list.into_iter().map(|c| (host.clone(), c))),
+            Err(e) if hosts.len() == 1 => return Err(e),
+            Err(e) => {
+                eprintln!("dockyard: {host}: {}", printable(&format!("{e:#}")));
+                failed = true;
+            }
+        }
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.1.created));
     match args.format {
@@ -174,7 +187,7 @@ pub async fn ps(hosts: &[HostAddr], args: PsArgs) -> anyhow::Result<i32> {
         }
         PsFormat::Table => print_table(&rows, hosts.len() > 1),
     }
-    Ok(0)
+    Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
 }
 
 fn ports_text(c: &pb::ContainerInfo) -> String {

@@ -11,7 +11,7 @@ use std::io::{ErrorKind, Read, Write};
 use anyhow::bail;
 use bytes::Bytes;
 use dockyard_proto::pb::ExecStart;
-use dockyard_proto::{ExecError, ExecEvent, ExecInput, ExecSession, HostAddr, OutputStream};
+use dockyard_proto::{ExecError, ExecEvent, ExecInput, ExecSession, HostSpec, OutputStream};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::ExecArgs;
@@ -26,7 +26,7 @@ const DEFAULT_SHELL: [&str; 3] = [
     "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi",
 ];
 
-pub async fn run(hosts: &[HostAddr], args: ExecArgs) -> anyhow::Result<i32> {
+pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
     let stdin_tty = terminal::stdin_is_tty();
     // docker's -t; and the lab's `exec --interactive c sh`, typed at a
     // terminal, gets a working shell: -i from a terminal implies -t.
@@ -49,7 +49,7 @@ pub async fn run(hosts: &[HostAddr], args: ExecArgs) -> anyhow::Result<i32> {
         (0, 0)
     };
 
-    let mut client = connect::one(hosts).await?;
+    let mut client = connect::for_container(hosts, &args.container).await?;
     let start = ExecStart {
         container_identifier: args.container,
         command,

@@ -5,6 +5,7 @@
 //! stopped, bad flag).
 
 mod cli;
+mod config;
 mod connect;
 mod containers_cmd;
 mod envs;
@@ -61,12 +62,26 @@ fn main() {
     std::process::exit(code);
 }
 
-fn run(cli: Cli) -> anyhow::Result<i32> {
+fn run(mut cli: Cli) -> anyhow::Result<i32> {
+    let config = config::load()?;
+    if cli.host.is_empty() {
+        cli.host = config
+            .hosts
+            .iter()
+            .map(|h| h.parse().map_err(|e| anyhow::anyhow!("config file: {e}")))
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if cli.host.is_empty() {
+        cli.host.push(dockyard_proto::HostSpec::Local);
+    }
     if matches!(cli.command, None | Some(Command::Tui(_))) {
-        let args = match cli.command {
+        let mut args = match cli.command {
             Some(Command::Tui(a)) => a,
             _ => cli::TuiArgs::parse_default(),
         };
+        if args.leader.is_none() {
+            args.leader = config.leader;
+        }
         return tui_cmd::run(&cli.host, args);
     }
     // One thread: a CLI drives one session, and starting worker threads

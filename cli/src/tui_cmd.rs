@@ -2,20 +2,20 @@
 //! every `--host`. Logs go to a file; the screen belongs to the UI.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use dockyard_proto::{HostAddr, dial};
+use dockyard_proto::{HostSpec, dial};
 use dockyard_tui::{Options, Target};
 
 use crate::cli::TuiArgs;
 
-pub fn run(hosts: &[HostAddr], args: TuiArgs) -> anyhow::Result<i32> {
+pub fn run(hosts: &[HostSpec], args: TuiArgs) -> anyhow::Result<i32> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }
-    let leader = dockyard_tui::app::parse_leader(&args.leader)
-        .with_context(|| format!("invalid leader key '{}': use ctrl-<letter>", args.leader))?;
+    let leader_text = args.leader.as_deref().unwrap_or("ctrl-a");
+    let leader = dockyard_tui::app::parse_leader(leader_text)
+        .with_context(|| format!("invalid leader key '{leader_text}': use ctrl-<letter>"))?;
     let log = init_file_logging();
     // Two workers: the UI and (when embedded) the agent keep each other
     // responsive.
@@ -35,32 +35,37 @@ pub fn run(hosts: &[HostAddr], args: TuiArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn targets(hosts: &[HostAddr]) -> anyhow::Result<Vec<Target>> {
-    if hosts.is_empty() {
-        let engine = dockyard_agent::Engine::from_env().context("local Docker engine")?;
-        let channel = dockyard_agent::server::embedded_channel(Arc::new(engine));
-        let client = dial::client(channel);
-        return Ok(vec![Target {
-            label: "local".into(),
-            connect: Box::new(move || {
-                let c = client.clone();
-                Box::pin(async move { Ok(c) })
-            }),
-        }]);
-    }
-    Ok(hosts
+fn targets(hosts: &[HostSpec]) -> anyhow::Result<Vec<Target>> {
+    hosts
         .iter()
         .map(|h| {
-            let addr = h.clone();
-            Target {
-                label: h.to_string(),
-                connect: Box::new(move || {
+            let connect: Box<dyn Fn() -> dockyard_tui::hosts::ConnectFuture + Send + Sync> = match h
+            {
+                HostSpec::Local => {
+                    // One embedded agent for the whole session; reconnecting
+                    // reuses its channel.
+                    let client = crate::connect::embedded()?;
+                    Box::new(move || {
+                        let c = client.clone();
+                        Box::pin(async move { Ok(c) })
+                    })
+                }
+                HostSpec::Remote(addr) => {
                     let addr = addr.clone();
-                    Box::pin(async move { dial::connect(&addr).await.map_err(|e| e.to_string()) })
-                }),
-            }
+                    Box::new(move || {
+                        let addr = addr.clone();
+                        Box::pin(
+                            async move { dial::connect(&addr).await.map_err(|e| e.to_string()) },
+                        )
+                    })
+                }
+            };
+            Ok(Target {
+                label: h.to_string(),
+                connect,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Logs to $XDG_STATE_HOME/dockyard/dockyard.log (~/.local/state/...),

@@ -18,6 +18,35 @@ pub enum DialError {
     Unreachable { addr: String, reason: String },
 }
 
+/// A host as the user names it: `local` for an agent inside this process
+/// on the local Docker socket, anything else an agent's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostSpec {
+    Local,
+    Remote(HostAddr),
+}
+
+impl FromStr for HostSpec {
+    type Err = DialError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "local" {
+            Ok(HostSpec::Local)
+        } else {
+            s.parse().map(HostSpec::Remote)
+        }
+    }
+}
+
+impl fmt::Display for HostSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostSpec::Local => f.write_str("local"),
+            HostSpec::Remote(a) => a.fmt(f),
+        }
+    }
+}
+
 /// An agent's address as the user wrote it, port defaulted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostAddr {

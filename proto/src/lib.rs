@@ -11,7 +11,7 @@ pub mod pb {
     tonic::include_proto!("dockyard");
 }
 
-pub use dial::{DEFAULT_PORT, DialError, HostAddr};
+pub use dial::{DEFAULT_PORT, DialError, HostAddr, HostSpec};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// The client type every Dockyard front end uses.

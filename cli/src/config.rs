@@ -1,0 +1,62 @@
+//! The config file: `$DOCKYARD_CONFIG`, else
+//! `$XDG_CONFIG_HOME/dockyard/config.toml` (`~/.config/dockyard/...`).
+//! Flags and environment variables win over it.
+//!
+//! ```toml
+//! leader = "ctrl-b"            # the TUI's leader key
+//! hosts = ["local", "h1", "h2:7000"]   # used when no --host is given
+//! ```
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub leader: Option<String>,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+pub fn path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("DOCKYARD_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("dockyard").join("config.toml"))
+}
+
+/// The config, or the default one when there is no file. A file that is
+/// there but wrong is an error, never silently ignored.
+pub fn load() -> anyhow::Result<Config> {
+    let Some(path) = path() else {
+        return Ok(Config::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_string();
+        anyhow::anyhow!("{}: {msg}", path.display())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects_unknown_keys() {
+        let c: Config =
+            toml::from_str("leader = \"ctrl-b\"\nhosts = [\"local\", \"h1:7\"]\n").expect("valid");
+        assert_eq!(c.leader.as_deref(), Some("ctrl-b"));
+        assert_eq!(c.hosts, vec!["local", "h1:7"]);
+        assert!(toml::from_str::<Config>("leder = \"ctrl-b\"").is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! Several hosts at once, and the config file.
+
+use std::process::Command;
+
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_bin, run, stderr_str, stdout_str, unique_name,
+};
+
+fn dead_host() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+fn dockyard(hosts: &[&str], args: &[&str]) -> Command {
+    let mut c = Command::new(dockyard_bin());
+    c.env_remove("DOCKYARD_HOST")
+        .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml");
+    for h in hosts {
+        c.args(["--host", h]);
+    }
+    c.args(args);
+    c
+}
+
+#[test]
+fn ps_over_several_hosts_and_exec_finds_the_container() {
+    let (a1, a2) = (TestAgent::start(), TestAgent::start());
+    let c = TestContainer::start("multi");
+    let o = run(dockyard(&[&a1.addr, &a2.addr], &["ps"]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    let table = stdout_str(&o);
+    assert!(table.starts_with("HOST"), "{table}");
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains(&c.name)).collect();
+    assert_eq!(rows.len(), 2, "one row per host:\n{table}");
+    assert!(
+        rows.iter().any(|r| r.starts_with(&a1.addr))
+            && rows.iter().any(|r| r.starts_with(&a2.addr))
+    );
+
+    // Both agents front the same engine, so the name is ambiguous.
+    let o = run(dockyard(&[&a1.addr, &a2.addr], &["exec", &c.name, "true"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr_str(&o).contains("choose one with --host"),
+        "{}",
+        stderr_str(&o)
+    );
+
+    // With one of the hosts down, the container is found on the other.
+    let dead = dead_host();
+    let o = run(dockyard(
+        &[&dead, &a1.addr],
+        &["exec", &c.name, "echo", "found"],
+    ));
+    assert_eq!(stdout_str(&o), "found\n", "{}", stderr_str(&o));
+    let o = run(dockyard(
+        &[&dead, &a1.addr],
+        &["exec", "dyt-nowhere", "true"],
+    ));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr_str(&o).contains("not found on the reachable hosts"),
+        "{}",
+        stderr_str(&o)
+    );
+
+    // ps shows what it can and says what it could not.
+    let o = run(dockyard(&[&a1.addr, &dead], &["ps"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stdout_str(&o).contains(&c.name));
+    assert!(stderr_str(&o).contains(&dead), "{}", stderr_str(&o));
+
+    // `local` is the embedded agent, next to a remote one.
+    let o = run(dockyard(&["local", &a1.addr], &["ps", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let hosts: Vec<&str> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| r["name"] == c.name.as_str())
+        .map(|r| r["host"].as_str().expect("host"))
+        .collect();
+    assert_eq!(hosts.len(), 2, "{hosts:?}");
+    assert!(hosts.contains(&"local"));
+}
+
+#[test]
+fn config_file_names_hosts_and_bad_ones_are_reported() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("config");
+    let path = std::env::temp_dir().join(format!("{}.toml", unique_name("config")));
+    std::fs::write(
+        &path,
+        format!("leader = \"ctrl-b\"\nhosts = [\"{}\"]\n", agent.addr),
+    )
+    .expect("config");
+    let o = run({
+        let mut cmd = Command::new(dockyard_bin());
+        cmd.env_remove("DOCKYARD_HOST")
+            .env("DOCKYARD_CONFIG", &path)
+            .args(["exec", &c.name, "echo", "via-config"]);
+        cmd
+    });
+    assert_eq!(stdout_str(&o), "via-config\n", "{}", stderr_str(&o));
+    std::fs::write(&path, "hosts = [\"bad host\"]\n").expect("config");
+    let o = run({
+        let mut cmd = Command::new(dockyard_bin());
+        cmd.env_remove("DOCKYARD_HOST")
+            .env("DOCKYARD_CONFIG", &path)
+            .args(["ps"]);
+        cmd
+    });
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(stderr_str(&o).lines().count(), 1, "{}", stderr_str(&o));
+    assert!(stderr_str(&o).contains("bad host"), "{}", stderr_str(&o));
+    std::fs::write(&path, "unknown_key = 1\n").expect("config");
+    let o = run({
+        let mut cmd = Command::new(dockyard_bin());
+        cmd.env_remove("DOCKYARD_HOST")
+            .env("DOCKYARD_CONFIG", &path)
+            .args(["ps"]);
+        cmd
+    });
+    std::fs::remove_file(&path).ok();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr_str(&o).contains("unknown field"),
+        "{}",
+        stderr_str(&o)
+    );
+}
