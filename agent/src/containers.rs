@@ -242,6 +242,8 @@ const LIST_CHANGING: &[&str] = &[
     "oom",
 ];
 
+const STATUS_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub type WatchStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<Vec<pb::ContainerInfo>, AgentError>> + Send>>;
 
@@ -282,6 +284,9 @@ pub async fn watch(engine: std::sync::Arc<Engine>, all: bool) -> Result<WatchStr
                     }
                 },
                 _ = tx.closed() => return,
+                // Status texts ("Up 5 minutes") age without events; a
+                // slow refresh keeps them honest.
+                _ = tokio::time::sleep(STATUS_REFRESH) => {}
             }
             // Coalesce the rest of the burst.
             let quiet = tokio::time::sleep(std::time::Duration::from_millis(50));
