@@ -66,6 +66,7 @@ impl ExecSpec {
 /// A started exec: its output, its stdin (if attached), and its id.
 pub struct StartedExec {
     pub id: String,
+    pub container_id: String,
     pub output: OutputStream,
     pub stdin: ExecStdin,
 }
@@ -112,6 +113,7 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
     let (output, stdin) = attach::start_exec(engine, &created.id, spec.tty).await?;
     Ok(StartedExec {
         id: created.id,
+        container_id: id,
         output,
         stdin,
     })
@@ -167,24 +169,42 @@ pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError
     Err(AgentError::Engine(format!("exec {exec_id} did not finish")))
 }
 
-/// Ends an exec's process. Docker has no API for it, but the agent runs on
-/// the engine's host, and inspect gives the process's host PID.
-pub async fn kill(engine: &Engine, exec_id: &str) {
-    let Ok(docker) = engine.docker().await else {
+/// Ends an exec's process. Docker has no API for it, but an agent on the
+/// engine's own host can signal the process by the host PID inspect gives.
+/// Only then: with a remote engine (DOCKER_HOST=tcp://, a VM) that number
+/// means nothing here, so the PID must be in the container's cgroup as
+/// seen from this host, or nothing is signalled.
+pub async fn kill(engine: &Engine, exec_id: &str, container_id: &str) {
+    if !matches!(engine.addr(), crate::engine::EngineAddr::Unix(_)) {
+        tracing::warn!(exec_id, "cannot end an abandoned exec on a remote engine");
         return;
-    };
+    }
+    let Ok(docker) = engine.docker().await else { return };
     match docker.inspect_exec(exec_id).await {
         Ok(info) if info.running == Some(true) => {
-            if let Some(pid) = info.pid.filter(|p| *p > 1) {
-                tracing::info!(exec_id, pid, "killing abandoned exec");
-                if let Err(e) = signal::kill_tree(pid as i32) {
-                    tracing::warn!(exec_id, pid, "could not kill exec process: {e}");
-                }
+            let Some(pid) = info.pid.filter(|p| *p > 1).and_then(|p| i32::try_from(p).ok()) else {
+                return;
+            };
+            if !in_container(pid, container_id) {
+                tracing::warn!(exec_id, pid, "exec's PID is not this host's; not signalled");
+                return;
+            }
+            tracing::info!(exec_id, pid, "ending abandoned exec");
+            if let Err(e) = signal::kill_tree(pid) {
+                tracing::warn!(exec_id, pid, "could not end exec process: {e}");
             }
         }
         Ok(_) => {}
         Err(e) => tracing::debug!(exec_id, "inspect before kill failed: {e}"),
     }
+}
+
+/// Is host PID `pid` a process of container `container_id`? Its cgroup
+/// path names the container (".../docker/<id>" or "docker-<id>.scope").
+fn in_container(pid: i32, container_id: &str) -> bool {
+    !container_id.is_empty()
+        && std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+            .is_ok_and(|cg| cg.contains(container_id))
 }
 
 /// Exit code 126 from the runtime covers both "cannot invoke" and "not

@@ -54,26 +54,52 @@ pub async fn serve(
 /// An agent in this process, reached through in-memory pipes: every
 /// connection the channel opens is a fresh `duplex` pair whose far end is
 /// handed to the server.
-pub fn embedded_channel(engine: Arc<Engine>) -> Channel {
-    let (conn_tx, conn_rx) = tokio::sync::mpsc::unbounded_channel();
-    let agent = Agent::new(engine, CancellationToken::new());
-    tokio::spawn(async move {
-        let incoming = UnboundedReceiverStream::new(conn_rx).map(Ok::<_, std::io::Error>);
-        if let Err(e) = builder()
-            .add_service(service(agent))
-            .serve_with_incoming(incoming)
-            .await
-        {
-            tracing::error!("embedded agent stopped: {e}");
+pub struct Embedded {
+    pub channel: Channel,
+    shutdown: CancellationToken,
+    sessions: tokio_util::task::TaskTracker,
+}
+
+impl Embedded {
+    pub fn start(engine: Arc<Engine>) -> Self {
+        let (conn_tx, conn_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shutdown = CancellationToken::new();
+        let agent = Agent::new(engine, shutdown.clone());
+        let sessions = agent.sessions();
+        tokio::spawn(async move {
+            let incoming = UnboundedReceiverStream::new(conn_rx).map(Ok::<_, std::io::Error>);
+            if let Err(e) = builder()
+                .add_service(service(agent))
+                .serve_with_incoming(incoming)
+                .await
+            {
+                tracing::error!("embedded agent stopped: {e}");
+            }
+        });
+        let endpoint = dockyard_proto::dial::tune(Endpoint::from_static("http://embedded.agent"));
+        let channel = endpoint.connect_with_connector_lazy(tower::service_fn(move |_| {
+            let (client, server) = tokio::io::duplex(256 * 1024);
+            let sent = conn_tx.send(server);
+            async move {
+                sent.map_err(|_| std::io::Error::other("embedded agent is gone"))?;
+                Ok::<_, std::io::Error>(TokioIo::new(client))
+            }
+        }));
+        Embedded {
+            channel,
+            shutdown,
+            sessions,
         }
-    });
-    let endpoint = dockyard_proto::dial::tune(Endpoint::from_static("http://embedded.agent"));
-    endpoint.connect_with_connector_lazy(tower::service_fn(move |_| {
-        let (client, server) = tokio::io::duplex(256 * 1024);
-        let sent = conn_tx.send(server);
-        async move {
-            sent.map_err(|_| std::io::Error::other("embedded agent is gone"))?;
-            Ok::<_, std::io::Error>(TokioIo::new(client))
+    }
+
+    /// Ends every exec still running (a client that quits mid-session
+    /// leaves nothing behind) and waits, at most `limit`, for them to be
+    /// gone. Must run before the runtime is dropped: the agent lives in it.
+    pub async fn shutdown(&self, limit: std::time::Duration) {
+        self.shutdown.cancel();
+        self.sessions.close();
+        if tokio::time::timeout(limit, self.sessions.wait()).await.is_err() {
+            tracing::warn!("execs still ending after {limit:?}; leaving");
         }
-    }))
+    }
 }

@@ -10,6 +10,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::containers;
@@ -20,13 +21,23 @@ use crate::engine::Engine;
 pub struct Agent {
     engine: Arc<Engine>,
     shutdown: CancellationToken,
+    sessions: TaskTracker,
 }
 
 impl Agent {
     /// `shutdown` ends every running exec (each still gets its final
     /// status) when cancelled.
     pub fn new(engine: Arc<Engine>, shutdown: CancellationToken) -> Self {
-        Agent { engine, shutdown }
+        Agent {
+            engine,
+            shutdown,
+            sessions: TaskTracker::new(),
+        }
+    }
+
+    /// The running exec conversations, to wait for after `shutdown`.
+    pub fn sessions(&self) -> TaskTracker {
+        self.sessions.clone()
     }
 }
 
@@ -64,7 +75,7 @@ impl DockyardService for Agent {
     ) -> Result<Response<Self::ExecContainerStream>, Status> {
         let inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(OUTPUT_QUEUE);
-        tokio::spawn(conversation::run(
+        self.sessions.spawn(conversation::run(
             self.engine.clone(),
             inbound,
             tx,

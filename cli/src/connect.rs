@@ -2,16 +2,34 @@
 //! file's), where `local` is an agent embedded in this process on the local
 //! Docker socket; with none, `local` alone.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, bail};
 use dockyard_proto::pb::ListContainersRequest;
+use dockyard_agent::server::Embedded;
 use dockyard_proto::{Client, HostSpec, dial};
 
+/// The agent inside this process, started on first use. One per process:
+/// the TUI's reconnects and the CLI's calls share it.
+static EMBEDDED: OnceLock<Embedded> = OnceLock::new();
+
 pub fn embedded() -> anyhow::Result<Client> {
+    if let Some(e) = EMBEDDED.get() {
+        return Ok(dial::client(e.channel.clone()));
+    }
     let engine = dockyard_agent::Engine::from_env().context("local Docker engine")?;
-    let channel = dockyard_agent::server::embedded_channel(Arc::new(engine));
-    Ok(dial::client(channel))
+    let e = EMBEDDED.get_or_init(|| Embedded::start(Arc::new(engine)));
+    Ok(dial::client(e.channel.clone()))
+}
+
+/// Before leaving: ends the embedded agent's execs that are still running
+/// (their client is about to vanish with this process) and waits briefly
+/// for them. Without it, `dockyard exec c yes | head` or quitting the TUI
+/// would leave processes behind in the containers.
+pub async fn shutdown_embedded() {
+    if let Some(e) = EMBEDDED.get() {
+        e.shutdown(std::time::Duration::from_secs(3)).await;
+    }
 }
 
 pub async fn connect(spec: &HostSpec) -> anyhow::Result<Client> {

@@ -64,7 +64,9 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
     };
     let mut session = ExecSession::start(&mut client, start).await?;
 
-    let _raw = if tty && stdin_tty {
+    // Raw mode only when keys go to the command: with -t alone, Ctrl-C
+    // must still interrupt dockyard (as with docker exec -t).
+    let _raw = if tty && stdin_tty && args.interactive {
         Some(terminal::RawMode::enable()?)
     } else {
         None
@@ -77,43 +79,98 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
     } else {
         None
     };
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     let input = session.input();
+    let mut writer = OutputWriter::spawn()?;
 
-    let mut stdout = std::io::stdout();
-    let mut stderr = std::io::stderr();
-    loop {
+    let code = loop {
         tokio::select! {
             ev = session.next_event() => match ev {
                 Ok(Some(ExecEvent::Output { stream, data })) => {
-                    let out: &mut dyn Write = match stream {
-                        OutputStream::Stdout => &mut stdout,
-                        OutputStream::Stderr => &mut stderr,
-                    };
-                    if let Err(e) = out.write_all(&data).and_then(|()| out.flush()) {
-                        if e.kind() == ErrorKind::BrokenPipe {
-                            // The reader went away (`| head`): end like a
-                            // program killed by SIGPIPE; dropping the
-                            // session ends the command in the container.
-                            return Ok(128 + 13);
-                        }
-                        bail!("writing output: {e}");
+                    if writer.write(stream, data).await.is_err() {
+                        break writer.finish()?;
                     }
                 }
                 Ok(Some(ExecEvent::Exited { code, message })) => {
                     if code < 0 {
                         bail!("{message}");
                     }
-                    return Ok(code);
+                    writer.finish()?;
+                    break code;
                 }
-                Ok(None) => return Ok(EXIT_DOCKYARD),
+                Ok(None) => break EXIT_DOCKYARD,
                 Err(ExecError::Disconnected) => bail!("the agent went away before the command finished"),
                 Err(e) => return Err(e.into()),
             },
             Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
                 if let Some((r, c)) = terminal::size() {
-                    let _ = input.resize(r, c).await;
+                    // Not awaited here: behind a stalled stdin queue a
+                    // resize must not stop output from being read.
+                    let input = input.clone();
+                    tokio::spawn(async move { input.resize(r, c).await });
                 }
             }
+            // Leaving ends the command in the container (the session is
+            // dropped; an embedded agent is shut down by the caller).
+            Some(()) = interrupt.recv() => break 128 + libc::SIGINT,
+            Some(()) = terminate.recv() => break 128 + libc::SIGTERM,
+            Some(()) = hangup.recv() => break 128 + libc::SIGHUP,
+        }
+    };
+    Ok(code)
+}
+
+/// Writes the command's output on its own thread. Blocking writes to a
+/// slow reader (`| less` left on its first page) must not stall the
+/// runtime, which keeps answering the connection's keepalive pings; the
+/// bounded queue passes the slowness back to the agent instead.
+struct OutputWriter {
+    tx: Option<tokio::sync::mpsc::Sender<(OutputStream, Bytes)>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl OutputWriter {
+    fn spawn() -> std::io::Result<Self> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(OutputStream, Bytes)>(8);
+        let thread = std::thread::Builder::new().name("output".into()).spawn(move || {
+            let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+            while let Some((stream, data)) = rx.blocking_recv() {
+                let out: &mut dyn Write = match stream {
+                    OutputStream::Stdout => &mut stdout,
+                    OutputStream::Stderr => &mut stderr,
+                };
+                out.write_all(&data)?;
+                out.flush()?;
+            }
+            Ok(())
+        })?;
+        Ok(OutputWriter {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Err when the writer has stopped (its error comes from `finish`).
+    async fn write(&self, stream: OutputStream, data: Bytes) -> Result<(), ()> {
+        match &self.tx {
+            Some(tx) => tx.send((stream, data)).await.map_err(|_| ()),
+            None => Err(()),
+        }
+    }
+
+    /// Flushes everything queued and reports how writing went: `Ok(0)`,
+    /// or 141 when the reader went away (`| head`), as a program killed
+    /// by SIGPIPE would.
+    fn finish(&mut self) -> anyhow::Result<i32> {
+        self.tx = None;
+        let Some(thread) = self.thread.take() else { return Ok(0) };
+        match thread.join() {
+            Ok(Ok(())) => Ok(0),
+            Ok(Err(e)) if e.kind() == ErrorKind::BrokenPipe => Ok(128 + libc::SIGPIPE),
+            Ok(Err(e)) => bail!("writing output: {e}"),
+            Err(_) => bail!("the output thread panicked"),
         }
     }
 }

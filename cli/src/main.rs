@@ -90,14 +90,16 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        match cli.command {
+        let result = match cli.command {
             Some(Command::Exec(a)) => exec_cmd::run(&cli.host, a).await,
             Some(Command::Launch(a)) => containers_cmd::launch(&cli.host, a).await,
             Some(Command::Stop(a)) => containers_cmd::stop(&cli.host, a).await,
             Some(Command::Rm(a)) => containers_cmd::rm(&cli.host, a).await,
             Some(Command::Ps(a)) => containers_cmd::ps(&cli.host, a).await,
             None | Some(Command::Tui(_)) => unreachable!("handled above"),
-        }
+        };
+        connect::shutdown_embedded().await;
+        result
     })
 }
 

@@ -25,9 +25,11 @@ pub fn run(hosts: &[HostSpec], args: TuiArgs) -> anyhow::Result<i32> {
         .build()?;
     rt.block_on(async {
         let targets = targets(hosts)?;
-        dockyard_tui::run(targets, Options { leader })
+        let r = dockyard_tui::run(targets, Options { leader })
             .await
-            .context("terminal UI")
+            .context("terminal UI");
+        crate::connect::shutdown_embedded().await;
+        r
     })?;
     if let Some(path) = log {
         tracing::info!("TUI closed; log at {}", path.display());

@@ -38,12 +38,11 @@ pub fn bin_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let exe = std::env::current_exe().expect("current exe");
-        // target/<profile>/deps/<test-binary>
-        let dir = exe
-            .parent()
-            .and_then(|p| p.parent())
-            .expect("target/<profile>")
-            .to_path_buf();
+        // target/<profile>/deps/<test-binary>, or target/<profile>/<bin>.
+        let mut dir = exe.parent().expect("exe dir").to_path_buf();
+        if dir.file_name().is_some_and(|n| n == "deps") {
+            dir.pop();
+        }
         let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug");
         let profile = if profile == "debug" { "dev" } else { profile };
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

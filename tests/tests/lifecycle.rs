@@ -132,3 +132,52 @@ fn embedded_default_without_docker_is_125() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("Docker engine unavailable"), "{err}");
 }
+
+fn embedded_dockyard(args: &[&str]) -> Command {
+    let mut cmd = Command::new(dockyard_bin());
+    cmd.env_remove("DOCKYARD_HOST")
+        .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml")
+        .args(args);
+    cmd
+}
+
+#[test]
+fn embedded_agent_leaves_nothing_behind_when_the_reader_goes() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("pipe");
+    // `| head -1`: dockyard sees a closed pipe and leaves (141, as a
+    // program killed by SIGPIPE); `yes` in the container must end with it.
+    let mut child = embedded_dockyard(&["exec", &c.name, "sh", "-c", "exec yes marker-4246"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 12];
+    std::io::Read::read_exact(&mut out, &mut first).expect("some output");
+    drop(out);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(141));
+    assert!(
+        eventually(Duration::from_secs(10), || !running_in(&agent, &c, "yes marker-4246")),
+        "yes left running after dockyard exited"
+    );
+}
+
+#[test]
+fn embedded_agent_ends_the_command_on_sigint() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("sigint");
+    let child = embedded_dockyard(&["exec", &c.name, "sleep", "4247"])
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    assert!(eventually(Duration::from_secs(10), || running_in(&agent, &c, "sleep 4247")));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(130));
+    assert!(
+        eventually(Duration::from_secs(10), || !running_in(&agent, &c, "sleep 4247")),
+        "sleep left running after Ctrl-C"
+    );
+}

@@ -253,6 +253,15 @@ impl App {
         }
     }
 
+    /// The first table row shown in a list drawn at `area`: the smallest
+    /// scroll that keeps the selection visible. Drawing and clicking both
+    /// use it, so a click lands on the row under the pointer.
+    pub fn list_offset(&self, area: Rect) -> usize {
+        let visible = usize::from(area.height.saturating_sub(3)).max(1);
+        let selected_row = self.hosts_down() + self.selected;
+        (selected_row + 1).saturating_sub(visible)
+    }
+
     pub fn hosts_down(&self) -> usize {
         self.hosts
             .iter()
@@ -562,12 +571,16 @@ impl App {
             match m.kind {
                 MouseEventKind::Down(MouseButton::Left) => {
                     self.focus = Focus::List;
-                    // Border, header, then one row per host that is down.
-                    let first = list.y + 2 + self.hosts_down() as u16;
-                    if m.row >= first {
+                    // Table rows start below the border and the header;
+                    // hosts that are down come first, then containers.
+                    let top = list.y + 2;
+                    if m.row >= top && m.row < list.bottom().saturating_sub(1) {
+                        let offset = self.list_offset(list);
+                        let row = offset + usize::from(m.row - top);
                         let n = self.rows().len();
-                        let i = usize::from(m.row - first);
-                        if i < n {
+                        if let Some(i) = row.checked_sub(self.hosts_down())
+                            && i < n
+                        {
                             self.selected = i;
                         }
                     }
@@ -960,4 +973,67 @@ pub fn parse_leader(s: &str) -> Option<KeyEvent> {
     };
     (c.is_ascii_lowercase() || " \\]^_".contains(c))
         .then(|| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app_with(n: usize) -> App {
+        let (tx, _rx) = mpsc::channel(8);
+        let mut app = App::new(vec!["h".into()], parse_leader("ctrl-a").expect("leader"), tx);
+        app.hosts[0].status = HostStatus::Up;
+        app.hosts[0].containers = (0..n)
+            .map(|i| ContainerInfo {
+                name: format!("c{i:02}"),
+                state: "running".into(),
+                ..Default::default()
+            })
+            .collect();
+        app
+    }
+
+    #[test]
+    fn click_lands_on_the_row_under_the_pointer_when_scrolled() {
+        let mut app = app_with(20);
+        // 9 rows: a list of 8 (5 table rows) above the status line.
+        app.resize(80, 9);
+        app.selected = 15;
+        let list = app.frame_layout(app.area).list.expect("list");
+        assert_eq!(app.list_offset(list), 11);
+        app.on_mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row: 2,
+            modifiers: KeyModifiers::NONE,
+        });
+        assert_eq!(app.rows()[app.selected].1.name, "c11");
+    }
+
+    #[test]
+    fn filter_narrows_and_selects_the_first_match() {
+        let mut app = app_with(12);
+        app.selected = 5;
+        app.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
+        for c in "c1".chars() {
+            app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        let names: Vec<String> = app.rows().iter().map(|(_, c)| c.name.clone()).collect();
+        assert_eq!(names, vec!["c10", "c11"]);
+        assert_eq!(app.selected, 0);
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert!(matches!(app.mode, Mode::Normal));
+        assert_eq!(app.filter, "c1");
+        app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        assert_eq!(app.rows().len(), 12);
+    }
+
+    #[test]
+    fn leader_twice_and_quit() {
+        let mut app = app_with(1);
+        app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+        assert!(matches!(app.mode, Mode::Leader));
+        app.on_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+        assert!(app.quit);
+    }
 }

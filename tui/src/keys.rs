@@ -119,7 +119,12 @@ pub fn encode_key(key: KeyEvent, modes: Modes) -> Option<Vec<u8>> {
 /// out), otherwise sent as typed, newlines as Enter.
 pub fn encode_paste(text: &str, modes: Modes) -> Vec<u8> {
     if modes.bracketed_paste {
-        let body = text.replace("\x1b[201~", "");
+        // Removing one end marker can join the pieces of another
+        // ("\x1b[20\x1b[201~1~"), so repeat until none is left.
+        let mut body = text.to_string();
+        while body.contains("\x1b[201~") {
+            body = body.replace("\x1b[201~", "");
+        }
         let mut v = Vec::with_capacity(body.len() + 12);
         v.extend_from_slice(b"\x1b[200~");
         v.extend_from_slice(body.as_bytes());

@@ -70,21 +70,25 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let mut term_events = EventStream::new();
     let mut last_draw = Instant::now() - FRAME;
     loop {
+        // Drawing first when a frame is due: under a flood of output the
+        // channel is never empty, and a draw waiting in `select!` would
+        // lose to it every time.
+        if app.dirty && Instant::now() >= last_draw + FRAME {
+            terminal.draw(|f| ui::draw(f, &app))?;
+            app.dirty = false;
+            last_draw = Instant::now();
+        }
         if app.dirty {
             let due = last_draw + FRAME;
             tokio::select! {
                 biased;
+                _ = tokio::time::sleep_until(due) => {}
                 ev = term_events.next() => match ev {
                     Some(Ok(ev)) => app.on_terminal(ev),
                     Some(Err(e)) => return Err(e),
                     None => break,
                 },
                 Some(ev) = rx.recv() => app.on_event(ev),
-                _ = tokio::time::sleep_until(due) => {
-                    terminal.draw(|f| ui::draw(f, &app))?;
-                    app.dirty = false;
-                    last_draw = Instant::now();
-                }
             }
         } else {
             tokio::select! {

@@ -203,7 +203,7 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
             title,
             Style::default().add_modifier(Modifier::BOLD),
         ));
-    let mut state = ratatui::widgets::TableState::default();
+    let mut state = ratatui::widgets::TableState::default().with_offset(app.list_offset(area));
     if !list.is_empty() {
         state.select(Some(first_container_row + app.selected));
     }
