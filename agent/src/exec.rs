@@ -179,10 +179,16 @@ pub async fn kill(engine: &Engine, exec_id: &str, container_id: &str) {
         tracing::warn!(exec_id, "cannot end an abandoned exec on a remote engine");
         return;
     }
-    let Ok(docker) = engine.docker().await else { return };
+    let Ok(docker) = engine.docker().await else {
+        return;
+    };
     match docker.inspect_exec(exec_id).await {
         Ok(info) if info.running == Some(true) => {
-            let Some(pid) = info.pid.filter(|p| *p > 1).and_then(|p| i32::try_from(p).ok()) else {
+            let Some(pid) = info
+                .pid
+                .filter(|p| *p > 1)
+                .and_then(|p| i32::try_from(p).ok())
+            else {
                 return;
             };
             if !in_container(pid, container_id) {

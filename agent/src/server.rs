@@ -98,7 +98,10 @@ impl Embedded {
     pub async fn shutdown(&self, limit: std::time::Duration) {
         self.shutdown.cancel();
         self.sessions.close();
-        if tokio::time::timeout(limit, self.sessions.wait()).await.is_err() {
+        if tokio::time::timeout(limit, self.sessions.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("execs still ending after {limit:?}; leaving");
         }
     }

@@ -5,8 +5,8 @@
 use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, bail};
-use dockyard_proto::pb::ListContainersRequest;
 use dockyard_agent::server::Embedded;
+use dockyard_proto::pb::ListContainersRequest;
 use dockyard_proto::{Client, HostSpec, dial};
 
 /// The agent inside this process, started on first use. One per process:

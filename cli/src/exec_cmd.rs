@@ -134,18 +134,20 @@ struct OutputWriter {
 impl OutputWriter {
     fn spawn() -> std::io::Result<Self> {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(OutputStream, Bytes)>(8);
-        let thread = std::thread::Builder::new().name("output".into()).spawn(move || {
-            let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
-            while let Some((stream, data)) = rx.blocking_recv() {
-                let out: &mut dyn Write = match stream {
-                    OutputStream::Stdout => &mut stdout,
-                    OutputStream::Stderr => &mut stderr,
-                };
-                out.write_all(&data)?;
-                out.flush()?;
-            }
-            Ok(())
-        })?;
+        let thread = std::thread::Builder::new()
+            .name("output".into())
+            .spawn(move || {
+                let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+                while let Some((stream, data)) = rx.blocking_recv() {
+                    let out: &mut dyn Write = match stream {
+                        OutputStream::Stdout => &mut stdout,
+                        OutputStream::Stderr => &mut stderr,
+                    };
+                    out.write_all(&data)?;
+                    out.flush()?;
+                }
+                Ok(())
+            })?;
         Ok(OutputWriter {
             tx: Some(tx),
             thread: Some(thread),
@@ -165,7 +167,9 @@ impl OutputWriter {
     /// by SIGPIPE would.
     fn finish(&mut self) -> anyhow::Result<i32> {
         self.tx = None;
-        let Some(thread) = self.thread.take() else { return Ok(0) };
+        let Some(thread) = self.thread.take() else {
+            return Ok(0);
+        };
         match thread.join() {
             Ok(Ok(())) => Ok(0),
             Ok(Err(e)) if e.kind() == ErrorKind::BrokenPipe => Ok(128 + libc::SIGPIPE),

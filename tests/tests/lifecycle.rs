@@ -159,7 +159,11 @@ fn embedded_agent_leaves_nothing_behind_when_the_reader_goes() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(141));
     assert!(
-        eventually(Duration::from_secs(10), || !running_in(&agent, &c, "yes marker-4246")),
+        eventually(Duration::from_secs(10), || !running_in(
+            &agent,
+            &c,
+            "yes marker-4246"
+        )),
         "yes left running after dockyard exited"
     );
 }
@@ -172,12 +176,23 @@ fn embedded_agent_ends_the_command_on_sigint() {
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");
-    assert!(eventually(Duration::from_secs(10), || running_in(&agent, &c, "sleep 4247")));
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(eventually(Duration::from_secs(10), || running_in(
+        &agent,
+        &c,
+        "sleep 4247"
+    )));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
     let o = child.wait_with_output().expect("wait");
     assert_eq!(o.status.code(), Some(130));
     assert!(
-        eventually(Duration::from_secs(10), || !running_in(&agent, &c, "sleep 4247")),
+        eventually(Duration::from_secs(10), || !running_in(
+            &agent,
+            &c,
+            "sleep 4247"
+        )),
         "sleep left running after Ctrl-C"
     );
 }

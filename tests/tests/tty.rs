@@ -129,7 +129,12 @@ fn tty_without_interactive_leaves_ctrl_c_to_the_user() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("tonly"));
     // -t alone: no stdin goes to the command, so the terminal stays cooked
     // and Ctrl-C interrupts dockyard itself (as with docker exec -t).
-    let mut pty = shell(&agent, &["-t", &c.name, "sh", "-c", "echo ready; exec sleep 4248"], 24, 80);
+    let mut pty = shell(
+        &agent,
+        &["-t", &c.name, "sh", "-c", "echo ready; exec sleep 4248"],
+        24,
+        80,
+    );
     pty.wait_for_text("ready", WAIT);
     pty.type_bytes(b"\x03");
     assert_eq!(pty.wait_exit(WAIT), 130);

@@ -981,7 +981,11 @@ mod tests {
 
     fn app_with(n: usize) -> App {
         let (tx, _rx) = mpsc::channel(8);
-        let mut app = App::new(vec!["h".into()], parse_leader("ctrl-a").expect("leader"), tx);
+        let mut app = App::new(
+            vec!["h".into()],
+            parse_leader("ctrl-a").expect("leader"),
+            tx,
+        );
         app.hosts[0].status = HostStatus::Up;
         app.hosts[0].containers = (0..n)
             .map(|i| ContainerInfo {
