@@ -14,11 +14,11 @@ use futures::{Stream, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite, WriteHalf};
+use tokio::io::WriteHalf;
 use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::io::ReaderStream;
 
-use crate::engine::{Engine, EngineAddr};
+use crate::engine::{Engine, EngineIo};
 use crate::error::{AgentError, innermost};
 
 /// Read size for the hijacked connection: large enough for bulk output to
@@ -51,22 +51,7 @@ pub async fn start_exec(
     tty: bool,
 ) -> Result<(OutputStream, ExecStdin), AgentError> {
     let version = engine.api_version().await?;
-    let conn = match engine.addr() {
-        EngineAddr::Unix(path) => {
-            let s = tokio::net::UnixStream::connect(path)
-                .await
-                .map_err(|e| AgentError::EngineUnavailable(format!("{}: {e}", path.display())))?;
-            hijack(s, &version, exec_id, tty).await?
-        }
-        EngineAddr::Tcp(addr) => {
-            let s = tokio::net::TcpStream::connect(addr)
-                .await
-                .map_err(|e| AgentError::EngineUnavailable(format!("{addr}: {e}")))?;
-            // Keystrokes are tiny writes; Nagle would hold them back.
-            let _ = s.set_nodelay(true);
-            hijack(s, &version, exec_id, tty).await?
-        }
-    };
+    let conn = hijack(engine.dial().await?, &version, exec_id, tty).await?;
     let (read, write) = tokio::io::split(conn);
     let output: OutputStream = if tty {
         Box::pin(ReaderStream::with_capacity(read, READ_CHUNK).map(|r| {
@@ -85,15 +70,12 @@ pub async fn start_exec(
     Ok((output, write))
 }
 
-async fn hijack<S>(
-    stream: S,
+async fn hijack(
+    stream: Box<dyn EngineIo>,
     version: &str,
     exec_id: &str,
     tty: bool,
-) -> Result<ExecConn, AgentError>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+) -> Result<ExecConn, AgentError> {
     let unavailable = |e: hyper::Error| AgentError::EngineUnavailable(innermost(&e));
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await

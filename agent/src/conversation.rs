@@ -96,7 +96,6 @@ pub async fn run<S>(
         }
     };
     let exec_id = started.id.clone();
-    let container_id = started.container_id.clone();
     tracing::info!(exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, "exec started");
 
     // Anything that means "nobody will read the output any more".
@@ -115,7 +114,7 @@ pub async fn run<S>(
                 _ = abandoned.cancelled() => {}
                 _ = tx.closed() => {}
             }
-            exec::kill(&engine, &exec_id, &container_id).await;
+            exec::kill(&engine, &exec_id).await;
         })
     };
 

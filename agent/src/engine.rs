@@ -45,7 +45,7 @@ impl EngineAddr {
         )))
     }
 
-    fn uri(&self) -> String {
+    pub fn uri(&self) -> String {
         match self {
             EngineAddr::Unix(p) => format!("unix://{}", p.display()),
             EngineAddr::Tcp(a) => format!("tcp://{a}"),
@@ -83,30 +83,112 @@ impl Engine {
     pub async fn docker(&self) -> Result<&Docker, AgentError> {
         self.docker
             .get_or_try_init(|| async {
+                // `/_ping` names the engine's API version in a header and
+                // costs well under a millisecond; bollard's negotiation asks
+                // `/version`, which queries containerd and runc (~7 ms here),
+                // on every CLI start with the embedded agent.
+                let theirs = self.ping_api_version().await?;
+                let ours = bollard::API_DEFAULT_VERSION;
+                let version = if (theirs.major_version, theirs.minor_version)
+                    < (ours.major_version, ours.minor_version)
+                {
+                    theirs
+                } else {
+                    ours.clone()
+                };
                 let uri = self.addr.uri();
-                let docker = match &self.addr {
-                    EngineAddr::Unix(path) => {
-                        if !path.exists() {
-                            return Err(AgentError::EngineUnavailable(format!(
-                                "no socket at {}",
-                                path.display()
-                            )));
-                        }
-                        Docker::connect_with_unix(&uri, 120, bollard::API_DEFAULT_VERSION)
-                    }
-                    EngineAddr::Tcp(_) => {
-                        Docker::connect_with_http(&uri, 120, bollard::API_DEFAULT_VERSION)
-                    }
+                match &self.addr {
+                    EngineAddr::Unix(_) => Docker::connect_with_unix(&uri, 120, &version),
+                    EngineAddr::Tcp(_) => Docker::connect_with_http(&uri, 120, &version),
                 }
-                .map_err(AgentError::engine)?;
-                docker.negotiate_version().await.map_err(AgentError::engine)
+                .map_err(AgentError::engine)
             })
             .await
+    }
+
+    /// A fresh connection to the engine, for the requests made by hand.
+    pub(crate) async fn dial(&self) -> Result<Box<dyn EngineIo>, AgentError> {
+        match &self.addr {
+            EngineAddr::Unix(path) => {
+                let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+                    AgentError::EngineUnavailable(format!("{}: {e}", path.display()))
+                })?;
+                Ok(Box::new(s))
+            }
+            EngineAddr::Tcp(addr) => {
+                let s = tokio::net::TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| AgentError::EngineUnavailable(format!("{addr}: {e}")))?;
+                // Keystrokes are tiny writes; Nagle would hold them back.
+                let _ = s.set_nodelay(true);
+                Ok(Box::new(s))
+            }
+        }
+    }
+
+    async fn ping_api_version(&self) -> Result<bollard::ClientVersion, AgentError> {
+        use http_body_util::Empty;
+        let io = self.dial().await?;
+        let unavailable =
+            |e: hyper::Error| AgentError::EngineUnavailable(crate::error::innermost(&e));
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
+                .await
+                .map_err(unavailable)?;
+        tokio::spawn(conn);
+        let req = hyper::Request::get("/_ping")
+            .header(hyper::header::HOST, "docker")
+            .body(Empty::<bytes::Bytes>::new())
+            .map_err(|e| AgentError::Engine(e.to_string()))?;
+        let res = sender.send_request(req).await.map_err(unavailable)?;
+        let header = res
+            .headers()
+            .get("api-version")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| AgentError::Engine("the engine's /_ping names no API version".into()))?;
+        parse_version(header)
+            .ok_or_else(|| AgentError::Engine(format!("unreadable engine API version '{header}'")))
     }
 
     /// "1.41": the version path segment for hand-made requests.
     pub async fn api_version(&self) -> Result<String, AgentError> {
         let v = self.docker().await?.client_version();
         Ok(format!("{}.{}", v.major_version, v.minor_version))
+    }
+}
+
+/// What the hand-made requests run over: a unix or TCP stream.
+pub(crate) trait EngineIo:
+    tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send
+{
+}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> EngineIo for T {}
+
+fn parse_version(v: &str) -> Option<bollard::ClientVersion> {
+    let (major, minor) = v.trim().split_once('.')?;
+    Some(bollard::ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_addresses() {
+        let v = parse_version("1.41").expect("1.41");
+        assert_eq!((v.major_version, v.minor_version), (1, 41));
+        assert!(parse_version("x").is_none());
+        assert!(matches!(
+            EngineAddr::parse("").expect("default"),
+            EngineAddr::Unix(_)
+        ));
+        assert!(
+            matches!(EngineAddr::parse("tcp://h:2375").expect("tcp"), EngineAddr::Tcp(a) if a == "h:2375")
+        );
+        assert!(EngineAddr::parse("ssh://h").is_err());
     }
 }

@@ -66,7 +66,6 @@ impl ExecSpec {
 /// A started exec: its output, its stdin (if attached), and its id.
 pub struct StartedExec {
     pub id: String,
-    pub container_id: String,
     pub output: OutputStream,
     pub stdin: ExecStdin,
 }
@@ -75,24 +74,6 @@ pub struct StartedExec {
 pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, AgentError> {
     spec.validate()?;
     let docker = engine.docker().await?;
-    let info = docker
-        .inspect_container(&spec.container, None)
-        .await
-        .map_err(|e| {
-            AgentError::from_docker(e, || AgentError::ContainerNotFound(spec.container.clone()))
-        })?;
-    let status = info
-        .state
-        .as_ref()
-        .and_then(|s| s.status)
-        .unwrap_or(ContainerStateStatusEnum::EMPTY);
-    if status != ContainerStateStatusEnum::RUNNING {
-        return Err(AgentError::ContainerNotRunning {
-            name: spec.container.clone(),
-            status: status.to_string(),
-        });
-    }
-    let id = info.id.unwrap_or_else(|| spec.container.clone());
     let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     env.sort();
     let opts = CreateExecOptions::<String> {
@@ -107,15 +88,50 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
         working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
         ..Default::default()
     };
-    let created = docker.create_exec(&id, opts).await.map_err(|e| {
-        AgentError::from_docker(e, || AgentError::ContainerNotFound(spec.container.clone()))
-    })?;
+    // Straight to create: the engine refuses a missing (404) or stopped
+    // (409) container itself, and only then do we ask which state it is
+    // in. An inspect on every exec would add a round trip to the latency.
+    let created = match docker.create_exec(&spec.container, opts).await {
+        Ok(c) => c,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message,
+        }) => {
+            return Err(not_running(engine, &spec.container)
+                .await
+                .unwrap_or(AgentError::Conflict(message)));
+        }
+        Err(e) => {
+            return Err(AgentError::from_docker(e, || {
+                AgentError::ContainerNotFound(spec.container.clone())
+            }));
+        }
+    };
     let (output, stdin) = attach::start_exec(engine, &created.id, spec.tty).await?;
     Ok(StartedExec {
         id: created.id,
-        container_id: id,
         output,
         stdin,
+    })
+}
+
+/// The lab's message for a container an exec was refused in.
+async fn not_running(engine: &Engine, name: &str) -> Option<AgentError> {
+    let info = engine
+        .docker()
+        .await
+        .ok()?
+        .inspect_container(name, None)
+        .await
+        .ok()?;
+    let status = info
+        .state
+        .as_ref()
+        .and_then(|s| s.status)
+        .unwrap_or(ContainerStateStatusEnum::EMPTY);
+    Some(AgentError::ContainerNotRunning {
+        name: name.to_string(),
+        status: status.to_string(),
     })
 }
 
@@ -174,7 +190,7 @@ pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError
 /// Only then: with a remote engine (DOCKER_HOST=tcp://, a VM) that number
 /// means nothing here, so the PID must be in the container's cgroup as
 /// seen from this host, or nothing is signalled.
-pub async fn kill(engine: &Engine, exec_id: &str, container_id: &str) {
+pub async fn kill(engine: &Engine, exec_id: &str) {
     if !matches!(engine.addr(), crate::engine::EngineAddr::Unix(_)) {
         tracing::warn!(exec_id, "cannot end an abandoned exec on a remote engine");
         return;
@@ -191,7 +207,7 @@ pub async fn kill(engine: &Engine, exec_id: &str, container_id: &str) {
             else {
                 return;
             };
-            if !in_container(pid, container_id) {
+            if !in_container(pid, info.container_id.as_deref().unwrap_or_default()) {
                 tracing::warn!(exec_id, pid, "exec's PID is not this host's; not signalled");
                 return;
             }
