@@ -94,7 +94,7 @@ impl Engine {
                 {
                     theirs
                 } else {
-                    ours.clone()
+                    *ours
                 };
                 let uri = self.addr.uri();
                 match &self.addr {

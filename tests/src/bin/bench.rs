@@ -208,54 +208,53 @@ fn docker_cli(args: &[&str]) -> Command {
 
 fn exec_latency(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
     let rounds = rounds.max(10) * 2;
-    let (ours, theirs) = alternate(
-        rounds,
-        || timed(dockyard(Some(&agent.addr), &["exec", &c.name, "true"])),
-        || timed(docker_cli(&["exec", &c.name, "true"])),
-    );
-    t.add(
-        "exec latency, `exec c true`, remote agent",
-        &ours,
-        &theirs,
-        "docker exec",
-        "ms",
-    );
-    let floor = engine_floor(c, rounds);
-    t.add(
-        "exec latency, remote agent vs engine floor",
-        &ours,
-        &floor,
-        "create+start+inspect",
-        "ms",
-    );
-    let (ours, theirs) = alternate(
-        rounds,
-        || timed(dockyard(None, &["exec", &c.name, "true"])),
-        || timed(docker_cli(&["exec", &c.name, "true"])),
-    );
-    t.add(
-        "exec latency, embedded (no --host)",
-        &ours,
-        &theirs,
-        "docker exec",
-        "ms",
-    );
+    let floor = EngineFloor::new(c);
+    // All four interleaved, so load on the machine falls on each alike.
+    let mut samples = [vec![], vec![], vec![], vec![]];
+    for round in 0..=rounds {
+        let s = [
+            timed(dockyard(Some(&agent.addr), &["exec", &c.name, "true"])),
+            timed(dockyard(None, &["exec", &c.name, "true"])),
+            timed(docker_cli(&["exec", &c.name, "true"])),
+            floor.once(),
+        ];
+        if round > 0 {
+            for (v, x) in samples.iter_mut().zip(s) {
+                v.push(x);
+            }
+        }
+    }
+    let [remote, embedded, docker, floor] = samples;
+    t.add("exec latency, `exec c true`, remote agent", &remote, &docker, "docker exec", "ms");
+    t.add("exec latency, remote agent vs engine floor", &remote, &floor, "create+start+inspect", "ms");
+    t.add("exec latency, embedded (no --host)", &embedded, &docker, "docker exec", "ms");
+    t.add("exec latency, embedded vs engine floor", &embedded, &floor, "create+start+inspect", "ms");
 }
 
 /// The engine's own cost of an exec, from a warm in-process client:
 /// create, start attached until the stream ends, inspect.
-fn engine_floor(c: &TestContainer, rounds: usize) -> Vec<f64> {
-    let d = docker();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    let one = || {
-        rt.block_on(async {
+struct EngineFloor {
+    docker: bollard::Docker,
+    rt: tokio::runtime::Runtime,
+    container: String,
+}
+
+impl EngineFloor {
+    fn new(c: &TestContainer) -> Self {
+        EngineFloor {
+            docker: docker(),
+            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt"),
+            container: c.name.clone(),
+        }
+    }
+
+    fn once(&self) -> f64 {
+        let d = &self.docker;
+        self.rt.block_on(async {
             let t = Instant::now();
             let created = d
                 .create_exec(
-                    &c.name,
+                    &self.container,
                     bollard::exec::CreateExecOptions::<String> {
                         cmd: Some(vec!["true".into()]),
                         attach_stdout: Some(true),
@@ -273,9 +272,7 @@ fn engine_floor(c: &TestContainer, rounds: usize) -> Vec<f64> {
             d.inspect_exec(&created.id).await.expect("inspect");
             ms(t.elapsed())
         })
-    };
-    one();
-    (0..rounds).map(|_| one()).collect()
+    }
 }
 
 const BULK: usize = 200_000_000;
@@ -602,7 +599,7 @@ fn typical_output(bytes: usize) -> Vec<u8> {
     while v.len() < bytes {
         i += 1;
         match i % 4 {
-            0 => v.extend_from_slice(format!("\x1b[1;32mroot@box\x1b[0m:\x1b[1;34m/srv/app\x1b[0m# ls -l\r\n").as_bytes()),
+            0 => v.extend_from_slice(b"\x1b[1;32mroot@box\x1b[0m:\x1b[1;34m/srv/app\x1b[0m# ls -l\r\n"),
             1 => v.extend_from_slice(
                 format!("-rw-r--r-- 1 root root {:>8} Nov 28 16:{:02} \x1b[01;34mfile-{i}.log\x1b[0m\r\n", i * 37, i % 60).as_bytes(),
             ),
