@@ -128,6 +128,9 @@ pub struct App {
     pub area: Rect,
     next_pane: PaneId,
     events: mpsc::Sender<AppEvent>,
+    /// Sessions opened since the event loop last looked; it takes their
+    /// event queues into its rotation.
+    pub new_sessions: Vec<(PaneId, mpsc::Receiver<SessionEvent>)>,
 }
 
 impl App {
@@ -159,6 +162,7 @@ impl App {
             area: Rect::new(0, 0, 80, 24),
             next_pane: 1,
             events,
+            new_sessions: Vec::new(),
         }
     }
 
@@ -330,15 +334,10 @@ impl App {
             id,
             Pane::new(id, label, container.to_string(), size.height, size.width),
         );
-        let input = session::spawn(
-            id,
-            client,
-            container.to_string(),
-            size.height,
-            size.width,
-            self.events.clone(),
-        );
+        let (input, events) =
+            session::spawn(client, container.to_string(), size.height, size.width);
         self.inputs.insert(id, input);
+        self.new_sessions.push((id, events));
         self.focus = Focus::Pane(id);
         self.apply_layout();
     }
@@ -461,7 +460,7 @@ impl App {
         }
     }
 
-    fn on_session(&mut self, id: PaneId, ev: SessionEvent) {
+    pub fn on_session(&mut self, id: PaneId, ev: SessionEvent) {
         let Some(pane) = self.panes.get_mut(&id) else {
             return;
         };

@@ -11,20 +11,24 @@ use crossterm::event::{
     EventStream, KeyEvent,
 };
 use crossterm::execute;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_stream::StreamMap;
+use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::App;
+use crate::event::SessionEvent;
 use crate::hosts::{self, Target};
+use crate::pane::PaneId;
 use crate::ui;
 
 /// At most this often; bursts of output between frames cost one draw.
 const FRAME: Duration = Duration::from_millis(16);
 
-/// Events handled between two looks at the clock, so a flood of output
-/// cannot starve drawing or key handling.
-const BATCH: usize = 256;
+/// How long ready events are taken in one go before the loop looks at keys
+/// and the frame clock again.
+const BATCH_TIME: Duration = Duration::from_millis(4);
 
 pub struct Options {
     pub leader: KeyEvent,
@@ -68,42 +72,45 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     app.resize(size.width, size.height);
 
     let mut term_events = EventStream::new();
+    // One queue per pane, taken from in turn (StreamMap starts each poll
+    // at a random pane), so no pane's flood delays another pane's echo.
+    let mut sessions: StreamMap<PaneId, ReceiverStream<SessionEvent>> = StreamMap::new();
     let mut last_draw = Instant::now() - FRAME;
     loop {
+        for (id, rx) in app.new_sessions.drain(..) {
+            sessions.insert(id, ReceiverStream::new(rx));
+        }
         // Drawing first when a frame is due: under a flood of output the
-        // channel is never empty, and a draw waiting in `select!` would
-        // lose to it every time.
+        // queues are never empty, and a draw waiting in `select!` would
+        // lose to them every time.
         if app.dirty && Instant::now() >= last_draw + FRAME {
             terminal.draw(|f| ui::draw(f, &app))?;
             app.dirty = false;
             last_draw = Instant::now();
         }
-        if app.dirty {
-            let due = last_draw + FRAME;
-            tokio::select! {
-                biased;
-                _ = tokio::time::sleep_until(due) => {}
-                ev = term_events.next() => match ev {
-                    Some(Ok(ev)) => app.on_terminal(ev),
-                    Some(Err(e)) => return Err(e),
-                    None => break,
-                },
-                Some(ev) = rx.recv() => app.on_event(ev),
-            }
-        } else {
-            tokio::select! {
-                ev = term_events.next() => match ev {
-                    Some(Ok(ev)) => app.on_terminal(ev),
-                    Some(Err(e)) => return Err(e),
-                    None => break,
-                },
-                Some(ev) = rx.recv() => app.on_event(ev),
-            }
+        let due = last_draw + FRAME;
+        tokio::select! {
+            biased;
+            ev = term_events.next() => match ev {
+                Some(Ok(ev)) => app.on_terminal(ev),
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            _ = tokio::time::sleep_until(due), if app.dirty => {}
+            Some(ev) = rx.recv() => app.on_event(ev),
+            Some((id, ev)) = sessions.next(), if !sessions.is_empty() => app.on_session(id, ev),
         }
-        for _ in 0..BATCH {
-            match rx.try_recv() {
-                Ok(ev) => app.on_event(ev),
-                Err(_) => break,
+        // Whatever else is ready, for a bounded time: a flood is handled
+        // in slices between frames and key presses.
+        let slice = Instant::now() + BATCH_TIME;
+        while Instant::now() < slice {
+            if let Ok(ev) = rx.try_recv() {
+                app.on_event(ev);
+                continue;
+            }
+            match sessions.next().now_or_never() {
+                Some(Some((id, ev))) => app.on_session(id, ev),
+                _ => break,
             }
         }
         if app.quit {

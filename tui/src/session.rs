@@ -8,8 +8,7 @@ use dockyard_proto::pb::ExecStart;
 use dockyard_proto::{Client, ExecEvent, ExecSession};
 use tokio::sync::mpsc;
 
-use crate::event::{AppEvent, SessionEvent};
-use crate::pane::PaneId;
+use crate::event::SessionEvent;
 
 #[derive(Debug)]
 enum InputMsg {
@@ -53,19 +52,25 @@ pub fn shell_command() -> Vec<String> {
     .collect()
 }
 
+/// Output chunks queued per pane before its session waits for the UI.
+/// Small on purpose: each pane has its own queue and the UI takes from
+/// them in turn, so a keystroke's echo in one pane waits behind at most a
+/// chunk or two of each flooding neighbour, not a long shared backlog.
+const OUTPUT_QUEUE: usize = 2;
+
+/// Starts a pane's session; its events come out of the returned receiver.
 pub fn spawn(
-    pane: PaneId,
     mut client: Client,
     container: String,
     rows: u16,
     cols: u16,
-    events: mpsc::Sender<AppEvent>,
-) -> PaneInput {
+) -> (PaneInput, mpsc::Receiver<SessionEvent>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<InputMsg>();
+    let (events, events_rx) = mpsc::channel(OUTPUT_QUEUE);
     let task = tokio::spawn(async move {
         let send = |ev| {
             let events = events.clone();
-            async move { events.send(AppEvent::Session { pane, ev }).await.is_ok() }
+            async move { events.send(ev).await.is_ok() }
         };
         let start = ExecStart {
             container_identifier: container,
@@ -116,5 +121,5 @@ pub fn spawn(
         }
         forward.abort();
     });
-    PaneInput { tx, task }
+    (PaneInput { tx, task }, events_rx)
 }

@@ -71,7 +71,6 @@ fn main() {
     if want("tui") {
         tui_figures(&mut table, &agent, &c);
     }
-    table.print();
 }
 
 // ---- measuring ----------------------------------------------------------
@@ -87,7 +86,7 @@ impl Table {
     fn add(&mut self, measure: &str, ours: &[f64], theirs: &[f64], reference: &str, unit: &str) {
         let (m1, s1) = (median(ours), spread(ours));
         let (m2, s2) = (median(theirs), spread(theirs));
-        self.rows.push([
+        self.push([
             measure.to_string(),
             format!("{} {unit} ({s1})", fmt(m1)),
             reference.to_string(),
@@ -97,7 +96,7 @@ impl Table {
     }
 
     fn note(&mut self, measure: &str, value: String) {
-        self.rows.push([
+        self.push([
             measure.to_string(),
             value,
             String::new(),
@@ -106,15 +105,17 @@ impl Table {
         ]);
     }
 
-    fn print(&self) {
-        println!();
-        println!(
-            "| measure | Dockyard (median, p10–p90) | against | reference (median, p10–p90) | ratio |"
-        );
-        println!("|---|---|---|---|---|");
-        for r in &self.rows {
-            println!("| {} | {} | {} | {} | {} |", r[0], r[1], r[2], r[3], r[4]);
+    /// Rows are printed as they come, so a run cut short keeps its figures.
+    fn push(&mut self, r: [String; 5]) {
+        if self.rows.is_empty() {
+            println!();
+            println!(
+                "| measure | Dockyard (median, p10–p90) | against | reference (median, p10–p90) | ratio |"
+            );
+            println!("|---|---|---|---|---|");
         }
+        println!("| {} | {} | {} | {} | {} |", r[0], r[1], r[2], r[3], r[4]);
+        self.rows.push(r);
     }
 }
 
@@ -225,10 +226,34 @@ fn exec_latency(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
         }
     }
     let [remote, embedded, docker, floor] = samples;
-    t.add("exec latency, `exec c true`, remote agent", &remote, &docker, "docker exec", "ms");
-    t.add("exec latency, remote agent vs engine floor", &remote, &floor, "create+start+inspect", "ms");
-    t.add("exec latency, embedded (no --host)", &embedded, &docker, "docker exec", "ms");
-    t.add("exec latency, embedded vs engine floor", &embedded, &floor, "create+start+inspect", "ms");
+    t.add(
+        "exec latency, `exec c true`, remote agent",
+        &remote,
+        &docker,
+        "docker exec",
+        "ms",
+    );
+    t.add(
+        "exec latency, remote agent vs engine floor",
+        &remote,
+        &floor,
+        "create+start+inspect",
+        "ms",
+    );
+    t.add(
+        "exec latency, embedded (no --host)",
+        &embedded,
+        &docker,
+        "docker exec",
+        "ms",
+    );
+    t.add(
+        "exec latency, embedded vs engine floor",
+        &embedded,
+        &floor,
+        "create+start+inspect",
+        "ms",
+    );
 }
 
 /// The engine's own cost of an exec, from a warm in-process client:
@@ -243,7 +268,10 @@ impl EngineFloor {
     fn new(c: &TestContainer) -> Self {
         EngineFloor {
             docker: docker(),
-            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt"),
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("rt"),
             container: c.name.clone(),
         }
     }
@@ -677,10 +705,19 @@ fn tui_echo_under_flood(agent: &TestAgent, c: &TestContainer) -> (f64, f64) {
     let mut pty = tui_with_panes(agent, c, &["yes", "yes", "yes", "yes", "echo typing-here"]);
     pty.wait_for_text("typing-here", Duration::from_secs(20));
     std::thread::sleep(Duration::from_secs(1));
-    let mut typed = String::from("#");
-    pty.type_bytes(b"#");
+    // Typed on the prompt line as "%abc…", cleared (Ctrl-U) before it
+    // would wrap, so the echo is always one unbroken run on screen.
+    let mut typed = String::new();
     let mut samples = Vec::new();
     for i in 0..50 {
+        if i % 20 == 0 {
+            pty.type_bytes(b"\x15%");
+            typed = "%".into();
+            let t = typed.clone();
+            pty.wait_for("the prompt cleared", Duration::from_secs(10), |s| {
+                s.contains(&t)
+            });
+        }
         let ch = (b'a' + (i % 26) as u8) as char;
         typed.push(ch);
         let t = Instant::now();
