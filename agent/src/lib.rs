@@ -6,6 +6,7 @@
 //! serving it (TCP, or in-process for the client's embedded default).
 
 pub mod attach;
+pub mod auth;
 pub mod containers;
 pub mod conversation;
 pub mod engine;

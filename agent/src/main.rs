@@ -1,13 +1,14 @@
 //! `dockyard-agent`: serves the local Docker engine to Dockyard clients.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
-use dockyard_agent::{Engine, server};
+use dockyard_agent::{Engine, auth, server};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
@@ -21,7 +22,24 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:50051", env = "DOCKYARD_LISTEN")]
     listen: SocketAddr,
 
-    /// Allow listening on a non-loopback address without TLS or a token.
+    /// PEM certificate (chain) to serve TLS with
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by this PEM CA
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    tls_client_ca: Option<PathBuf>,
+
+    /// File whose first line is the bearer token every client must send
+    /// (at least 16 characters)
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+
+    /// Allow listening on a non-loopback address without TLS and a token.
     /// Anyone who can reach the port gets a root shell in every container.
     #[arg(long)]
     insecure: bool,
@@ -52,15 +70,25 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    if !args.listen.ip().is_loopback() {
-        if !args.insecure {
-            bail!(
-                "refusing to listen on {} without TLS and a token: TLS is not built yet, so only loopback is safe; pass --insecure to accept the risk",
-                args.listen
-            );
-        }
-        tracing::warn!(listen = %args.listen, "listening off loopback with --insecure: no TLS, no authentication");
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some(auth::server_tls(c, k, args.tls_client_ca.as_deref())?),
+        _ => None,
+    };
+    let token = args
+        .token_file
+        .as_deref()
+        .map(auth::read_token)
+        .transpose()?;
+    auth::check_listen(args.listen, tls.is_some(), token.is_some(), args.insecure)?;
+    if args.insecure && !args.listen.ip().is_loopback() && (tls.is_none() || token.is_none()) {
+        tracing::warn!(listen = %args.listen, "listening off loopback with --insecure: anyone who reaches this port gets a root shell in every container");
     }
+    tracing::info!(
+        tls = tls.is_some(),
+        token = token.is_some(),
+        client_certs = args.tls_client_ca.is_some(),
+        "protection"
+    );
     let engine = Arc::new(Engine::from_env()?);
     match engine.docker().await {
         Ok(d) => match d.version().await {
@@ -83,7 +111,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
-    let serve = server::serve(listener, engine, shutdown.clone());
+    let serve = server::serve(
+        listener,
+        engine,
+        server::Protection { tls, token },
+        shutdown.clone(),
+    );
     tokio::pin!(serve);
     tokio::select! {
         r = &mut serve => r?,

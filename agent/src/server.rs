@@ -12,7 +12,10 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream};
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint, Server, ServerTlsConfig};
+
+use crate::auth::TokenCheck;
 
 use crate::engine::Engine;
 use crate::service::Agent;
@@ -34,19 +37,34 @@ fn service(agent: Agent) -> DockyardServiceServer<Agent> {
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
+/// How the TCP server protects itself (see `auth`).
+#[derive(Default)]
+pub struct Protection {
+    pub tls: Option<ServerTlsConfig>,
+    pub token: Option<Arc<[u8]>>,
+}
+
 /// Serves until `shutdown` is cancelled, then ends running execs (each gets
 /// its final status) and returns once their streams have closed.
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
+    protection: Protection,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<DockyardServiceServer<Agent>>().await;
     let agent = Agent::new(engine, shutdown.clone());
-    builder()
+    let mut server = builder();
+    if let Some(tls) = protection.tls {
+        server = server.tls_config(tls)?;
+    }
+    server
         .add_service(health_service)
-        .add_service(service(agent))
+        .add_service(InterceptedService::new(
+            service(agent),
+            TokenCheck::new(protection.token),
+        ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
 }
@@ -69,7 +87,10 @@ impl Embedded {
         tokio::spawn(async move {
             let incoming = UnboundedReceiverStream::new(conn_rx).map(Ok::<_, std::io::Error>);
             if let Err(e) = builder()
-                .add_service(service(agent))
+                .add_service(InterceptedService::new(
+                    service(agent),
+                    TokenCheck::default(),
+                ))
                 .serve_with_incoming(incoming)
                 .await
             {

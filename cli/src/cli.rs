@@ -25,6 +25,29 @@ pub struct Cli {
     )]
     pub host: Vec<HostSpec>,
 
+    /// Bearer token for agents that require one (better: DOCKYARD_TOKEN or
+    /// the config file, which `ps` does not show)
+    #[arg(
+        long,
+        global = true,
+        env = "DOCKYARD_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+
+    /// PEM CA to trust for agents' TLS certificates (turns TLS on)
+    #[arg(long, global = true, env = "DOCKYARD_TLS_CA", value_name = "PEM")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// PEM client certificate, for agents that require one
+    #[arg(long, global = true, requires = "tls_key", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM key for --tls-cert
+    #[arg(long, global = true, requires = "tls_cert", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -5,6 +5,9 @@
 //! ```toml
 //! leader = "ctrl-b"            # the TUI's leader key
 //! hosts = ["local", "h1", "h2:7000"]   # used when no --host is given
+//! token = "..."                # for every remote agent, or per host:
+//! tokens = { "h2:7000" = "..." }
+//! tls_ca = "/etc/dockyard/ca.pem"       # trust agents' certificates
 //! ```
 
 use std::path::PathBuf;
@@ -18,6 +21,14 @@ pub struct Config {
     pub leader: Option<String>,
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// Bearer token for every remote agent, unless `tokens` names one.
+    pub token: Option<String>,
+    /// Per-host tokens, keyed as the host is written in `hosts`/--host.
+    #[serde(default)]
+    pub tokens: std::collections::HashMap<String, String>,
+    pub tls_ca: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 pub fn path() -> Option<PathBuf> {

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::{Context, bail};
 use dockyard_agent::server::Embedded;
 use dockyard_proto::pb::ListContainersRequest;
-use dockyard_proto::{Client, HostSpec, dial};
+use dockyard_proto::{Auth, Client, DialOptions, HostAddr, HostSpec, dial};
 
 /// The agent inside this process, started on first use. One per process:
 /// the TUI's reconnects and the CLI's calls share it.
@@ -15,11 +15,40 @@ static EMBEDDED: OnceLock<Embedded> = OnceLock::new();
 
 pub fn embedded() -> anyhow::Result<Client> {
     if let Some(e) = EMBEDDED.get() {
-        return Ok(dial::client(e.channel.clone()));
+        return Ok(dial::client(e.channel.clone(), Auth::default()));
     }
     let engine = dockyard_agent::Engine::from_env().context("local Docker engine")?;
     let e = EMBEDDED.get_or_init(|| Embedded::start(Arc::new(engine)));
-    Ok(dial::client(e.channel.clone()))
+    Ok(dial::client(e.channel.clone(), Auth::default()))
+}
+
+/// Token and TLS settings for remote agents, from flags, environment and
+/// the config file; set once at start.
+static DIAL: OnceLock<Dialing> = OnceLock::new();
+
+#[derive(Debug, Default, Clone)]
+pub struct Dialing {
+    pub defaults: DialOptions,
+    /// Tokens for particular hosts, keyed by `HostAddr`'s display form.
+    pub per_host: std::collections::HashMap<String, String>,
+}
+
+impl Dialing {
+    pub fn for_host(&self, addr: &HostAddr) -> DialOptions {
+        let mut opts = self.defaults.clone();
+        if let Some(t) = self.per_host.get(&addr.to_string()) {
+            opts.token = Some(t.clone());
+        }
+        opts
+    }
+}
+
+pub fn configure(d: Dialing) {
+    let _ = DIAL.set(d);
+}
+
+pub fn dialing() -> Dialing {
+    DIAL.get().cloned().unwrap_or_default()
 }
 
 /// Before leaving: ends the embedded agent's execs that are still running
@@ -35,7 +64,7 @@ pub async fn shutdown_embedded() {
 pub async fn connect(spec: &HostSpec) -> anyhow::Result<Client> {
     match spec {
         HostSpec::Local => embedded(),
-        HostSpec::Remote(addr) => Ok(dial::connect(addr).await?),
+        HostSpec::Remote(addr) => Ok(dial::connect(addr, &dialing().for_host(addr)).await?),
     }
 }
 
@@ -81,7 +110,7 @@ pub async fn for_container(hosts: &[HostSpec], container: &str) -> anyhow::Resul
         {
             Ok(l) => l.into_inner().containers,
             Err(s) => {
-                unreachable.push(format!("{label} ({})", s.message()));
+                unreachable.push(format!("{label} ({})", dial::status_text(&s)));
                 continue;
             }
         };

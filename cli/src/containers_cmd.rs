@@ -148,7 +148,7 @@ pub async fn ps(hosts: &[HostSpec], args: PsArgs) -> anyhow::Result<i32> {
                 .list_containers(ListContainersRequest { all: args.all })
                 .await
                 .map(|r| r.into_inner().containers)
-                .map_err(|s| anyhow::anyhow!("{}", s.message())),
+                .map_err(|s| anyhow::anyhow!("{}", dockyard_proto::dial::status_text(&s))),
             Err(e) => Err(e),
         };
         match listed {

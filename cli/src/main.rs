@@ -74,6 +74,28 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
     if cli.host.is_empty() {
         cli.host.push(dockyard_proto::HostSpec::Local);
     }
+    // Flags and environment win over the config file.
+    let mut per_host = std::collections::HashMap::new();
+    for (h, t) in &config.tokens {
+        let addr: dockyard_proto::HostAddr = h
+            .parse()
+            .map_err(|e| anyhow::anyhow!("config file tokens: {e}"))?;
+        per_host.insert(addr.to_string(), t.clone());
+    }
+    connect::configure(connect::Dialing {
+        defaults: dockyard_proto::DialOptions {
+            token: cli.token.clone().or(config.token.clone()),
+            tls_ca: cli.tls_ca.clone().or(config.tls_ca.clone()),
+            tls_cert: cli.tls_cert.clone().or(config.tls_cert.clone()),
+            tls_key: cli.tls_key.clone().or(config.tls_key.clone()),
+        },
+        // An explicit --token / DOCKYARD_TOKEN is for every host.
+        per_host: if cli.token.is_some() {
+            Default::default()
+        } else {
+            per_host
+        },
+    });
     if matches!(cli.command, None | Some(Command::Tui(_))) {
         let mut args = match cli.command {
             Some(Command::Tui(a)) => a,
@@ -105,10 +127,15 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
 
 /// Errors reach the user as one line, control characters escaped.
 fn one_line(e: &anyhow::Error) -> String {
-    let msg = if let Some(status) = e.downcast_ref::<tonic::Status>() {
-        status.message().to_string()
-    } else {
-        format!("{e:#}")
+    let status = e.downcast_ref::<tonic::Status>().or_else(|| {
+        match e.downcast_ref::<dockyard_proto::ExecError>() {
+            Some(dockyard_proto::ExecError::Rpc(s)) => Some(s),
+            _ => None,
+        }
+    });
+    let msg = match status {
+        Some(s) => dockyard_proto::dial::status_text(s),
+        None => format!("{e:#}"),
     };
     text::printable(&msg.replace('\n', " "))
 }

@@ -54,11 +54,12 @@ fn targets(hosts: &[HostSpec]) -> anyhow::Result<Vec<Target>> {
                 }
                 HostSpec::Remote(addr) => {
                     let addr = addr.clone();
+                    let opts = crate::connect::dialing().for_host(&addr);
                     Box::new(move || {
-                        let addr = addr.clone();
-                        Box::pin(
-                            async move { dial::connect(&addr).await.map_err(|e| e.to_string()) },
-                        )
+                        let (addr, opts) = (addr.clone(), opts.clone());
+                        Box::pin(async move {
+                            dial::connect(&addr, &opts).await.map_err(|e| e.to_string())
+                        })
                     })
                 }
             };

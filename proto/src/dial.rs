@@ -1,11 +1,15 @@
 //! Turning `--host HOST[:PORT]` into a gRPC channel to an agent.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use tonic::transport::{Channel, Endpoint};
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
+use crate::pb::dockyard_service_client::DockyardServiceClient;
 use crate::{CONNECTION_WINDOW, Client, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 
 pub const DEFAULT_PORT: u16 = 50051;
@@ -16,6 +20,10 @@ pub enum DialError {
     BadHost(String),
     #[error("cannot reach agent at {addr}: {reason}")]
     Unreachable { addr: String, reason: String },
+    #[error("the token cannot be sent: it must be printable ASCII")]
+    BadToken,
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// A host as the user names it: `local` for an agent inside this process
@@ -52,6 +60,8 @@ impl fmt::Display for HostSpec {
 pub struct HostAddr {
     pub host: String,
     pub port: u16,
+    /// Written as `https://host:port`: TLS even without --tls-ca.
+    pub tls: bool,
 }
 
 impl FromStr for HostAddr {
@@ -59,7 +69,11 @@ impl FromStr for HostAddr {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || DialError::BadHost(s.to_string());
-        let s_trim = s.strip_prefix("http://").unwrap_or(s);
+        let tls = s.starts_with("https://");
+        let s_trim = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .unwrap_or(s);
         if s_trim.is_empty() || s_trim.contains(['/', ' ', '@']) {
             return Err(bad());
         }
@@ -87,7 +101,7 @@ impl FromStr for HostAddr {
             None => DEFAULT_PORT,
             Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?,
         };
-        Ok(HostAddr { host, port })
+        Ok(HostAddr { host, port, tls })
     }
 }
 
@@ -110,17 +124,102 @@ pub fn tune(endpoint: Endpoint) -> Endpoint {
         .keep_alive_while_idle(true)
 }
 
+/// Adds `authorization: Bearer <token>` to every request when a token is
+/// set.
+#[derive(Clone, Default)]
+pub struct Auth(Option<MetadataValue<Ascii>>);
+
+impl Auth {
+    pub fn bearer(token: Option<&str>) -> Result<Self, DialError> {
+        match token {
+            None => Ok(Auth(None)),
+            Some(t) => format!("Bearer {}", t.trim())
+                .parse()
+                .map(|v| Auth(Some(v)))
+                .map_err(|_| DialError::BadToken),
+        }
+    }
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token itself.
+        f.write_str(if self.0.is_some() {
+            "Auth(bearer)"
+        } else {
+            "Auth(none)"
+        })
+    }
+}
+
+impl Interceptor for Auth {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// How to reach remote agents: token, TLS trust and client identity.
+#[derive(Debug, Clone, Default)]
+pub struct DialOptions {
+    pub token: Option<String>,
+    /// PEM CA to trust for agents' certificates (implies TLS).
+    pub tls_ca: Option<PathBuf>,
+    /// PEM client certificate and key, for agents that require one.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+impl DialOptions {
+    fn tls_for(&self, addr: &HostAddr) -> bool {
+        addr.tls || self.tls_ca.is_some() || self.tls_cert.is_some()
+    }
+}
+
 /// Wraps a channel into the client with our message limits.
-pub fn client(channel: Channel) -> Client {
-    Client::new(channel)
+pub fn client(channel: Channel, auth: Auth) -> Client {
+    DockyardServiceClient::with_interceptor(channel, auth)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
+fn read(path: &Path) -> Result<Vec<u8>, DialError> {
+    std::fs::read(path).map_err(|e| DialError::Tls(format!("cannot read {}: {e}", path.display())))
+}
+
 /// Connects to a remote agent. Fails fast (5 s) when nothing answers.
-pub async fn connect(addr: &HostAddr) -> Result<Client, DialError> {
-    let uri = format!("http://{addr}");
-    let endpoint = Endpoint::from_shared(uri).map_err(|_| DialError::BadHost(addr.to_string()))?;
+pub async fn connect(addr: &HostAddr, opts: &DialOptions) -> Result<Client, DialError> {
+    let tls = opts.tls_for(addr);
+    let uri = format!("{}://{addr}", if tls { "https" } else { "http" });
+    let mut endpoint =
+        Endpoint::from_shared(uri).map_err(|_| DialError::BadHost(addr.to_string()))?;
+    if tls {
+        let domain = addr
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let mut cfg = ClientTlsConfig::new().domain_name(domain);
+        cfg = match &opts.tls_ca {
+            Some(ca) => cfg.ca_certificate(Certificate::from_pem(read(ca)?)),
+            None => cfg.with_native_roots(),
+        };
+        match (&opts.tls_cert, &opts.tls_key) {
+            (Some(c), Some(k)) => cfg = cfg.identity(Identity::from_pem(read(c)?, read(k)?)),
+            (None, None) => {}
+            _ => {
+                return Err(DialError::Tls(
+                    "--tls-cert and --tls-key go together".into(),
+                ));
+            }
+        }
+        endpoint = endpoint
+            .tls_config(cfg)
+            .map_err(|e| DialError::Tls(error_chain(&e)))?;
+    }
+    let auth = Auth::bearer(opts.token.as_deref())?;
     let channel = tune(endpoint)
         .connect()
         .await
@@ -128,7 +227,27 @@ pub async fn connect(addr: &HostAddr) -> Result<Client, DialError> {
             addr: addr.to_string(),
             reason: error_chain(&e),
         })?;
-    Ok(client(channel))
+    Ok(client(channel, auth))
+}
+
+/// What went wrong with a call, for a person: the agent's own message, or
+/// for a broken connection the transport's innermost cause, with a hint
+/// when the usual reason is a TLS mismatch.
+pub fn status_text(s: &tonic::Status) -> String {
+    if s.message() != "transport error" && s.code() != tonic::Code::Unknown {
+        return s.message().to_string();
+    }
+    let cause = error_chain(s);
+    let hint = if cause.contains("frame")
+        || cause.contains("connection closed")
+        || cause.contains("broken pipe")
+        || cause.contains("reset")
+    {
+        " (if the agent serves TLS, pass --tls-ca)"
+    } else {
+        ""
+    };
+    format!("the connection to the agent failed: {cause}{hint}")
 }
 
 /// The innermost cause is the useful part of a transport error

@@ -23,20 +23,12 @@ pub enum ExecError {
     /// The agent refused to start the exec (container missing, stopped...).
     #[error("{0}")]
     Rejected(String),
-    #[error("{}", rpc_message(.0))]
+    #[error("{}", crate::dial::status_text(.0))]
     Rpc(#[from] tonic::Status),
     #[error("the agent closed the exec stream without a final status")]
     Disconnected,
     #[error("protocol error: {0}")]
     Protocol(String),
-}
-
-fn rpc_message(status: &tonic::Status) -> String {
-    match status.code() {
-        tonic::Code::Unavailable => format!("agent unavailable: {}", status.message()),
-        tonic::Code::Unauthenticated => format!("not authorized: {}", status.message()),
-        _ => status.message().to_string(),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

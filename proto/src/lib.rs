@@ -11,11 +11,13 @@ pub mod pb {
     tonic::include_proto!("dockyard");
 }
 
-pub use dial::{DEFAULT_PORT, DialError, HostAddr, HostSpec};
+pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// The client type every Dockyard front end uses.
-pub type Client = pb::dockyard_service_client::DockyardServiceClient<tonic::transport::Channel>;
+pub type Client = pb::dockyard_service_client::DockyardServiceClient<
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, dial::Auth>,
+>;
 
 /// Message size limit on both sides of the wire. Exec frames are at most
 /// 64 KiB; listings of thousands of containers stay far below this.

@@ -2,6 +2,7 @@
 //! image, containers that clean up after themselves, an agent on port 0,
 //! and a pseudo-terminal whose screen is read back with vt100.
 
+pub mod certs;
 pub mod image;
 pub mod pty;
 
@@ -166,10 +167,16 @@ impl TestAgent {
     }
 
     pub fn start_with_env(env: &[(&str, &str)]) -> Self {
+        Self::start_with(&[], env)
+    }
+
+    /// With extra command-line arguments (TLS, token) and environment.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let stderr_log = std::env::temp_dir().join(format!("{}.agent.log", unique_name("agent")));
         let log = std::fs::File::create(&stderr_log).expect("agent log file");
         let mut child = Command::new(agent_bin())
             .args(["--listen", "127.0.0.1:0"])
+            .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

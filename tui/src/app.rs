@@ -11,6 +11,7 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use dockyard_proto::Client;
+use dockyard_proto::dial::status_text;
 use dockyard_proto::pb::{ContainerInfo, PullRequest, RemoveRequest, StopRequest};
 use ratatui::layout::{Direction, Rect};
 use tokio::sync::mpsc;
@@ -844,7 +845,7 @@ impl App {
                     format!("{} {name}", if remove { "removed" } else { "stopped" }),
                     false,
                 ),
-                Err(s) => (format!("{name}: {}", s.message()), true),
+                Err(s) => (format!("{name}: {}", status_text(&s)), true),
             };
             let _ = events.send(AppEvent::Notice { text, error }).await;
         });
@@ -936,7 +937,7 @@ impl App {
                 Ok::<_, tonic::Status>(())
             };
             if let Err(s) = pulled.await {
-                send(LaunchEvent::Done(Err(s.message().to_string()))).await;
+                send(LaunchEvent::Done(Err(status_text(&s)))).await;
                 return;
             }
             send(LaunchEvent::Progress("starting…".into())).await;
@@ -950,7 +951,7 @@ impl App {
                         r.name
                     })
                 }
-                Err(s) => Err(s.message().to_string()),
+                Err(s) => Err(status_text(&s)),
             }))
             .await;
         });

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use dockyard_proto::Client;
+use dockyard_proto::dial::status_text;
 use dockyard_proto::pb::ListContainersRequest;
 use tokio::sync::mpsc;
 
@@ -59,7 +60,7 @@ async fn watch_once(
     let mut stream = client
         .watch_containers(ListContainersRequest { all: true })
         .await
-        .map_err(|s| s.message().to_string())?
+        .map_err(|s| status_text(&s))?
         .into_inner();
     if events
         .send(AppEvent::Host {
@@ -81,7 +82,7 @@ async fn watch_once(
                 }
             }
             Ok(None) => return Err("the agent closed the container watch".into()),
-            Err(s) => return Err(s.message().to_string()),
+            Err(s) => return Err(status_text(&s)),
         }
     }
 }
