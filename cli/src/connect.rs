@@ -57,7 +57,9 @@ pub fn dialing() -> Dialing {
 /// would leave processes behind in the containers.
 pub async fn shutdown_embedded() {
     if let Some(e) = EMBEDDED.get() {
-        e.shutdown(std::time::Duration::from_secs(3)).await;
+        // Normally milliseconds; an engine slowed down by load can take
+        // seconds to answer the inspect that precedes the kill.
+        e.shutdown(std::time::Duration::from_secs(10)).await;
     }
 }
 
