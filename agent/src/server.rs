@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dockyard_proto::pb::dockyard_service_server::DockyardServiceServer;
-use dockyard_proto::{CONNECTION_WINDOW, MAX_MESSAGE_SIZE, STREAM_WINDOW};
+use dockyard_proto::{CONNECTION_WINDOW, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -25,6 +25,9 @@ fn builder() -> Server {
         .tcp_nodelay(true)
         .initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        // Bulk stdin arrives in 256 KiB messages; 16 KiB frames cost a
+        // frame header and a wake-up each.
+        .max_frame_size(MAX_FRAME)
         // Dead peers are noticed; quiet shells are not: keepalive pings
         // are answered by a live client however idle its session is.
         .http2_keepalive_interval(Some(Duration::from_secs(20)))

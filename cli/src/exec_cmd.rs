@@ -17,7 +17,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::cli::ExecArgs;
 use crate::{EXIT_DOCKYARD, connect, envs, terminal};
 
-const STDIN_CHUNK: usize = 64 * 1024;
+/// Bulk stdin moves in pieces this large; a keystroke still goes alone,
+/// since a read returns whatever is there.
+const STDIN_CHUNK: usize = 256 * 1024;
 
 /// The shell for `exec -t c` with no command: bash when the image has it.
 const DEFAULT_SHELL: [&str; 3] = [

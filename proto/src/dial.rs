@@ -10,7 +10,7 @@ use tonic::service::Interceptor;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use crate::pb::dockyard_service_client::DockyardServiceClient;
-use crate::{CONNECTION_WINDOW, Client, MAX_MESSAGE_SIZE, STREAM_WINDOW};
+use crate::{CONNECTION_WINDOW, Client, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 
 pub const DEFAULT_PORT: u16 = 50051;
 
@@ -119,6 +119,7 @@ pub fn tune(endpoint: Endpoint) -> Endpoint {
         .connect_timeout(Duration::from_secs(5))
         .initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_frame_size(MAX_FRAME)
         .http2_keep_alive_interval(Duration::from_secs(20))
         .keep_alive_timeout(Duration::from_secs(20))
         .keep_alive_while_idle(true)

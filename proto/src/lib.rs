@@ -27,3 +27,6 @@ pub const MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
 /// stream at roughly one window per round trip; bulk output needs more.
 pub const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
 pub const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
+
+/// Largest HTTP/2 frame each side accepts (the default is 16 KiB).
+pub const MAX_FRAME: u32 = 256 * 1024;
