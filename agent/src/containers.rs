@@ -187,6 +187,7 @@ pub async fn launch(
 }
 
 pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(), AgentError> {
+    crate::exec::check_container_name(name)?;
     let docker = engine.docker().await?;
     let opts = StopContainerOptions {
         t: timeout.map(|t| t.min(i32::MAX as u32) as i32),
@@ -199,6 +200,7 @@ pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(
 }
 
 pub async fn remove(engine: &Engine, name: &str, force: bool) -> Result<(), AgentError> {
+    crate::exec::check_container_name(name)?;
     let docker = engine.docker().await?;
     docker
         .remove_container(

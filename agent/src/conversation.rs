@@ -98,8 +98,10 @@ pub async fn run<S>(
     let exec_id = started.id.clone();
     tracing::info!(exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, "exec started");
 
-    // Anything that means "nobody will read the output any more".
+    // Anything that means "nobody will read the output any more", or that
+    // the client broke the protocol: the exec's process is ended.
     let abandoned = CancellationToken::new();
+    let violation: Violation = Arc::default();
     let reaper = {
         let (engine, exec_id, tx, abandoned, shutdown) = (
             engine.clone(),
@@ -139,6 +141,7 @@ pub async fn run<S>(
         inbound,
         started.stdin,
         abandoned.clone(),
+        violation.clone(),
     ));
 
     let mut output = started.output;
@@ -179,7 +182,18 @@ pub async fn run<S>(
         let _ = reaper.await;
         return;
     }
+    let broken = violation.lock().ok().and_then(|mut v| v.take());
     let final_status = match exec::exit_code(&engine, &exec_id).await {
+        _ if broken.is_some() => ExecStatus {
+            success: false,
+            exec_id: exec_id.clone(),
+            message: format!(
+                "protocol error: {}; the command was ended",
+                broken.unwrap_or_default()
+            ),
+            exit_code: -1,
+            finished: true,
+        },
         Ok(code) => {
             let code = exec::classify_exit(code, &early);
             tracing::info!(exec_id, code, "exec finished");
@@ -207,8 +221,12 @@ pub async fn run<S>(
     let _ = tx.send(status(final_status)).await;
 }
 
+/// A protocol violation seen on the input side, for the final status.
+type Violation = Arc<std::sync::Mutex<Option<String>>>;
+
 /// The input direction: stdin bytes, resizes, end of stdin. Returns when the
-/// client half-closes; cancels `abandoned` if the client's stream breaks.
+/// client half-closes; cancels `abandoned` if the client's stream breaks or
+/// it breaks the protocol (recorded in `violation`).
 async fn feed_input<S>(
     engine: Arc<Engine>,
     exec_id: String,
@@ -216,6 +234,7 @@ async fn feed_input<S>(
     mut inbound: S,
     mut stdin: ExecStdin,
     abandoned: CancellationToken,
+    violation: Violation,
 ) where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
 {
@@ -225,6 +244,14 @@ async fn feed_input<S>(
         tracing::warn!(exec_id, "initial resize failed: {e}");
     }
     let mut stdin_open = spec.stdin;
+    let mut closed_by_client = false;
+    let violate = |what: &str| {
+        tracing::info!(exec_id, "protocol error: {what}");
+        if let Ok(mut v) = violation.lock() {
+            v.get_or_insert_with(|| what.to_string());
+        }
+        abandoned.cancel();
+    };
     loop {
         let req = match inbound.next().await {
             Some(Ok(r)) => r,
@@ -249,8 +276,15 @@ async fn feed_input<S>(
                     stdin_open = false;
                 }
             }
+            Some(RequestType::Input(_)) if closed_by_client => {
+                return violate("input after the client closed stdin");
+            }
+            Some(RequestType::Input(_)) if !spec.stdin => {
+                return violate("input to an exec started without stdin");
+            }
             Some(RequestType::Input(_)) => {
-                tracing::debug!(exec_id, "input after stdin was closed: dropped");
+                // The program closed its stdin itself: like a pipe whose
+                // reader went away, what follows has nowhere to go.
             }
             Some(RequestType::Resize(r)) if spec.tty => {
                 let clamp = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
@@ -266,10 +300,10 @@ async fn feed_input<S>(
                     close_stdin(&mut stdin, spec.tty).await;
                     stdin_open = false;
                 }
+                closed_by_client = true;
             }
-            Some(RequestType::Start(_)) | None => {
-                tracing::debug!(exec_id, "unexpected request in a running exec: ignored");
-            }
+            Some(RequestType::Start(_)) => return violate("a second ExecStart"),
+            None => return violate("an empty request"),
         }
     }
 }

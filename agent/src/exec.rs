@@ -37,6 +37,7 @@ impl ExecSpec {
         if self.container.is_empty() {
             return Err(AgentError::InvalidArgument("no container given".into()));
         }
+        check_container_name(&self.container)?;
         if self.cmd.is_empty() || self.cmd[0].is_empty() {
             return Err(AgentError::InvalidArgument("no command given".into()));
         }
@@ -60,6 +61,23 @@ impl ExecSpec {
             ));
         }
         Ok(())
+    }
+}
+
+/// Container names and ids are `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (the engine's
+/// own rule). Anything else cannot name a container, and is refused before
+/// it reaches a URL path (`../`, `%00`, spaces).
+pub fn check_container_name(name: &str) -> Result<(), AgentError> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && name.len() <= 255;
+    if ok {
+        Ok(())
+    } else {
+        Err(AgentError::ContainerNotFound(
+            name.escape_debug().to_string(),
+        ))
     }
 }
 
@@ -198,27 +216,40 @@ pub async fn kill(engine: &Engine, exec_id: &str) {
     let Ok(docker) = engine.docker().await else {
         return;
     };
-    match docker.inspect_exec(exec_id).await {
-        Ok(info) if info.running == Some(true) => {
-            let Some(pid) = info
-                .pid
-                .filter(|p| *p > 1)
-                .and_then(|p| i32::try_from(p).ok())
-            else {
-                return;
-            };
-            if !in_container(pid, info.container_id.as_deref().unwrap_or_default()) {
-                tracing::warn!(exec_id, pid, "exec's PID is not this host's; not signalled");
+    // Right after start the engine may not have spawned the process yet
+    // (not running, no exit code): wait for it rather than miss it.
+    for _ in 0..300 {
+        let info = match docker.inspect_exec(exec_id).await {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::debug!(exec_id, "inspect before kill failed: {e}");
                 return;
             }
-            tracing::info!(exec_id, pid, "ending abandoned exec");
-            if let Err(e) = signal::kill_tree(pid) {
-                tracing::warn!(exec_id, pid, "could not end exec process: {e}");
-            }
+        };
+        if info.running != Some(true) && info.exit_code.is_some() {
+            return;
         }
-        Ok(_) => {}
-        Err(e) => tracing::debug!(exec_id, "inspect before kill failed: {e}"),
+        // Not running yet, or running with its PID not yet recorded (the
+        // engine sets the two apart): ask again shortly.
+        let Some(pid) = info
+            .pid
+            .filter(|p| *p > 1 && info.running == Some(true))
+            .and_then(|p| i32::try_from(p).ok())
+        else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        if !in_container(pid, info.container_id.as_deref().unwrap_or_default()) {
+            tracing::warn!(exec_id, pid, "exec's PID is not this host's; not signalled");
+            return;
+        }
+        tracing::info!(exec_id, pid, "ending abandoned exec");
+        if let Err(e) = signal::kill_tree(pid) {
+            tracing::warn!(exec_id, pid, "could not end exec process: {e}");
+        }
+        return;
     }
+    tracing::warn!(exec_id, "exec never started running; nothing to end");
 }
 
 /// Is host PID `pid` a process of container `container_id`? Its cgroup

@@ -1,0 +1,333 @@
+//! The agent against clients that misbehave or push limits, spoken to
+//! directly over gRPC (the CLI would never send these): every case ends in
+//! a clear in-band error or a clean end, never a panic, and nothing is left
+//! running in the container.
+
+use std::time::Duration;
+
+use dockyard_proto::pb::{
+    ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
+    exec_request::RequestType, exec_response::ResponseType,
+};
+use dockyard_proto::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
+use dockyard_tests::{TestAgent, TestContainer, eventually, run, stdout_str};
+use tokio_stream::wrappers::ReceiverStream;
+
+/// A runtime that lives as long as the test: the client's connection runs
+/// on it, so every call must too.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn client(rt: &tokio::runtime::Runtime, agent: &TestAgent) -> Client {
+    let addr: HostAddr = agent.addr.parse().expect("addr");
+    rt.block_on(dial::connect(&addr, &DialOptions::default()))
+        .expect("connect")
+}
+
+fn start(container: &str, cmd: &[&str]) -> ExecStart {
+    ExecStart {
+        container_identifier: container.into(),
+        command: cmd.iter().map(|s| s.to_string()).collect(),
+        tty: Some(false),
+        attach_stdin: Some(true),
+        ..Default::default()
+    }
+}
+
+fn req(r: RequestType) -> ExecRequest {
+    ExecRequest {
+        request_type: Some(r),
+    }
+}
+
+/// Sends `requests` (then half-closes) and collects every response.
+async fn converse(client: &mut Client, requests: Vec<ExecRequest>) -> Vec<ExecResponse> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    for r in requests {
+        tx.send(r).await.expect("queue");
+    }
+    drop(tx);
+    let mut stream = client
+        .exec_container(ReceiverStream::new(rx))
+        .await
+        .expect("rpc")
+        .into_inner();
+    let mut out = vec![];
+    while let Ok(Some(m)) = stream.message().await {
+        out.push(m);
+    }
+    out
+}
+
+fn statuses(resp: &[ExecResponse]) -> Vec<(bool, bool, String, i32)> {
+    resp.iter()
+        .filter_map(|r| match &r.response_type {
+            Some(ResponseType::Status(s)) => {
+                Some((s.success, s.finished, s.message.clone(), s.exit_code))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn first_request_must_be_start() {
+    let agent = TestAgent::start();
+    let rt = runtime();
+    let mut c = client(&rt, &agent);
+    for first in [
+        RequestType::Input(ExecInput { data: "x".into() }),
+        RequestType::Resize(ExecResize { rows: 10, cols: 10 }),
+        RequestType::StdinClose(ExecStdinClose {}),
+    ] {
+        let resp = rt.block_on(converse(&mut c, vec![req(first)]));
+        let st = statuses(&resp);
+        assert_eq!(st.len(), 1, "{resp:?}");
+        assert!(
+            !st[0].0 && st[0].2 == "First request must be ExecStart",
+            "{st:?}"
+        );
+    }
+    // An empty stream and an empty message: the same, or a quiet end.
+    let resp = rt.block_on(converse(&mut c, vec![ExecRequest { request_type: None }]));
+    assert!(!statuses(&resp)[0].0);
+    let resp = rt.block_on(converse(&mut c, vec![]));
+    assert!(resp.is_empty());
+}
+
+#[test]
+fn bad_starts_are_refused_in_band() {
+    let agent = TestAgent::start();
+    let cont = TestContainer::start("badstart");
+    let rt = runtime();
+    let mut c = client(&rt, &agent);
+    let mut bad_env = start(&cont.name, &["true"]);
+    bad_env.environment.insert("A=B".into(), "x".into());
+    let mut empty_key = start(&cont.name, &["true"]);
+    empty_key.environment.insert(String::new(), "x".into());
+    let cases = [
+        (start(&cont.name, &[]), "no command given"),
+        (start(&cont.name, &[""]), "no command given"),
+        (start("", &["true"]), "no container given"),
+        (bad_env, "invalid environment variable name"),
+        (empty_key, "invalid environment variable name"),
+        (start(&cont.name, &["true\0x"]), "NUL"),
+        (start("../../etc", &["true"]), "not found"),
+        (start("a b", &["true"]), "not found"),
+        (start("%00;rm -rf /", &["true"]), "not found"),
+    ];
+    for (s, want) in cases {
+        let resp = rt.block_on(converse(&mut c, vec![req(RequestType::Start(s))]));
+        let st = statuses(&resp);
+        assert_eq!(st.len(), 1, "{want}: {resp:?}");
+        assert!(!st[0].0 && st[0].2.contains(want), "{want}: {st:?}");
+    }
+}
+
+#[test]
+fn protocol_violations_end_the_command_with_a_clear_error() {
+    let agent = TestAgent::start();
+    let cont = TestContainer::start("violate");
+    let rt = runtime();
+    let mut c = client(&rt, &agent);
+    let cases: Vec<(Vec<ExecRequest>, &str)> = vec![
+        (
+            vec![
+                req(RequestType::Start(start(&cont.name, &["sleep", "4249"]))),
+                req(RequestType::Start(start(&cont.name, &["true"]))),
+            ],
+            "a second ExecStart",
+        ),
+        (
+            vec![
+                req(RequestType::Start(start(&cont.name, &["sleep", "4249"]))),
+                req(RequestType::StdinClose(ExecStdinClose {})),
+                req(RequestType::Input(ExecInput {
+                    data: "late".into(),
+                })),
+            ],
+            "input after the client closed stdin",
+        ),
+        (
+            vec![
+                req(RequestType::Start(ExecStart {
+                    attach_stdin: Some(false),
+                    ..start(&cont.name, &["sleep", "4249"])
+                })),
+                req(RequestType::Input(ExecInput { data: "x".into() })),
+            ],
+            "input to an exec started without stdin",
+        ),
+    ];
+    for (requests, want) in cases {
+        let resp = rt.block_on(converse(&mut c, requests));
+        let st = statuses(&resp);
+        assert_eq!(st.len(), 2, "{want}: {st:?}");
+        assert!(st[0].0 && !st[0].1, "started first: {st:?}");
+        assert!(
+            !st[1].0 && st[1].1 && st[1].2.contains(want),
+            "{want}: {st:?}"
+        );
+    }
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            let o = run(agent.dockyard(&["exec", &cont.name, "ps", "-o", "args"]));
+            !stdout_str(&o).contains("sleep 4249")
+        }),
+        "a command outlived its broken conversation"
+    );
+}
+
+#[test]
+fn extreme_terminal_sizes_and_a_huge_environment() {
+    let agent = TestAgent::start();
+    let cont = TestContainer::start("extreme");
+    let rt = runtime();
+    let mut c = client(&rt, &agent);
+    for (rows, cols) in [(0, 0), (65535, 65535), (u32::MAX, 1)] {
+        let s = ExecStart {
+            tty: Some(true),
+            rows,
+            cols,
+            ..start(&cont.name, &["echo", "sized"])
+        };
+        let resp = rt.block_on(converse(&mut c, vec![req(RequestType::Start(s))]));
+        let st = statuses(&resp);
+        assert!(
+            st.last().is_some_and(|s| s.1 && s.3 == 0),
+            "{rows}x{cols}: {st:?}"
+        );
+    }
+    // 8 MiB of environment: within the message limit, beyond what the
+    // kernel takes for a new process: a clear failure, not a hang.
+    let mut s = start(&cont.name, &["true"]);
+    for i in 0..128 {
+        s.environment
+            .insert(format!("BIG{i}"), "x".repeat(64 * 1024));
+    }
+    let resp = rt.block_on(converse(&mut c, vec![req(RequestType::Start(s))]));
+    let st = statuses(&resp);
+    assert!(st.last().is_some_and(|s| !s.0 || s.3 != 0), "{st:?}");
+    // 20 MiB: over the message limit; refused by the transport, one error.
+    let mut s = start(&cont.name, &["true"]);
+    for i in 0..320 {
+        s.environment
+            .insert(format!("HUGE{i}"), "x".repeat(64 * 1024));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let r = rt.block_on(async {
+        tx.send(req(RequestType::Start(s))).await.expect("queue");
+        drop(tx);
+        match c.exec_container(ReceiverStream::new(rx)).await {
+            Ok(resp) => resp.into_inner().message().await.map(|_| ()),
+            Err(e) => Err(e),
+        }
+    });
+    // Refused: by the client's encoder or the agent's decoder (which
+    // resets the stream); either way an error, not a hang or a crash.
+    r.expect_err("a 20 MiB message must be refused");
+    // The agent is still fine.
+    let o = run(agent.dockyard(&["exec", &cont.name, "echo", "alive"]));
+    assert_eq!(stdout_str(&o), "alive\n");
+}
+
+#[test]
+fn a_hundred_concurrent_sessions_each_get_their_own() {
+    let agent = TestAgent::start();
+    let cont = TestContainer::start("hundred");
+    let rt = runtime();
+    let c = client(&rt, &agent);
+    let rss_before = rss_kib(agent.pid());
+    let results = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..100u32 {
+            let mut c = c.clone();
+            let name = cont.name.clone();
+            tasks.push(tokio::spawn(async move {
+                let s = ExecStart {
+                    attach_stdin: Some(false),
+                    ..start(
+                        &name,
+                        &[
+                            "sh",
+                            "-c",
+                            &format!(
+                                "sleep 1; echo session-{i}; echo err-{i} >&2; exit {}",
+                                i % 100
+                            ),
+                        ],
+                    )
+                };
+                let mut session = ExecSession::start(&mut c, s).await.expect("start");
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                loop {
+                    match session.next_event().await.expect("event") {
+                        Some(ExecEvent::Output {
+                            stream: dockyard_proto::OutputStream::Stdout,
+                            data,
+                        }) => out.extend_from_slice(&data),
+                        Some(ExecEvent::Output { data, .. }) => err.extend_from_slice(&data),
+                        Some(ExecEvent::Exited { code, .. }) => return (i, out, err, code),
+                        None => panic!("no exit status"),
+                    }
+                }
+            }));
+        }
+        let peak = tokio::spawn(async move {
+            let mut peak = (0, 0);
+            for _ in 0..40 {
+                peak = (
+                    peak.0.max(rss_kib(agent_pid_global())),
+                    peak.1.max(threads(agent_pid_global())),
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            peak
+        });
+        let mut r = Vec::new();
+        for t in tasks {
+            r.push(t.await.expect("task"));
+        }
+        (r, peak.await.expect("sampler"))
+    });
+    let (sessions, (peak_rss, peak_threads)) = results;
+    for (i, out, err, code) in sessions {
+        assert_eq!(out, format!("session-{i}\n").into_bytes());
+        assert_eq!(err, format!("err-{i}\n").into_bytes());
+        assert_eq!(code, (i % 100) as i32);
+    }
+    eprintln!(
+        "agent: RSS {rss_before} KiB idle, {peak_rss} KiB peak during 100 sessions; peak threads {peak_threads}"
+    );
+}
+
+static AGENT_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn agent_pid_global() -> u32 {
+    AGENT_PID.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn proc_field(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    AGENT_PID.store(pid, std::sync::atomic::Ordering::Relaxed);
+    proc_field(pid, "VmRSS:")
+}
+
+fn threads(pid: u32) -> u64 {
+    proc_field(pid, "Threads:")
+}
