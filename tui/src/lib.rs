@@ -20,3 +20,6 @@ pub mod ui;
 
 pub use hosts::Target;
 pub use run::{Options, run};
+
+#[cfg(test)]
+mod fuzz_tests;
