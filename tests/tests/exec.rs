@@ -366,3 +366,43 @@ fn tty_output_is_stdout_only() {
     assert_eq!(stdout_str(&o), "to-stderr\r\n");
     assert_eq!(stderr_str(&o), "");
 }
+
+#[test]
+fn sixty_four_mib_both_ways_and_through_a_tty() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("big"));
+    let mut data = vec![0u8; 64 * 1024 * 1024];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut data))
+        .expect("random bytes");
+    // In: 64 MiB through stdin into a file, checksummed on the far side.
+    let o = run_with_input(
+        agent.dockyard(&[
+            "exec",
+            "-i",
+            &c.name,
+            "sh",
+            "-c",
+            "cat > /tmp/big && sha256sum < /tmp/big",
+        ]),
+        &data,
+    );
+    let want = format!("{:x}  -\n", Sha256::digest(&data));
+    assert_eq!(stdout_str(&o), want, "stderr: {}", stderr_str(&o));
+    // Out: the same file back, without a TTY...
+    let o = exec(&agent, &[&c.name, "cat", "/tmp/big"]);
+    assert!(
+        o.stdout.len() == data.len() && Sha256::digest(&o.stdout) == Sha256::digest(&data),
+        "non-TTY output differs"
+    );
+    // ...and through a TTY in raw mode (no newline translation), which
+    // is the path bollard's decoder would have corrupted.
+    let o = exec(
+        &agent,
+        &["-t", &c.name, "sh", "-c", "stty raw -echo; cat /tmp/big"],
+    );
+    assert_eq!(o.stdout.len(), data.len(), "TTY output length");
+    assert!(
+        Sha256::digest(&o.stdout) == Sha256::digest(&data),
+        "TTY output differs"
+    );
+}

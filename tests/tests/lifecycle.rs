@@ -196,3 +196,30 @@ fn embedded_agent_ends_the_command_on_sigint() {
         "sleep left running after Ctrl-C"
     );
 }
+
+#[test]
+fn agent_dying_mid_session_is_125_with_one_line() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("agentdies"));
+    let child = agent
+        .dockyard(&["exec", &c.name, "sh", "-c", "echo started; exec sleep 4250"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    assert!(eventually(Duration::from_secs(10), || running_in(
+        &agent,
+        &c,
+        "sleep 4250"
+    )));
+    Command::new("kill")
+        .args(["-KILL", &agent.pid().to_string()])
+        .status()
+        .expect("kill");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(stdout_str(&o), "started\n");
+    assert_eq!(o.status.code(), Some(125), "stderr: {}", stderr_str(&o));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("agent"), "{err}");
+}
