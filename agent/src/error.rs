@@ -66,12 +66,4 @@ impl From<AgentError> for tonic::Status {
 }
 
 /// The innermost cause ("Connection refused") says more than the wrappers.
-pub(crate) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        last = s.to_string();
-        cur = s.source();
-    }
-    last
-}
+pub(crate) use dockyard_proto::dial::error_chain as innermost;

@@ -21,7 +21,7 @@ fn term_bytes() -> impl Strategy<Value = Vec<u8>> {
             2 => Just(0x1b),
             1 => Just(b'['),
             1 => Just(b';'),
-            1 => (b'0'..=b'9'),
+            1 => b'0'..=b'9',
             1 => Just(b'?'),
         ],
         0..2048,
