@@ -172,10 +172,15 @@ impl TestAgent {
 
     /// With extra command-line arguments (TLS, token) and environment.
     pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_on("127.0.0.1:0", args, env)
+    }
+
+    /// On a given address (to restart an agent where it was).
+    pub fn start_on(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let stderr_log = std::env::temp_dir().join(format!("{}.agent.log", unique_name("agent")));
         let log = std::fs::File::create(&stderr_log).expect("agent log file");
         let mut child = Command::new(agent_bin())
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -202,6 +207,12 @@ impl TestAgent {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// SIGKILL: the agent vanishes without a word.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// `dockyard --host <this agent> <args>`.

@@ -340,13 +340,17 @@ fn a_slow_reader_does_not_grow_the_agent() {
     let mut c = client(&rt, &agent);
     let pid = agent.pid();
     let (early, late, received) = rt.block_on(async {
-        let s = ExecStart { attach_stdin: Some(false), ..start(&cont.name, &["yes", "a fast producer"]) };
+        let s = ExecStart {
+            attach_stdin: Some(false),
+            ..start(&cont.name, &["yes", "a fast producer"])
+        };
         let mut session = ExecSession::start(&mut c, s).await.expect("start");
         let t0 = std::time::Instant::now();
         let (mut early, mut received) = (0, 0usize);
         // One message every 20 ms: far slower than `yes` writes.
         while t0.elapsed() < Duration::from_secs(6) {
-            if let Some(ExecEvent::Output { data, .. }) = session.next_event().await.expect("event") {
+            if let Some(ExecEvent::Output { data, .. }) = session.next_event().await.expect("event")
+            {
                 received += data.len();
             }
             if early == 0 && t0.elapsed() > Duration::from_secs(1) {
@@ -356,7 +360,12 @@ fn a_slow_reader_does_not_grow_the_agent() {
         }
         (early, rss_kib(pid), received)
     });
-    eprintln!("agent RSS under a slow reader: {early} KiB after 1 s, {late} KiB after 6 s; {received} bytes read");
+    eprintln!(
+        "agent RSS under a slow reader: {early} KiB after 1 s, {late} KiB after 6 s; {received} bytes read"
+    );
     // Bounded queues end to end: what is not read is not buffered.
-    assert!(late < early + 8 * 1024, "agent grew from {early} KiB to {late} KiB");
+    assert!(
+        late < early + 8 * 1024,
+        "agent grew from {early} KiB to {late} KiB"
+    );
 }

@@ -165,3 +165,40 @@ fn browse_open_panes_type_resize_launch_and_quit() {
     assert!(tail.contains("\x1b[?1049l"), "alternate screen not left");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
+
+#[test]
+fn an_agent_that_goes_away_is_shown_and_reconnected() {
+    let mut agent = TestAgent::start();
+    let c = TestContainer::start("tuire");
+    let addr = agent.addr.clone();
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &addr], 30, 120);
+    pty.wait_for_text(&c.name, WAIT);
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt", WAIT, |s| s.contains("/ #"));
+
+    agent.kill();
+    // The host's row says so; the pane's session ends with a message.
+    pty.wait_for("the host marked unreachable", WAIT, |s| {
+        s.contains("unreachable")
+    });
+    pty.wait_for("the pane ended", WAIT, |s| {
+        s.contains("[failed]") || s.contains("[exited")
+    });
+
+    // Back on the same address: the list comes back by itself.
+    let _agent2 = TestAgent::start_on(&addr, &[], &[]);
+    pty.wait_for("the host back", Duration::from_secs(40), |s| {
+        !s.contains("unreachable") && s.contains(&c.name)
+    });
+    // And a new shell works.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"c");
+    pty.type_bytes(b"\r");
+    pty.type_bytes(b"echo back-$((20+22))\r");
+    pty.wait_for_text("back-42", WAIT);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
