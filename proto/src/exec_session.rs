@@ -27,6 +27,9 @@ pub enum ExecError {
     Rpc(#[from] tonic::Status),
     #[error("the agent closed the exec stream without a final status")]
     Disconnected,
+    /// The connection broke mid-session (agent killed, network cut).
+    #[error("the connection to the agent was lost: {0}")]
+    Lost(String),
     #[error("protocol error: {0}")]
     Protocol(String),
 }
@@ -137,8 +140,20 @@ impl ExecSession {
             return Ok(None);
         }
         loop {
-            let Some(msg) = self.responses.message().await? else {
-                return Err(ExecError::Disconnected);
+            let msg = match self.responses.message().await {
+                Ok(Some(m)) => m,
+                Ok(None) => return Err(ExecError::Disconnected),
+                // The agent's own refusals keep their words; a broken
+                // transport says what broke.
+                Err(s)
+                    if matches!(
+                        s.code(),
+                        tonic::Code::Unknown | tonic::Code::Unavailable | tonic::Code::Internal
+                    ) =>
+                {
+                    return Err(ExecError::Lost(crate::dial::error_chain(&s)));
+                }
+                Err(s) => return Err(s.into()),
             };
             match msg.response_type {
                 Some(ResponseType::Output(o)) => {
