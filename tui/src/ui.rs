@@ -310,7 +310,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn draw_help(f: &mut Frame) {
-    let area = centered(f.area(), 70, KEYS.len() as u16 + 4);
+    let area = centered(f.area(), 78, KEYS.len() as u16 + 2);
     let rows: Vec<Row> = KEYS
         .iter()
         .map(|(k, d)| {
