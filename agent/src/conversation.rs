@@ -183,8 +183,12 @@ pub async fn run<S>(
         return;
     }
     let broken = violation.lock().ok().and_then(|mut v| v.take());
-    let final_status = match exec::exit_code(&engine, &exec_id).await {
-        _ if broken.is_some() => ExecStatus {
+    let exit = match &broken {
+        Some(_) => None,
+        None => Some(exec::exit_code(&engine, &exec_id).await),
+    };
+    let final_status = match exit {
+        None => ExecStatus {
             success: false,
             exec_id: exec_id.clone(),
             message: format!(
@@ -194,7 +198,7 @@ pub async fn run<S>(
             exit_code: -1,
             finished: true,
         },
-        Ok(code) => {
+        Some(Ok(code)) => {
             let code = exec::classify_exit(code, &early);
             tracing::info!(exec_id, code, "exec finished");
             ExecStatus {
@@ -209,7 +213,7 @@ pub async fn run<S>(
                 finished: true,
             }
         }
-        Err(e) => ExecStatus {
+        Some(Err(e)) => ExecStatus {
             success: false,
             exec_id: exec_id.clone(),
             message: format!("Failed to get execution result: {e}"),

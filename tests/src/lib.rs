@@ -217,9 +217,8 @@ impl TestAgent {
 
     /// `dockyard --host <this agent> <args>`.
     pub fn dockyard(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(dockyard_bin());
+        let mut c = dockyard_command();
         c.args(["--host", &self.addr]).args(args);
-        c.env_remove("DOCKYARD_HOST");
         c
     }
 
@@ -253,6 +252,40 @@ impl Drop for TestAgent {
         }
         let _ = std::fs::remove_file(&self.stderr_log);
     }
+}
+
+/// `dockyard` with `args`, shielded from the caller's environment and
+/// config file (hosts, token, TLS), so a test sees only what it sets.
+pub fn dockyard_command() -> Command {
+    let mut c = Command::new(dockyard_bin());
+    c.env_remove("DOCKYARD_HOST")
+        .env_remove("DOCKYARD_TOKEN")
+        .env_remove("DOCKYARD_TLS_CA")
+        .env_remove("DOCKYARD_LEADER")
+        .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml");
+    c
+}
+
+/// Removes the named container when dropped, however the test ends: for
+/// containers a test makes through `dockyard launch`.
+pub struct RemoveOnDrop(pub String);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        remove_container(&self.0);
+    }
+}
+
+/// A number field (kB or count) from /proc/<pid>/status, e.g. "VmRSS:".
+pub fn proc_status(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
 }
 
 /// Runs a command with the given stdin bytes, capturing everything.

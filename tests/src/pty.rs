@@ -29,6 +29,8 @@ impl Pty {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("DOCKYARD_HOST");
+        cmd.env_remove("DOCKYARD_TOKEN");
+        cmd.env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml");
         let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");

@@ -1,17 +1,8 @@
 //! `dockyard launch | ps | stop | rm` against the real agent and engine.
 
 use dockyard_tests::{
-    TEST_IMAGE, TestAgent, ensure_image, remove_container, run, stderr_str, stdout_str, unique_name,
+    RemoveOnDrop, TEST_IMAGE, TestAgent, ensure_image, run, stderr_str, stdout_str, unique_name,
 };
-
-/// Removes the named container when the test ends, however it ends.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        remove_container(&self.0);
-    }
-}
 
 fn ps_json(agent: &TestAgent, all: bool) -> Vec<serde_json::Value> {
     let mut args = vec!["ps", "--format", "json"];
@@ -32,7 +23,7 @@ fn launch_ps_stop_rm() {
     ensure_image();
     let agent = TestAgent::start();
     let name = unique_name("launch");
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = RemoveOnDrop(name.clone());
     let o = run(agent.dockyard(&[
         "launch",
         TEST_IMAGE,
@@ -107,7 +98,7 @@ fn rm_running_needs_force() {
     ensure_image();
     let agent = TestAgent::start();
     let name = unique_name("rmforce");
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = RemoveOnDrop(name.clone());
     let o = run(agent.dockyard(&[
         "launch",
         TEST_IMAGE,
@@ -133,7 +124,7 @@ fn launch_errors_are_one_line_and_leave_nothing() {
     ensure_image();
     let agent = TestAgent::start();
     let name = unique_name("badlaunch");
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = RemoveOnDrop(name.clone());
     for (args, what) in [
         (vec!["-p", "notaport"], "invalid port mapping"),
         (vec!["--restart", "sometimes"], "invalid restart policy"),

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use dockyard_tests::{
-    TestAgent, TestContainer, dockyard_bin, run, stderr_str, stdout_str, unique_name,
+    TestAgent, TestContainer, dockyard_command, run, stderr_str, stdout_str, unique_name,
 };
 
 fn dead_host() -> String {
@@ -15,9 +15,7 @@ fn dead_host() -> String {
 }
 
 fn dockyard(hosts: &[&str], args: &[&str]) -> Command {
-    let mut c = Command::new(dockyard_bin());
-    c.env_remove("DOCKYARD_HOST")
-        .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml");
+    let mut c = dockyard_command();
     for h in hosts {
         c.args(["--host", h]);
     }
@@ -87,6 +85,12 @@ fn ps_over_several_hosts_and_exec_finds_the_container() {
     assert!(hosts.contains(&"local"));
 }
 
+fn with_config(path: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = dockyard_command();
+    c.env("DOCKYARD_CONFIG", path).args(args);
+    c
+}
+
 #[test]
 fn config_file_names_hosts_and_bad_ones_are_reported() {
     let agent = TestAgent::start();
@@ -97,33 +101,15 @@ fn config_file_names_hosts_and_bad_ones_are_reported() {
         format!("leader = \"ctrl-b\"\nhosts = [\"{}\"]\n", agent.addr),
     )
     .expect("config");
-    let o = run({
-        let mut cmd = Command::new(dockyard_bin());
-        cmd.env_remove("DOCKYARD_HOST")
-            .env("DOCKYARD_CONFIG", &path)
-            .args(["exec", &c.name, "echo", "via-config"]);
-        cmd
-    });
+    let o = run(with_config(&path, &["exec", &c.name, "echo", "via-config"]));
     assert_eq!(stdout_str(&o), "via-config\n", "{}", stderr_str(&o));
     std::fs::write(&path, "hosts = [\"bad host\"]\n").expect("config");
-    let o = run({
-        let mut cmd = Command::new(dockyard_bin());
-        cmd.env_remove("DOCKYARD_HOST")
-            .env("DOCKYARD_CONFIG", &path)
-            .args(["ps"]);
-        cmd
-    });
+    let o = run(with_config(&path, &["ps"]));
     assert_eq!(o.status.code(), Some(125));
     assert_eq!(stderr_str(&o).lines().count(), 1, "{}", stderr_str(&o));
     assert!(stderr_str(&o).contains("bad host"), "{}", stderr_str(&o));
     std::fs::write(&path, "unknown_key = 1\n").expect("config");
-    let o = run({
-        let mut cmd = Command::new(dockyard_bin());
-        cmd.env_remove("DOCKYARD_HOST")
-            .env("DOCKYARD_CONFIG", &path)
-            .args(["ps"]);
-        cmd
-    });
+    let o = run(with_config(&path, &["ps"]));
     std::fs::remove_file(&path).ok();
     assert_eq!(o.status.code(), Some(125));
     assert!(

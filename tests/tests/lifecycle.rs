@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use dockyard_tests::{
-    TestAgent, TestContainer, dockyard_bin, eventually, run, stderr_str, stdout_str,
+    TestAgent, TestContainer, dockyard_command, eventually, run, stderr_str, stdout_str,
 };
 
 /// Is a process whose command line contains `needle` running in `c`?
@@ -95,37 +95,28 @@ fn agent_shutdown_gives_running_sessions_a_final_status() {
 #[test]
 fn embedded_default_needs_no_agent() {
     let c = TestContainer::start("embedded");
-    let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST").args([
+    let o = run(embedded_dockyard(&[
         "exec",
         &c.name,
         "sh",
         "-c",
         "whoami; echo oops >&2; exit 5",
-    ]);
-    let o = run(cmd);
+    ]));
     assert_eq!(stdout_str(&o), "root\n", "stderr: {}", stderr_str(&o));
     assert_eq!(stderr_str(&o), "oops\n");
     assert_eq!(o.status.code(), Some(5));
     let data: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
-    let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST")
-        .args(["exec", "-i", &c.name, "cat"]);
-    let o = dockyard_tests::run_with_input(cmd, &data);
+    let o =
+        dockyard_tests::run_with_input(embedded_dockyard(&["exec", "-i", &c.name, "cat"]), &data);
     assert!(o.stdout == data, "1 MiB through the embedded agent differs");
-    let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST")
-        .args(["ps", "--format", "json"]);
-    let o = run(cmd);
+    let o = run(embedded_dockyard(&["ps", "--format", "json"]));
     assert!(stdout_str(&o).contains(&c.name));
 }
 
 #[test]
 fn embedded_default_without_docker_is_125() {
-    let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST")
-        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .args(["exec", "c", "true"]);
+    let mut cmd = embedded_dockyard(&["exec", "c", "true"]);
+    cmd.env("DOCKER_HOST", "unix:///nonexistent/docker.sock");
     let o = run(cmd);
     assert_eq!(o.status.code(), Some(125));
     let err = stderr_str(&o);
@@ -133,11 +124,10 @@ fn embedded_default_without_docker_is_125() {
     assert!(err.contains("Docker engine unavailable"), "{err}");
 }
 
+/// `dockyard` on the embedded agent (no --host).
 fn embedded_dockyard(args: &[&str]) -> Command {
-    let mut cmd = Command::new(dockyard_bin());
-    cmd.env_remove("DOCKYARD_HOST")
-        .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml")
-        .args(args);
+    let mut cmd = dockyard_command();
+    cmd.args(args);
     cmd
 }
 

@@ -10,7 +10,7 @@ use dockyard_proto::pb::{
     exec_request::RequestType, exec_response::ResponseType,
 };
 use dockyard_proto::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
-use dockyard_tests::{TestAgent, TestContainer, eventually, run, stdout_str};
+use dockyard_tests::{TestAgent, TestContainer, eventually, proc_status, run, stdout_str};
 use tokio_stream::wrappers::ReceiverStream;
 
 /// A runtime that lives as long as the test: the client's connection runs
@@ -242,7 +242,8 @@ fn a_hundred_concurrent_sessions_each_get_their_own() {
     let cont = TestContainer::start("hundred");
     let rt = runtime();
     let c = client(&rt, &agent);
-    let rss_before = rss_kib(agent.pid());
+    let pid = agent.pid();
+    let rss_before = rss_kib(pid);
     let results = rt.block_on(async {
         let mut tasks = Vec::new();
         for i in 0..100u32 {
@@ -282,8 +283,8 @@ fn a_hundred_concurrent_sessions_each_get_their_own() {
             let mut peak = (0, 0);
             for _ in 0..40 {
                 peak = (
-                    peak.0.max(rss_kib(agent_pid_global())),
-                    peak.1.max(threads(agent_pid_global())),
+                    peak.0.max(rss_kib(pid)),
+                    peak.1.max(proc_status(pid, "Threads:")),
                 );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -306,30 +307,8 @@ fn a_hundred_concurrent_sessions_each_get_their_own() {
     );
 }
 
-static AGENT_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-
-fn agent_pid_global() -> u32 {
-    AGENT_PID.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-fn proc_field(pid: u32, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
 fn rss_kib(pid: u32) -> u64 {
-    AGENT_PID.store(pid, std::sync::atomic::Ordering::Relaxed);
-    proc_field(pid, "VmRSS:")
-}
-
-fn threads(pid: u32) -> u64 {
-    proc_field(pid, "Threads:")
+    proc_status(pid, "VmRSS:")
 }
 
 #[test]

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use dockyard_tests::image::{import, rootfs_tar};
 use dockyard_tests::{
-    TestAgent, block_on, docker, eventually, remove_container, run, stderr_str, stdout_str,
-    unique_name,
+    RemoveOnDrop, TestAgent, block_on, docker, eventually, run, stderr_str, stdout_str, unique_name,
 };
 use futures::StreamExt;
 
@@ -124,6 +123,7 @@ fn launch_pulls_a_missing_image_with_progress() {
 
     let agent = TestAgent::start();
     let name = unique_name("pulled");
+    let _remove = RemoveOnDrop(name.clone());
     let o = run(agent.dockyard(&[
         "launch",
         &image,
@@ -135,33 +135,32 @@ fn launch_pulls_a_missing_image_with_progress() {
         "sleep",
         "1000000",
     ]));
-    remove_container_on_exit(&name, || {
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "launch failed: {}",
-            stderr_str(&o)
-        );
-        let err = stderr_str(&o);
-        assert!(
-            err.contains(&format!("Pulling {image}")),
-            "no pull announced:\n{err}"
-        );
-        assert!(
-            err.contains("Downloading") || err.contains("Pull complete"),
-            "no layer progress:\n{err}"
-        );
-        assert!(err.contains(&format!("Pulled {image}")), "{err}");
-        assert_eq!(stdout_str(&o).trim().len(), 64, "stdout is the id only");
-        let o = run(agent.dockyard(&["exec", &name, "wc", "-c", "/etc/fresh-layer"]));
-        assert_eq!(
-            stdout_str(&o),
-            format!("{} /etc/fresh-layer\n", fresh.len())
-        );
-    });
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "launch failed: {}",
+        stderr_str(&o)
+    );
+    let err = stderr_str(&o);
+    assert!(
+        err.contains(&format!("Pulling {image}")),
+        "no pull announced:\n{err}"
+    );
+    assert!(
+        err.contains("Downloading") || err.contains("Pull complete"),
+        "no layer progress:\n{err}"
+    );
+    assert!(err.contains(&format!("Pulled {image}")), "{err}");
+    assert_eq!(stdout_str(&o).trim().len(), 64, "stdout is the id only");
+    let o = run(agent.dockyard(&["exec", &name, "wc", "-c", "/etc/fresh-layer"]));
+    assert_eq!(
+        stdout_str(&o),
+        format!("{} /etc/fresh-layer\n", fresh.len())
+    );
 
     // Present now: a second launch pulls nothing and says nothing.
     let name2 = unique_name("pulled2");
+    let _remove2 = RemoveOnDrop(name2.clone());
     let o = run(agent.dockyard(&[
         "launch",
         &image,
@@ -173,17 +172,6 @@ fn launch_pulls_a_missing_image_with_progress() {
         "sleep",
         "1000000",
     ]));
-    remove_container_on_exit(&name2, || {
-        assert!(o.status.success(), "{}", stderr_str(&o));
-        assert_eq!(stderr_str(&o), "");
-    });
-}
-
-/// Runs `f`, then removes the container whether `f` panicked or not.
-fn remove_container_on_exit(name: &str, f: impl FnOnce()) {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    remove_container(name);
-    if let Err(p) = r {
-        std::panic::resume_unwind(p);
-    }
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert_eq!(stderr_str(&o), "");
 }

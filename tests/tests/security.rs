@@ -5,20 +5,14 @@ use std::process::Command;
 
 use dockyard_tests::certs::{TestPki, path};
 use dockyard_tests::{
-    TestAgent, TestContainer, agent_bin, dockyard_bin, run, stderr_str, stdout_str,
+    TestAgent, TestContainer, agent_bin, dockyard_command, run, stderr_str, stdout_str,
 };
 
 const TOKEN: &str = "s3cret-token-0123456789";
 
 fn dockyard(agent: &TestAgent, extra: &[&str], args: &[&str]) -> Command {
-    let mut c = Command::new(dockyard_bin());
-    c.env_remove("DOCKYARD_HOST")
-        .env_remove("DOCKYARD_TOKEN")
-        .env_remove("DOCKYARD_TLS_CA")
-        .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml")
-        .args(["--host", &agent.addr])
-        .args(extra)
-        .args(args);
+    let mut c = dockyard_command();
+    c.args(["--host", &agent.addr]).args(extra).args(args);
     c
 }
 

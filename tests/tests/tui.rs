@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
-    TEST_IMAGE, TestAgent, TestContainer, dockyard_bin, remove_container, unique_name,
+    RemoveOnDrop, TEST_IMAGE, TestAgent, TestContainer, dockyard_bin, unique_name,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -29,21 +29,13 @@ fn check_size(pty: &mut Pty, title: &str) {
     });
 }
 
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        remove_container(&self.0);
-    }
-}
-
 #[test]
 fn browse_open_panes_type_resize_launch_and_quit() {
     let agent = TestAgent::start();
     let a = TestContainer::start("tuia");
     let b = TestContainer::start("tuib");
     let launched = unique_name("tuilaunch");
-    let _cleanup = Cleanup(launched.clone());
+    let _cleanup = RemoveOnDrop(launched.clone());
     // A shell around dockyard reports the terminal mode after it quits.
     let script = format!(
         "'{}' --host {}; echo tui-exit=$?; stty -a | grep -o -- '-\\?icanon' | head -1",

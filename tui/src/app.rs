@@ -430,7 +430,6 @@ impl App {
     pub fn on_event(&mut self, ev: AppEvent) {
         match ev {
             AppEvent::Host { host, ev } => self.on_host(host, ev),
-            AppEvent::Session { pane, ev } => self.on_session(pane, ev),
             AppEvent::Launch(ev) => self.on_launch(ev),
             AppEvent::Notice { text, error } => self.set_notice(text, error),
         }

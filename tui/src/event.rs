@@ -1,22 +1,17 @@
 //! Messages into the UI task. Commands go out through each pane's
-//! [`PaneInput`](crate::session::PaneInput); everything that happens comes
-//! back as an [`AppEvent`] on one channel, and the UI task owns all state.
+//! [`PaneInput`](crate::session::PaneInput); a pane's session events come
+//! back on the pane's own queue, everything else as an [`AppEvent`] on one
+//! channel, and the UI task owns all state.
 
 use bytes::Bytes;
 use dockyard_proto::Client;
 use dockyard_proto::pb::ContainerInfo;
-
-use crate::pane::PaneId;
 
 #[derive(Debug)]
 pub enum AppEvent {
     Host {
         host: usize,
         ev: HostEvent,
-    },
-    Session {
-        pane: PaneId,
-        ev: SessionEvent,
     },
     Launch(LaunchEvent),
     /// The outcome of a stop or remove, shown in the status line.

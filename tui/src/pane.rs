@@ -1,6 +1,6 @@
 //! A pane: one exec session's terminal, as a vt100 parser fed with the
 //! session's bytes, plus what the program asked of its terminal (replies to
-//! queries, title, bell).
+//! queries, title).
 
 use bytes::Bytes;
 use dockyard_proto::ExecInput;
@@ -13,7 +13,6 @@ pub type PaneId = u64;
 pub struct Replies {
     pub pending: Vec<u8>,
     pub title: Option<String>,
-    pub bell: bool,
 }
 
 impl vt100::Callbacks for Replies {
@@ -46,10 +45,6 @@ impl vt100::Callbacks for Replies {
             .filter(|c| !c.is_control())
             .collect();
         self.title = Some(t);
-    }
-
-    fn audible_bell(&mut self, _: &mut vt100::Screen) {
-        self.bell = true;
     }
 }
 

@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dockyard_tests::pty::Pty;
-use dockyard_tests::{TestAgent, TestContainer, block_on, docker, dockyard_bin};
+use dockyard_tests::{
+    TestAgent, TestContainer, block_on, docker, dockyard_bin, dockyard_command, proc_status,
+};
 use futures::StreamExt;
 
 struct Opts {
@@ -189,9 +191,7 @@ fn timed(mut cmd: Command) -> f64 {
 }
 
 fn dockyard(host: Option<&str>, args: &[&str]) -> Command {
-    let mut c = Command::new(dockyard_bin());
-    c.env_remove("DOCKYARD_HOST")
-        .env("DOCKYARD_CONFIG", "/nonexistent");
+    let mut c = dockyard_command();
     if let Some(h) = host {
         c.args(["--host", h]);
     }
@@ -516,21 +516,8 @@ fn watch_process<T>(pid: u32, f: impl FnOnce() -> T) -> (T, u64, u64) {
     let sampler = std::thread::spawn(move || {
         let (mut rss, mut threads) = (0u64, 0u64);
         while !s.load(std::sync::atomic::Ordering::Relaxed) {
-            if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-                for line in status.lines() {
-                    let num = |l: &str| {
-                        l.split_whitespace()
-                            .nth(1)
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(0)
-                    };
-                    if line.starts_with("VmRSS:") {
-                        rss = rss.max(num(line));
-                    } else if line.starts_with("Threads:") {
-                        threads = threads.max(num(line));
-                    }
-                }
-            }
+            rss = rss.max(rss_kib(pid));
+            threads = threads.max(proc_status(pid, "Threads:"));
             std::thread::sleep(Duration::from_millis(20));
         }
         (rss, threads)
@@ -542,14 +529,7 @@ fn watch_process<T>(pid: u32, f: impl FnOnce() -> T) -> (T, u64, u64) {
 }
 
 fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
+    proc_status(pid, "VmRSS:")
 }
 
 fn many(make: impl Fn() -> Command) -> f64 {
