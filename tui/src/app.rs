@@ -440,9 +440,10 @@ impl App {
             return;
         };
         match ev {
-            HostEvent::Connected(client) => {
+            HostEvent::Connected(client, list) => {
                 h.client = Some(client);
                 h.status = HostStatus::Up;
+                h.containers = list;
             }
             HostEvent::List(list) => h.containers = list,
             HostEvent::Down { reason, retry_in } => {

@@ -23,7 +23,10 @@ pub enum AppEvent {
 
 #[derive(Debug)]
 pub enum HostEvent {
-    Connected(Client),
+    /// Reachable again, with its first container list: the host's row and
+    /// its containers change together, so the list is never shown up but
+    /// empty while the first list is on its way.
+    Connected(Client, Vec<ContainerInfo>),
     List(Vec<ContainerInfo>),
     /// Unreachable or dropped; retried after `retry_in` seconds.
     Down {

@@ -62,10 +62,16 @@ async fn watch_once(
         .await
         .map_err(|s| status_text(&s))?
         .into_inner();
+    let first = match stream.message().await {
+        Ok(Some(list)) => list.containers,
+        Ok(None) => return Err("the agent closed the container watch".into()),
+        Err(s) => return Err(status_text(&s)),
+    };
+    *backoff = 1;
     if events
         .send(AppEvent::Host {
             host,
-            ev: HostEvent::Connected(client),
+            ev: HostEvent::Connected(client, first),
         })
         .await
         .is_err()
