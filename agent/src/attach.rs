@@ -76,7 +76,7 @@ async fn hijack(
     exec_id: &str,
     tty: bool,
 ) -> Result<ExecConn, AgentError> {
-    let unavailable = |e: hyper::Error| AgentError::EngineUnavailable(innermost(&e));
+    let unavailable = |e: hyper::Error| AgentError::unavailable(innermost(&e));
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(unavailable)?;

@@ -281,7 +281,7 @@ pub async fn watch(engine: std::sync::Arc<Engine>, all: bool) -> Result<WatchStr
                         return;
                     }
                     None => {
-                        let _ = tx.send(Err(AgentError::EngineUnavailable("event stream ended".into()))).await;
+                        let _ = tx.send(Err(AgentError::unavailable("event stream ended"))).await;
                         return;
                     }
                 },
@@ -305,9 +305,7 @@ pub async fn watch(engine: std::sync::Arc<Engine>, all: bool) -> Result<WatchStr
             }
             if ended {
                 let _ = tx
-                    .send(Err(AgentError::EngineUnavailable(
-                        "event stream ended".into(),
-                    )))
+                    .send(Err(AgentError::unavailable("event stream ended")))
                     .await;
                 return;
             }

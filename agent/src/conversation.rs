@@ -91,7 +91,7 @@ pub async fn run<S>(
     let started = match exec::start(&engine, &spec).await {
         Ok(s) => s,
         Err(e) => {
-            reject(&tx, e.to_string()).await;
+            reject(&tx, engine.explain(e).to_string()).await;
             return;
         }
     };
@@ -216,7 +216,7 @@ pub async fn run<S>(
         Some(Err(e)) => ExecStatus {
             success: false,
             exec_id: exec_id.clone(),
-            message: format!("Failed to get execution result: {e}"),
+            message: format!("Failed to get execution result: {}", engine.explain(e)),
             exit_code: -1,
             finished: true,
         },

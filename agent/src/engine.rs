@@ -76,6 +76,20 @@ impl Engine {
         &self.addr
     }
 
+    /// Names this engine's address in an "unavailable" error, so the person
+    /// reading it knows which socket to look at.
+    pub fn explain(&self, e: AgentError) -> AgentError {
+        match e {
+            AgentError::EngineUnavailable { at, cause } if at.is_empty() => {
+                AgentError::EngineUnavailable {
+                    at: self.addr.uri(),
+                    cause,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The client, its API version agreed with the engine. Engines older than
     /// bollard's default (this machine's 20.10 speaks 1.41) refuse requests
     /// made with a newer version, so every call goes through here. Until the
@@ -110,15 +124,15 @@ impl Engine {
     pub(crate) async fn dial(&self) -> Result<Box<dyn EngineIo>, AgentError> {
         match &self.addr {
             EngineAddr::Unix(path) => {
-                let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
-                    AgentError::EngineUnavailable(format!("{}: {e}", path.display()))
-                })?;
+                let s = tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(|e| AgentError::unavailable(e.to_string()))?;
                 Ok(Box::new(s))
             }
             EngineAddr::Tcp(addr) => {
                 let s = tokio::net::TcpStream::connect(addr)
                     .await
-                    .map_err(|e| AgentError::EngineUnavailable(format!("{addr}: {e}")))?;
+                    .map_err(|e| AgentError::unavailable(e.to_string()))?;
                 // Keystrokes are tiny writes; Nagle would hold them back.
                 let _ = s.set_nodelay(true);
                 Ok(Box::new(s))
@@ -129,8 +143,7 @@ impl Engine {
     async fn ping_api_version(&self) -> Result<bollard::ClientVersion, AgentError> {
         use http_body_util::Empty;
         let io = self.dial().await?;
-        let unavailable =
-            |e: hyper::Error| AgentError::EngineUnavailable(crate::error::innermost(&e));
+        let unavailable = |e: hyper::Error| AgentError::unavailable(crate::error::innermost(&e));
         let (mut sender, conn) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
                 .await

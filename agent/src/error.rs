@@ -12,8 +12,10 @@ pub enum AgentError {
     InvalidArgument(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("Docker engine unavailable: {0}")]
-    EngineUnavailable(String),
+    /// `at` is the engine's address, filled in by [`Engine::explain`]
+    /// (crate::engine::Engine::explain) where the error leaves the agent.
+    #[error("Docker engine unavailable{}: {cause}", at_suffix(.at))]
+    EngineUnavailable { at: String, cause: String },
     #[error("{0}")]
     Engine(String),
 }
@@ -35,11 +37,19 @@ impl AgentError {
                 message,
             } => AgentError::InvalidArgument(message),
             E::DockerResponseServerError { message, .. } => AgentError::Engine(message),
-            E::IOError { err } => AgentError::EngineUnavailable(err.to_string()),
-            E::HyperResponseError { err } => AgentError::EngineUnavailable(err.to_string()),
-            E::HyperLegacyError { err } => AgentError::EngineUnavailable(innermost(&err)),
-            E::RequestTimeoutError => AgentError::EngineUnavailable("request timed out".into()),
+            E::IOError { err } => AgentError::unavailable(err.to_string()),
+            E::HyperResponseError { err } => AgentError::unavailable(err.to_string()),
+            E::HyperLegacyError { err } => AgentError::unavailable(innermost(&err)),
+            E::RequestTimeoutError => AgentError::unavailable("request timed out"),
             other => AgentError::Engine(other.to_string()),
+        }
+    }
+
+    /// The engine cannot be reached; its address is added on the way out.
+    pub fn unavailable(cause: impl Into<String>) -> Self {
+        AgentError::EngineUnavailable {
+            at: String::new(),
+            cause: cause.into(),
         }
     }
 
@@ -59,9 +69,17 @@ impl From<AgentError> for tonic::Status {
                 tonic::Status::failed_precondition(msg)
             }
             AgentError::InvalidArgument(_) => tonic::Status::invalid_argument(msg),
-            AgentError::EngineUnavailable(_) => tonic::Status::unavailable(msg),
+            AgentError::EngineUnavailable { .. } => tonic::Status::unavailable(msg),
             AgentError::Engine(_) => tonic::Status::internal(msg),
         }
+    }
+}
+
+fn at_suffix(at: &str) -> String {
+    if at.is_empty() {
+        String::new()
+    } else {
+        format!(" at {at}")
     }
 }
 

@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::containers;
 use crate::conversation::{self, OUTPUT_QUEUE};
 use crate::engine::Engine;
+use crate::error::AgentError;
 
 #[derive(Debug, Clone)]
 pub struct Agent {
@@ -35,10 +36,24 @@ impl Agent {
         }
     }
 
+    /// Where an error leaves the agent: engine trouble names the engine's
+    /// address and goes to the log too, since the operator reads that.
+    fn fail(&self, e: AgentError) -> Status {
+        fail(&self.engine, e)
+    }
+
     /// The running exec conversations, to wait for after `shutdown`.
     pub fn sessions(&self) -> TaskTracker {
         self.sessions.clone()
     }
+}
+
+fn fail(engine: &Engine, e: AgentError) -> Status {
+    let e = engine.explain(e);
+    if matches!(e, AgentError::EngineUnavailable { .. }) {
+        tracing::warn!("{e}");
+    }
+    Status::from(e)
 }
 
 type BoxStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -51,7 +66,11 @@ impl DockyardService for Agent {
     ) -> Result<Response<pb::LaunchResponse>, Status> {
         let req = request.into_inner();
         tracing::info!(image = req.image, name = req.name, "launch");
-        Ok(Response::new(containers::launch(&self.engine, req).await?))
+        Ok(Response::new(
+            containers::launch(&self.engine, req)
+                .await
+                .map_err(|e| self.fail(e))?,
+        ))
     }
 
     async fn stop_container(
@@ -60,7 +79,9 @@ impl DockyardService for Agent {
     ) -> Result<Response<pb::StopResponse>, Status> {
         let req = request.into_inner();
         tracing::info!(container = req.container_identifier, "stop");
-        containers::stop(&self.engine, &req.container_identifier, req.timeout_seconds).await?;
+        containers::stop(&self.engine, &req.container_identifier, req.timeout_seconds)
+            .await
+            .map_err(|e| self.fail(e))?;
         Ok(Response::new(pb::StopResponse {
             success: true,
             message: format!("Container '{}' stopped", req.container_identifier),
@@ -88,7 +109,9 @@ impl DockyardService for Agent {
         &self,
         request: Request<pb::ListContainersRequest>,
     ) -> Result<Response<pb::ListContainersResponse>, Status> {
-        let containers = containers::list(&self.engine, request.into_inner().all).await?;
+        let containers = containers::list(&self.engine, request.into_inner().all)
+            .await
+            .map_err(|e| self.fail(e))?;
         Ok(Response::new(pb::ListContainersResponse { containers }))
     }
 
@@ -102,7 +125,9 @@ impl DockyardService for Agent {
             force = req.force,
             "remove"
         );
-        containers::remove(&self.engine, &req.container_identifier, req.force).await?;
+        containers::remove(&self.engine, &req.container_identifier, req.force)
+            .await
+            .map_err(|e| self.fail(e))?;
         Ok(Response::new(pb::RemoveResponse {
             success: true,
             message: format!("Container '{}' removed", req.container_identifier),
@@ -115,10 +140,13 @@ impl DockyardService for Agent {
         &self,
         request: Request<pb::ListContainersRequest>,
     ) -> Result<Response<Self::WatchContainersStream>, Status> {
-        let stream = containers::watch(self.engine.clone(), request.into_inner().all).await?;
-        Ok(Response::new(Box::pin(stream.map(|r| {
+        let stream = containers::watch(self.engine.clone(), request.into_inner().all)
+            .await
+            .map_err(|e| self.fail(e))?;
+        let engine = self.engine.clone();
+        Ok(Response::new(Box::pin(stream.map(move |r| {
             r.map(|containers| pb::ListContainersResponse { containers })
-                .map_err(Status::from)
+                .map_err(|e| fail(&engine, e))
         }))))
     }
 
@@ -130,9 +158,12 @@ impl DockyardService for Agent {
     ) -> Result<Response<Self::PullImageStream>, Status> {
         let req = request.into_inner();
         tracing::info!(image = req.image, "pull");
-        let stream = containers::pull(&self.engine, req.image, req.only_if_missing).await?;
+        let stream = containers::pull(&self.engine, req.image, req.only_if_missing)
+            .await
+            .map_err(|e| self.fail(e))?;
+        let engine = self.engine.clone();
         Ok(Response::new(Box::pin(
-            stream.map(|r| r.map_err(Status::from)),
+            stream.map(move |r| r.map_err(|e| fail(&engine, e))),
         )))
     }
 }

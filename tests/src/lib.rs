@@ -3,6 +3,7 @@
 //! and a pseudo-terminal whose screen is read back with vt100.
 
 pub mod certs;
+pub mod engine_proxy;
 pub mod image;
 pub mod pty;
 
@@ -207,6 +208,11 @@ impl TestAgent {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Still the same process, not exited.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// SIGKILL: the agent vanishes without a word.

@@ -441,7 +441,7 @@ impl App {
         };
         match ev {
             HostEvent::Connected(client, list) => {
-                h.client = Some(client);
+                h.client = Some(*client);
                 h.status = HostStatus::Up;
                 h.containers = list;
             }

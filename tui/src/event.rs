@@ -26,7 +26,7 @@ pub enum HostEvent {
     /// Reachable again, with its first container list: the host's row and
     /// its containers change together, so the list is never shown up but
     /// empty while the first list is on its way.
-    Connected(Client, Vec<ContainerInfo>),
+    Connected(Box<Client>, Vec<ContainerInfo>),
     List(Vec<ContainerInfo>),
     /// Unreachable or dropped; retried after `retry_in` seconds.
     Down {

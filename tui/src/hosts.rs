@@ -71,7 +71,7 @@ async fn watch_once(
     if events
         .send(AppEvent::Host {
             host,
-            ev: HostEvent::Connected(client, first),
+            ev: HostEvent::Connected(Box::new(client), first),
         })
         .await
         .is_err()
