@@ -84,6 +84,16 @@ pub async fn run<S>(
             reject(&tx, "First request must be ExecStart".into()).await;
             return;
         }
+        // A first message that could not be read (over the size limit,
+        // undecodable): say why, in band, where the client still listens.
+        Some(Err(s)) if s.code() != tonic::Code::Cancelled && s.code() != tonic::Code::Unknown => {
+            reject(
+                &tx,
+                format!("the request could not be read: {}", s.message()),
+            )
+            .await;
+            return;
+        }
         // The client left before saying anything.
         Some(Err(_)) | None => return,
     };

@@ -100,12 +100,21 @@ impl ExecSession {
     /// Opens the stream, sends `start` and waits for the agent's first
     /// status: an exec that could not start is an `Err(Rejected)` here.
     pub async fn start(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
-        tx.send(ExecRequest {
+        let first = ExecRequest {
             request_type: Some(RequestType::Start(start)),
-        })
-        .await
-        .map_err(|_| ExecError::Disconnected)?;
+        };
+        // Over the limit, the transport would only reset the stream with
+        // an "h2 protocol error"; say what is too big instead.
+        let len = prost::Message::encoded_len(&first);
+        if len > crate::MAX_MESSAGE_SIZE {
+            return Err(ExecError::Rejected(format!(
+                "the command and its environment take {:.1} MiB, over the {} MiB a request may carry",
+                len as f64 / (1024.0 * 1024.0),
+                crate::MAX_MESSAGE_SIZE / (1024 * 1024)
+            )));
+        }
+        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        tx.send(first).await.map_err(|_| ExecError::Disconnected)?;
         let mut responses = client
             .exec_container(ReceiverStream::new(rx))
             .await?

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
-    exec_request::RequestType, exec_response::ResponseType,
+    dockyard_service_client::DockyardServiceClient, exec_request::RequestType,
+    exec_response::ResponseType,
 };
 use dockyard_proto::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
 use dockyard_tests::{TestAgent, TestContainer, eventually, proc_status, run, stdout_str};
@@ -219,18 +220,42 @@ fn extreme_terminal_sizes_and_a_huge_environment() {
         s.environment
             .insert(format!("HUGE{i}"), "x".repeat(64 * 1024));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let r = rt.block_on(async {
+    // Our client says so before sending it.
+    let r = rt.block_on(ExecSession::start(&mut c, s.clone()));
+    let e = r.err().expect("a 20 MiB start must be refused").to_string();
+    assert!(e.contains("over the 16 MiB a request may carry"), "{e}");
+    // A client without that limit gets a worded refusal from the agent.
+    let resp = rt.block_on(async {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", agent.addr))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect");
+        let mut raw = DockyardServiceClient::new(channel)
+            .max_encoding_message_size(usize::MAX)
+            .max_decoding_message_size(usize::MAX);
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
         tx.send(req(RequestType::Start(s))).await.expect("queue");
         drop(tx);
-        match c.exec_container(ReceiverStream::new(rx)).await {
-            Ok(resp) => resp.into_inner().message().await.map(|_| ()),
-            Err(e) => Err(e),
+        let mut stream = raw
+            .exec_container(ReceiverStream::new(rx))
+            .await
+            .expect("rpc")
+            .into_inner();
+        let mut out = vec![];
+        while let Ok(Some(m)) = stream.message().await {
+            out.push(m);
         }
+        out
     });
-    // Refused: by the client's encoder or the agent's decoder (which
-    // resets the stream); either way an error, not a hang or a crash.
-    r.expect_err("a 20 MiB message must be refused");
+    let st = statuses(&resp);
+    assert!(
+        st.len() == 1
+            && !st[0].0
+            && st[0].2.contains("could not be read")
+            && st[0].2.contains("too large"),
+        "{st:?}"
+    );
     // The agent is still fine.
     let o = run(agent.dockyard(&["exec", &cont.name, "echo", "alive"]));
     assert_eq!(stdout_str(&o), "alive\n");
