@@ -155,6 +155,7 @@ pub async fn run<S>(
     ));
 
     let mut output = started.output;
+    let output_since = std::time::Instant::now();
     let mut early = Vec::new();
     let mut client_gone = false;
     while let Some(item) = output.next().await {
@@ -186,6 +187,11 @@ pub async fn run<S>(
         }
     }
     input.abort();
+    tracing::debug!(
+        exec_id,
+        output_ms = output_since.elapsed().as_secs_f64() * 1e3,
+        "output ended"
+    );
 
     if client_gone {
         tracing::info!(exec_id, "client went away; exec ended");

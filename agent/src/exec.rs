@@ -109,6 +109,7 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
     // Straight to create: the engine refuses a missing (404) or stopped
     // (409) container itself, and only then do we ask which state it is
     // in. An inspect on every exec would add a round trip to the latency.
+    let t0 = std::time::Instant::now();
     let created = match docker.create_exec(&spec.container, opts).await {
         Ok(c) => c,
         Err(bollard::errors::Error::DockerResponseServerError {
@@ -125,7 +126,14 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
             }));
         }
     };
+    let created_at = t0.elapsed();
     let (output, stdin) = attach::start_exec(engine, &created.id, spec.tty).await?;
+    tracing::debug!(
+        exec_id = created.id,
+        create_ms = created_at.as_secs_f64() * 1e3,
+        attach_ms = (t0.elapsed() - created_at).as_secs_f64() * 1e3,
+        "exec created and attached"
+    );
     Ok(StartedExec {
         id: created.id,
         output,
@@ -190,12 +198,19 @@ pub async fn resize(
 /// answer is retried briefly.
 pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError> {
     let docker = engine.docker().await?;
-    for _ in 0..200 {
+    let t0 = std::time::Instant::now();
+    for attempt in 0..200 {
         let info = docker
             .inspect_exec(exec_id)
             .await
             .map_err(AgentError::engine)?;
         if info.running != Some(true) {
+            tracing::debug!(
+                exec_id,
+                attempt,
+                inspect_ms = t0.elapsed().as_secs_f64() * 1e3,
+                "exit code read"
+            );
             return Ok(info.exit_code.unwrap_or(-1));
         }
         tokio::time::sleep(Duration::from_millis(5)).await;

@@ -6,6 +6,7 @@ pub mod certs;
 pub mod engine_proxy;
 pub mod image;
 pub mod pty;
+pub mod tcp_proxy;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
