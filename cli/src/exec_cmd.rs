@@ -52,6 +52,7 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
     };
 
     let mut client = connect::for_container(hosts, &args.container).await?;
+    tracing::debug!("connected");
     let start = ExecStart {
         container_identifier: args.container,
         command,
@@ -65,6 +66,7 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
         cols: cols.into(),
     };
     let mut session = ExecSession::start(&mut client, start).await?;
+    tracing::debug!("exec started");
 
     // Raw mode only when keys go to the command: with -t alone, Ctrl-C
     // must still interrupt dockyard (as with docker exec -t).
@@ -96,6 +98,7 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
                     }
                 }
                 Ok(Some(ExecEvent::Exited { code, message })) => {
+                    tracing::debug!(code, "exec finished");
                     if code < 0 {
                         bail!("{message}");
                     }

@@ -146,6 +146,8 @@ fn init_logging() {
     if let Ok(filter) = std::env::var("DOCKYARD_LOG") {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            // Time since start: what a latency question needs.
+            .with_timer(tracing_subscriber::fmt::time::uptime())
             .with_writer(std::io::stderr)
             .init();
     }
