@@ -9,8 +9,8 @@ use dockyard_proto::{Client, HostSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{LaunchArgs, PsArgs, PsFormat, RmArgs, StopArgs};
-use crate::text::printable;
 use crate::{connect, envs};
+use dockyard_proto::text::printable;
 
 pub async fn launch(hosts: &[HostSpec], args: LaunchArgs) -> anyhow::Result<i32> {
     let environment = envs::collect(&args.env, &[] as &[&str]).map_err(anyhow::Error::msg)?;

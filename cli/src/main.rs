@@ -11,7 +11,6 @@ mod containers_cmd;
 mod envs;
 mod exec_cmd;
 mod terminal;
-mod text;
 mod tui_cmd;
 
 use clap::Parser;
@@ -137,7 +136,7 @@ fn one_line(e: &anyhow::Error) -> String {
         Some(s) => dockyard_proto::dial::status_text(s),
         None => format!("{e:#}"),
     };
-    text::printable(&msg.replace('\n', " "))
+    dockyard_proto::text::printable(&msg.replace('\n', " "))
 }
 
 fn init_logging() {

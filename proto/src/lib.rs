@@ -5,6 +5,7 @@
 pub mod args;
 pub mod dial;
 pub mod exec_session;
+pub mod text;
 
 /// The generated protobuf messages and gRPC stubs.
 pub mod pb {

@@ -16,6 +16,8 @@ use dockyard_proto::pb::{ContainerInfo, PullRequest, RemoveRequest, StopRequest}
 use ratatui::layout::{Direction, Rect};
 use tokio::sync::mpsc;
 
+use dockyard_proto::text::printable;
+
 use crate::event::{AppEvent, HostEvent, LaunchEvent, SessionEvent};
 use crate::keys::{self, Modes};
 use crate::launch_form::LaunchForm;
@@ -477,14 +479,15 @@ impl App {
             SessionEvent::Exited { code, message } => {
                 pane.state = PaneState::Exited(code);
                 if code < 0 && !message.is_empty() {
+                    let message = printable(&message);
                     pane.feed(format!("\r\n\x1b[31m{message}\x1b[0m").as_bytes());
                 }
                 self.inputs.remove(&id);
             }
             SessionEvent::Failed(message) => {
-                let clean: String = message.chars().filter(|c| !c.is_control()).collect();
-                pane.feed(format!("\r\n\x1b[31m{clean}\x1b[0m").as_bytes());
-                pane.state = PaneState::Failed(clean);
+                let message = printable(&message);
+                pane.feed(format!("\r\n\x1b[31m{message}\x1b[0m").as_bytes());
+                pane.state = PaneState::Failed(message);
                 self.inputs.remove(&id);
             }
         }
@@ -1039,5 +1042,45 @@ mod tests {
         assert!(matches!(app.mode, Mode::Leader));
         app.on_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
         assert!(app.quit);
+    }
+
+    /// Engine text with terminal controls and bidi overrides in every
+    /// field the list, a down host's row and the status line show: none
+    /// of it reaches the screen raw.
+    #[test]
+    fn engine_text_is_drawn_escaped() {
+        let evil = "x\x1b]0;owned\x07\x1b[2J\u{9b}1m\u{202e}y";
+        let (tx, _rx) = mpsc::channel(8);
+        let mut app = App::new(
+            vec!["up".into(), "down".into()],
+            parse_leader("ctrl-a").expect("leader"),
+            tx,
+        );
+        app.show_all = true;
+        app.hosts[0].status = HostStatus::Up;
+        app.hosts[0].containers = vec![ContainerInfo {
+            name: format!("n{evil}"),
+            image: format!("i{evil}"),
+            state: format!("s{evil}"),
+            status: format!("t{evil}"),
+            ..Default::default()
+        }];
+        app.hosts[1].status = HostStatus::Down {
+            reason: format!("r{evil}"),
+            retry_in: 1,
+        };
+        app.set_notice(format!("e{evil}"), true);
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 20)).expect("terminal");
+        term.draw(|f| crate::ui::draw(f, &app)).expect("draw");
+        let buf = term.backend().buffer();
+        let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{text}"
+        );
+        assert!(text.contains("\\u{1b}]0;owned"), "{text}");
     }
 }

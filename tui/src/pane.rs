@@ -128,7 +128,11 @@ impl Pane {
             PaneState::Exited(c) => format!(" [exited {c}]"),
             PaneState::Failed(_) => " [failed]".to_string(),
         };
-        format!("{}/{}{state}", self.host, self.container)
+        format!(
+            "{}/{}{state}",
+            dockyard_proto::text::printable(&self.host),
+            dockyard_proto::text::printable(&self.container)
+        )
     }
 }
 

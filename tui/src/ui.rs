@@ -1,6 +1,7 @@
 //! Drawing the whole screen from the app state. No I/O, no state changes:
 //! a pure function of `App` and the frame's size.
 
+use dockyard_proto::text::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -62,7 +63,8 @@ pub fn draw(f: &mut Frame, app: &App) {
             .filter(|t| !t.is_empty());
         let mut heading = pane.title();
         if let Some(t) = title {
-            heading = format!("{heading} — {t}");
+            // Set by the program in the container: its bytes, its rules.
+            heading = format!("{heading} — {}", printable(&t));
         }
         let block = Block::default()
             .borders(Borders::ALL)
@@ -123,7 +125,7 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
             let text = format!(
                 "{}: unreachable: {} (retrying in {retry_in}s)",
                 h.label,
-                clean(reason)
+                printable(reason)
             );
             rows.push(Row::new(vec![Cell::from(text)]).style(Style::default().fg(Color::Red)));
         }
@@ -149,17 +151,17 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
             .collect();
         let mut cells = vec![];
         if multi {
-            cells.push(Cell::from(clean(&app.hosts[*h].label)));
+            cells.push(Cell::from(printable(&app.hosts[*h].label)));
         }
         cells.extend([
-            Cell::from(clean(&c.name)),
-            Cell::from(clean(&c.image)),
+            Cell::from(printable(&c.name)),
+            Cell::from(printable(&c.image)),
             Cell::from(Span::styled(
-                clean(&c.state),
+                printable(&c.state),
                 Style::default().fg(state_color),
             )),
-            Cell::from(clean(&c.status)),
-            Cell::from(clean(&ports.join(","))),
+            Cell::from(printable(&c.status)),
+            Cell::from(printable(&ports.join(","))),
         ]);
         rows.push(Row::new(cells));
     }
@@ -188,9 +190,9 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
         title.push_str(&format!("connecting to {connecting}… "));
     }
     if matches!(app.mode, Mode::Filter) {
-        title.push_str(&format!("/{}█ ", clean(&app.filter)));
+        title.push_str(&format!("/{}█ ", printable(&app.filter)));
     } else if !app.filter.is_empty() {
-        title.push_str(&format!("[filter: {}] ", clean(&app.filter)));
+        title.push_str(&format!("[filter: {}] ", printable(&app.filter)));
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -248,8 +250,8 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
             };
             format!(
                 " {}/{} · {state}",
-                clean(&pane.host),
-                clean(&pane.container)
+                printable(&pane.host),
+                printable(&pane.container)
             )
         }),
         Focus::List => Some(format!(
@@ -279,7 +281,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
             Style::default().fg(Color::Black).bg(Color::Green)
         };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {} ", clean(text)), style));
+        spans.push(Span::styled(format!(" {} ", printable(text)), style));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (area.width as usize).saturating_sub(used + right.chars().count());
@@ -343,8 +345,8 @@ fn draw_confirm(f: &mut Frame, app: &App, c: &Confirm) {
     let label = app.hosts.get(host).map_or("", |h| h.label.as_str());
     let text = format!(
         "{verb} container {} on {}?\n\ny: yes    any other key: no",
-        clean(name),
-        clean(label)
+        printable(name),
+        printable(label)
     );
     let area = centered(f.area(), 60, 6);
     f.render_widget(Clear, area);
@@ -364,7 +366,10 @@ fn draw_launch(f: &mut Frame, app: &App, form: &crate::launch_form::LaunchForm) 
     let host = app.hosts.get(form.host).map_or("", |h| h.label.as_str());
     let mut lines = vec![Line::from(vec![
         Span::raw("Host: "),
-        Span::styled(clean(host), Style::default().add_modifier(Modifier::BOLD)),
+        Span::styled(
+            printable(host),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
         Span::styled(
             if app.hosts.len() > 1 {
                 "  (←/→ to change)"
@@ -376,7 +381,7 @@ fn draw_launch(f: &mut Frame, app: &App, form: &crate::launch_form::LaunchForm) 
     ])];
     for (i, name) in FIELDS.iter().enumerate() {
         let focused = i == form.focus;
-        let value = clean(&form.values[i]);
+        let value = printable(&form.values[i]);
         let cursor = if focused { "█" } else { "" };
         lines.push(Line::from(vec![
             Span::styled(
@@ -400,13 +405,13 @@ fn draw_launch(f: &mut Frame, app: &App, form: &crate::launch_form::LaunchForm) 
     lines.push(Line::raw(""));
     if let Some(p) = &form.progress {
         lines.push(Line::from(Span::styled(
-            clean(p),
+            printable(p),
             Style::default().fg(Color::Yellow),
         )));
     }
     if let Some(e) = &form.error {
         lines.push(Line::from(Span::styled(
-            clean(e),
+            printable(e),
             Style::default().fg(Color::Red),
         )));
     }
@@ -422,11 +427,4 @@ fn draw_launch(f: &mut Frame, app: &App, form: &crate::launch_form::LaunchForm) 
         ),
         area,
     );
-}
-
-/// Engine-supplied text never carries control characters to the screen.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }

@@ -1,8 +1,10 @@
 //! Making engine-supplied text (names, images, commands, error messages)
-//! safe to print: a container named "\x1b]0;pwned\x07" must not drive the
-//! user's terminal.
+//! safe to show: a container named "\x1b]0;pwned\x07" must not drive the
+//! user's terminal, and one holding a right-to-left override must not make
+//! a row read as something else. One rule for `ps`, errors and the TUI.
 
-/// Replaces control characters (C0, DEL, C1) with U+FFFD-free escapes.
+/// Escapes control characters (C0, DEL, C1) and the invisible bidi
+/// controls as `\u{..}` (a tab as `\t`), leaving other text alone.
 pub fn printable(s: &str) -> String {
     if !s.chars().any(is_control) {
         return s.to_string();
@@ -20,6 +22,7 @@ pub fn printable(s: &str) -> String {
 
 fn is_control(c: char) -> bool {
     c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -32,5 +35,7 @@ mod tests {
         assert_eq!(printable("a\x1b]0;x\x07b"), "a\\u{1b}]0;x\\u{7}b");
         assert_eq!(printable("tab\there"), "tab\\there");
         assert_eq!(printable("c1\u{9b}31m"), "c1\\u{9b}31m");
+        assert_eq!(printable("abc\u{202e}gnp.exe"), "abc\\u{202e}gnp.exe");
+        assert_eq!(printable("ünïcödé 名前"), "ünïcödé 名前");
     }
 }
