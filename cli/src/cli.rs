@@ -48,6 +48,10 @@ pub struct Cli {
     #[arg(long, global = true, requires = "tls_cert", value_name = "PEM")]
     pub tls_key: Option<PathBuf>,
 
+    /// The TUI's options, for `dockyard` without a subcommand.
+    #[command(flatten)]
+    pub tui: TuiArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -162,13 +166,4 @@ pub struct PsArgs {
 pub enum PsFormat {
     Table,
     Json,
-}
-
-impl TuiArgs {
-    /// The TUI's options when `dockyard` runs without a subcommand.
-    pub fn parse_default() -> Self {
-        TuiArgs {
-            leader: std::env::var("DOCKYARD_LEADER").ok(),
-        }
-    }
 }

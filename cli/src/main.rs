@@ -98,7 +98,7 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
     if matches!(cli.command, None | Some(Command::Tui(_))) {
         let mut args = match cli.command {
             Some(Command::Tui(a)) => a,
-            _ => cli::TuiArgs::parse_default(),
+            _ => cli.tui,
         };
         if args.leader.is_none() {
             args.leader = config.leader;
