@@ -7,7 +7,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use dockyard_tests::engine_proxy::EngineProxy;
-use dockyard_tests::{TestAgent, TestContainer, eventually, run, stderr_str, stdout_str};
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_bin, eventually, run, stderr_str, stdout_str,
+};
 
 #[test]
 fn the_agent_reports_an_engine_that_went_away_and_recovers_when_it_returns() {
@@ -70,4 +73,33 @@ fn assert_one_engine_line(stderr: &str, engine: &EngineProxy) {
         stderr.contains("Docker engine unavailable at ") && stderr.contains(&engine.docker_host()),
         "does not name the engine: {stderr}"
     );
+}
+
+/// The TUI shows the engine's absence on the host's row (not "unreachable":
+/// the agent answers) and its containers again once the engine is back.
+#[test]
+fn the_tui_shows_the_engine_gone_and_back() {
+    let wait = Duration::from_secs(30);
+    let mut engine = EngineProxy::start();
+    let agent = TestAgent::start_with_env(&[("DOCKER_HOST", &engine.docker_host())]);
+    let c = TestContainer::start("engtui");
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 30, 200);
+    pty.wait_for_text(&c.name, wait);
+
+    engine.down();
+    pty.wait_for("the engine reported missing", wait, |s| {
+        s.contains("Docker engine unavailable at") && !s.contains(&c.name)
+    });
+    assert!(
+        !pty.contents().contains("unreachable"),
+        "{}",
+        pty.contents()
+    );
+
+    engine.up();
+    pty.wait_for("the containers back", wait, |s| {
+        s.contains(&c.name) && !s.contains("Docker engine unavailable")
+    });
+    pty.type_bytes(b"\x01q");
+    assert_eq!(pty.wait_exit(wait), 0);
 }

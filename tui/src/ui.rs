@@ -122,8 +122,15 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
     let mut rows: Vec<Row> = vec![];
     for h in &app.hosts {
         if let HostStatus::Down { reason, retry_in } = &h.status {
+            // The agent answering that its engine is gone is not the
+            // agent being unreachable.
+            let what = if reason.starts_with("Docker engine") {
+                ""
+            } else {
+                "unreachable: "
+            };
             let text = format!(
-                "{}: unreachable: {} (retrying in {retry_in}s)",
+                "{}: {what}{} (retrying in {retry_in}s)",
                 h.label,
                 printable(reason)
             );
