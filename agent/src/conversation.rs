@@ -22,6 +22,7 @@ use tonic::Status;
 
 use crate::attach::{ExecStdin, StdStream};
 use crate::engine::Engine;
+use crate::error::AgentError;
 use crate::exec::{self, ExecSpec};
 
 /// Output messages queued towards the client before the exec's output is
@@ -31,6 +32,9 @@ pub const OUTPUT_QUEUE: usize = 16;
 /// How much of the output is kept to recognise the runtime's
 /// "executable file not found" message.
 const EARLY_OUTPUT: usize = 1024;
+
+/// How long an exec orphaned by a lost engine is waited on to be ended.
+const ENGINE_RETURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 pub type ResponseTx = mpsc::Sender<Result<ExecResponse, Status>>;
 
@@ -66,6 +70,16 @@ pub fn spec_from(start: ExecStart) -> ExecSpec {
     }
 }
 
+/// tonic's codec errors: the size limit (OutOfRange) and undecodable bytes
+/// (Internal, "failed to decode ...").
+fn unreadable(s: &Status) -> bool {
+    match s.code() {
+        tonic::Code::OutOfRange | tonic::Code::ResourceExhausted => true,
+        tonic::Code::Internal => s.message().contains("decode"),
+        _ => false,
+    }
+}
+
 /// Runs a whole conversation. Returns when the final status is sent (or
 /// nobody is left to send it to).
 pub async fn run<S>(
@@ -86,7 +100,8 @@ pub async fn run<S>(
         }
         // A first message that could not be read (over the size limit,
         // undecodable): say why, in band, where the client still listens.
-        Some(Err(s)) if s.code() != tonic::Code::Cancelled && s.code() != tonic::Code::Unknown => {
+        // A broken or reset stream is not that; it ends quietly below.
+        Some(Err(s)) if unreadable(&s) => {
             reject(
                 &tx,
                 format!("the request could not be read: {}", s.message()),
@@ -229,13 +244,25 @@ pub async fn run<S>(
                 finished: true,
             }
         }
-        Some(Err(e)) => ExecStatus {
-            success: false,
-            exec_id: exec_id.clone(),
-            message: format!("Failed to get execution result: {}", engine.explain(e)),
-            exit_code: -1,
-            finished: true,
-        },
+        Some(Err(e)) => {
+            let e = engine.explain(e);
+            tracing::warn!(exec_id, "exec lost: {e}");
+            // The engine went away under the session: its process runs on
+            // unattended. End it once the engine can say which it is.
+            if matches!(e, AgentError::EngineUnavailable { .. }) {
+                let (engine, exec_id) = (engine.clone(), exec_id.clone());
+                tokio::spawn(async move {
+                    exec::kill_when_engine_returns(&engine, &exec_id, ENGINE_RETURN_LIMIT).await;
+                });
+            }
+            ExecStatus {
+                success: false,
+                exec_id: exec_id.clone(),
+                message: format!("Failed to get execution result: {e}"),
+                exit_code: -1,
+                finished: true,
+            }
+        }
     };
     reaper.abort();
     let _ = tx.send(status(final_status)).await;
@@ -261,7 +288,7 @@ async fn feed_input<S>(
     if spec.tty
         && let Err(e) = exec::resize(&engine, &exec_id, spec.rows, spec.cols, true).await
     {
-        tracing::warn!(exec_id, "initial resize failed: {e}");
+        tracing::warn!(exec_id, "initial resize failed: {}", engine.explain(e));
     }
     let mut stdin_open = spec.stdin;
     let mut closed_by_client = false;

@@ -12,8 +12,9 @@ pub enum AgentError {
     InvalidArgument(String),
     #[error("{0}")]
     Conflict(String),
-    /// `at` is the engine's address, filled in by [`Engine::explain`]
-    /// (crate::engine::Engine::explain) where the error leaves the agent.
+    /// `at` is the engine's address, filled in by
+    /// [`Engine::explain`](crate::engine::Engine::explain) where the error
+    /// leaves the agent.
     #[error("Docker engine unavailable{}: {cause}", at_suffix(.at))]
     EngineUnavailable { at: String, cause: String },
     #[error("{0}")]
@@ -58,10 +59,13 @@ impl AgentError {
     }
 }
 
-impl From<AgentError> for tonic::Status {
-    fn from(e: AgentError) -> Self {
-        let msg = e.to_string();
-        match e {
+impl AgentError {
+    /// The gRPC status for a client. Deliberately not a `From`: a `?` in
+    /// the service would skip `Engine::explain`; errors leave through
+    /// `service::fail`.
+    pub(crate) fn into_status(self) -> tonic::Status {
+        let msg = self.to_string();
+        match self {
             AgentError::ContainerNotFound(_) | AgentError::ImageNotFound(_) => {
                 tonic::Status::not_found(msg)
             }

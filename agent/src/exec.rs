@@ -224,13 +224,31 @@ pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError
 /// means nothing here, so the PID must be in the container's cgroup as
 /// seen from this host, or nothing is signalled.
 pub async fn kill(engine: &Engine, exec_id: &str) {
+    let _ = try_kill(engine, exec_id).await;
+}
+
+/// Like [`kill`], for when the engine itself was lost mid-session: the
+/// process is still running in its container, nobody is attached to it any
+/// more, and only the engine can say which it is. Tries again every second
+/// until the engine answers (or `limit` passes).
+pub async fn kill_when_engine_returns(engine: &Engine, exec_id: &str, limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while try_kill(engine, exec_id).await.is_err() {
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(exec_id, "the engine did not return; the exec may still run");
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Err only when the engine could not be asked.
+async fn try_kill(engine: &Engine, exec_id: &str) -> Result<(), AgentError> {
     if !matches!(engine.addr(), crate::engine::EngineAddr::Unix(_)) {
         tracing::warn!(exec_id, "cannot end an abandoned exec on a remote engine");
-        return;
+        return Ok(());
     }
-    let Ok(docker) = engine.docker().await else {
-        return;
-    };
+    let docker = engine.docker().await?;
     // Right after start the engine may not have spawned the process yet
     // (not running, no exit code): wait for it rather than miss it.
     for _ in 0..300 {
@@ -238,11 +256,14 @@ pub async fn kill(engine: &Engine, exec_id: &str) {
             Ok(i) => i,
             Err(e) => {
                 tracing::debug!(exec_id, "inspect before kill failed: {e}");
-                return;
+                return match AgentError::engine(e) {
+                    e @ AgentError::EngineUnavailable { .. } => Err(e),
+                    _ => Ok(()),
+                };
             }
         };
         if info.running != Some(true) && info.exit_code.is_some() {
-            return;
+            return Ok(());
         }
         // Not running yet, or running with its PID not yet recorded (the
         // engine sets the two apart): ask again shortly.
@@ -256,15 +277,16 @@ pub async fn kill(engine: &Engine, exec_id: &str) {
         };
         if !in_container(pid, info.container_id.as_deref().unwrap_or_default()) {
             tracing::warn!(exec_id, pid, "exec's PID is not this host's; not signalled");
-            return;
+            return Ok(());
         }
         tracing::info!(exec_id, pid, "ending abandoned exec");
         if let Err(e) = signal::kill_tree(pid) {
             tracing::warn!(exec_id, pid, "could not end exec process: {e}");
         }
-        return;
+        return Ok(());
     }
     tracing::warn!(exec_id, "exec never started running; nothing to end");
+    Ok(())
 }
 
 /// Is host PID `pid` a process of container `container_id`? Its cgroup

@@ -99,7 +99,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             ),
             Err(e) => tracing::warn!("Docker engine not answering yet: {e}"),
         },
-        Err(e) => tracing::warn!("Docker engine not reachable yet: {e}"),
+        Err(e) => tracing::warn!("{}; waiting for it", engine.explain(e)),
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

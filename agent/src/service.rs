@@ -53,7 +53,7 @@ fn fail(engine: &Engine, e: AgentError) -> Status {
     if matches!(e, AgentError::EngineUnavailable { .. }) {
         tracing::warn!("{e}");
     }
-    Status::from(e)
+    e.into_status()
 }
 
 type BoxStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;

@@ -96,8 +96,11 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
         },
     });
     if matches!(cli.command, None | Some(Command::Tui(_))) {
+        // `dockyard --leader X tui` as well as `dockyard tui --leader X`.
         let mut args = match cli.command {
-            Some(Command::Tui(a)) => a,
+            Some(Command::Tui(a)) => cli::TuiArgs {
+                leader: a.leader.or(cli.tui.leader),
+            },
             _ => cli.tui,
         };
         if args.leader.is_none() {

@@ -12,7 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-const ENGINE: &str = "/var/run/docker.sock";
+/// The real engine's socket: DOCKER_HOST's when it names one, as for the
+/// other fixtures.
+fn engine_socket() -> PathBuf {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|h| h.strip_prefix("unix://").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"))
+}
 
 pub struct EngineProxy {
     path: PathBuf,
@@ -55,7 +62,8 @@ impl EngineProxy {
         let conns = Arc::new(Mutex::new(Vec::new()));
         let accept = {
             let (stop, conns) = (stop.clone(), conns.clone());
-            std::thread::spawn(move || accept_loop(listener, &stop, &conns))
+            let engine = engine_socket();
+            std::thread::spawn(move || accept_loop(listener, &engine, &stop, &conns))
         };
         self.running = Some(Running {
             stop,
@@ -88,12 +96,17 @@ impl Drop for EngineProxy {
     }
 }
 
-fn accept_loop(listener: UnixListener, stop: &AtomicBool, conns: &Mutex<Vec<UnixStream>>) {
+fn accept_loop(
+    listener: UnixListener,
+    engine_path: &Path,
+    stop: &AtomicBool,
+    conns: &Mutex<Vec<UnixStream>>,
+) {
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((client, _)) => {
                 let _ = client.set_nonblocking(false);
-                let Ok(engine) = UnixStream::connect(ENGINE) else {
+                let Ok(engine) = UnixStream::connect(engine_path) else {
                     continue;
                 };
                 let (Ok(c2), Ok(e2)) = (client.try_clone(), engine.try_clone()) else {
@@ -107,10 +120,14 @@ fn accept_loop(listener: UnixListener, stop: &AtomicBool, conns: &Mutex<Vec<Unix
                 std::thread::spawn(move || pump(client, engine));
                 std::thread::spawn(move || pump(e2, c2));
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+            // Nothing waiting, or a passing failure: try again rather than
+            // go quiet while the test believes the engine is up.
+            Err(e) => {
+                if e.kind() != ErrorKind::WouldBlock {
+                    eprintln!("engine proxy: accept: {e}");
+                }
                 std::thread::sleep(Duration::from_millis(5));
             }
-            Err(_) => return,
         }
     }
 }

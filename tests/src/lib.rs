@@ -261,6 +261,15 @@ impl Drop for TestAgent {
     }
 }
 
+/// Is a process whose command line contains `needle` running in `c`?
+/// Asked through `agent`; panics if it cannot ask, so a failed `ps` never
+/// reads as "not running".
+pub fn running_in(agent: &TestAgent, c: &TestContainer, needle: &str) -> bool {
+    let o = run(agent.dockyard(&["exec", &c.name, "ps", "-o", "args"]));
+    assert!(o.status.success(), "ps in {}: {}", c.name, stderr_str(&o));
+    stdout_str(&o).lines().any(|l| l.contains(needle))
+}
+
 /// `dockyard` with `args`, shielded from the caller's environment and
 /// config file (hosts, token, TLS), so a test sees only what it sets.
 pub fn dockyard_command() -> Command {

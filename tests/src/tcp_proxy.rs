@@ -14,6 +14,7 @@ pub struct TcpProxy {
     frozen: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
+    accept: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TcpProxy {
@@ -28,7 +29,7 @@ impl TcpProxy {
         let stop = Arc::new(AtomicBool::new(false));
         let conns = Arc::new(Mutex::new(Vec::new()));
         let target = target.to_string();
-        {
+        let accept = {
             let (frozen, stop, conns) = (frozen.clone(), stop.clone(), conns.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
@@ -51,19 +52,24 @@ impl TcpProxy {
                             let f = frozen.clone();
                             std::thread::spawn(move || pump(a2, c2, &f));
                         }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        // Nothing waiting, or a passing failure (EMFILE,
+                        // ECONNABORTED): try again rather than go quiet.
+                        Err(e) => {
+                            if e.kind() != ErrorKind::WouldBlock {
+                                eprintln!("tcp proxy: accept: {e}");
+                            }
                             std::thread::sleep(Duration::from_millis(5));
                         }
-                        Err(_) => return,
                     }
                 }
-            });
-        }
+            })
+        };
         TcpProxy {
             addr,
             frozen,
             stop,
             conns,
+            accept: Some(accept),
         }
     }
 
@@ -76,6 +82,10 @@ impl TcpProxy {
 impl Drop for TcpProxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // No connection can be added once the accept loop has ended.
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
         for c in self.conns.lock().expect("conns").drain(..) {
             let _ = c.shutdown(Shutdown::Both);
         }

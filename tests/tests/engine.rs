@@ -9,7 +9,7 @@ use std::time::Duration;
 use dockyard_tests::engine_proxy::EngineProxy;
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
-    TestAgent, TestContainer, dockyard_bin, eventually, run, stderr_str, stdout_str,
+    TestAgent, TestContainer, dockyard_bin, eventually, run, running_in, stderr_str, stdout_str,
 };
 
 #[test]
@@ -30,7 +30,14 @@ fn the_agent_reports_an_engine_that_went_away_and_recovers_when_it_returns() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn dockyard");
-    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        eventually(Duration::from_secs(10), || running_in(
+            &agent,
+            &c,
+            "sleep 4244"
+        )),
+        "the session never started"
+    );
     engine.down();
     let o = session.wait_with_output().expect("wait for the session");
     assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));
@@ -56,6 +63,17 @@ fn the_agent_reports_an_engine_that_went_away_and_recovers_when_it_returns() {
     );
     let o = run(agent.dockyard(&["ps"]));
     assert!(stdout_str(&o).contains(&c.name), "{}", stderr_str(&o));
+    // The session the engine dropped was nobody's any more: the agent ends
+    // its process once the engine can say which it is.
+    assert!(
+        eventually(Duration::from_secs(20), || !running_in(
+            &agent,
+            &c,
+            "sleep 4244"
+        )),
+        "the orphaned exec still runs:\n{}",
+        agent.log()
+    );
     assert!(agent.is_running(), "the agent exited");
     assert!(
         agent.log().contains(&engine.docker_host()),

@@ -5,14 +5,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use dockyard_tests::{
-    TestAgent, TestContainer, dockyard_command, eventually, run, stderr_str, stdout_str,
+    TestAgent, TestContainer, dockyard_command, eventually, run, running_in, stderr_str, stdout_str,
 };
-
-/// Is a process whose command line contains `needle` running in `c`?
-fn running_in(agent: &TestAgent, c: &TestContainer, needle: &str) -> bool {
-    let o = run(agent.dockyard(&["exec", &c.name, "ps", "-o", "args"]));
-    stdout_str(&o).lines().any(|l| l.contains(needle))
-}
 
 fn vanish_test(tty: bool) {
     let (agent, c) = (TestAgent::start(), TestContainer::start("vanish"));

@@ -10,13 +10,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use dockyard_tests::tcp_proxy::TcpProxy;
-use dockyard_tests::{TestAgent, TestContainer, dockyard_command, eventually, run, stdout_str};
-
-/// Is a process whose command line contains `needle` running in `c`?
-fn running_in(agent: &TestAgent, c: &TestContainer, needle: &str) -> bool {
-    let o = run(agent.dockyard(&["exec", &c.name, "ps", "-o", "args"]));
-    stdout_str(&o).lines().any(|l| l.contains(needle))
-}
+use dockyard_tests::{TestAgent, TestContainer, dockyard_command, eventually, running_in};
 
 #[test]
 fn a_cut_network_ends_the_exec_on_both_sides() {

@@ -13,6 +13,9 @@ use tokio::sync::mpsc;
 
 use crate::event::{AppEvent, HostEvent};
 
+/// How long a connected agent may take to send its first list.
+const FIRST_LIST: Duration = Duration::from_secs(30);
+
 pub type ConnectFuture = Pin<Box<dyn Future<Output = Result<Client, String>> + Send>>;
 
 /// How to reach one host; called again on every reconnect.
@@ -62,10 +65,13 @@ async fn watch_once(
         .await
         .map_err(|s| status_text(&s))?
         .into_inner();
-    let first = match stream.message().await {
-        Ok(Some(list)) => list.containers,
-        Ok(None) => return Err("the agent closed the container watch".into()),
-        Err(s) => return Err(status_text(&s)),
+    // An agent whose engine hangs would otherwise leave the row saying
+    // "retrying" forever, with no retry coming.
+    let first = match tokio::time::timeout(FIRST_LIST, stream.message()).await {
+        Ok(Ok(Some(list))) => list.containers,
+        Ok(Ok(None)) => return Err("the agent closed the container watch".into()),
+        Ok(Err(s)) => return Err(status_text(&s)),
+        Err(_) => return Err("the agent sent no container list".into()),
     };
     *backoff = 1;
     if events
@@ -81,7 +87,6 @@ async fn watch_once(
     loop {
         match stream.message().await {
             Ok(Some(list)) => {
-                *backoff = 1;
                 let ev = HostEvent::List(list.containers);
                 if events.send(AppEvent::Host { host, ev }).await.is_err() {
                     return Ok(());
