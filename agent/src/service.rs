@@ -50,10 +50,18 @@ impl Agent {
 
 fn fail(engine: &Engine, e: AgentError) -> Status {
     let e = engine.explain(e);
-    if matches!(e, AgentError::EngineUnavailable { .. }) {
+    let engine_gone = matches!(e, AgentError::EngineUnavailable { .. });
+    if engine_gone {
         tracing::warn!("{e}");
     }
-    e.into_status()
+    let mut status = e.into_status();
+    if engine_gone {
+        status.metadata_mut().insert(
+            dockyard_proto::CAUSE_KEY,
+            tonic::metadata::MetadataValue::from_static(dockyard_proto::CAUSE_ENGINE_UNAVAILABLE),
+        );
+    }
+    status
 }
 
 type BoxStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;

@@ -20,6 +20,18 @@ pub type Client = pb::dockyard_service_client::DockyardServiceClient<
     tonic::service::interceptor::InterceptedService<tonic::transport::Channel, dial::Auth>,
 >;
 
+/// Status metadata an agent adds when the Docker engine, not the agent, is
+/// what failed, so clients can tell the two apart without reading prose.
+pub const CAUSE_KEY: &str = "dockyard-cause";
+pub const CAUSE_ENGINE_UNAVAILABLE: &str = "engine-unavailable";
+
+/// Did the agent answer that its engine is unavailable?
+pub fn is_engine_unavailable(s: &tonic::Status) -> bool {
+    s.metadata()
+        .get(CAUSE_KEY)
+        .is_some_and(|v| v == CAUSE_ENGINE_UNAVAILABLE)
+}
+
 /// Message size limit on both sides of the wire. Exec frames are at most
 /// 64 KiB; listings of thousands of containers stay far below this.
 pub const MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;

@@ -29,7 +29,11 @@ use crate::session::{self, PaneInput};
 pub enum HostStatus {
     Connecting,
     Up,
-    Down { reason: String, retry_in: u64 },
+    Down {
+        reason: String,
+        retry_in: u64,
+        engine_down: bool,
+    },
 }
 
 pub struct Host {
@@ -448,9 +452,17 @@ impl App {
                 h.containers = list;
             }
             HostEvent::List(list) => h.containers = list,
-            HostEvent::Down { reason, retry_in } => {
+            HostEvent::Down {
+                reason,
+                retry_in,
+                engine_down,
+            } => {
                 h.client = None;
-                h.status = HostStatus::Down { reason, retry_in };
+                h.status = HostStatus::Down {
+                    reason,
+                    retry_in,
+                    engine_down,
+                };
                 h.containers.clear();
             }
         }
@@ -1068,6 +1080,7 @@ mod tests {
         app.hosts[1].status = HostStatus::Down {
             reason: format!("r{evil}"),
             retry_in: 1,
+            engine_down: false,
         };
         app.set_notice(format!("e{evil}"), true);
         let mut term =

@@ -28,10 +28,12 @@ pub enum HostEvent {
     /// empty while the first list is on its way.
     Connected(Box<Client>, Vec<ContainerInfo>),
     List(Vec<ContainerInfo>),
-    /// Unreachable or dropped; retried after `retry_in` seconds.
+    /// Unreachable or dropped, or (`engine_down`) reachable but without
+    /// its Docker engine; retried after `retry_in` seconds.
     Down {
         reason: String,
         retry_in: u64,
+        engine_down: bool,
     },
 }
 

@@ -30,13 +30,14 @@ pub fn spawn_watchers(targets: Vec<Target>, events: mpsc::Sender<AppEvent>) {
         tokio::spawn(async move {
             let mut backoff = 1u64;
             loop {
-                let reason = match watch_once(host, &target, &events, &mut backoff).await {
+                let dropped = match watch_once(host, &target, &events, &mut backoff).await {
                     Ok(()) => return,
-                    Err(r) => r,
+                    Err(d) => d,
                 };
                 let down = HostEvent::Down {
-                    reason,
+                    reason: dropped.reason,
                     retry_in: backoff,
+                    engine_down: dropped.engine_down,
                 };
                 if events
                     .send(AppEvent::Host { host, ev: down })
@@ -52,25 +53,55 @@ pub fn spawn_watchers(targets: Vec<Target>, events: mpsc::Sender<AppEvent>) {
     }
 }
 
-/// Ok when the UI has gone away; Err(reason) when the host dropped.
+/// Why a host's watch ended.
+struct Dropped {
+    reason: String,
+    /// The agent answered, saying its Docker engine is unavailable.
+    engine_down: bool,
+}
+
+impl From<String> for Dropped {
+    fn from(reason: String) -> Self {
+        Dropped {
+            reason,
+            engine_down: false,
+        }
+    }
+}
+
+impl From<&str> for Dropped {
+    fn from(reason: &str) -> Self {
+        reason.to_string().into()
+    }
+}
+
+impl From<tonic::Status> for Dropped {
+    fn from(s: tonic::Status) -> Self {
+        Dropped {
+            reason: status_text(&s),
+            engine_down: dockyard_proto::is_engine_unavailable(&s),
+        }
+    }
+}
+
+/// Ok when the UI has gone away; Err when the host dropped.
 async fn watch_once(
     host: usize,
     target: &Target,
     events: &mpsc::Sender<AppEvent>,
     backoff: &mut u64,
-) -> Result<(), String> {
+) -> Result<(), Dropped> {
     let mut client = (target.connect)().await?;
     let mut stream = client
         .watch_containers(ListContainersRequest { all: true })
-        .await
-        .map_err(|s| status_text(&s))?
+        .await?
         .into_inner();
     // An agent whose engine hangs would otherwise leave the row saying
     // "retrying" forever, with no retry coming.
     let first = match tokio::time::timeout(FIRST_LIST, stream.message()).await {
         Ok(Ok(Some(list))) => list.containers,
         Ok(Ok(None)) => return Err("the agent closed the container watch".into()),
-        Ok(Err(s)) => return Err(status_text(&s)),
+        Ok(Err(s)) => return Err(s.into()),
         Err(_) => return Err("the agent sent no container list".into()),
     };
     *backoff = 1;
@@ -93,7 +124,7 @@ async fn watch_once(
                 }
             }
             Ok(None) => return Err("the agent closed the container watch".into()),
-            Err(s) => return Err(status_text(&s)),
+            Err(s) => return Err(s.into()),
         }
     }
 }

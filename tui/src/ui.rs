@@ -121,14 +121,15 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
     ]);
     let mut rows: Vec<Row> = vec![];
     for h in &app.hosts {
-        if let HostStatus::Down { reason, retry_in } = &h.status {
+        if let HostStatus::Down {
+            reason,
+            retry_in,
+            engine_down,
+        } = &h.status
+        {
             // The agent answering that its engine is gone is not the
             // agent being unreachable.
-            let what = if reason.starts_with("Docker engine") {
-                ""
-            } else {
-                "unreachable: "
-            };
+            let what = if *engine_down { "" } else { "unreachable: " };
             let text = format!(
                 "{}: {what}{} (retrying in {retry_in}s)",
                 h.label,
