@@ -270,6 +270,16 @@ pub fn running_in(agent: &TestAgent, c: &TestContainer, needle: &str) -> bool {
     stdout_str(&o).lines().any(|l| l.contains(needle))
 }
 
+/// Waits until a process whose command line contains `needle` runs in `c`
+/// (a session just spawned has reached the container); panics otherwise.
+pub fn wait_started(agent: &TestAgent, c: &TestContainer, needle: &str) {
+    assert!(
+        eventually(Duration::from_secs(10), || running_in(agent, c, needle)),
+        "{needle:?} never started in {}",
+        c.name
+    );
+}
+
 /// `dockyard` with `args`, shielded from the caller's environment and
 /// config file (hosts, token, TLS), so a test sees only what it sets.
 pub fn dockyard_command() -> Command {

@@ -10,6 +10,7 @@ use dockyard_tests::engine_proxy::EngineProxy;
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
     TestAgent, TestContainer, dockyard_bin, eventually, run, running_in, stderr_str, stdout_str,
+    wait_started,
 };
 
 #[test]
@@ -30,14 +31,7 @@ fn the_agent_reports_an_engine_that_went_away_and_recovers_when_it_returns() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn dockyard");
-    assert!(
-        eventually(Duration::from_secs(10), || running_in(
-            &agent,
-            &c,
-            "sleep 4244"
-        )),
-        "the session never started"
-    );
+    wait_started(&agent, &c, "sleep 4244");
     engine.down();
     let o = session.wait_with_output().expect("wait for the session");
     assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));

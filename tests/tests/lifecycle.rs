@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use dockyard_tests::{
-    TestAgent, TestContainer, dockyard_command, eventually, run, running_in, stderr_str, stdout_str,
+    TestAgent, TestContainer, dockyard_command, eventually, run, running_in, stderr_str,
+    stdout_str, wait_started,
 };
 
 fn vanish_test(tty: bool) {
@@ -22,14 +23,7 @@ fn vanish_test(tty: bool) {
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn");
-    assert!(
-        eventually(Duration::from_secs(10), || running_in(
-            &agent,
-            &c,
-            &format!("sleep {marker}")
-        )),
-        "the exec never started"
-    );
+    wait_started(&agent, &c, &format!("sleep {marker}"));
     // kill -9: no goodbye on the wire, the connection just drops.
     child.kill().expect("kill dockyard");
     child.wait().expect("reap");
@@ -64,11 +58,7 @@ fn agent_shutdown_gives_running_sessions_a_final_status() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    assert!(eventually(Duration::from_secs(10), || running_in(
-        &agent,
-        &c,
-        "sleep 4244"
-    )));
+    wait_started(&agent, &c, "sleep 4244");
     let status = agent.terminate();
     assert!(
         status.success(),
@@ -160,11 +150,7 @@ fn embedded_agent_ends_the_command_on_sigint() {
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");
-    assert!(eventually(Duration::from_secs(10), || running_in(
-        &agent,
-        &c,
-        "sleep 4247"
-    )));
+    wait_started(&agent, &c, "sleep 4247");
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -191,11 +177,7 @@ fn agent_dying_mid_session_is_125_with_one_line() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    assert!(eventually(Duration::from_secs(10), || running_in(
-        &agent,
-        &c,
-        "sleep 4250"
-    )));
+    wait_started(&agent, &c, "sleep 4250");
     Command::new("kill")
         .args(["-KILL", &agent.pid().to_string()])
         .status()

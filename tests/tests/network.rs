@@ -10,7 +10,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use dockyard_tests::tcp_proxy::TcpProxy;
-use dockyard_tests::{TestAgent, TestContainer, dockyard_command, eventually, running_in};
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_command, eventually, running_in, wait_started,
+};
 
 #[test]
 fn a_cut_network_ends_the_exec_on_both_sides() {
@@ -24,14 +26,7 @@ fn a_cut_network_ends_the_exec_on_both_sides() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn dockyard");
-    assert!(
-        eventually(Duration::from_secs(10), || running_in(
-            &agent,
-            &c,
-            "sleep 4246"
-        )),
-        "the exec never started"
-    );
+    wait_started(&agent, &c, "sleep 4246");
 
     proxy.freeze();
     let cut = Instant::now();

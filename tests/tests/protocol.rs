@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
-    dockyard_service_client::DockyardServiceClient, exec_request::RequestType,
-    exec_response::ResponseType,
+    exec_request::RequestType, exec_response::ResponseType,
 };
 use dockyard_proto::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
 use dockyard_tests::{TestAgent, TestContainer, eventually, proc_status, run, stdout_str};
@@ -225,29 +224,10 @@ fn extreme_terminal_sizes_and_a_huge_environment() {
     let e = r.err().expect("a 20 MiB start must be refused").to_string();
     assert!(e.contains("over the 16 MiB a request may carry"), "{e}");
     // A client without that limit gets a worded refusal from the agent.
-    let resp = rt.block_on(async {
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", agent.addr))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect");
-        let mut raw = DockyardServiceClient::new(channel)
-            .max_encoding_message_size(usize::MAX)
-            .max_decoding_message_size(usize::MAX);
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        tx.send(req(RequestType::Start(s))).await.expect("queue");
-        drop(tx);
-        let mut stream = raw
-            .exec_container(ReceiverStream::new(rx))
-            .await
-            .expect("rpc")
-            .into_inner();
-        let mut out = vec![];
-        while let Ok(Some(m)) = stream.message().await {
-            out.push(m);
-        }
-        out
-    });
+    let mut unlimited = client(&rt, &agent)
+        .max_encoding_message_size(usize::MAX)
+        .max_decoding_message_size(usize::MAX);
+    let resp = rt.block_on(converse(&mut unlimited, vec![req(RequestType::Start(s))]));
     let st = statuses(&resp);
     assert!(
         st.len() == 1
