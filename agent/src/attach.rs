@@ -51,7 +51,7 @@ pub async fn start_exec(
     tty: bool,
 ) -> Result<(OutputStream, ExecStdin), AgentError> {
     let version = engine.api_version().await?;
-    let conn = hijack(engine.dial().await?, &version, exec_id, tty).await?;
+    let conn = hijack(engine, engine.dial().await?, &version, exec_id, tty).await?;
     let (read, write) = tokio::io::split(conn);
     let output: OutputStream = if tty {
         Box::pin(ReaderStream::with_capacity(read, READ_CHUNK).map(|r| {
@@ -71,12 +71,13 @@ pub async fn start_exec(
 }
 
 async fn hijack(
+    engine: &Engine,
     stream: Box<dyn EngineIo>,
     version: &str,
     exec_id: &str,
     tty: bool,
 ) -> Result<ExecConn, AgentError> {
-    let unavailable = |e: hyper::Error| AgentError::unavailable(innermost(&e));
+    let unavailable = |e: hyper::Error| engine.unavailable(innermost(&e));
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(unavailable)?;

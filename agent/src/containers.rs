@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
+use bollard::Docker;
 use bollard::models::{
-    ContainerCreateBody, HostConfig, PortBinding as DockerPortBinding, RestartPolicy,
-    RestartPolicyNameEnum,
+    ContainerCreateBody, CreateImageInfo, EventMessage, HostConfig,
+    PortBinding as DockerPortBinding, RestartPolicy, RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, RemoveContainerOptions,
@@ -26,7 +27,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
             ..Default::default()
         }))
         .await
-        .map_err(AgentError::engine)?;
+        .map_err(|e| engine.error(e))?;
     Ok(list
         .into_iter()
         .map(|c| pb::ContainerInfo {
@@ -84,18 +85,13 @@ fn restart_policy(s: &str) -> Result<Option<RestartPolicy>, AgentError> {
     }))
 }
 
-/// Creates and starts a container, pulling its image first when missing.
-pub async fn launch(
-    engine: &Engine,
-    req: pb::LaunchRequest,
-) -> Result<pb::LaunchResponse, AgentError> {
-    if req.image.trim().is_empty() {
-        return Err(AgentError::InvalidArgument("no image given".into()));
-    }
-    let restart = restart_policy(&req.restart_policy)?;
+/// The engine's port settings: the exposed ports, and their bindings.
+type Ports = (Vec<String>, HashMap<String, Option<Vec<DockerPortBinding>>>);
+
+fn port_bindings(ports: &[pb::PortBinding]) -> Result<Ports, AgentError> {
     let mut exposed = Vec::new();
     let mut bindings: HashMap<String, Option<Vec<DockerPortBinding>>> = HashMap::new();
-    for p in &req.ports {
+    for p in ports {
         let proto = if p.protocol.is_empty() {
             "tcp"
         } else {
@@ -123,20 +119,20 @@ pub async fn launch(
                 host_port: (p.host_port != 0).then(|| p.host_port.to_string()),
             });
     }
-    let docker = engine.docker().await?;
-    if docker.inspect_image(&req.image).await.is_err() {
-        let mut pull = pull(engine, req.image.clone(), false).await?;
-        while let Some(p) = pull.next().await {
-            p?;
-        }
-    }
+    Ok((exposed, bindings))
+}
+
+/// The create request for a launch, validated.
+fn container_body(req: &pb::LaunchRequest) -> Result<ContainerCreateBody, AgentError> {
+    let restart = restart_policy(&req.restart_policy)?;
+    let (exposed, bindings) = port_bindings(&req.ports)?;
     let mut env: Vec<String> = req
         .environment
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     env.sort();
-    let body = ContainerCreateBody {
+    Ok(ContainerCreateBody {
         image: Some(req.image.clone()),
         cmd: (!req.command.is_empty()).then(|| req.command.clone()),
         env: (!env.is_empty()).then_some(env),
@@ -148,7 +144,25 @@ pub async fn launch(
             ..Default::default()
         }),
         ..Default::default()
-    };
+    })
+}
+
+/// Creates and starts a container, pulling its image first when missing.
+pub async fn launch(
+    engine: &Engine,
+    req: pb::LaunchRequest,
+) -> Result<pb::LaunchResponse, AgentError> {
+    if req.image.trim().is_empty() {
+        return Err(AgentError::InvalidArgument("no image given".into()));
+    }
+    let body = container_body(&req)?;
+    let docker = engine.docker().await?;
+    if docker.inspect_image(&req.image).await.is_err() {
+        let mut pull = pull(engine, req.image.clone(), false).await?;
+        while let Some(p) = pull.next().await {
+            p?;
+        }
+    }
     let opts = CreateContainerOptions {
         name: (!req.name.is_empty()).then(|| req.name.clone()),
         ..Default::default()
@@ -156,21 +170,8 @@ pub async fn launch(
     let created = docker
         .create_container(Some(opts), body)
         .await
-        .map_err(|e| AgentError::from_docker(e, || AgentError::ImageNotFound(req.image.clone())))?;
-    if let Err(e) = docker.start_container(&created.id, None).await {
-        // A container that cannot start (bad command, port taken) would
-        // otherwise be left behind in "created".
-        let _ = docker
-            .remove_container(
-                &created.id,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-            )
-            .await;
-        return Err(AgentError::engine(e));
-    }
+        .map_err(|e| engine.error_about(e, || AgentError::ImageNotFound(req.image.clone())))?;
+    start_created(engine, docker, &created.id).await?;
     let name = docker
         .inspect_container(&created.id, None)
         .await
@@ -186,6 +187,25 @@ pub async fn launch(
     })
 }
 
+/// Starts a just-created container, removing it if it cannot start.
+async fn start_created(engine: &Engine, docker: &Docker, id: &str) -> Result<(), AgentError> {
+    if let Err(e) = docker.start_container(id, None).await {
+        // A container that cannot start (bad command, port taken) would
+        // otherwise be left behind in "created".
+        let _ = docker
+            .remove_container(
+                id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await;
+        return Err(engine.error(e));
+    }
+    Ok(())
+}
+
 pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(), AgentError> {
     crate::exec::check_container_name(name)?;
     let docker = engine.docker().await?;
@@ -196,7 +216,7 @@ pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(
     docker
         .stop_container(name, Some(opts))
         .await
-        .map_err(|e| AgentError::from_docker(e, || AgentError::ContainerNotFound(name.into())))
+        .map_err(|e| engine.error_about(e, || AgentError::ContainerNotFound(name.into())))
 }
 
 pub async fn remove(engine: &Engine, name: &str, force: bool) -> Result<(), AgentError> {
@@ -211,7 +231,7 @@ pub async fn remove(engine: &Engine, name: &str, force: bool) -> Result<(), Agen
             }),
         )
         .await
-        .map_err(|e| AgentError::from_docker(e, || AgentError::ContainerNotFound(name.into())))
+        .map_err(|e| engine.error_about(e, || AgentError::ContainerNotFound(name.into())))
 }
 
 /// Splits "repo:tag" / "repo@digest" the way the engine's create-image call
@@ -262,56 +282,72 @@ pub async fn watch(engine: std::sync::Arc<Engine>, all: bool) -> Result<WatchStr
         ),
     ]
     .into();
-    let mut events = docker.events(Some(bollard::query_parameters::EventsOptions {
+    let events = docker.events(Some(bollard::query_parameters::EventsOptions {
         filters: Some(filters),
         ..Default::default()
     }));
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        // Subscribed before the first list, so nothing falls between.
+    tokio::spawn(send_lists(engine, all, events, tx));
+    Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
+}
+
+type ListTx = tokio::sync::mpsc::Sender<Result<Vec<pb::ContainerInfo>, AgentError>>;
+
+/// The watch's task: a list, then one per burst of `events`, until the
+/// client leaves or the events end.
+async fn send_lists<S>(engine: std::sync::Arc<Engine>, all: bool, mut events: S, tx: ListTx)
+where
+    S: Stream<Item = Result<EventMessage, bollard::errors::Error>> + Unpin,
+{
+    // Subscribed before the first list, so nothing falls between.
+    if tx.send(list(&engine, all).await).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    let _ = tx.send(Err(engine.error(e))).await;
+                    return;
+                }
+                None => {
+                    let _ = tx.send(Err(engine.unavailable("event stream ended"))).await;
+                    return;
+                }
+            },
+            _ = tx.closed() => return,
+            // Status texts ("Up 5 minutes") age without events; a
+            // slow refresh keeps them honest.
+            _ = tokio::time::sleep(STATUS_REFRESH) => {}
+        }
+        let ended = rest_of_burst(&mut events).await;
         if tx.send(list(&engine, all).await).await.is_err() {
             return;
         }
-        loop {
-            tokio::select! {
-                ev = events.next() => match ev {
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => {
-                        let _ = tx.send(Err(AgentError::engine(e))).await;
-                        return;
-                    }
-                    None => {
-                        let _ = tx.send(Err(AgentError::unavailable("event stream ended"))).await;
-                        return;
-                    }
-                },
-                _ = tx.closed() => return,
-                // Status texts ("Up 5 minutes") age without events; a
-                // slow refresh keeps them honest.
-                _ = tokio::time::sleep(STATUS_REFRESH) => {}
-            }
-            // Coalesce the rest of the burst.
-            let quiet = tokio::time::sleep(std::time::Duration::from_millis(50));
-            tokio::pin!(quiet);
-            let mut ended = false;
-            while !ended {
-                tokio::select! {
-                    _ = &mut quiet => break,
-                    ev = events.next() => ended = !matches!(ev, Some(Ok(_))),
-                }
-            }
-            if tx.send(list(&engine, all).await).await.is_err() {
-                return;
-            }
-            if ended {
-                let _ = tx
-                    .send(Err(AgentError::unavailable("event stream ended")))
-                    .await;
-                return;
-            }
+        if ended {
+            let _ = tx.send(Err(engine.unavailable("event stream ended"))).await;
+            return;
         }
-    });
-    Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
+    }
+}
+
+/// Coalesce the rest of the burst: waits until events pause. True when the
+/// event stream ended (or failed) meanwhile.
+async fn rest_of_burst<S, T, E>(events: &mut S) -> bool
+where
+    S: Stream<Item = Result<T, E>> + Unpin,
+{
+    let quiet = tokio::time::sleep(std::time::Duration::from_millis(50));
+    tokio::pin!(quiet);
+    let mut ended = false;
+    while !ended {
+        tokio::select! {
+            _ = &mut quiet => break,
+            ev = events.next() => ended = !matches!(ev, Some(Ok(_))),
+        }
+    }
+    ended
 }
 
 pub type PullStream =
@@ -343,37 +379,10 @@ pub async fn pull(
         tag: (!tag.is_empty()).then_some(tag),
         ..Default::default()
     };
-    let image_for_err = image.clone();
+    let at = engine.addr().uri();
     let progress = docker
         .create_image(Some(opts), None, None)
-        .map(move |item| match item {
-            Ok(info) => {
-                if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                    return Err(AgentError::Engine(format!(
-                        "cannot pull '{image_for_err}': {err}"
-                    )));
-                }
-                let detail = info.progress_detail.unwrap_or_default();
-                Ok(pb::PullProgress {
-                    layer: info.id.unwrap_or_default(),
-                    status: info.status.unwrap_or_default(),
-                    current: detail.current.unwrap_or_default().max(0) as u64,
-                    total: detail.total.unwrap_or_default().max(0) as u64,
-                    done: false,
-                    already_present: false,
-                })
-            }
-            Err(e) => Err(
-                match AgentError::from_docker(e, || {
-                    AgentError::ImageNotFound(image_for_err.clone())
-                }) {
-                    AgentError::Engine(m) => {
-                        AgentError::Engine(format!("cannot pull '{image_for_err}': {m}"))
-                    }
-                    other => other,
-                },
-            ),
-        })
+        .map(move |item| pull_progress(item, &image, &at))
         .chain(futures::stream::iter([Ok(pb::PullProgress {
             status: "Pull complete".into(),
             done: true,
@@ -388,6 +397,40 @@ pub async fn pull(
         futures::future::ready(Some(item))
     });
     Ok(Box::pin(progress))
+}
+
+/// One item of the engine's pull progress, for the wire. `at` is the
+/// engine's address: the stream outlives the borrow of the engine.
+fn pull_progress(
+    item: Result<CreateImageInfo, bollard::errors::Error>,
+    image: &str,
+    at: &str,
+) -> Result<pb::PullProgress, AgentError> {
+    let info = match item {
+        Ok(info) => info,
+        Err(e) => {
+            return Err(
+                match AgentError::from_docker(e, at, || AgentError::ImageNotFound(image.into())) {
+                    AgentError::Engine(m) => {
+                        AgentError::Engine(format!("cannot pull '{image}': {m}"))
+                    }
+                    other => other,
+                },
+            );
+        }
+    };
+    if let Some(err) = info.error_detail.and_then(|d| d.message) {
+        return Err(AgentError::Engine(format!("cannot pull '{image}': {err}")));
+    }
+    let detail = info.progress_detail.unwrap_or_default();
+    Ok(pb::PullProgress {
+        layer: info.id.unwrap_or_default(),
+        status: info.status.unwrap_or_default(),
+        current: detail.current.unwrap_or_default().max(0) as u64,
+        total: detail.total.unwrap_or_default().max(0) as u64,
+        done: false,
+        already_present: false,
+    })
 }
 
 #[cfg(test)]

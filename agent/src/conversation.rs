@@ -1,29 +1,37 @@
 //! One exec conversation, from the client's first request to the final
-//! status (DESIGN.md, "the wire contract").
+//! status (DESIGN.md, "the wire contract"), in phases: `accept_start`
+//! reads the first request, `begin` starts the exec and says so,
+//! `Session::pump` carries the two directions until the output ends, and
+//! `Session::final_status` says how it ended.
 //!
-//! Two directions run at once and never wait on each other: a task feeds
-//! the client's input into the exec's stdin, while this task forwards the
-//! exec's output to the client. Were they one loop, a program blocked on a
-//! full stdout while we block on its full stdin would deadlock. A third,
-//! small task ends the exec's process if the client vanishes or the agent
-//! shuts down, so nothing is left running in the container.
+//! Two directions run at once and never wait on each other: a task
+//! (`feed_input`) feeds the client's input into the exec's stdin, while
+//! this task forwards the exec's output to the client. Were they one loop, a
+//! program blocked on a full stdout while we block on its full stdin would
+//! deadlock. The input task returns how it ended (`InputEnd`), which the
+//! final status reports. A third, small task (`reap`) ends the exec's
+//! process if the client vanishes or the agent shuts down, so nothing is
+//! left running in the container.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::time::Instant;
 
 use dockyard_proto::pb::{
-    ExecOutput, ExecRequest, ExecResponse, ExecStart, ExecStatus, exec_request::RequestType,
-    exec_response::ResponseType,
+    ExecOutput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStatus,
+    exec_request::RequestType, exec_response::ResponseType,
 };
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
-use crate::attach::{ExecStdin, StdStream};
+use crate::attach::{Chunk, ExecStdin, OutputStream, StdStream};
 use crate::engine::Engine;
 use crate::error::AgentError;
-use crate::exec::{self, ExecSpec};
+use crate::exec::{self, ExecSpec, StartedExec};
 
 /// Output messages queued towards the client before the exec's output is
 /// no longer read (and the engine, then the program, is held back).
@@ -90,268 +98,440 @@ pub async fn run<S>(
 ) where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin + Send + 'static,
 {
-    let start = match inbound.next().await {
+    let Some(start) = accept_start(&mut inbound, &tx).await else {
+        return;
+    };
+    let spec = spec_from(start);
+    let Some((mut session, started)) = begin(engine, &spec, tx, shutdown).await else {
+        return;
+    };
+    let input = tokio::spawn(feed_input(session.input(&spec, started.stdin), inbound));
+    let Some(ended) = session.pump(started.output, input).await else {
+        return;
+    };
+    let status = session.final_status(ended).await;
+    session.finish(status).await;
+}
+
+/// The first request, which must be an ExecStart. None when it is not (the
+/// client is told, if it can still hear) or when the client left.
+async fn accept_start<S>(inbound: &mut S, tx: &ResponseTx) -> Option<ExecStart>
+where
+    S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
+{
+    match inbound.next().await {
         Some(Ok(ExecRequest {
             request_type: Some(RequestType::Start(s)),
-        })) => s,
+        })) => Some(s),
         Some(Ok(_)) => {
-            reject(&tx, "First request must be ExecStart".into()).await;
-            return;
+            reject(tx, "First request must be ExecStart".into()).await;
+            None
         }
         // A first message that could not be read (over the size limit,
         // undecodable): say why, in band, where the client still listens.
         // A broken or reset stream is not that; it ends quietly below.
         Some(Err(s)) if unreadable(&s) => {
             reject(
-                &tx,
+                tx,
                 format!("the request could not be read: {}", s.message()),
             )
             .await;
-            return;
+            None
         }
         // The client left before saying anything.
-        Some(Err(_)) | None => return,
-    };
-    let spec = spec_from(start);
-    let started = match exec::start(&engine, &spec).await {
+        Some(Err(_)) | None => None,
+    }
+}
+
+/// Starts the exec, arms the reaper and sends the "started" status. None
+/// when the exec could not start (the client is told why) or the client is
+/// already gone (the exec is ended).
+async fn begin(
+    engine: Arc<Engine>,
+    spec: &ExecSpec,
+    tx: ResponseTx,
+    shutdown: CancellationToken,
+) -> Option<(Session, StartedExec)> {
+    let started = match exec::start(&engine, spec).await {
         Ok(s) => s,
         Err(e) => {
-            reject(&tx, engine.explain(e).to_string()).await;
-            return;
+            reject(&tx, e.to_string()).await;
+            return None;
         }
     };
     let exec_id = started.id.clone();
     tracing::info!(exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, "exec started");
-
-    // Anything that means "nobody will read the output any more", or that
-    // the client broke the protocol: the exec's process is ended.
-    let abandoned = CancellationToken::new();
-    let violation: Violation = Arc::default();
-    let reaper = {
-        let (engine, exec_id, tx, abandoned, shutdown) = (
-            engine.clone(),
-            exec_id.clone(),
-            tx.clone(),
-            abandoned.clone(),
-            shutdown.clone(),
-        );
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = shutdown.cancelled() => {}
-                _ = abandoned.cancelled() => {}
-                _ = tx.closed() => {}
-            }
-            exec::kill(&engine, &exec_id).await;
-        })
-    };
-
-    let sent = tx
+    let session = Session::new(engine, exec_id, tx, shutdown);
+    let sent = session
+        .tx
         .send(status(ExecStatus {
             success: true,
-            exec_id: exec_id.clone(),
+            exec_id: session.exec_id.clone(),
             message: "Execution started successfully".into(),
             ..Default::default()
         }))
         .await;
     if sent.is_err() {
-        abandoned.cancel();
-        let _ = reaper.await;
-        return;
+        session.abandoned.cancel();
+        let _ = session.reaper.await;
+        return None;
     }
-
-    let input = tokio::spawn(feed_input(
-        engine.clone(),
-        exec_id.clone(),
-        spec.clone(),
-        inbound,
-        started.stdin,
-        abandoned.clone(),
-        violation.clone(),
-    ));
-
-    let mut output = started.output;
-    let output_since = std::time::Instant::now();
-    let mut early = Vec::new();
-    let mut client_gone = false;
-    while let Some(item) = output.next().await {
-        let chunk = match item {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(exec_id, "reading exec output failed: {e}");
-                break;
-            }
-        };
-        if early.len() < EARLY_OUTPUT {
-            let n = (EARLY_OUTPUT - early.len()).min(chunk.data.len());
-            early.extend_from_slice(&chunk.data[..n]);
-        }
-        let msg = ExecResponse {
-            response_type: Some(ResponseType::Output(ExecOutput {
-                data: chunk.data,
-                stream_type: match chunk.stream {
-                    StdStream::Stdout => "stdout",
-                    StdStream::Stderr => "stderr",
-                }
-                .into(),
-            })),
-        };
-        if tx.send(Ok(msg)).await.is_err() {
-            client_gone = true;
-            abandoned.cancel();
-            break;
-        }
-    }
-    input.abort();
-    tracing::debug!(
-        exec_id,
-        output_ms = output_since.elapsed().as_secs_f64() * 1e3,
-        "output ended"
-    );
-
-    if client_gone {
-        tracing::info!(exec_id, "client went away; exec ended");
-        let _ = reaper.await;
-        return;
-    }
-    let broken = violation.lock().ok().and_then(|mut v| v.take());
-    let exit = match &broken {
-        Some(_) => None,
-        None => Some(exec::exit_code(&engine, &exec_id).await),
-    };
-    let final_status = match exit {
-        None => ExecStatus {
-            success: false,
-            exec_id: exec_id.clone(),
-            message: format!(
-                "protocol error: {}; the command was ended",
-                broken.unwrap_or_default()
-            ),
-            exit_code: -1,
-            finished: true,
-        },
-        Some(Ok(code)) => {
-            let code = exec::classify_exit(code, &early);
-            tracing::info!(exec_id, code, "exec finished");
-            ExecStatus {
-                success: true,
-                exec_id: exec_id.clone(),
-                message: if shutdown.is_cancelled() {
-                    "the agent is shutting down; the command was ended".into()
-                } else {
-                    "Execution completed".into()
-                },
-                exit_code: code,
-                finished: true,
-            }
-        }
-        Some(Err(e)) => {
-            let e = engine.explain(e);
-            tracing::warn!(exec_id, "exec lost: {e}");
-            // The engine went away under the session: its process runs on
-            // unattended. End it once the engine can say which it is.
-            if matches!(e, AgentError::EngineUnavailable { .. }) {
-                let (engine, exec_id) = (engine.clone(), exec_id.clone());
-                tokio::spawn(async move {
-                    exec::kill_when_engine_returns(&engine, &exec_id, ENGINE_RETURN_LIMIT).await;
-                });
-            }
-            ExecStatus {
-                success: false,
-                exec_id: exec_id.clone(),
-                message: format!("Failed to get execution result: {e}"),
-                exit_code: -1,
-                finished: true,
-            }
-        }
-    };
-    reaper.abort();
-    let _ = tx.send(status(final_status)).await;
+    Some((session, started))
 }
 
-/// A protocol violation seen on the input side, for the final status.
-type Violation = Arc<std::sync::Mutex<Option<String>>>;
+/// A started exec and what its phases share.
+struct Session {
+    engine: Arc<Engine>,
+    exec_id: String,
+    tx: ResponseTx,
+    shutdown: CancellationToken,
+    /// Anything that means "nobody will read the output any more", or that
+    /// the client broke the protocol: the exec's process is ended.
+    abandoned: CancellationToken,
+    reaper: JoinHandle<()>,
+}
 
-/// The input direction: stdin bytes, resizes, end of stdin. Returns when the
-/// client half-closes; cancels `abandoned` if the client's stream breaks or
-/// it breaks the protocol (recorded in `violation`).
-async fn feed_input<S>(
+/// What the final status is made from, once the output has ended.
+struct Ended {
+    /// The output's start, to recognise the runtime's "executable file not
+    /// found" message.
+    early: Vec<u8>,
+    input: InputEnd,
+}
+
+impl Session {
+    fn new(
+        engine: Arc<Engine>,
+        exec_id: String,
+        tx: ResponseTx,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let abandoned = CancellationToken::new();
+        let reaper = tokio::spawn(reap(
+            engine.clone(),
+            exec_id.clone(),
+            tx.clone(),
+            abandoned.clone(),
+            shutdown.clone(),
+        ));
+        Session {
+            engine,
+            exec_id,
+            tx,
+            shutdown,
+            abandoned,
+            reaper,
+        }
+    }
+
+    /// The input direction's side of the session, for its task.
+    fn input(&self, spec: &ExecSpec, stdin: ExecStdin) -> Input {
+        Input {
+            engine: self.engine.clone(),
+            exec_id: self.exec_id.clone(),
+            spec: spec.clone(),
+            stdin_open: spec.stdin,
+            stdin,
+            closed_by_client: false,
+            abandoned: self.abandoned.clone(),
+        }
+    }
+
+    /// Forwards the output to the client, while `input` feeds stdin, until
+    /// the output ends. None when the client went away (the exec is ended).
+    async fn pump(&mut self, output: OutputStream, input: JoinHandle<InputEnd>) -> Option<Ended> {
+        let output_since = Instant::now();
+        let mut early = Vec::new();
+        let client_here = self.forward_output(output, &mut early).await;
+        let exec_id = &self.exec_id;
+        tracing::debug!(
+            exec_id,
+            output_ms = output_since.elapsed().as_secs_f64() * 1e3,
+            "output ended"
+        );
+        if !client_here {
+            input.abort();
+            tracing::info!(exec_id, "client went away; exec ended");
+            let _ = (&mut self.reaper).await;
+            return None;
+        }
+        let input = self.input_end(input).await;
+        Some(Ended { early, input })
+    }
+
+    /// Forwards output until it ends or fails. False when the client went
+    /// away.
+    async fn forward_output(&self, mut output: OutputStream, early: &mut Vec<u8>) -> bool {
+        while let Some(item) = output.next().await {
+            let chunk = match item {
+                Ok(c) => c,
+                Err(e) => {
+                    let exec_id = &self.exec_id;
+                    tracing::warn!(exec_id, "reading exec output failed: {e}");
+                    break;
+                }
+            };
+            keep_early(early, &chunk.data);
+            if self.tx.send(Ok(output_message(chunk))).await.is_err() {
+                self.abandoned.cancel();
+                return false;
+            }
+        }
+        true
+    }
+
+    /// How the input direction ended, once the output has. Only the input
+    /// task cancels `abandoned` while the client is here, and it returns
+    /// right after, so then (or when it is done) it is awaited for how it
+    /// ended; otherwise it is still reading the client, and is ended.
+    async fn input_end(&self, input: JoinHandle<InputEnd>) -> InputEnd {
+        if self.abandoned.is_cancelled() || input.is_finished() {
+            input.await.unwrap_or(InputEnd::Cut)
+        } else {
+            input.abort();
+            InputEnd::Cut
+        }
+    }
+
+    /// The one final status: a protocol error, the exit code, or why the
+    /// exit code could not be had.
+    async fn final_status(&self, ended: Ended) -> ExecStatus {
+        if let InputEnd::Violation(what) = ended.input {
+            return ExecStatus {
+                success: false,
+                exec_id: self.exec_id.clone(),
+                message: format!("protocol error: {what}; the command was ended"),
+                exit_code: -1,
+                finished: true,
+            };
+        }
+        match exec::exit_code(&self.engine, &self.exec_id).await {
+            Ok(code) => self.exited(code, &ended.early),
+            Err(e) => self.lost(e),
+        }
+    }
+
+    fn exited(&self, code: i64, early: &[u8]) -> ExecStatus {
+        let code = exec::classify_exit(code, early);
+        let exec_id = &self.exec_id;
+        tracing::info!(exec_id, code, "exec finished");
+        ExecStatus {
+            success: true,
+            exec_id: self.exec_id.clone(),
+            message: if self.shutdown.is_cancelled() {
+                "the agent is shutting down; the command was ended".into()
+            } else {
+                "Execution completed".into()
+            },
+            exit_code: code,
+            finished: true,
+        }
+    }
+
+    /// The exit code could not be read.
+    fn lost(&self, e: AgentError) -> ExecStatus {
+        let exec_id = &self.exec_id;
+        tracing::warn!(exec_id, "exec lost: {e}");
+        // The engine went away under the session: its process runs on
+        // unattended. End it once the engine can say which it is.
+        if matches!(e, AgentError::EngineUnavailable { .. }) {
+            let (engine, exec_id) = (self.engine.clone(), self.exec_id.clone());
+            tokio::spawn(async move {
+                exec::kill_when_engine_returns(&engine, &exec_id, ENGINE_RETURN_LIMIT).await;
+            });
+        }
+        ExecStatus {
+            success: false,
+            exec_id: self.exec_id.clone(),
+            message: format!("Failed to get execution result: {e}"),
+            exit_code: -1,
+            finished: true,
+        }
+    }
+
+    /// Sends the final status; the reaper is stood down first.
+    async fn finish(self, final_status: ExecStatus) {
+        self.reaper.abort();
+        let _ = self.tx.send(status(final_status)).await;
+    }
+}
+
+/// The reaper: ends the exec's process when the agent shuts down, the
+/// session is abandoned, or the client's response stream closes.
+async fn reap(
+    engine: Arc<Engine>,
+    exec_id: String,
+    tx: ResponseTx,
+    abandoned: CancellationToken,
+    shutdown: CancellationToken,
+) {
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        _ = abandoned.cancelled() => {}
+        _ = tx.closed() => {}
+    }
+    exec::kill(&engine, &exec_id).await;
+}
+
+/// Keeps the first `EARLY_OUTPUT` bytes of the output.
+fn keep_early(early: &mut Vec<u8>, data: &[u8]) {
+    if early.len() < EARLY_OUTPUT {
+        let n = (EARLY_OUTPUT - early.len()).min(data.len());
+        early.extend_from_slice(&data[..n]);
+    }
+}
+
+fn output_message(chunk: Chunk) -> ExecResponse {
+    ExecResponse {
+        response_type: Some(ResponseType::Output(ExecOutput {
+            data: chunk.data,
+            stream_type: match chunk.stream {
+                StdStream::Stdout => "stdout",
+                StdStream::Stderr => "stderr",
+            }
+            .into(),
+        })),
+    }
+}
+
+/// How the input direction ended, returned by its task.
+#[derive(Debug)]
+enum InputEnd {
+    /// The client half-closed its stream; the program's stdin was closed.
+    HalfClosed,
+    /// The client's stream broke; the session is abandoned.
+    Broken,
+    /// The client broke the protocol; the session is abandoned, and the
+    /// final status says how.
+    Violation(String),
+    /// Still reading the client when the output ended, and ended there (or
+    /// the task failed).
+    Cut,
+}
+
+/// The input direction's state. Its async methods take `&mut self`: the
+/// stdin half is not `Sync`, so a `&self` held across an await would make
+/// the input task's future not `Send`.
+struct Input {
     engine: Arc<Engine>,
     exec_id: String,
     spec: ExecSpec,
-    mut inbound: S,
-    mut stdin: ExecStdin,
+    stdin: ExecStdin,
+    /// The program's stdin still takes bytes.
+    stdin_open: bool,
+    /// The client sent StdinClose.
+    closed_by_client: bool,
     abandoned: CancellationToken,
-    violation: Violation,
-) where
+}
+
+/// The input direction: stdin bytes, resizes, end of stdin. Returns when the
+/// client half-closes; cancels `abandoned` if the client's stream breaks or
+/// it breaks the protocol.
+async fn feed_input<S>(mut input: Input, mut inbound: S) -> InputEnd
+where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
 {
-    if spec.tty
-        && let Err(e) = exec::resize(&engine, &exec_id, spec.rows, spec.cols, true).await
-    {
-        tracing::warn!(exec_id, "initial resize failed: {}", engine.explain(e));
-    }
-    let mut stdin_open = spec.stdin;
-    let mut closed_by_client = false;
-    let violate = |what: &str| {
-        tracing::info!(exec_id, "protocol error: {what}");
-        if let Ok(mut v) = violation.lock() {
-            v.get_or_insert_with(|| what.to_string());
-        }
-        abandoned.cancel();
-    };
+    input.initial_resize().await;
     loop {
         let req = match inbound.next().await {
             Some(Ok(r)) => r,
             Some(Err(e)) => {
+                let exec_id = &input.exec_id;
                 tracing::debug!(exec_id, "client stream broke: {e}");
-                abandoned.cancel();
-                return;
+                input.abandoned.cancel();
+                return InputEnd::Broken;
             }
             None => {
-                if stdin_open {
-                    close_stdin(&mut stdin, spec.tty).await;
+                if input.stdin_open {
+                    close_stdin(&mut input.stdin, input.spec.tty).await;
                 }
-                return;
+                return InputEnd::HalfClosed;
             }
         };
-        match req.request_type {
-            Some(RequestType::Input(i)) if stdin_open => {
-                if let Err(e) = stdin.write_all(&i.data).await {
-                    // The program closed its stdin or ended; output and the
-                    // exit status still come.
-                    tracing::debug!(exec_id, "stdin write failed: {e}");
-                    stdin_open = false;
-                }
-            }
-            Some(RequestType::Input(_)) if closed_by_client => {
-                return violate("input after the client closed stdin");
-            }
-            Some(RequestType::Input(_)) if !spec.stdin => {
-                return violate("input to an exec started without stdin");
-            }
-            Some(RequestType::Input(_)) => {
-                // The program closed its stdin itself: like a pipe whose
-                // reader went away, what follows has nowhere to go.
-            }
-            Some(RequestType::Resize(r)) if spec.tty => {
-                let clamp = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
-                if let Err(e) =
-                    exec::resize(&engine, &exec_id, clamp(r.rows), clamp(r.cols), false).await
-                {
-                    tracing::debug!(exec_id, "resize failed: {e}");
-                }
-            }
-            Some(RequestType::Resize(_)) => {}
-            Some(RequestType::StdinClose(_)) => {
-                if stdin_open {
-                    close_stdin(&mut stdin, spec.tty).await;
-                    stdin_open = false;
-                }
-                closed_by_client = true;
-            }
-            Some(RequestType::Start(_)) => return violate("a second ExecStart"),
-            None => return violate("an empty request"),
+        if let ControlFlow::Break(end) = input.handle(req.request_type).await {
+            return end;
         }
+    }
+}
+
+impl Input {
+    async fn initial_resize(&mut self) {
+        let spec = &self.spec;
+        if spec.tty
+            && let Err(e) =
+                exec::resize(&self.engine, &self.exec_id, spec.rows, spec.cols, true).await
+        {
+            let exec_id = &self.exec_id;
+            tracing::warn!(exec_id, "initial resize failed: {e}");
+        }
+    }
+
+    /// One request from the client. Breaks on a protocol violation.
+    async fn handle(&mut self, request: Option<RequestType>) -> ControlFlow<InputEnd> {
+        match request {
+            Some(RequestType::Input(i)) => return self.write(&i.data).await,
+            Some(RequestType::Resize(r)) => self.resize(r).await,
+            Some(RequestType::StdinClose(_)) => self.stdin_close().await,
+            Some(RequestType::Start(_)) => return self.violation("a second ExecStart"),
+            None => return self.violation("an empty request"),
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn write(&mut self, data: &[u8]) -> ControlFlow<InputEnd> {
+        if self.stdin_open {
+            if let Err(e) = self.stdin.write_all(data).await {
+                // The program closed its stdin or ended; output and the
+                // exit status still come.
+                let exec_id = &self.exec_id;
+                tracing::debug!(exec_id, "stdin write failed: {e}");
+                self.stdin_open = false;
+            }
+        } else if self.closed_by_client {
+            return self.violation("input after the client closed stdin");
+        } else if !self.spec.stdin {
+            return self.violation("input to an exec started without stdin");
+        }
+        // Otherwise the program closed its stdin itself: like a pipe whose
+        // reader went away, what follows has nowhere to go.
+        ControlFlow::Continue(())
+    }
+
+    /// A new terminal size; without a TTY there is none to set.
+    async fn resize(&mut self, r: ExecResize) {
+        if !self.spec.tty {
+            return;
+        }
+        let clamp = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
+        if let Err(e) = exec::resize(
+            &self.engine,
+            &self.exec_id,
+            clamp(r.rows),
+            clamp(r.cols),
+            false,
+        )
+        .await
+        {
+            let exec_id = &self.exec_id;
+            tracing::debug!(exec_id, "resize failed: {e}");
+        }
+    }
+
+    async fn stdin_close(&mut self) {
+        if self.stdin_open {
+            close_stdin(&mut self.stdin, self.spec.tty).await;
+            self.stdin_open = false;
+        }
+        self.closed_by_client = true;
+    }
+
+    /// The client broke the protocol: the session is abandoned (the exec is
+    /// ended) and the final status will say how.
+    fn violation(&self, what: &str) -> ControlFlow<InputEnd> {
+        let exec_id = &self.exec_id;
+        tracing::info!(exec_id, "protocol error: {what}");
+        self.abandoned.cancel();
+        ControlFlow::Break(InputEnd::Violation(what.to_string()))
     }
 }
 

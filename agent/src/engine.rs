@@ -40,6 +40,7 @@ impl EngineAddr {
         {
             return Ok(EngineAddr::Tcp(rest.trim_end_matches('/').to_string()));
         }
+        // No engine to name yet: its address is what failed to parse.
         Err(AgentError::InvalidArgument(format!(
             "DOCKER_HOST '{host}' is not supported: use unix:///path or tcp://host:port"
         )))
@@ -76,18 +77,25 @@ impl Engine {
         &self.addr
     }
 
-    /// Names this engine's address in an "unavailable" error, so the person
-    /// reading it knows which socket to look at.
-    pub fn explain(&self, e: AgentError) -> AgentError {
-        match e {
-            AgentError::EngineUnavailable { at, cause } if at.is_empty() => {
-                AgentError::EngineUnavailable {
-                    at: self.addr.uri(),
-                    cause,
-                }
-            }
-            other => other,
-        }
+    /// This engine cannot be reached. The error names its address, so the
+    /// person reading it knows which socket to look at.
+    pub fn unavailable(&self, cause: impl Into<String>) -> AgentError {
+        AgentError::unavailable(&self.addr.uri(), cause)
+    }
+
+    /// A bollard error from this engine, classified.
+    pub fn error(&self, e: bollard::errors::Error) -> AgentError {
+        self.error_about(e, || AgentError::Engine("not found".into()))
+    }
+
+    /// Like [`error`](Self::error), for a call about one object: a 404
+    /// becomes `not_found()`.
+    pub fn error_about(
+        &self,
+        e: bollard::errors::Error,
+        not_found: impl FnOnce() -> AgentError,
+    ) -> AgentError {
+        AgentError::from_docker(e, &self.addr.uri(), not_found)
     }
 
     /// The client, its API version agreed with the engine. Engines older than
@@ -115,7 +123,7 @@ impl Engine {
                     EngineAddr::Unix(_) => Docker::connect_with_unix(&uri, 120, &version),
                     EngineAddr::Tcp(_) => Docker::connect_with_http(&uri, 120, &version),
                 }
-                .map_err(AgentError::engine)
+                .map_err(|e| self.error(e))
             })
             .await
     }
@@ -126,13 +134,13 @@ impl Engine {
             EngineAddr::Unix(path) => {
                 let s = tokio::net::UnixStream::connect(path)
                     .await
-                    .map_err(|e| AgentError::unavailable(e.to_string()))?;
+                    .map_err(|e| self.unavailable(e.to_string()))?;
                 Ok(Box::new(s))
             }
             EngineAddr::Tcp(addr) => {
                 let s = tokio::net::TcpStream::connect(addr)
                     .await
-                    .map_err(|e| AgentError::unavailable(e.to_string()))?;
+                    .map_err(|e| self.unavailable(e.to_string()))?;
                 // Keystrokes are tiny writes; Nagle would hold them back.
                 let _ = s.set_nodelay(true);
                 Ok(Box::new(s))
@@ -143,7 +151,7 @@ impl Engine {
     async fn ping_api_version(&self) -> Result<bollard::ClientVersion, AgentError> {
         use http_body_util::Empty;
         let io = self.dial().await?;
-        let unavailable = |e: hyper::Error| AgentError::unavailable(crate::error::innermost(&e));
+        let unavailable = |e: hyper::Error| self.unavailable(crate::error::innermost(&e));
         let (mut sender, conn) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
                 .await

@@ -12,18 +12,25 @@ pub enum AgentError {
     InvalidArgument(String),
     #[error("{0}")]
     Conflict(String),
-    /// `at` is the engine's address, filled in by
-    /// [`Engine::explain`](crate::engine::Engine::explain) where the error
-    /// leaves the agent.
-    #[error("Docker engine unavailable{}: {cause}", at_suffix(.at))]
+    /// `at` is the engine's address, given where the error is made (see
+    /// [`Engine::unavailable`](crate::engine::Engine::unavailable)), so the
+    /// person reading it knows which socket to look at.
+    #[error("Docker engine unavailable at {at}: {cause}")]
     EngineUnavailable { at: String, cause: String },
     #[error("{0}")]
     Engine(String),
 }
 
 impl AgentError {
-    /// Classifies a bollard error. `what` names the object a 404 is about.
-    pub fn from_docker(e: bollard::errors::Error, not_found: impl FnOnce() -> AgentError) -> Self {
+    /// Classifies a bollard error from the engine at `at` (its address).
+    /// `not_found` names the object a 404 is about. Usually reached through
+    /// [`Engine::error`](crate::engine::Engine::error) and
+    /// [`Engine::error_about`](crate::engine::Engine::error_about).
+    pub fn from_docker(
+        e: bollard::errors::Error,
+        at: &str,
+        not_found: impl FnOnce() -> AgentError,
+    ) -> Self {
         use bollard::errors::Error as E;
         match e {
             E::DockerResponseServerError {
@@ -38,31 +45,27 @@ impl AgentError {
                 message,
             } => AgentError::InvalidArgument(message),
             E::DockerResponseServerError { message, .. } => AgentError::Engine(message),
-            E::IOError { err } => AgentError::unavailable(err.to_string()),
-            E::HyperResponseError { err } => AgentError::unavailable(err.to_string()),
-            E::HyperLegacyError { err } => AgentError::unavailable(innermost(&err)),
-            E::RequestTimeoutError => AgentError::unavailable("request timed out"),
+            E::IOError { err } => AgentError::unavailable(at, err.to_string()),
+            E::HyperResponseError { err } => AgentError::unavailable(at, err.to_string()),
+            E::HyperLegacyError { err } => AgentError::unavailable(at, innermost(&err)),
+            E::RequestTimeoutError => AgentError::unavailable(at, "request timed out"),
             other => AgentError::Engine(other.to_string()),
         }
     }
 
-    /// The engine cannot be reached; its address is added on the way out.
-    pub fn unavailable(cause: impl Into<String>) -> Self {
+    /// The engine at `at` (its address) cannot be reached.
+    pub fn unavailable(at: &str, cause: impl Into<String>) -> Self {
         AgentError::EngineUnavailable {
-            at: String::new(),
+            at: at.to_string(),
             cause: cause.into(),
         }
-    }
-
-    pub fn engine(e: bollard::errors::Error) -> Self {
-        Self::from_docker(e, || AgentError::Engine("not found".into()))
     }
 }
 
 impl AgentError {
     /// The gRPC status for a client. Deliberately not a `From`: a `?` in
-    /// the service would skip `Engine::explain`; errors leave through
-    /// `service::fail`.
+    /// the service would skip the log and the cause metadata engine trouble
+    /// gets; errors leave through `service::fail`.
     pub(crate) fn into_status(self) -> tonic::Status {
         let msg = self.to_string();
         match self {
@@ -79,13 +82,41 @@ impl AgentError {
     }
 }
 
-fn at_suffix(at: &str) -> String {
-    if at.is_empty() {
-        String::new()
-    } else {
-        format!(" at {at}")
+/// The innermost cause ("Connection refused") says more than the wrappers.
+/// Local because the agent depends on the wire crate only, not the client's.
+pub(crate) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        last = s.to_string();
+        cur = s.source();
     }
+    last
 }
 
-/// The innermost cause ("Connection refused") says more than the wrappers.
-pub(crate) use dockyard_proto::dial::error_chain as innermost;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_names_the_engine() {
+        let e = AgentError::unavailable(
+            "unix:///tmp/x.sock",
+            "No such file or directory (os error 2)",
+        );
+        assert_eq!(
+            e.to_string(),
+            "Docker engine unavailable at unix:///tmp/x.sock: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn innermost_is_the_last_source() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        assert_eq!(innermost(&Outer(io)), "Connection refused");
+        assert_eq!(innermost(&std::io::Error::other("alone")), "alone");
+    }
+}

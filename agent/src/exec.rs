@@ -121,9 +121,9 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
                 .unwrap_or(AgentError::Conflict(message)));
         }
         Err(e) => {
-            return Err(AgentError::from_docker(e, || {
-                AgentError::ContainerNotFound(spec.container.clone())
-            }));
+            return Err(
+                engine.error_about(e, || AgentError::ContainerNotFound(spec.container.clone()))
+            );
         }
     };
     let created_at = t0.elapsed();
@@ -189,7 +189,7 @@ pub async fn resize(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     Err(last
-        .map(AgentError::engine)
+        .map(|e| engine.error(e))
         .unwrap_or_else(|| AgentError::Engine("resize failed".into())))
 }
 
@@ -203,7 +203,7 @@ pub async fn exit_code(engine: &Engine, exec_id: &str) -> Result<i64, AgentError
         let info = docker
             .inspect_exec(exec_id)
             .await
-            .map_err(AgentError::engine)?;
+            .map_err(|e| engine.error(e))?;
         if info.running != Some(true) {
             tracing::debug!(
                 exec_id,
@@ -256,7 +256,7 @@ async fn try_kill(engine: &Engine, exec_id: &str) -> Result<(), AgentError> {
             Ok(i) => i,
             Err(e) => {
                 tracing::debug!(exec_id, "inspect before kill failed: {e}");
-                return match AgentError::engine(e) {
+                return match engine.error(e) {
                     e @ AgentError::EngineUnavailable { .. } => Err(e),
                     _ => Ok(()),
                 };

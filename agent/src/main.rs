@@ -90,17 +90,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "protection"
     );
     let engine = Arc::new(Engine::from_env()?);
-    match engine.docker().await {
-        Ok(d) => match d.version().await {
-            Ok(v) => tracing::info!(
-                version = v.version.unwrap_or_default(),
-                api = v.api_version.unwrap_or_default(),
-                "connected to the Docker engine"
-            ),
-            Err(e) => tracing::warn!("Docker engine not answering yet: {e}"),
-        },
-        Err(e) => tracing::warn!("{}; waiting for it", engine.explain(e)),
-    }
+    greet(&engine).await;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -129,6 +119,22 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says in the log which engine answers. One that does not yet is no
+/// reason to stop: it is asked again on first use.
+async fn greet(engine: &Engine) {
+    match engine.docker().await {
+        Ok(d) => match d.version().await {
+            Ok(v) => tracing::info!(
+                version = v.version.unwrap_or_default(),
+                api = v.api_version.unwrap_or_default(),
+                "connected to the Docker engine"
+            ),
+            Err(e) => tracing::warn!("Docker engine not answering yet: {e}"),
+        },
+        Err(e) => tracing::warn!("{e}; waiting for it"),
+    }
 }
 
 async fn watch_signals(shutdown: CancellationToken) {

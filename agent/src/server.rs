@@ -100,7 +100,8 @@ impl Embedded {
                 tracing::error!("embedded agent stopped: {e}");
             }
         });
-        let endpoint = dockyard_proto::dial::tune(Endpoint::from_static("http://embedded.agent"));
+        let endpoint =
+            dockyard_proto::transport::tune(Endpoint::from_static("http://embedded.agent"));
         let channel = endpoint.connect_with_connector_lazy(tower::service_fn(move |_| {
             let (client, server) = tokio::io::duplex(256 * 1024);
             let sent = conn_tx.send(server);

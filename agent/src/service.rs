@@ -36,20 +36,16 @@ impl Agent {
         }
     }
 
-    /// Where an error leaves the agent: engine trouble names the engine's
-    /// address and goes to the log too, since the operator reads that.
-    fn fail(&self, e: AgentError) -> Status {
-        fail(&self.engine, e)
-    }
-
     /// The running exec conversations, to wait for after `shutdown`.
     pub fn sessions(&self) -> TaskTracker {
         self.sessions.clone()
     }
 }
 
-fn fail(engine: &Engine, e: AgentError) -> Status {
-    let e = engine.explain(e);
+/// Where an error leaves the agent: engine trouble (which names the
+/// engine's address) goes to the log too, since the operator reads that,
+/// and is marked for the client in the `dockyard-cause` metadata.
+fn fail(e: AgentError) -> Status {
     let engine_gone = matches!(e, AgentError::EngineUnavailable { .. });
     if engine_gone {
         tracing::warn!("{e}");
@@ -75,9 +71,7 @@ impl DockyardService for Agent {
         let req = request.into_inner();
         tracing::info!(image = req.image, name = req.name, "launch");
         Ok(Response::new(
-            containers::launch(&self.engine, req)
-                .await
-                .map_err(|e| self.fail(e))?,
+            containers::launch(&self.engine, req).await.map_err(fail)?,
         ))
     }
 
@@ -89,7 +83,7 @@ impl DockyardService for Agent {
         tracing::info!(container = req.container_identifier, "stop");
         containers::stop(&self.engine, &req.container_identifier, req.timeout_seconds)
             .await
-            .map_err(|e| self.fail(e))?;
+            .map_err(fail)?;
         Ok(Response::new(pb::StopResponse {
             success: true,
             message: format!("Container '{}' stopped", req.container_identifier),
@@ -119,7 +113,7 @@ impl DockyardService for Agent {
     ) -> Result<Response<pb::ListContainersResponse>, Status> {
         let containers = containers::list(&self.engine, request.into_inner().all)
             .await
-            .map_err(|e| self.fail(e))?;
+            .map_err(fail)?;
         Ok(Response::new(pb::ListContainersResponse { containers }))
     }
 
@@ -135,7 +129,7 @@ impl DockyardService for Agent {
         );
         containers::remove(&self.engine, &req.container_identifier, req.force)
             .await
-            .map_err(|e| self.fail(e))?;
+            .map_err(fail)?;
         Ok(Response::new(pb::RemoveResponse {
             success: true,
             message: format!("Container '{}' removed", req.container_identifier),
@@ -150,11 +144,10 @@ impl DockyardService for Agent {
     ) -> Result<Response<Self::WatchContainersStream>, Status> {
         let stream = containers::watch(self.engine.clone(), request.into_inner().all)
             .await
-            .map_err(|e| self.fail(e))?;
-        let engine = self.engine.clone();
-        Ok(Response::new(Box::pin(stream.map(move |r| {
+            .map_err(fail)?;
+        Ok(Response::new(Box::pin(stream.map(|r| {
             r.map(|containers| pb::ListContainersResponse { containers })
-                .map_err(|e| fail(&engine, e))
+                .map_err(fail)
         }))))
     }
 
@@ -168,10 +161,7 @@ impl DockyardService for Agent {
         tracing::info!(image = req.image, "pull");
         let stream = containers::pull(&self.engine, req.image, req.only_if_missing)
             .await
-            .map_err(|e| self.fail(e))?;
-        let engine = self.engine.clone();
-        Ok(Response::new(Box::pin(
-            stream.map(move |r| r.map_err(|e| fail(&engine, e))),
-        )))
+            .map_err(fail)?;
+        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(fail)))))
     }
 }

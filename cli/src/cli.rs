@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use dockyard_proto::HostSpec;
+use dockyard_client::HostSpec;
 
 #[derive(Debug, Parser)]
 #[command(

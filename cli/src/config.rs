@@ -8,8 +8,14 @@
 //! token = "..."                # for every remote agent, or per host:
 //! tokens = { "h2:7000" = "..." }
 //! tls_ca = "/etc/dockyard/ca.pem"       # trust agents' certificates
+//!
+//! [keys.list]                  # rebind the TUI's keys, per context:
+//! stop = "x"                   # list, leader, pane, ended_pane
+//! [keys.leader]
+//! zoom = ["f", "z"]
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -29,6 +35,36 @@ pub struct Config {
     pub tls_ca: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `[keys.CONTEXT] action = "key"` or `["key", ...]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// The key overrides, for the TUI's keymap.
+    pub fn key_overrides(&self) -> Vec<dockyard_tui::input::Override> {
+        let mut out = Vec::new();
+        for (context, actions) in &self.keys {
+            for (action, keys) in actions {
+                out.push(dockyard_tui::input::Override {
+                    context: context.clone(),
+                    action: action.clone(),
+                    keys: match keys {
+                        KeyList::One(k) => vec![k.clone()],
+                        KeyList::Many(k) => k.clone(),
+                    },
+                });
+            }
+        }
+        out
+    }
 }
 
 pub fn path() -> Option<PathBuf> {
@@ -69,5 +105,12 @@ mod tests {
         assert_eq!(c.leader.as_deref(), Some("ctrl-b"));
         assert_eq!(c.hosts, vec!["local", "h1:7"]);
         assert!(toml::from_str::<Config>("leder = \"ctrl-b\"").is_err());
+        let c: Config =
+            toml::from_str("[keys.list]\nstop = \"x\"\n[keys.leader]\nzoom = [\"f\", \"z\"]\n")
+                .expect("keys");
+        let o = c.key_overrides();
+        assert_eq!(o.len(), 2);
+        assert_eq!((o[0].context.as_str(), o[0].keys.len()), ("leader", 2));
+        assert_eq!((o[1].action.as_str(), o[1].keys[0].as_str()), ("stop", "x"));
     }
 }

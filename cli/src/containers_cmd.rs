@@ -1,47 +1,37 @@
 //! `dockyard launch | stop | rm | ps`.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 
-use anyhow::{Context, bail};
-use dockyard_proto::pb::{self, ListContainersRequest, PullRequest};
-use dockyard_proto::{Client, HostSpec};
+use anyhow::Context;
+use dockyard_client::Client;
+use dockyard_client::launch::LaunchInput;
+use dockyard_client::pb::{self, ListContainersRequest, PullRequest};
+use dockyard_client::pull::PullTally;
+use dockyard_client::text::{ports_text, printable};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{LaunchArgs, PsArgs, PsFormat, RmArgs, StopArgs};
-use crate::{connect, envs};
-use dockyard_proto::text::printable;
+use crate::connect::Connector;
 
-pub async fn launch(hosts: &[HostSpec], args: LaunchArgs) -> anyhow::Result<i32> {
-    let environment = envs::collect(&args.env, &[] as &[&str]).map_err(anyhow::Error::msg)?;
-    let ports = args
-        .ports
-        .iter()
-        .map(|p| dockyard_proto::args::parse_port(p))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let mut labels = HashMap::new();
-    for l in &args.labels {
-        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
-        if k.is_empty() {
-            bail!("invalid label '{}': expected KEY=VALUE", printable(l));
-        }
-        labels.insert(k.to_string(), v.to_string());
+/// What `dockyard launch`'s flags ask for, in the form the TUI's launch
+/// dialog produces too.
+pub fn launch_input(args: LaunchArgs) -> LaunchInput {
+    LaunchInput {
+        image: args.image,
+        name: args.name.unwrap_or_default(),
+        command: args.command,
+        env: args.env,
+        ports: args.ports,
+        labels: args.labels,
+        restart: args.restart.unwrap_or_default(),
     }
-    let mut client = connect::one(hosts).await?;
-    pull_with_progress(&mut client, &args.image).await?;
-    let resp = client
-        .launch_container(pb::LaunchRequest {
-            image: args.image,
-            name: args.name.unwrap_or_default(),
-            command: args.command,
-            environment,
-            ports,
-            labels,
-            restart_policy: args.restart.unwrap_or_default(),
-        })
-        .await?
-        .into_inner();
+}
+
+pub async fn launch(conn: &Connector, args: LaunchArgs) -> anyhow::Result<i32> {
+    let request = launch_input(args).request().map_err(anyhow::Error::msg)?;
+    let mut client = conn.one().await?;
+    pull_with_progress(&mut client, &request.image).await?;
+    let resp = client.launch_container(request).await?.into_inner();
     println!("{}", resp.container_id);
     Ok(0)
 }
@@ -58,7 +48,7 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
         .into_inner();
     let fancy = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
-    let mut layers: HashMap<String, (u64, u64, String)> = HashMap::new();
+    let mut tally = PullTally::default();
     while let Some(p) = stream.message().await? {
         if p.already_present {
             return Ok(());
@@ -82,26 +72,12 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
                 bar = Some(ProgressBar::hidden());
             }
         }
-        if p.layer.is_empty() {
-            continue;
-        }
-        let entry = layers.entry(p.layer.clone()).or_default();
-        let changed = entry.2 != p.status;
-        if p.status == "Downloading" {
-            entry.0 = p.current;
-            entry.1 = p.total.max(entry.1);
-        } else if matches!(
-            p.status.as_str(),
-            "Download complete" | "Pull complete" | "Already exists"
-        ) {
-            entry.0 = entry.1;
-        }
-        entry.2 = p.status.clone();
+        let changed = tally.update(&p);
         if !fancy && changed {
             eprintln!("{}: {}", printable(&p.layer), printable(&p.status));
         }
         if let Some(b) = &bar {
-            let (cur, total) = layers.values().fold((0, 0), |(c, t), l| (c + l.0, t + l.1));
+            let (cur, total) = tally.totals();
             b.set_length(total);
             b.set_position(cur);
         }
@@ -113,8 +89,8 @@ async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<
     Ok(())
 }
 
-pub async fn stop(hosts: &[HostSpec], args: StopArgs) -> anyhow::Result<i32> {
-    let mut client = connect::for_container(hosts, &args.container).await?;
+pub async fn stop(conn: &Connector, args: StopArgs) -> anyhow::Result<i32> {
+    let mut client = conn.for_container(&args.container).await?;
     client
         .stop_container(pb::StopRequest {
             container_identifier: args.container.clone(),
@@ -125,8 +101,8 @@ pub async fn stop(hosts: &[HostSpec], args: StopArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub async fn rm(hosts: &[HostSpec], args: RmArgs) -> anyhow::Result<i32> {
-    let mut client = connect::for_container(hosts, &args.container).await?;
+pub async fn rm(conn: &Connector, args: RmArgs) -> anyhow::Result<i32> {
+    let mut client = conn.for_container(&args.container).await?;
     client
         .remove_container(pb::RemoveRequest {
             container_identifier: args.container.clone(),
@@ -137,23 +113,23 @@ pub async fn rm(hosts: &[HostSpec], args: RmArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub async fn ps(hosts: &[HostSpec], args: PsArgs) -> anyhow::Result<i32> {
+pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
     let mut rows: Vec<(String, pb::ContainerInfo)> = Vec::new();
     // A host that cannot be listed is reported and the rest still shown;
     // the exit status says something was missing.
     let mut failed = false;
-    for (host, client) in connect::clients(hosts).await {
+    for (host, client) in conn.clients().await {
         let listed = match client {
             Ok(mut c) => c
                 .list_containers(ListContainersRequest { all: args.all })
                 .await
                 .map(|r| r.into_inner().containers)
-                .map_err(|s| anyhow::anyhow!("{}", dockyard_proto::dial::status_text(&s))),
+                .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),
             Err(e) => Err(e),
         };
         match listed {
             Ok(list) => rows.extend(list.into_iter().map(|c| (host.clone(), c))),
-            Err(e) if hosts.len() == 1 => return Err(e),
+            Err(e) if conn.hosts().len() == 1 => return Err(e),
             Err(e) => {
                 eprintln!("dockyard: {host}: {}", printable(&format!("{e:#}")));
                 failed = true;
@@ -185,27 +161,9 @@ pub async fn ps(hosts: &[HostSpec], args: PsArgs) -> anyhow::Result<i32> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&items)?);
         }
-        PsFormat::Table => print_table(&rows, hosts.len() > 1),
+        PsFormat::Table => print_table(&rows, conn.hosts().len() > 1),
     }
     Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
-}
-
-fn ports_text(c: &pb::ContainerInfo) -> String {
-    let mut v: Vec<String> = c
-        .ports
-        .iter()
-        .map(|p| {
-            if p.public_port != 0 {
-                let ip = if p.ip.is_empty() { "" } else { &p.ip };
-                format!("{ip}:{}->{}/{}", p.public_port, p.private_port, p.protocol)
-            } else {
-                format!("{}/{}", p.private_port, p.protocol)
-            }
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v.join(", ")
 }
 
 fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
@@ -222,7 +180,7 @@ fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
             printable(&c.image),
             printable(&c.state),
             printable(&c.status),
-            printable(&ports_text(c)),
+            ports_text(&c.ports),
         ];
         if with_host {
             row.insert(0, host.clone());

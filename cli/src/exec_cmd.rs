@@ -10,25 +10,22 @@ use std::io::{ErrorKind, Read, Write};
 
 use anyhow::bail;
 use bytes::Bytes;
-use dockyard_proto::pb::ExecStart;
-use dockyard_proto::{ExecError, ExecEvent, ExecInput, ExecSession, HostSpec, OutputStream};
+use dockyard_client::exec_session::default_shell;
+use dockyard_client::pb::ExecStart;
+use dockyard_client::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::ExecArgs;
-use crate::{EXIT_DOCKYARD, connect, envs, terminal};
+use dockyard_client::parse::environment;
+
+use crate::connect::Connector;
+use crate::{EXIT_DOCKYARD, terminal};
 
 /// Bulk stdin moves in pieces this large; a keystroke still goes alone,
 /// since a read returns whatever is there.
 const STDIN_CHUNK: usize = 256 * 1024;
 
-/// The shell for `exec -t c` with no command: bash when the image has it.
-const DEFAULT_SHELL: [&str; 3] = [
-    "/bin/sh",
-    "-c",
-    "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi",
-];
-
-pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
+pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
     let stdin_tty = terminal::stdin_is_tty();
     // docker's -t; and the lab's `exec --interactive c sh`, typed at a
     // terminal, gets a working shell: -i from a terminal implies -t.
@@ -36,12 +33,12 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
     if tty && args.interactive && !stdin_tty {
         bail!("the input device is not a TTY; drop -t to pipe into the command");
     }
-    let env = envs::collect(&args.env, &args.env_file).map_err(anyhow::Error::msg)?;
+    let env = environment(&args.env, &args.env_file).map_err(anyhow::Error::msg)?;
     let command = if args.command.is_empty() {
         if !tty {
             bail!("no command given (with -t, the default is a shell)");
         }
-        DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
+        default_shell()
     } else {
         args.command
     };
@@ -51,7 +48,7 @@ pub async fn run(hosts: &[HostSpec], args: ExecArgs) -> anyhow::Result<i32> {
         (0, 0)
     };
 
-    let mut client = connect::for_container(hosts, &args.container).await?;
+    let mut client = conn.for_container(&args.container).await?;
     tracing::debug!("connected");
     let start = ExecStart {
         container_identifier: args.container,

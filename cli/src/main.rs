@@ -8,7 +8,6 @@ mod cli;
 mod config;
 mod connect;
 mod containers_cmd;
-mod envs;
 mod exec_cmd;
 mod terminal;
 mod tui_cmd;
@@ -16,7 +15,12 @@ mod tui_cmd;
 use clap::Parser;
 use clap::error::ErrorKind;
 
+use std::sync::Arc;
+
+use dockyard_client::HostSpec;
+
 use crate::cli::{Cli, Command};
+use crate::connect::Connector;
 
 pub const EXIT_DOCKYARD: i32 = 125;
 
@@ -71,18 +75,18 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
             .collect::<anyhow::Result<_>>()?;
     }
     if cli.host.is_empty() {
-        cli.host.push(dockyard_proto::HostSpec::Local);
+        cli.host.push(HostSpec::Local);
     }
     // Flags and environment win over the config file.
     let mut per_host = std::collections::HashMap::new();
     for (h, t) in &config.tokens {
-        let addr: dockyard_proto::HostAddr = h
+        let addr: dockyard_client::HostAddr = h
             .parse()
             .map_err(|e| anyhow::anyhow!("config file tokens: {e}"))?;
         per_host.insert(addr.to_string(), t.clone());
     }
-    connect::configure(connect::Dialing {
-        defaults: dockyard_proto::DialOptions {
+    let dialing = connect::Dialing {
+        defaults: dockyard_client::DialOptions {
             token: cli.token.clone().or(config.token.clone()),
             tls_ca: cli.tls_ca.clone().or(config.tls_ca.clone()),
             tls_cert: cli.tls_cert.clone().or(config.tls_cert.clone()),
@@ -94,7 +98,8 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
         } else {
             per_host
         },
-    });
+    };
+    let connector = Arc::new(Connector::new(std::mem::take(&mut cli.host), dialing));
     if matches!(cli.command, None | Some(Command::Tui(_))) {
         // `dockyard --leader X tui` as well as `dockyard tui --leader X`.
         let mut args = match cli.command {
@@ -104,9 +109,9 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
             _ => cli.tui,
         };
         if args.leader.is_none() {
-            args.leader = config.leader;
+            args.leader = config.leader.clone();
         }
-        return tui_cmd::run(&cli.host, args);
+        return tui_cmd::run(connector, args, &config.key_overrides());
     }
     // One thread: a CLI drives one session, and starting worker threads
     // costs more than it saves.
@@ -114,15 +119,16 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        let conn = &connector;
         let result = match cli.command {
-            Some(Command::Exec(a)) => exec_cmd::run(&cli.host, a).await,
-            Some(Command::Launch(a)) => containers_cmd::launch(&cli.host, a).await,
-            Some(Command::Stop(a)) => containers_cmd::stop(&cli.host, a).await,
-            Some(Command::Rm(a)) => containers_cmd::rm(&cli.host, a).await,
-            Some(Command::Ps(a)) => containers_cmd::ps(&cli.host, a).await,
+            Some(Command::Exec(a)) => exec_cmd::run(conn, a).await,
+            Some(Command::Launch(a)) => containers_cmd::launch(conn, a).await,
+            Some(Command::Stop(a)) => containers_cmd::stop(conn, a).await,
+            Some(Command::Rm(a)) => containers_cmd::rm(conn, a).await,
+            Some(Command::Ps(a)) => containers_cmd::ps(conn, a).await,
             None | Some(Command::Tui(_)) => unreachable!("handled above"),
         };
-        connect::shutdown_embedded().await;
+        connector.shutdown_embedded().await;
         result
     })
 }
@@ -130,16 +136,16 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
 /// Errors reach the user as one line, control characters escaped.
 fn one_line(e: &anyhow::Error) -> String {
     let status = e.downcast_ref::<tonic::Status>().or_else(|| {
-        match e.downcast_ref::<dockyard_proto::ExecError>() {
-            Some(dockyard_proto::ExecError::Rpc(s)) => Some(s),
+        match e.downcast_ref::<dockyard_client::ExecError>() {
+            Some(dockyard_client::ExecError::Rpc(s)) => Some(s),
             _ => None,
         }
     });
     let msg = match status {
-        Some(s) => dockyard_proto::dial::status_text(s),
+        Some(s) => dockyard_client::dial::status_text(s),
         None => format!("{e:#}"),
     };
-    dockyard_proto::text::printable(&msg.replace('\n', " "))
+    dockyard_client::text::printable(&msg.replace('\n', " "))
 }
 
 fn init_logging() {

@@ -3,19 +3,28 @@
 
 use std::io::IsTerminal;
 
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
-use dockyard_proto::{HostSpec, dial};
+use dockyard_client::{HostSpec, dial};
 use dockyard_tui::{Options, Target};
 
 use crate::cli::TuiArgs;
+use crate::connect::Connector;
 
-pub fn run(hosts: &[HostSpec], args: TuiArgs) -> anyhow::Result<i32> {
+pub fn run(
+    conn: Arc<Connector>,
+    args: TuiArgs,
+    overrides: &[dockyard_tui::input::Override],
+) -> anyhow::Result<i32> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }
     let leader_text = args.leader.as_deref().unwrap_or("ctrl-a");
-    let leader = dockyard_tui::app::parse_leader(leader_text)
-        .with_context(|| format!("invalid leader key '{leader_text}': use ctrl-<letter>"))?;
+    let leader = dockyard_tui::input::parse_leader(leader_text)
+        .map_err(|_| anyhow::anyhow!("invalid leader key '{leader_text}': use ctrl-<letter>"))?;
+    let keymap = dockyard_tui::input::Keymap::with_overrides(leader, overrides)
+        .map_err(|e| anyhow::anyhow!("config file: {e}"))?;
     let log = init_file_logging();
     // Two workers: the UI and (when embedded) the agent keep each other
     // responsive.
@@ -24,11 +33,11 @@ pub fn run(hosts: &[HostSpec], args: TuiArgs) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let targets = targets(hosts)?;
-        let r = dockyard_tui::run(targets, Options { leader })
+        let targets = targets(&conn)?;
+        let r = dockyard_tui::run(targets, Options { keymap })
             .await
             .context("terminal UI");
-        crate::connect::shutdown_embedded().await;
+        conn.shutdown_embedded().await;
         r
     })?;
     if let Some(path) = log {
@@ -37,32 +46,32 @@ pub fn run(hosts: &[HostSpec], args: TuiArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn targets(hosts: &[HostSpec]) -> anyhow::Result<Vec<Target>> {
-    hosts
+fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
+    conn.hosts()
         .iter()
         .map(|h| {
-            let connect: Box<dyn Fn() -> dockyard_tui::hosts::ConnectFuture + Send + Sync> = match h
-            {
-                HostSpec::Local => {
-                    // One embedded agent for the whole session; reconnecting
-                    // reuses its channel.
-                    let client = crate::connect::embedded()?;
-                    Box::new(move || {
-                        let c = client.clone();
-                        Box::pin(async move { Ok(c) })
-                    })
-                }
-                HostSpec::Remote(addr) => {
-                    let addr = addr.clone();
-                    let opts = crate::connect::dialing().for_host(&addr);
-                    Box::new(move || {
-                        let (addr, opts) = (addr.clone(), opts.clone());
-                        Box::pin(async move {
-                            dial::connect(&addr, &opts).await.map_err(|e| e.to_string())
+            let connect: Box<dyn Fn() -> dockyard_tui::tasks::hosts::ConnectFuture + Send + Sync> =
+                match h {
+                    HostSpec::Local => {
+                        // One embedded agent for the whole session; reconnecting
+                        // reuses its channel.
+                        let client = conn.embedded()?;
+                        Box::new(move || {
+                            let c = client.clone();
+                            Box::pin(async move { Ok(c) })
                         })
-                    })
-                }
-            };
+                    }
+                    HostSpec::Remote(addr) => {
+                        let addr = addr.clone();
+                        let opts = conn.dialing().for_host(&addr);
+                        Box::new(move || {
+                            let (addr, opts) = (addr.clone(), opts.clone());
+                            Box::pin(async move {
+                                dial::connect(&addr, &opts).await.map_err(|e| e.to_string())
+                            })
+                        })
+                    }
+                };
             Ok(Target {
                 label: h.to_string(),
                 connect,

@@ -11,11 +11,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use dockyard_client::{Client, DialOptions, HostAddr, dial};
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
     exec_request::RequestType, exec_response::ResponseType,
 };
-use dockyard_proto::{Client, DialOptions, HostAddr, dial};
 use dockyard_tests::{TestAgent, TestContainer, eventually, run, stdout_str};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use dockyard_client::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
     exec_request::RequestType, exec_response::ResponseType,
 };
-use dockyard_proto::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
 use dockyard_tests::{TestAgent, TestContainer, eventually, proc_status, run, stdout_str};
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -274,7 +274,7 @@ fn a_hundred_concurrent_sessions_each_get_their_own() {
                 loop {
                     match session.next_event().await.expect("event") {
                         Some(ExecEvent::Output {
-                            stream: dockyard_proto::OutputStream::Stdout,
+                            stream: dockyard_client::OutputStream::Stdout,
                             data,
                         }) => out.extend_from_slice(&data),
                         Some(ExecEvent::Output { data, .. }) => err.extend_from_slice(&data),

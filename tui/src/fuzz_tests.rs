@@ -12,9 +12,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use crate::keys::{Modes, encode_key, encode_paste};
-use crate::pane::Pane;
-use crate::term_view::{TermView, cursor_position};
+use crate::term::encode::{Modes, encode_key, encode_paste};
+use crate::term::screen::TermScreen;
+use crate::term::view::{TermView, cursor_position};
 
 /// Bytes biased towards escape sequences, which is where parsers break.
 fn term_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -39,8 +39,8 @@ const CORPUS: &[(&str, &[u8])] = &[
     ("less", include_bytes!("../corpus/less.out")),
 ];
 
-fn screen_text(pane: &Pane) -> String {
-    pane.parser.screen().contents()
+fn screen_text(pane: &TermScreen) -> String {
+    pane.screen().contents()
 }
 
 /// Cuts `data` at the given points (each taken modulo its length).
@@ -85,7 +85,7 @@ proptest! {
         resize in prop::option::of((1u16..80, 1u16..200)),
         scroll in -50isize..50,
     ) {
-        let mut pane = Pane::new(1, "h".into(), "c".into(), rows, cols);
+        let mut pane = TermScreen::new(rows, cols);
         for c in &chunks {
             let _ = pane.feed(c);
         }
@@ -96,8 +96,8 @@ proptest! {
         let buf_area = Rect::new(0, 0, 120, 60);
         let mut buf = Buffer::empty(buf_area);
         let area = Rect::new(x, y, area_w, area_h);
-        TermView::new(pane.parser.screen()).render(area, &mut buf);
-        if let Some(p) = cursor_position(pane.parser.screen(), area.intersection(buf_area)) {
+        TermView::new(pane.screen()).render(area, &mut buf);
+        if let Some(p) = cursor_position(pane.screen(), area.intersection(buf_area)) {
             prop_assert!(buf_area.contains(p));
         }
     }
@@ -111,14 +111,14 @@ proptest! {
         points in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
     ) {
         let (_, data) = CORPUS[which];
-        let mut whole = Pane::new(1, "h".into(), "c".into(), 24, 80);
+        let mut whole = TermScreen::new(24, 80);
         let _ = whole.feed(data);
-        let mut pieces = Pane::new(1, "h".into(), "c".into(), 24, 80);
+        let mut pieces = TermScreen::new(24, 80);
         for chunk in cut(data, &points) {
             let _ = pieces.feed(&chunk);
         }
         prop_assert_eq!(screen_text(&pieces), screen_text(&whole));
-        prop_assert_eq!(pieces.parser.screen().cursor_position(), whole.parser.screen().cursor_position());
+        prop_assert_eq!(pieces.screen().cursor_position(), whole.screen().cursor_position());
     }
 
     /// Real sessions, mutated: random escape-heavy bytes spliced in at the
@@ -133,7 +133,7 @@ proptest! {
         sizes in prop::collection::vec(prop::option::of((1u16..100, 1u16..250)), 0..8),
     ) {
         let (_, data) = CORPUS[which];
-        let mut pane = Pane::new(1, "h".into(), "c".into(), 24, 80);
+        let mut pane = TermScreen::new(24, 80);
         for (i, chunk) in cut(data, &points).iter().enumerate() {
             let _ = pane.feed(chunk);
             if let Some(s) = splices.get(i) {
@@ -145,8 +145,8 @@ proptest! {
         }
         let area = Rect::new(0, 0, 120, 60);
         let mut buf = Buffer::empty(area);
-        TermView::new(pane.parser.screen()).render(area, &mut buf);
-        if let Some(p) = cursor_position(pane.parser.screen(), area) {
+        TermView::new(pane.screen()).render(area, &mut buf);
+        if let Some(p) = cursor_position(pane.screen(), area) {
             prop_assert!(area.contains(p));
         }
     }
@@ -177,7 +177,7 @@ fn the_corpus_draws_its_programs() {
     ];
     for (name, needle) in expect {
         let (_, data) = CORPUS.iter().find(|(n, _)| *n == name).expect("in corpus");
-        let mut pane = Pane::new(1, "h".into(), "c".into(), 24, 80);
+        let mut pane = TermScreen::new(24, 80);
         let _ = pane.feed(data);
         let text = screen_text(&pane);
         assert!(text.contains(needle), "{name}: no {needle:?} in\n{text}");
@@ -188,11 +188,11 @@ fn the_corpus_draws_its_programs() {
         .windows(8)
         .rposition(|w| w == b"\x1b[?1049l")
         .expect("vi leaves");
-    let mut pane = Pane::new(1, "h".into(), "c".into(), 24, 80);
+    let mut pane = TermScreen::new(24, 80);
     let _ = pane.feed(&vi[..leave]);
-    assert!(pane.parser.screen().alternate_screen());
+    assert!(pane.screen().alternate_screen());
     let text = screen_text(&pane);
     assert!(text.starts_with("helloroot:x:0:0"), "{text}");
     let _ = pane.feed(&vi[leave..]);
-    assert!(!pane.parser.screen().alternate_screen());
+    assert!(!pane.screen().alternate_screen());
 }

@@ -2,24 +2,27 @@
 //! agent, and any number of shells into containers side by side, each a
 //! vt100 screen in a pane.
 //!
-//! `run` is the event loop, `app` the state and its changes, `ui` the
-//! drawing; `pane`, `term_view`, `keys` and `layout` are the terminal
-//! parts; `hosts` and `session` the tasks that talk to agents.
+//! The shape is input -> [`Msg`](msg::Msg) -> [`update`] -> effects:
+//! - [`input`]: keys as data (the keymap every help text comes from);
+//! - [`state`]: everything the UI knows, plain data;
+//! - [`update`]: the one place state changes, returning effects;
+//! - [`tasks`]: carrying effects out against agents, and watching hosts;
+//! - [`ui`]: drawing the state, one file per panel;
+//! - [`term`]: the terminal parts (vt100 screen, drawing it, key encoding,
+//!   split layout);
+//! - [`run`]: the event loop that ties them together.
 
-pub mod app;
-pub mod event;
-pub mod hosts;
-pub mod keys;
-pub mod launch_form;
-pub mod layout;
-pub mod pane;
+pub mod input;
+pub mod msg;
 pub mod run;
-pub mod session;
-pub mod term_view;
+pub mod state;
+pub mod tasks;
+pub mod term;
 pub mod ui;
+pub mod update;
 
-pub use hosts::Target;
 pub use run::{Options, run};
+pub use tasks::hosts::Target;
 
 #[cfg(test)]
 mod fuzz_tests;

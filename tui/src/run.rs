@@ -1,27 +1,29 @@
-//! The event loop: one task owns the `App`; terminal events, session output
-//! and host updates arrive on streams/channels and become state changes.
-//! Drawing follows changes, at most once per frame interval, and never
-//! while nothing changed (an idle TUI sleeps in `select!`).
+//! The event loop: one task owns the [`State`]; terminal events, host
+//! reports, session output and operations' outcomes arrive on streams
+//! and channels, each becomes a [`Msg`] for `update`, and the effects it
+//! returns go to the [`Runner`]. Drawing follows changes, at most once
+//! per frame interval, and never while nothing changed (an idle TUI
+//! sleeps in `select!`).
 
 use std::io::Write;
 use std::time::Duration;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    EventStream, KeyEvent,
+    EventStream,
 };
 use crossterm::execute;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_stream::StreamMap;
-use tokio_stream::wrappers::ReceiverStream;
 
-use crate::app::App;
-use crate::event::SessionEvent;
-use crate::hosts::{self, Target};
-use crate::pane::PaneId;
+use crate::input::Keymap;
+use crate::msg::Msg;
+use crate::state::State;
+use crate::tasks::Runner;
+use crate::tasks::hosts::{self, Target};
 use crate::ui;
+use crate::update::update;
 
 /// At most this often; bursts of output between frames cost one draw.
 const FRAME: Duration = Duration::from_millis(16);
@@ -31,7 +33,7 @@ const FRAME: Duration = Duration::from_millis(16);
 const BATCH_TIME: Duration = Duration::from_millis(4);
 
 pub struct Options {
-    pub leader: KeyEvent,
+    pub keymap: Keymap,
 }
 
 /// Puts the terminal back however the TUI ends (return, error, panic).
@@ -54,9 +56,11 @@ impl Drop for TerminalGuard {
 
 pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let labels = targets.iter().map(|t| t.label.clone()).collect();
-    let (tx, mut rx) = mpsc::channel(1024);
-    let mut app = App::new(labels, opts.leader, tx.clone());
-    hosts::spawn_watchers(targets, tx);
+    let mut state = State::new(labels, opts.keymap);
+    let (msg_tx, mut msgs) = mpsc::channel(1024);
+    let (report_tx, mut reports) = mpsc::channel(1024);
+    let mut runner = Runner::new(msg_tx);
+    hosts::spawn_watchers(targets, report_tx);
 
     // ratatui::init sets raw mode, the alternate screen and a panic hook
     // that restores the terminal; the guard covers every other way out.
@@ -69,53 +73,60 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     }));
     execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     let size = terminal.size()?;
-    app.resize(size.width, size.height);
+    let resize = crossterm::event::Event::Resize(size.width, size.height);
+    update(&mut state, Msg::Terminal(resize));
 
     let mut term_events = EventStream::new();
-    // One queue per pane, taken from in turn (StreamMap starts each poll
-    // at a random pane), so no pane's flood delays another pane's echo.
-    let mut sessions: StreamMap<PaneId, ReceiverStream<SessionEvent>> = StreamMap::new();
+    let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     loop {
-        for (id, rx) in app.new_sessions.drain(..) {
-            sessions.insert(id, ReceiverStream::new(rx));
-        }
         // Drawing first when a frame is due: under a flood of output the
         // queues are never empty, and a draw waiting in `select!` would
         // lose to them every time.
-        if app.dirty && Instant::now() >= last_draw + FRAME {
-            terminal.draw(|f| ui::draw(f, &app))?;
-            app.dirty = false;
+        if dirty && Instant::now() >= last_draw + FRAME {
+            terminal.draw(|f| ui::draw(f, &state))?;
+            dirty = false;
             last_draw = Instant::now();
         }
         let due = last_draw + FRAME;
-        tokio::select! {
+        let msg = tokio::select! {
             biased;
             ev = term_events.next() => match ev {
-                Some(Ok(ev)) => app.on_terminal(ev),
+                Some(Ok(ev)) => Msg::Terminal(ev),
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            _ = tokio::time::sleep_until(due), if app.dirty => {}
-            Some(ev) = rx.recv() => app.on_event(ev),
-            Some((id, ev)) = sessions.next(), if !sessions.is_empty() => app.on_session(id, ev),
-        }
+            _ = tokio::time::sleep_until(due), if dirty => continue,
+            Some((host, report)) = reports.recv() => runner.on_host(host, report),
+            Some(msg) = msgs.recv() => msg,
+            Some((pane, ev)) = runner.next_session_event() => Msg::Session { pane, ev },
+        };
+        step(&mut state, &mut runner, msg);
+        dirty = true;
         // Whatever else is ready, for a bounded time: a flood is handled
         // in slices between frames and key presses.
         let slice = Instant::now() + BATCH_TIME;
         while Instant::now() < slice {
-            if let Ok(ev) = rx.try_recv() {
-                app.on_event(ev);
-                continue;
-            }
-            match sessions.next().now_or_never() {
-                Some(Some((id, ev))) => app.on_session(id, ev),
-                _ => break,
-            }
+            let msg = if let Ok((host, report)) = reports.try_recv() {
+                runner.on_host(host, report)
+            } else if let Ok(msg) = msgs.try_recv() {
+                msg
+            } else if let Some((pane, ev)) = runner.ready_session_event() {
+                Msg::Session { pane, ev }
+            } else {
+                break;
+            };
+            step(&mut state, &mut runner, msg);
         }
-        if app.quit {
+        if state.quit {
             break;
         }
     }
     Ok(())
+}
+
+fn step(state: &mut State, runner: &mut Runner, msg: Msg) {
+    for effect in update(state, msg) {
+        runner.carry_out(effect);
+    }
 }

@@ -623,7 +623,7 @@ fn render_throughput() -> f64 {
     use ratatui::layout::Rect;
     use ratatui::widgets::Widget;
     let data = typical_output(64 * 1024 * 1024);
-    let mut pane = dockyard_tui::pane::Pane::new(1, "h".into(), "c".into(), 50, 180);
+    let mut pane = dockyard_tui::term::screen::TermScreen::new(50, 180);
     let area = Rect::new(0, 0, 180, 50);
     let mut buf = Buffer::empty(area);
     let t = Instant::now();
@@ -632,18 +632,18 @@ fn render_throughput() -> f64 {
         for piece in chunk.chunks(4096) {
             pane.feed(piece);
         }
-        dockyard_tui::term_view::TermView::new(pane.parser.screen()).render(area, &mut buf);
+        dockyard_tui::term::view::TermView::new(pane.screen()).render(area, &mut buf);
     }
     data.len() as f64 / t.elapsed().as_secs_f64() / 1e6
 }
 
 fn pane_memory() -> (u64, usize) {
     // Resident memory before and after 20 panes fill their scrollback.
-    let lines = dockyard_tui::pane::SCROLLBACK;
+    let lines = dockyard_tui::term::screen::SCROLLBACK;
     let before = rss_kib(std::process::id());
     let mut panes = Vec::new();
-    for p in 0..20 {
-        let mut pane = dockyard_tui::pane::Pane::new(p, "h".into(), "c".into(), 24, 80);
+    for _ in 0..20 {
+        let mut pane = dockyard_tui::term::screen::TermScreen::new(24, 80);
         for i in 0..lines + 24 {
             pane.feed(
                 format!(

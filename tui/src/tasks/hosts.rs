@@ -6,12 +6,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use dockyard_proto::Client;
-use dockyard_proto::dial::status_text;
-use dockyard_proto::pb::ListContainersRequest;
+use dockyard_client::Client;
+use dockyard_client::dial::status_text;
+use dockyard_client::pb::{ContainerInfo, ListContainersRequest};
 use tokio::sync::mpsc;
 
-use crate::event::{AppEvent, HostEvent};
+use crate::msg::HostEvent;
 
 /// How long a connected agent may take to send its first list.
 const FIRST_LIST: Duration = Duration::from_secs(30);
@@ -24,7 +24,17 @@ pub struct Target {
     pub connect: Box<dyn Fn() -> ConnectFuture + Send + Sync>,
 }
 
-pub fn spawn_watchers(targets: Vec<Target>, events: mpsc::Sender<AppEvent>) {
+/// What a host's watcher reports to the UI task. `Connected` carries the
+/// client, which the tasks keep (the state never holds one).
+#[derive(Debug)]
+pub enum HostReport {
+    Connected(Box<Client>, Vec<ContainerInfo>),
+    Event(HostEvent),
+}
+
+pub type Reports = mpsc::Sender<(usize, HostReport)>;
+
+pub fn spawn_watchers(targets: Vec<Target>, events: Reports) {
     for (host, target) in targets.into_iter().enumerate() {
         let events = events.clone();
         tokio::spawn(async move {
@@ -39,11 +49,7 @@ pub fn spawn_watchers(targets: Vec<Target>, events: mpsc::Sender<AppEvent>) {
                     retry_in: backoff,
                     engine_down: dropped.engine_down,
                 };
-                if events
-                    .send(AppEvent::Host { host, ev: down })
-                    .await
-                    .is_err()
-                {
+                if events.send((host, HostReport::Event(down))).await.is_err() {
                     return;
                 }
                 tokio::time::sleep(Duration::from_secs(backoff)).await;
@@ -79,7 +85,7 @@ impl From<tonic::Status> for Dropped {
     fn from(s: tonic::Status) -> Self {
         Dropped {
             reason: status_text(&s),
-            engine_down: dockyard_proto::is_engine_unavailable(&s),
+            engine_down: dockyard_client::is_engine_unavailable(&s),
         }
     }
 }
@@ -88,7 +94,7 @@ impl From<tonic::Status> for Dropped {
 async fn watch_once(
     host: usize,
     target: &Target,
-    events: &mpsc::Sender<AppEvent>,
+    events: &Reports,
     backoff: &mut u64,
 ) -> Result<(), Dropped> {
     let mut client = (target.connect)().await?;
@@ -105,21 +111,15 @@ async fn watch_once(
         Err(_) => return Err("the agent sent no container list".into()),
     };
     *backoff = 1;
-    if events
-        .send(AppEvent::Host {
-            host,
-            ev: HostEvent::Connected(Box::new(client), first),
-        })
-        .await
-        .is_err()
-    {
+    let connected = HostReport::Connected(Box::new(client), first);
+    if events.send((host, connected)).await.is_err() {
         return Ok(());
     }
     loop {
         match stream.message().await {
             Ok(Some(list)) => {
-                let ev = HostEvent::List(list.containers);
-                if events.send(AppEvent::Host { host, ev }).await.is_err() {
+                let ev = HostReport::Event(HostEvent::List(list.containers));
+                if events.send((host, ev)).await.is_err() {
                     return Ok(());
                 }
             }

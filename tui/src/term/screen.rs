@@ -1,18 +1,21 @@
-//! A pane: one exec session's terminal, as a vt100 parser fed with the
-//! session's bytes, plus what the program asked of its terminal (replies to
-//! queries, title).
+//! A pane's terminal: a vt100 parser fed with a session's bytes, at the
+//! size the pane's area gives it, plus what the program asked of its
+//! terminal (answers to queries, a title). Everything outside reads the
+//! screen through here; nothing else holds the parser.
 
 use bytes::Bytes;
-use dockyard_proto::ExecInput;
 
-pub type PaneId = u64;
+use crate::term::encode::Modes;
+
+/// Lines of scrollback kept per pane.
+pub const SCROLLBACK: usize = 10_000;
 
 /// Answers the queries a shell sends at start. Without a reply to the
 /// cursor-position report (`ESC[6n`) some shells wait before their prompt.
 #[derive(Debug, Default)]
 pub struct Replies {
-    pub pending: Vec<u8>,
-    pub title: Option<String>,
+    pending: Vec<u8>,
+    title: Option<String>,
 }
 
 impl vt100::Callbacks for Replies {
@@ -48,46 +51,25 @@ impl vt100::Callbacks for Replies {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaneState {
-    Starting,
-    Running,
-    Exited(i32),
-    Failed(String),
+pub struct TermScreen {
+    parser: vt100::Parser<Replies>,
+    /// The size last given to the parser (and so to the remote TTY).
+    size: (u16, u16),
 }
-
-pub struct Pane {
-    pub id: PaneId,
-    pub host: String,
-    pub container: String,
-    pub parser: vt100::Parser<Replies>,
-    pub state: PaneState,
-    pub input: Option<ExecInput>,
-    /// The size last given to the parser and the remote TTY.
-    pub size: (u16, u16),
-}
-
-/// Scrollback kept per pane.
-pub const SCROLLBACK: usize = 10_000;
 
 fn nz(v: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(v.max(1)).unwrap_or(std::num::NonZeroU16::MIN)
 }
 
-impl Pane {
-    pub fn new(id: PaneId, host: String, container: String, rows: u16, cols: u16) -> Self {
-        Pane {
-            id,
-            host,
-            container,
+impl TermScreen {
+    pub fn new(rows: u16, cols: u16) -> Self {
+        TermScreen {
             parser: vt100::Parser::new_with_callbacks(
                 nz(rows),
                 nz(cols),
                 SCROLLBACK,
                 Replies::default(),
             ),
-            state: PaneState::Starting,
-            input: None,
             size: (rows.max(1), cols.max(1)),
         }
     }
@@ -111,28 +93,43 @@ impl Pane {
         true
     }
 
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// Moves the view `delta` lines back (positive) or forward.
     pub fn scroll(&mut self, delta: isize) {
         let screen = self.parser.screen_mut();
         let cur = screen.scrollback() as isize;
         screen.set_scrollback((cur + delta).max(0) as usize);
     }
 
-    pub fn is_live(&self) -> bool {
-        matches!(self.state, PaneState::Starting | PaneState::Running)
+    /// Back to the live screen; true if the view was scrolled back.
+    pub fn scroll_to_bottom(&mut self) -> bool {
+        let scrolled = self.parser.screen().scrollback() > 0;
+        if scrolled {
+            self.parser.screen_mut().set_scrollback(0);
+        }
+        scrolled
     }
 
-    pub fn title(&self) -> String {
-        let state = match &self.state {
-            PaneState::Starting => " starting".to_string(),
-            PaneState::Running => String::new(),
-            PaneState::Exited(c) => format!(" [exited {c}]"),
-            PaneState::Failed(_) => " [failed]".to_string(),
-        };
-        format!(
-            "{}/{}{state}",
-            dockyard_proto::text::printable(&self.host),
-            dockyard_proto::text::printable(&self.container)
-        )
+    pub fn screen(&self) -> &vt100::Screen {
+        self.parser.screen()
+    }
+
+    /// The input modes the program asked for, for encoding keys.
+    pub fn modes(&self) -> Modes {
+        Modes::of(self.parser.screen())
+    }
+
+    /// The window title the program set, if any (unescaped: the
+    /// program's bytes, less control characters).
+    pub fn title(&self) -> Option<&str> {
+        self.parser
+            .callbacks()
+            .title
+            .as_deref()
+            .filter(|t| !t.is_empty())
     }
 }
 
@@ -142,20 +139,28 @@ mod tests {
 
     #[test]
     fn answers_cursor_position_and_device_attributes() {
-        let mut p = Pane::new(1, "h".into(), "c".into(), 10, 20);
-        let reply = p.feed(b"ab\x1b[6n").expect("a reply");
+        let mut t = TermScreen::new(10, 20);
+        let reply = t.feed(b"ab\x1b[6n").expect("a reply");
         assert_eq!(&reply[..], b"\x1b[1;3R");
-        assert_eq!(&p.feed(b"\x1b[c").expect("DA")[..], b"\x1b[?1;2c");
-        assert!(p.feed(b"plain text").is_none());
+        assert_eq!(&t.feed(b"\x1b[c").expect("DA")[..], b"\x1b[?1;2c");
+        assert!(t.feed(b"plain text").is_none());
     }
 
     #[test]
     fn resize_reports_changes_only() {
-        let mut p = Pane::new(1, "h".into(), "c".into(), 10, 20);
-        assert!(!p.resize(10, 20));
-        assert!(p.resize(5, 7));
-        assert_eq!(p.parser.screen().size().0.get(), 5);
-        assert!(!p.resize(5, 7));
-        assert!(p.resize(0, 0), "zero is clamped to 1, never a panic");
+        let mut t = TermScreen::new(10, 20);
+        assert!(!t.resize(10, 20));
+        assert!(t.resize(5, 7));
+        assert_eq!(t.screen().size().0.get(), 5);
+        assert!(!t.resize(5, 7));
+        assert!(t.resize(0, 0), "zero is clamped to 1, never a panic");
+    }
+
+    #[test]
+    fn title_set_by_the_program() {
+        let mut t = TermScreen::new(2, 10);
+        assert_eq!(t.title(), None);
+        t.feed(b"\x1b]0;vi notes\x07");
+        assert_eq!(t.title(), Some("vi notes"));
     }
 }

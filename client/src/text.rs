@@ -1,7 +1,10 @@
 //! Making engine-supplied text (names, images, commands, error messages)
 //! safe to show: a container named "\x1b]0;pwned\x07" must not drive the
 //! user's terminal, and one holding a right-to-left override must not make
-//! a row read as something else. One rule for `ps`, errors and the TUI.
+//! a row read as something else. One rule for `ps`, errors and the TUI;
+//! and the display forms both front ends share (ports).
+
+use crate::pb::PortMapping;
 
 /// Escapes control characters (C0, DEL, C1) and the invisible bidi
 /// controls as `\u{..}` (a tab as `\t`), leaving other text alone.
@@ -25,9 +28,47 @@ fn is_control(c: char) -> bool {
         || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Published ports as `docker ps` shows them:
+/// `0.0.0.0:8080->80/tcp, 53/udp`, sorted, each once. Escaped.
+pub fn ports_text(ports: &[PortMapping]) -> String {
+    let mut v: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            if p.public_port != 0 {
+                format!(
+                    "{}:{}->{}/{}",
+                    p.ip, p.public_port, p.private_port, p.protocol
+                )
+            } else {
+                format!("{}/{}", p.private_port, p.protocol)
+            }
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    printable(&v.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_as_docker_shows_them() {
+        let p = |ip: &str, public_port, private_port, protocol: &str| PortMapping {
+            ip: ip.into(),
+            public_port,
+            private_port,
+            protocol: protocol.into(),
+        };
+        let ports = [
+            p("0.0.0.0", 8080, 80, "tcp"),
+            p("", 0, 53, "udp"),
+            p("0.0.0.0", 8080, 80, "tcp"),
+        ];
+        assert_eq!(ports_text(&ports), "0.0.0.0:8080->80/tcp, 53/udp");
+        assert_eq!(ports_text(&[p("", 0, 1, "x\x1b")]), "1/x\\u{1b}");
+    }
 
     #[test]
     fn escapes_controls() {

@@ -3,14 +3,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
-
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
+use dockyard_proto::transport::{MAX_MESSAGE_SIZE, tune};
+
+use crate::Client;
 use crate::pb::dockyard_service_client::DockyardServiceClient;
-use crate::{CONNECTION_WINDOW, Client, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 
 pub const DEFAULT_PORT: u16 = 50051;
 
@@ -109,20 +109,6 @@ impl fmt::Display for HostAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.host, self.port)
     }
-}
-
-/// Endpoint settings shared by every client connection (remote or
-/// in-memory), so both paths behave the same.
-pub fn tune(endpoint: Endpoint) -> Endpoint {
-    endpoint
-        .tcp_nodelay(true)
-        .connect_timeout(Duration::from_secs(5))
-        .initial_stream_window_size(STREAM_WINDOW)
-        .initial_connection_window_size(CONNECTION_WINDOW)
-        .max_frame_size(MAX_FRAME)
-        .http2_keep_alive_interval(Duration::from_secs(20))
-        .keep_alive_timeout(Duration::from_secs(20))
-        .keep_alive_while_idle(true)
 }
 
 /// Adds `authorization: Bearer <token>` to every request when a token is

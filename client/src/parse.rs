@@ -1,8 +1,10 @@
-//! Parsing what people type for environment variables and port mappings,
-//! shared by the CLI's flags and the TUI's launch form so both accept and
-//! refuse the same things.
+//! Parsing what people type for environment variables, env files, port
+//! mappings and labels, with docker's meanings. The CLI's flags and the
+//! TUI's launch form both call these, so both accept and refuse the same
+//! things with the same words.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::pb::PortBinding;
 
@@ -27,6 +29,49 @@ pub fn parse_env_entry(entry: &str, out: &mut HashMap<String, String>) -> Result
         },
     };
     out.insert(key.to_string(), value);
+    Ok(())
+}
+
+/// An env file: one entry per line, `#` comments and blank lines skipped.
+pub fn parse_env_file(path: &Path, out: &mut HashMap<String, String>) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read env file {}: {e}", path.display()))?;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        parse_env_entry(line, out).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
+    }
+    Ok(())
+}
+
+/// The environment of `-e` flags and `--env-file`s: files first, then
+/// flags, so a flag overrides a file.
+pub fn environment(
+    entries: &[impl AsRef<str>],
+    files: &[impl AsRef<Path>],
+) -> Result<HashMap<String, String>, String> {
+    let mut out = HashMap::new();
+    for f in files {
+        parse_env_file(f.as_ref(), &mut out)?;
+    }
+    for e in entries {
+        parse_env_entry(e.as_ref(), &mut out)?;
+    }
+    Ok(out)
+}
+
+/// `KEY=VALUE`, or `KEY` alone for an empty value (as `docker run --label`).
+pub fn parse_label(label: &str, out: &mut HashMap<String, String>) -> Result<(), String> {
+    let (key, value) = label.split_once('=').unwrap_or((label, ""));
+    if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c == '\0') {
+        return Err(format!(
+            "invalid label '{}': expected KEY=VALUE",
+            label.escape_debug()
+        ));
+    }
+    out.insert(key.to_string(), value.to_string());
     Ok(())
 }
 
@@ -88,6 +133,29 @@ mod tests {
         assert!(parse_env_entry("A B=1", &mut m).is_err());
         parse_env_entry("DOCKYARD_SURELY_UNSET_VAR", &mut m).expect("unset passes");
         assert!(!m.contains_key("DOCKYARD_SURELY_UNSET_VAR"));
+    }
+
+    #[test]
+    fn env_file_then_flags() {
+        let path = std::env::temp_dir().join(format!("dockyard-env-{}", std::process::id()));
+        std::fs::write(&path, "# comment\n\nA=file\nB=file\n").expect("write");
+        let m = environment(&["A=flag"], &[&path]).expect("collect");
+        std::fs::remove_file(&path).ok();
+        assert_eq!(m["A"], "flag");
+        assert_eq!(m["B"], "file");
+    }
+
+    #[test]
+    fn labels() {
+        let mut m = HashMap::new();
+        parse_label("team=blue", &mut m).expect("k=v");
+        parse_label("solo", &mut m).expect("bare key");
+        parse_label("a=b=c", &mut m).expect("= in value");
+        assert_eq!((m["team"].as_str(), m["solo"].as_str()), ("blue", ""));
+        assert_eq!(m["a"], "b=c");
+        for bad in ["", "=x", "a b=1"] {
+            assert!(parse_label(bad, &mut m).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

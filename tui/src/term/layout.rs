@@ -5,7 +5,8 @@
 
 use ratatui::layout::{Constraint, Direction, Layout as RLayout, Rect};
 
-use crate::pane::PaneId;
+/// Identifies a pane for the life of the UI; never reused.
+pub type PaneId = u64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {

@@ -14,6 +14,19 @@ use crate::pb::{
     exec_request::RequestType, exec_response::ResponseType,
 };
 
+/// The command a shell pane or `exec -t c` with no command runs: bash
+/// when the image has it, else sh.
+pub fn default_shell() -> Vec<String> {
+    [
+        "/bin/sh",
+        "-c",
+        "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 /// Requests in flight towards the agent before `send` waits. Each carries at
 /// most one stdin chunk (64 KiB), so this bounds client memory too.
 const INPUT_QUEUE: usize = 16;
@@ -106,11 +119,11 @@ impl ExecSession {
         // Over the limit, the transport would only reset the stream with
         // an "h2 protocol error"; say what is too big instead.
         let len = prost::Message::encoded_len(&first);
-        if len > crate::MAX_MESSAGE_SIZE {
+        if len > dockyard_proto::MAX_MESSAGE_SIZE {
             return Err(ExecError::Rejected(format!(
                 "the command and its environment take {:.1} MiB, over the {} MiB a request may carry",
                 len as f64 / (1024.0 * 1024.0),
-                crate::MAX_MESSAGE_SIZE / (1024 * 1024)
+                dockyard_proto::MAX_MESSAGE_SIZE / (1024 * 1024)
             )));
         }
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);

@@ -1,0 +1,86 @@
+//! One rule for adding up an image pull's progress messages, so the CLI's
+//! progress bar and the TUI's launch form show the same numbers.
+
+use std::collections::HashMap;
+
+use crate::pb::PullProgress;
+
+#[derive(Debug, Default, Clone)]
+struct Layer {
+    current: u64,
+    total: u64,
+    status: String,
+}
+
+/// Bytes done and expected over every layer seen so far.
+#[derive(Debug, Default, Clone)]
+pub struct PullTally {
+    layers: HashMap<String, Layer>,
+}
+
+impl PullTally {
+    /// Takes one progress message. True when a layer's status changed,
+    /// which is worth a line in a log.
+    pub fn update(&mut self, p: &PullProgress) -> bool {
+        if p.layer.is_empty() {
+            return false;
+        }
+        let layer = self.layers.entry(p.layer.clone()).or_default();
+        let changed = layer.status != p.status;
+        if p.status == "Downloading" {
+            layer.current = p.current;
+            layer.total = p.total.max(layer.total);
+        } else if matches!(
+            p.status.as_str(),
+            "Download complete" | "Pull complete" | "Already exists"
+        ) {
+            // A finished layer counts whole, whatever its last
+            // "Downloading" line said.
+            layer.current = layer.total;
+        }
+        layer.status = p.status.clone();
+        changed
+    }
+
+    /// (bytes done, bytes expected), over every layer.
+    pub fn totals(&self) -> (u64, u64) {
+        self.layers
+            .values()
+            .fold((0, 0), |(c, t), l| (c + l.current, t + l.total))
+    }
+
+    /// "3.1/10.0 MiB", for one line of text.
+    pub fn text(&self) -> String {
+        let (cur, total) = self.totals();
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        format!("{:.1}/{:.1} MiB", mib(cur), mib(total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(layer: &str, status: &str, current: u64, total: u64) -> PullProgress {
+        PullProgress {
+            layer: layer.into(),
+            status: status.into(),
+            current,
+            total,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn sums_layers_and_counts_finished_ones_whole() {
+        let mut t = PullTally::default();
+        assert!(!t.update(&msg("", "Pulling from x", 0, 0)));
+        assert!(t.update(&msg("a", "Downloading", 10, 100)));
+        assert!(!t.update(&msg("a", "Downloading", 50, 100)));
+        assert!(t.update(&msg("b", "Downloading", 1, 1 << 20)));
+        assert_eq!(t.totals(), (51, 100 + (1 << 20)));
+        assert!(t.update(&msg("a", "Download complete", 0, 0)));
+        assert_eq!(t.totals(), (101, 100 + (1 << 20)));
+        assert_eq!(t.text(), "0.0/1.0 MiB");
+    }
+}

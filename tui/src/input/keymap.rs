@@ -1,0 +1,567 @@
+//! Every key binding, as data: which key does what, in which context,
+//! with the words the help, the status-line hints and the README's key
+//! tables are all generated from. Bindings can be overridden (the config
+//! file's `[keys.CONTEXT]` tables); a bad one is a one-line error naming
+//! the key.
+//!
+//! Dialogs (the filter prompt, the launch form, confirmations) take text;
+//! their few keys are shown inside them and are not rebindable.
+
+use crossterm::event::KeyEvent;
+
+use crate::input::keyspec::{self, display, normalize};
+
+/// Where a key press lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// The container list has the focus.
+    List,
+    /// The key after the leader.
+    Leader,
+    /// A live pane has the focus: keys not bound here go to the program.
+    Pane,
+    /// The focused pane's session has ended.
+    EndedPane,
+}
+
+impl Context {
+    pub const ALL: [Context; 4] = [
+        Context::List,
+        Context::Leader,
+        Context::Pane,
+        Context::EndedPane,
+    ];
+
+    /// The name in the config file (`[keys.list]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::List => "list",
+            Context::Leader => "leader",
+            Context::Pane => "pane",
+            Context::EndedPane => "ended_pane",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// What a key asks for. `update` gives each its meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            /// The name in the config file.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+        }
+    };
+}
+
+actions! {
+    Up => "up",
+    Down => "down",
+    PageUp => "page_up",
+    PageDown => "page_down",
+    First => "first",
+    Last => "last",
+    Open => "open",
+    OpenBeside => "open_beside",
+    OpenBelow => "open_below",
+    Filter => "filter",
+    ClearFilter => "clear_filter",
+    Sort => "sort",
+    ToggleAll => "toggle_all",
+    Launch => "launch",
+    Stop => "stop",
+    Remove => "remove",
+    FocusPanes => "focus_panes",
+    Help => "help",
+    Quit => "quit",
+    FocusList => "focus_list",
+    FocusLeft => "focus_left",
+    FocusRight => "focus_right",
+    FocusUp => "focus_up",
+    FocusDown => "focus_down",
+    NextPane => "next_pane",
+    PrevPane => "prev_pane",
+    SplitBeside => "split_beside",
+    SplitBelow => "split_below",
+    Zoom => "zoom",
+    ClosePane => "close_pane",
+    ScrollBack => "scroll_back",
+    ScrollUp => "scroll_up",
+    ScrollDown => "scroll_down",
+}
+
+/// One binding: an action in a context, its keys, what the help says of
+/// it and (for the status line) a short hint.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub context: Context,
+    pub action: Action,
+    pub keys: Vec<KeyEvent>,
+    pub help: &'static str,
+    pub hint: Option<&'static str>,
+}
+
+type Default = (
+    Context,
+    Action,
+    &'static [&'static str],
+    &'static str,
+    Option<&'static str>,
+);
+
+const DEFAULTS: &[Default] = {
+    use Action::*;
+    use Context::*;
+    &[
+        (List, Up, &["up", "k"], "move up", None),
+        (List, Down, &["down", "j"], "move down", None),
+        (List, PageUp, &["pgup"], "up a page", None),
+        (List, PageDown, &["pgdn"], "down a page", None),
+        (List, First, &["home", "g"], "first container", None),
+        (List, Last, &["end", "G"], "last container", None),
+        (List, Open, &["enter"], "open a shell pane", Some("shell")),
+        (List, OpenBeside, &["|"], "open a shell beside", None),
+        (List, OpenBelow, &["-"], "open a shell stacked", None),
+        (List, Filter, &["/"], "filter by substring", Some("filter")),
+        (List, ClearFilter, &["esc"], "clear the filter", None),
+        (List, Sort, &["o"], "sort by the next column", None),
+        (List, ToggleAll, &["a"], "all / running only", None),
+        (
+            List,
+            Launch,
+            &["L", "N"],
+            "launch a container",
+            Some("launch"),
+        ),
+        (List, Stop, &["S"], "stop (asks first)", None),
+        (List, Remove, &["D"], "remove (asks first)", None),
+        (List, FocusPanes, &["tab"], "go to the panes", None),
+        (List, Help, &["?"], "every binding", Some("help")),
+        (List, Quit, &["q"], "quit", None),
+        (
+            Leader,
+            FocusList,
+            &["c"],
+            "focus the container list",
+            Some("list"),
+        ),
+        (
+            Leader,
+            FocusLeft,
+            &["left", "h"],
+            "pane to the left",
+            Some("move"),
+        ),
+        (
+            Leader,
+            FocusRight,
+            &["right", "l"],
+            "pane to the right",
+            Some("move"),
+        ),
+        (Leader, FocusUp, &["up", "k"], "pane above", Some("move")),
+        (
+            Leader,
+            FocusDown,
+            &["down", "j"],
+            "pane below",
+            Some("move"),
+        ),
+        (Leader, NextPane, &["n", "tab"], "next pane", None),
+        (Leader, PrevPane, &["p", "backtab"], "previous pane", None),
+        (
+            Leader,
+            SplitBeside,
+            &["|", "%"],
+            "another shell beside",
+            Some("split"),
+        ),
+        (
+            Leader,
+            SplitBelow,
+            &["-", "\""],
+            "another shell below",
+            Some("split"),
+        ),
+        (Leader, Zoom, &["z"], "zoom the pane / back", Some("zoom")),
+        (
+            Leader,
+            ClosePane,
+            &["x"],
+            "close the pane (ends it)",
+            Some("close"),
+        ),
+        (
+            Leader,
+            ScrollBack,
+            &["[", "pgup"],
+            "scroll back half a page",
+            None,
+        ),
+        (Leader, Help, &["?"], "every binding", Some("help")),
+        (Leader, Quit, &["q"], "quit", Some("quit")),
+        (
+            Pane,
+            ScrollUp,
+            &["shift-pgup"],
+            "scroll back half a page",
+            None,
+        ),
+        (Pane, ScrollDown, &["shift-pgdn"], "scroll forward", None),
+        (
+            EndedPane,
+            ClosePane,
+            &["enter", "q"],
+            "close the pane",
+            Some("close"),
+        ),
+    ]
+};
+
+/// A user's replacement for the keys of one action in one context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    pub context: String,
+    pub action: String,
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    leader: KeyEvent,
+    bindings: Vec<Binding>,
+}
+
+/// The leader: a Ctrl combination, so it never shadows typed text.
+pub fn parse_leader(spec: &str) -> Result<KeyEvent, String> {
+    let key = keyspec::parse(spec)?;
+    if key.modifiers != crossterm::event::KeyModifiers::CONTROL {
+        return Err(format!(
+            "invalid leader key '{}': use ctrl-<letter>",
+            spec.escape_debug()
+        ));
+    }
+    Ok(key)
+}
+
+impl Keymap {
+    /// The default bindings under this leader.
+    pub fn new(leader: KeyEvent) -> Self {
+        let bindings = DEFAULTS
+            .iter()
+            .map(|(context, action, keys, help, hint)| Binding {
+                context: *context,
+                action: *action,
+                keys: keys
+                    .iter()
+                    .map(|k| keyspec::parse(k).unwrap_or_else(|e| panic!("default key: {e}")))
+                    .collect(),
+                help,
+                hint: *hint,
+            })
+            .collect();
+        Keymap { leader, bindings }
+    }
+
+    /// The defaults with the user's overrides applied and checked.
+    pub fn with_overrides(leader: KeyEvent, overrides: &[Override]) -> Result<Self, String> {
+        let mut map = Keymap::new(leader);
+        for o in overrides {
+            map.apply(o)?;
+        }
+        map.check()?;
+        Ok(map)
+    }
+
+    fn apply(&mut self, o: &Override) -> Result<(), String> {
+        let at = format!("keys.{}.{}", o.context, o.action);
+        let context = Context::ALL
+            .into_iter()
+            .find(|c| c.name() == o.context)
+            .ok_or_else(|| {
+                format!(
+                    "keys.{}: no such context (use list, leader, pane or ended_pane)",
+                    o.context
+                )
+            })?;
+        let binding = self
+            .bindings
+            .iter_mut()
+            .find(|b| b.context == context && b.action.name() == o.action)
+            .ok_or_else(|| format!("{at}: no such action in {}", o.context))?;
+        if o.keys.is_empty() {
+            return Err(format!("{at}: give at least one key"));
+        }
+        binding.keys = o
+            .keys
+            .iter()
+            .map(|k| keyspec::parse(k).map_err(|e| format!("{at}: {e}")))
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    /// No key may mean two things in one context, or be the leader.
+    fn check(&self) -> Result<(), String> {
+        for context in Context::ALL {
+            let mut seen: Vec<(KeyEvent, Action)> = Vec::new();
+            for b in self.bindings.iter().filter(|b| b.context == context) {
+                for &k in &b.keys {
+                    if k == self.leader && context != Context::Leader {
+                        return Err(format!(
+                            "keys.{}.{}: '{}' is the leader",
+                            context.name(),
+                            b.action.name(),
+                            display(k)
+                        ));
+                    }
+                    if let Some((_, other)) = seen.iter().find(|(s, _)| *s == k) {
+                        return Err(format!(
+                            "keys.{}: '{}' is bound to both {} and {}",
+                            context.name(),
+                            display(k),
+                            other.name(),
+                            b.action.name()
+                        ));
+                    }
+                    seen.push((k, b.action));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn leader(&self) -> KeyEvent {
+        self.leader
+    }
+
+    pub fn is_leader(&self, key: KeyEvent) -> bool {
+        normalize(key) == self.leader
+    }
+
+    /// The action a key press means in a context, if any.
+    pub fn action(&self, context: Context, key: KeyEvent) -> Option<Action> {
+        let key = normalize(key);
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.keys.contains(&key))
+            .map(|b| b.action)
+    }
+
+    pub fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(move |b| b.context == context)
+    }
+
+    /// The first key of an action, as shown ("?" for help).
+    pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
+        self.bindings(context)
+            .find(|b| b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(|k| display(*k))
+    }
+
+    /// The status line's hints for a context: "c list · ← → ↑ ↓ move ·
+    /// ...", bindings with the same hint sharing it.
+    pub fn hints(&self, context: Context) -> String {
+        let mut groups: Vec<(Vec<String>, &str)> = Vec::new();
+        for b in self.bindings(context) {
+            let (Some(hint), Some(key)) = (b.hint, b.keys.first()) else {
+                continue;
+            };
+            match groups.last_mut() {
+                Some((keys, h)) if *h == hint => keys.push(display(*key)),
+                _ => groups.push((vec![display(*key)], hint)),
+            }
+        }
+        groups
+            .iter()
+            .map(|(keys, hint)| format!("{} {hint}", keys.join(" ")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// The help's sections: a title and (keys, what they do) rows.
+    pub fn help_sections(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let leader = display(self.leader);
+        Context::ALL
+            .into_iter()
+            .map(|context| {
+                let mut rows: Vec<(String, String)> = self
+                    .bindings(context)
+                    .map(|b| {
+                        let keys: Vec<String> = b.keys.iter().map(|k| display(*k)).collect();
+                        (keys.join(" "), b.help.to_string())
+                    })
+                    .collect();
+                if context == Context::Leader {
+                    rows.push((leader.clone(), format!("send a literal {leader}")));
+                }
+                (section_title(context, &leader), rows)
+            })
+            .collect()
+    }
+
+    /// The README's key tables, one per context.
+    pub fn markdown(&self) -> String {
+        let leader = display(self.leader);
+        let mut out = String::new();
+        for (context, (_, rows)) in Context::ALL.into_iter().zip(self.help_sections()) {
+            let heading = match context {
+                Context::List => "in the container list".to_string(),
+                Context::Leader => format!("after the leader (`{leader}`)"),
+                Context::Pane => "in a pane (other keys go to the program)".to_string(),
+                Context::EndedPane => "in a pane whose session ended".to_string(),
+            };
+            out.push_str(&format!("| keys | {heading} |\n|---|---|\n"));
+            for (keys, help) in rows {
+                let keys: Vec<String> = keys
+                    .split(' ')
+                    .map(|k| format!("`{}`", k.replace('|', "\\|")))
+                    .collect();
+                out.push_str(&format!("| {} | {help} |\n", keys.join(" ")));
+            }
+            out.push('\n');
+        }
+        out.pop();
+        out
+    }
+}
+
+fn section_title(context: Context, leader: &str) -> String {
+    match context {
+        Context::List => "Container list".into(),
+        Context::Leader => format!("Leader ({leader}), then"),
+        Context::Pane => "In a pane".into(),
+        Context::EndedPane => "In an ended pane".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn ch(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn over(context: &str, action: &str, keys: &[&str]) -> Override {
+        Override {
+            context: context.into(),
+            action: action.into(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_are_consistent() {
+        let map = Keymap::with_overrides(ctrl('a'), &[]).expect("defaults check out");
+        assert_eq!(map.action(Context::List, ch('S')), Some(Action::Stop));
+        assert_eq!(
+            map.action(
+                Context::List,
+                KeyEvent::new(KeyCode::Char('S'), KeyModifiers::SHIFT)
+            ),
+            Some(Action::Stop)
+        );
+        assert_eq!(map.action(Context::Leader, ch('z')), Some(Action::Zoom));
+        assert_eq!(map.action(Context::List, ch('z')), None);
+    }
+
+    #[test]
+    fn overrides_take_effect_and_replace_the_default() {
+        let map = Keymap::with_overrides(
+            ctrl('a'),
+            &[
+                over("list", "stop", &["x"]),
+                over("leader", "zoom", &["f", "F"]),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(map.action(Context::List, ch('x')), Some(Action::Stop));
+        assert_eq!(map.action(Context::List, ch('S')), None);
+        assert_eq!(map.action(Context::Leader, ch('F')), Some(Action::Zoom));
+        assert_eq!(map.action(Context::Leader, ch('z')), None);
+        assert!(
+            map.markdown()
+                .contains("| `f` `F` | zoom the pane / back |")
+        );
+    }
+
+    #[test]
+    fn bad_overrides_are_one_line_naming_the_key() {
+        let leader = ctrl('a');
+        for (o, want) in [
+            (
+                over("list", "stop", &["ctrl-"]),
+                "keys.list.stop: invalid key 'ctrl-'",
+            ),
+            (
+                over("list", "zoom", &["z"]),
+                "keys.list.zoom: no such action in list",
+            ),
+            (over("lst", "stop", &["x"]), "keys.lst: no such context"),
+            (
+                over("leader", "zoom", &["x"]),
+                "keys.leader: 'x' is bound to both zoom and close_pane",
+            ),
+            (
+                over("list", "stop", &["ctrl-a"]),
+                "keys.list.stop: 'Ctrl-a' is the leader",
+            ),
+            (
+                over("list", "stop", &[]),
+                "keys.list.stop: give at least one key",
+            ),
+        ] {
+            let e = Keymap::with_overrides(leader, &[o]).expect_err(want);
+            assert!(e.starts_with(want), "{e}");
+            assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn hints_group_keys_sharing_one() {
+        let map = Keymap::new(ctrl('a'));
+        assert_eq!(
+            map.hints(Context::Leader),
+            "c list · ← → ↑ ↓ move · | - split · z zoom · x close · ? help · q quit"
+        );
+    }
+
+    #[test]
+    fn help_under_another_leader_never_says_ctrl_a() {
+        let map = Keymap::new(parse_leader("ctrl-b").expect("leader"));
+        let text = format!("{:?}{}", map.help_sections(), map.markdown());
+        assert!(!text.contains("Ctrl-a"), "{text}");
+        assert!(text.contains("Leader (Ctrl-b), then"));
+        assert!(text.contains("send a literal Ctrl-b"));
+    }
+
+    #[test]
+    fn leaders() {
+        assert_eq!(parse_leader("ctrl-b"), Ok(ctrl('b')));
+        assert_eq!(parse_leader("ctrl-space"), Ok(ctrl(' ')));
+        assert!(parse_leader("b").is_err());
+        assert!(parse_leader("alt-b").is_err());
+    }
+
+    /// The README's key tables are this keymap's, word for word.
+    #[test]
+    fn readme_tables_match_the_keymap() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("README.md");
+        let tables = Keymap::new(ctrl('a')).markdown();
+        assert!(
+            readme.contains(&tables),
+            "README.md's key tables differ from the keymap; they should read:\n\n{tables}\n"
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! The hosts the UI shows and what it knows of each: reachable or not,
+//! and its containers, typed on arrival.
+
+use dockyard_client::container::ContainerState;
+use dockyard_client::pb::ContainerInfo;
+use dockyard_client::text::ports_text;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostStatus {
+    Connecting,
+    Up,
+    Down {
+        reason: String,
+        retry_in: u64,
+        engine_down: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub label: String,
+    pub status: HostStatus,
+    pub containers: Vec<Container>,
+}
+
+impl Host {
+    pub fn new(label: String) -> Self {
+        Host {
+            label,
+            status: HostStatus::Connecting,
+            containers: Vec::new(),
+        }
+    }
+
+    pub fn is_down(&self) -> bool {
+        matches!(self.status, HostStatus::Down { .. })
+    }
+}
+
+/// A container as the list shows it. Text is the engine's, unescaped:
+/// drawing escapes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub state: ContainerState,
+    /// The engine's words, e.g. "Up 3 minutes".
+    pub status: String,
+    pub created: i64,
+    /// Already escaped (`ports_text`).
+    pub ports: String,
+}
+
+impl From<ContainerInfo> for Container {
+    fn from(c: ContainerInfo) -> Self {
+        Container {
+            ports: ports_text(&c.ports),
+            state: ContainerState::parse(&c.state),
+            id: c.id,
+            name: c.name,
+            image: c.image,
+            status: c.status,
+            created: c.created,
+        }
+    }
+}
+
+/// A container's identity across list updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerKey {
+    pub host: usize,
+    pub id: String,
+}

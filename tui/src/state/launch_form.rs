@@ -1,0 +1,113 @@
+//! The launch dialog's state: fields edited in place, turned into a
+//! `LaunchRequest` by the same function as `dockyard launch`'s flags
+//! (`dockyard_client::launch`), lists split on spaces.
+
+use dockyard_client::launch::LaunchInput;
+use dockyard_client::pb::LaunchRequest;
+
+pub const FIELDS: [&str; 7] = [
+    "Image", "Name", "Command", "Env", "Ports", "Labels", "Restart",
+];
+
+pub const HINTS: [&str; 7] = [
+    "e.g. busybox or registry:5000/app:1.2",
+    "optional",
+    "optional; words split on spaces",
+    "KEY=VALUE KEY2=VALUE2",
+    "8080:80 127.0.0.1:53:53/udp",
+    "KEY=VALUE KEY2 (a bare KEY: empty value)",
+    "no | always | unless-stopped | on-failure[:N]",
+];
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LaunchForm {
+    pub values: [String; 7],
+    pub focus: usize,
+    pub host: usize,
+    /// Pull progress or "starting…" while the request runs.
+    pub progress: Option<String>,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+impl LaunchForm {
+    pub fn new(host: usize) -> Self {
+        LaunchForm {
+            host,
+            ..Default::default()
+        }
+    }
+
+    pub fn field_mut(&mut self) -> &mut String {
+        &mut self.values[self.focus]
+    }
+
+    pub fn next(&mut self) {
+        self.focus = (self.focus + 1) % FIELDS.len();
+    }
+
+    pub fn prev(&mut self) {
+        self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len();
+    }
+
+    pub fn input(&self) -> LaunchInput {
+        let [image, name, command, env, ports, labels, restart] = &self.values;
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect();
+        LaunchInput {
+            image: image.clone(),
+            name: name.clone(),
+            command: words(command),
+            env: words(env),
+            ports: words(ports),
+            labels: words(labels),
+            restart: restart.clone(),
+        }
+    }
+
+    /// The request, or the first thing wrong with the form.
+    pub fn request(&self) -> Result<LaunchRequest, String> {
+        self.input().request()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dockyard_client::launch::{Field, SHARED_CASES};
+
+    #[test]
+    fn builds_requests_and_reports_errors() {
+        let mut f = LaunchForm::new(0);
+        assert_eq!(f.request(), Err("an image is required".into()));
+        f.values[0] = "busybox".into();
+        f.values[2] = "sleep 100".into();
+        f.values[3] = "A=1 B=2".into();
+        f.values[4] = "8080:80".into();
+        let r = f.request().expect("valid form");
+        assert_eq!(r.command, vec!["sleep", "100"]);
+        assert_eq!(r.environment.len(), 2);
+        assert_eq!(r.ports[0].host_port, 8080);
+    }
+
+    /// The same table `dockyard launch` is tested with.
+    #[test]
+    fn accepts_and_refuses_what_the_cli_does() {
+        for (field, value, want) in SHARED_CASES {
+            let mut f = LaunchForm::new(0);
+            f.values[0] = "busybox".into();
+            let i = match field {
+                Field::Image => 0,
+                Field::Name => 1,
+                Field::Env => 3,
+                Field::Ports => 4,
+                Field::Labels => 5,
+            };
+            f.values[i] = value.to_string();
+            match (f.request(), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(w)) => assert!(e.starts_with(w), "{value}: {e}"),
+                (got, want) => panic!("{value}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Everything the UI knows, as plain data: testable without a terminal
+//! or an agent. Changed only by `update`; read by `ui` to draw.
+
+pub mod hosts;
+pub mod launch_form;
+pub mod list;
+pub mod panes;
+
+use ratatui::layout::Rect;
+
+use crate::input::Keymap;
+use hosts::ContainerKey;
+use launch_form::LaunchForm;
+use list::ContainerList;
+use panes::{PaneId, Panes};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Pane(PaneId),
+}
+
+/// A stop or remove waiting for the user's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub verb: ConfirmVerb,
+    pub container: ContainerKey,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmVerb {
+    Stop,
+    Remove,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// The leader was pressed; the next key is a command.
+    Leader,
+    /// Typing the list's filter.
+    Filter,
+    Help,
+    Confirm(Confirm),
+    Launch(LaunchForm),
+}
+
+/// A line in the status bar: an outcome, or an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct State {
+    pub list: ContainerList,
+    pub panes: Panes,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub notice: Option<Notice>,
+    pub keymap: Keymap,
+    /// The whole terminal.
+    pub area: Rect,
+    pub quit: bool,
+}
+
+/// Where everything goes on screen, computed from the state for one
+/// frame; drawing, pane sizes and mouse hit-testing all use it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrameLayout {
+    pub list: Option<Rect>,
+    pub panes: Vec<(PaneId, Rect)>,
+    pub status: Rect,
+}
+
+impl State {
+    pub fn new(host_labels: Vec<String>, keymap: Keymap) -> Self {
+        State {
+            list: ContainerList::new(host_labels),
+            panes: Panes::default(),
+            focus: Focus::List,
+            mode: Mode::Normal,
+            notice: None,
+            keymap,
+            area: Rect::new(0, 0, 80, 24),
+            quit: false,
+        }
+    }
+
+    pub fn focused_pane(&self) -> Option<PaneId> {
+        match self.focus {
+            Focus::Pane(p) if self.panes.contains(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn frame(&self) -> FrameLayout {
+        let area = self.area;
+        let status = Rect::new(
+            area.x,
+            area.bottom().saturating_sub(1),
+            area.width,
+            1.min(area.height),
+        );
+        let body = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+        if self.panes.zoomed().is_some() {
+            return FrameLayout {
+                list: None,
+                panes: self.panes.areas(body),
+                status,
+            };
+        }
+        if self.panes.is_empty() {
+            return FrameLayout {
+                list: Some(body),
+                panes: vec![],
+                status,
+            };
+        }
+        // The list takes what its rows need, up to a third of the screen.
+        let want = self.list.rows().len() as u16 + 3 + self.list.hosts_down() as u16;
+        let list_h = want.clamp(4, (body.height / 3).max(4)).min(body.height);
+        let list = Rect::new(body.x, body.y, body.width, list_h);
+        let rest = Rect::new(body.x, body.y + list_h, body.width, body.height - list_h);
+        FrameLayout {
+            list: Some(list),
+            panes: self.panes.areas(rest),
+            status,
+        }
+    }
+
+    /// The first table row shown in a list drawn at `area`: the smallest
+    /// scroll that keeps the selection visible. Drawing and clicking both
+    /// use it, so a click lands on the row under the pointer.
+    pub fn list_offset(&self, area: Rect) -> usize {
+        let visible = usize::from(area.height.saturating_sub(3)).max(1);
+        let selected_row = self.list.hosts_down() + self.list.selected_index().unwrap_or(0);
+        (selected_row + 1).saturating_sub(visible)
+    }
+}

@@ -1,0 +1,139 @@
+//! The panes: each one value (its terminal screen, what runs in it, its
+//! state), all of them owned here together with the split tree that
+//! places them and the zoom, so that none can be in one and not the
+//! other.
+
+use std::collections::BTreeMap;
+
+use ratatui::layout::{Direction, Rect};
+
+use crate::term::layout::Layout;
+pub use crate::term::layout::PaneId;
+use crate::term::screen::TermScreen;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaneState {
+    Starting,
+    Running,
+    Exited(i32),
+    Failed(String),
+}
+
+pub struct Pane {
+    pub id: PaneId,
+    pub host: usize,
+    /// The host's label when the pane opened, for its title.
+    pub host_label: String,
+    pub container: String,
+    pub term: TermScreen,
+    pub state: PaneState,
+}
+
+impl Pane {
+    pub fn is_live(&self) -> bool {
+        matches!(self.state, PaneState::Starting | PaneState::Running)
+    }
+
+    /// `host/container [exited 0]`, escaped.
+    pub fn title(&self) -> String {
+        use dockyard_client::text::printable;
+        let state = match &self.state {
+            PaneState::Starting => " starting".to_string(),
+            PaneState::Running => String::new(),
+            PaneState::Exited(c) => format!(" [exited {c}]"),
+            PaneState::Failed(_) => " [failed]".to_string(),
+        };
+        format!(
+            "{}/{}{state}",
+            printable(&self.host_label),
+            printable(&self.container)
+        )
+    }
+}
+
+#[derive(Default)]
+pub struct Panes {
+    panes: BTreeMap<PaneId, Pane>,
+    layout: Layout,
+    zoomed: Option<PaneId>,
+    next_id: PaneId,
+}
+
+impl Panes {
+    pub fn is_empty(&self) -> bool {
+        self.panes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.panes.len()
+    }
+
+    pub fn get(&self, id: PaneId) -> Option<&Pane> {
+        self.panes.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: PaneId) -> Option<&mut Pane> {
+        self.panes.get_mut(&id)
+    }
+
+    pub fn contains(&self, id: PaneId) -> bool {
+        self.panes.contains_key(&id)
+    }
+
+    /// The id the next pane will get.
+    pub fn next_id(&self) -> PaneId {
+        self.next_id + 1
+    }
+
+    /// Places a new pane beside `target` (or the last pane) along `dir`.
+    pub fn insert(&mut self, target: Option<PaneId>, dir: Direction, pane: Pane) {
+        let id = pane.id;
+        self.next_id = self.next_id.max(id);
+        let target = target
+            .filter(|t| self.contains(*t))
+            .or_else(|| self.order().last().copied());
+        self.layout.insert(target, id, dir);
+        self.panes.insert(id, pane);
+        self.zoomed = None;
+    }
+
+    pub fn remove(&mut self, id: PaneId) -> Option<Pane> {
+        self.layout.remove(id);
+        if self.zoomed == Some(id) {
+            self.zoomed = None;
+        }
+        self.panes.remove(&id)
+    }
+
+    /// Panes in layout order (left to right, top to bottom).
+    pub fn order(&self) -> Vec<PaneId> {
+        self.layout.panes()
+    }
+
+    pub fn zoomed(&self) -> Option<PaneId> {
+        self.zoomed
+    }
+
+    pub fn set_zoom(&mut self, id: Option<PaneId>) {
+        self.zoomed = id.filter(|id| self.contains(*id));
+    }
+
+    /// Each shown pane's outer area within `area`: the zoomed one alone,
+    /// or all of them as the split tree places them.
+    pub fn areas(&self, area: Rect) -> Vec<(PaneId, Rect)> {
+        match self.zoomed {
+            Some(z) => vec![(z, area)],
+            None => self.layout.areas(area),
+        }
+    }
+}
+
+/// A pane's terminal area inside its border.
+pub fn inner(outer: Rect) -> Rect {
+    Rect::new(
+        outer.x.saturating_add(1),
+        outer.y.saturating_add(1),
+        outer.width.saturating_sub(2).max(1),
+        outer.height.saturating_sub(2).max(1),
+    )
+}

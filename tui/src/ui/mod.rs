@@ -1,0 +1,46 @@
+//! Drawing the whole screen from the state: a pure function of `State`
+//! and the frame's size, no I/O, no state changes. One file per panel.
+
+mod confirm;
+mod help;
+mod launch;
+mod list;
+mod pane;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::state::{Mode, State};
+
+pub fn draw(f: &mut Frame, state: &State) {
+    let layout = state.frame();
+    if let Some(area) = layout.list {
+        list::draw(f, state, area);
+    }
+    for (id, outer) in &layout.panes {
+        pane::draw(f, state, *id, *outer);
+    }
+    status::draw(f, state, layout.status);
+    match &state.mode {
+        Mode::Help => help::draw(f, state),
+        Mode::Confirm(c) => confirm::draw(f, state, c),
+        Mode::Launch(form) => launch::draw(f, state, form),
+        _ => {}
+    }
+}
+
+/// A dialog's area: centred, at most `w` x `h`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod testing;

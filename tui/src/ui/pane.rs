@@ -1,0 +1,85 @@
+//! A pane: its border (focus, state), its title (with the one the
+//! program set, escaped), its screen, and the real cursor when focused.
+
+use dockyard_client::text::printable;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use crate::state::panes::{PaneId, PaneState, inner};
+use crate::state::{Focus, Mode, State};
+use crate::term::view::{TermView, cursor_position};
+
+pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
+    let Some(pane) = state.panes.get(id) else {
+        return;
+    };
+    let focused = state.focus == Focus::Pane(id);
+    let border = match (&pane.state, focused) {
+        (PaneState::Failed(_), _) => Color::Red,
+        (PaneState::Exited(_), true) => Color::Yellow,
+        (_, true) => Color::Cyan,
+        _ => Color::DarkGray,
+    };
+    let mut heading = pane.title();
+    if let Some(t) = pane.term.title() {
+        // Set by the program in the container: its bytes, its rules.
+        heading = format!("{heading} — {}", printable(t));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(Style::default().fg(border))
+        .title(Span::styled(
+            format!(" {heading} "),
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
+    f.render_widget(block, outer);
+    let area = inner(outer).intersection(outer);
+    let screen = pane.term.screen();
+    f.render_widget(TermView::new(screen), area);
+    if focused
+        && pane.is_live()
+        && matches!(state.mode, Mode::Normal | Mode::Leader)
+        && let Some(pos) = cursor_position(screen, area)
+    {
+        f.set_cursor_position(pos);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::msg::{Msg, SessionEvent};
+    use crate::ui::testing::{SIZES, render, state_with_panes};
+
+    /// Colours, attributes, a wide character, the cursor; a second pane
+    /// scrolled back with its marker; an ended one.
+    #[test]
+    fn panes() {
+        for (w, h) in SIZES {
+            let mut s = state_with_panes(w, h, 3);
+            let out = "plain \x1b[31mred\x1b[0m \x1b[1;44mbold-on-blue\x1b[0m 名前 \x1b[2mdim\x1b[0m\r\n$ ";
+            s.feed(1, out);
+            for i in 0..60 {
+                s.feed(2, &format!("line {i}\r\n"));
+            }
+            s.scroll(2, 5);
+            s.feed(3, "bye\r\n");
+            s.send(Msg::Session {
+                pane: 3,
+                ev: SessionEvent::Exited {
+                    code: 3,
+                    message: String::new(),
+                },
+            });
+            s.focus_pane(1);
+            insta::assert_snapshot!(format!("panes_{w}x{h}"), render(&s.state, w, h));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! `update`: the one place the state changes. Each [`Msg`] (a key, a
+//! paste, a click, a host's report, a session's output, an operation's
+//! outcome) changes the [`State`] and returns the [`Effect`]s the tasks
+//! must carry out. Nothing here spawns, awaits or draws.
+
+mod dialogs;
+mod keys;
+mod mouse;
+mod panes;
+
+use crossterm::event::{Event, KeyEventKind};
+use dockyard_client::text::printable;
+
+use crate::msg::{Effect, HostEvent, LaunchEvent, Msg, SessionEvent};
+use crate::state::hosts::HostStatus;
+use crate::state::panes::{PaneId, PaneState, inner};
+use crate::state::{Mode, Notice, State};
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    // Output moves no pane; everything else may, so sizes are checked.
+    let may_move = !matches!(msg, Msg::Session { .. });
+    match msg {
+        Msg::Terminal(ev) => on_terminal(state, ev, &mut fx),
+        Msg::Host { host, ev } => on_host(state, host, ev),
+        Msg::Session { pane, ev } => on_session(state, pane, ev, &mut fx),
+        Msg::Launch(ev) => on_launch(state, ev),
+        Msg::Notice { text, error } => state.notice = Some(Notice { text, error }),
+    }
+    if may_move {
+        sync_sizes(state, &mut fx);
+    }
+    fx
+}
+
+fn on_terminal(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => keys::on_key(state, k, fx),
+        Event::Paste(text) => keys::on_paste(state, &text, fx),
+        Event::Mouse(m) => mouse::on_mouse(state, m, fx),
+        Event::Resize(cols, rows) => state.area = ratatui::layout::Rect::new(0, 0, cols, rows),
+        _ => {}
+    }
+}
+
+/// Gives every shown pane the size of its area, telling remote TTYs that
+/// changed: one computed `Rect` drives drawing, the parser and the TTY.
+fn sync_sizes(state: &mut State, fx: &mut Vec<Effect>) {
+    for (pane, outer) in state.frame().panes {
+        let r = inner(outer);
+        if let Some(p) = state.panes.get_mut(pane)
+            && p.term.resize(r.height, r.width)
+            && p.is_live()
+        {
+            fx.push(Effect::Resize {
+                pane,
+                rows: r.height,
+                cols: r.width,
+            });
+        }
+    }
+}
+
+fn on_host(state: &mut State, host: usize, ev: HostEvent) {
+    match ev {
+        HostEvent::Up(list) => {
+            state.list.set_status(host, HostStatus::Up);
+            state
+                .list
+                .set_containers(host, list.into_iter().map(Into::into).collect());
+        }
+        HostEvent::List(list) => state
+            .list
+            .set_containers(host, list.into_iter().map(Into::into).collect()),
+        HostEvent::Down {
+            reason,
+            retry_in,
+            engine_down,
+        } => state.list.set_status(
+            host,
+            HostStatus::Down {
+                reason,
+                retry_in,
+                engine_down,
+            },
+        ),
+    }
+}
+
+fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Effect>) {
+    let Some(p) = state.panes.get_mut(pane) else {
+        return;
+    };
+    match ev {
+        SessionEvent::Started => p.state = PaneState::Running,
+        SessionEvent::Output(data) => {
+            if let Some(reply) = p.term.feed(&data) {
+                fx.push(Effect::Input { pane, data: reply });
+            }
+        }
+        SessionEvent::Exited { code, message } => {
+            p.state = PaneState::Exited(code);
+            if code < 0 && !message.is_empty() {
+                show_final_message(&mut p.term, &message);
+            }
+        }
+        SessionEvent::Failed(message) => {
+            let message = printable(&message);
+            show_final_message(&mut p.term, &message);
+            p.state = PaneState::Failed(message);
+        }
+    }
+}
+
+/// Why a session ended, in red under its last output.
+fn show_final_message(term: &mut crate::term::screen::TermScreen, message: &str) {
+    let message = printable(message);
+    term.feed(format!("\r\n\x1b[31m{message}\x1b[0m").as_bytes());
+}
+
+fn on_launch(state: &mut State, ev: LaunchEvent) {
+    let Mode::Launch(form) = &mut state.mode else {
+        return;
+    };
+    match ev {
+        LaunchEvent::Progress(p) => form.progress = Some(p),
+        LaunchEvent::Done(Ok(name)) => {
+            state.mode = Mode::Normal;
+            state.notice = Some(Notice {
+                text: format!("launched {name}"),
+                error: false,
+            });
+        }
+        LaunchEvent::Done(Err(e)) => {
+            form.busy = false;
+            form.progress = None;
+            form.error = Some(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,216 @@
+//! `update` without a terminal or an agent: messages in, state and
+//! effects out.
+
+use crossterm::event::{Event, KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use crate::input::{Keymap, Override, parse_leader};
+use crate::msg::{Effect, HostEvent, Msg};
+use crate::state::{Focus, Mode};
+use crate::ui::testing::{Harness, key, running, state_with_containers, state_with_panes, typed};
+
+fn names(s: &Harness) -> Vec<String> {
+    s.state
+        .list
+        .rows()
+        .iter()
+        .map(|r| r.container.name.clone())
+        .collect()
+}
+
+fn selected(s: &Harness) -> Option<String> {
+    s.state.list.selected().map(|(_, c)| c.name.clone())
+}
+
+fn ctrl(c: char) -> Msg {
+    key(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+#[test]
+fn selection_follows_a_container_when_one_sorts_above_it() {
+    let mut s = state_with_containers(80, 24, &["b", "c", "d"]);
+    s.send(key(KeyCode::Down, KeyModifiers::NONE));
+    assert_eq!(selected(&s).as_deref(), Some("c"));
+    s.send(Msg::Host {
+        host: 0,
+        ev: HostEvent::List(["a", "b", "c", "d"].iter().map(|n| running(n)).collect()),
+    });
+    assert_eq!(selected(&s).as_deref(), Some("c"));
+    // Enter opens c, not the row that used to be second.
+    let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(
+        matches!(&fx[0], Effect::OpenSession { container, .. } if container == "c"),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn click_lands_on_the_row_under_the_pointer_when_scrolled() {
+    let names: Vec<String> = (0..20).map(|i| format!("c{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    // 9 rows: a list of 8 (5 table rows) above the status line.
+    let mut s = state_with_containers(80, 9, &refs);
+    s.state.list.select_index(15);
+    let list = s.state.frame().list.expect("list");
+    assert_eq!(s.state.list_offset(list), 11);
+    s.send(Msg::Terminal(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 2,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(selected(&s).as_deref(), Some("c11"));
+}
+
+#[test]
+fn filter_narrows_and_selects_the_first_match() {
+    let names: Vec<String> = (0..12).map(|i| format!("c{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut s = state_with_containers(80, 24, &refs);
+    s.state.list.select_index(5);
+    s.send(ch('/'));
+    typed(&mut s, "c1");
+    assert_eq!(names_of(&s), vec!["c10", "c11"]);
+    assert_eq!(selected(&s).as_deref(), Some("c10"));
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(s.state.mode, Mode::Normal);
+    assert_eq!(s.state.list.filter(), "c1");
+    s.send(key(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(names_of(&s).len(), 12);
+}
+
+fn names_of(s: &Harness) -> Vec<String> {
+    names(s)
+}
+
+#[test]
+fn leader_twice_sends_it_and_leader_q_quits() {
+    let mut s = state_with_panes(80, 24, 1);
+    s.send(ctrl('a'));
+    assert_eq!(s.state.mode, Mode::Leader);
+    let fx = s.send(ctrl('a'));
+    assert_eq!(
+        fx,
+        vec![Effect::Input {
+            pane: 1,
+            data: vec![1u8].into()
+        }]
+    );
+    s.send(ctrl('a'));
+    s.send(ch('q'));
+    assert!(s.state.quit);
+}
+
+#[test]
+fn focus_and_zoom_survive_another_pane_closing() {
+    let mut s = state_with_panes(120, 40, 3);
+    // Focus on pane 2, zoomed.
+    s.state.focus = Focus::Pane(2);
+    s.send(ctrl('a'));
+    s.send(ch('z'));
+    assert_eq!(s.state.panes.zoomed(), Some(2));
+    // Pane 3 ends and is closed from elsewhere (its own Enter).
+    s.state.focus = Focus::Pane(3);
+    s.send(Msg::Session {
+        pane: 3,
+        ev: crate::msg::SessionEvent::Exited {
+            code: 0,
+            message: String::new(),
+        },
+    });
+    let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(fx.contains(&Effect::CloseSession { pane: 3 }), "{fx:?}");
+    // Zoom and a focus elsewhere are untouched by the close.
+    assert_eq!(s.state.panes.zoomed(), Some(2));
+    s.state.focus = Focus::Pane(2);
+    s.send(ctrl('a'));
+    s.send(ch('x'));
+    assert_eq!(s.state.panes.zoomed(), None);
+    assert_eq!(s.state.focus, Focus::Pane(1));
+    assert_eq!(s.state.panes.order(), vec![1]);
+}
+
+#[test]
+fn closing_an_unfocused_pane_keeps_the_focus() {
+    let mut s = state_with_panes(120, 40, 3);
+    s.state.focus = Focus::Pane(1);
+    crate::update::panes::close(&mut s.state, 2, &mut Vec::new());
+    assert_eq!(s.state.focus, Focus::Pane(1));
+}
+
+#[test]
+fn keymap_overrides_take_effect() {
+    let mut s = state_with_containers(80, 24, &["web"]);
+    s.state.keymap = Keymap::with_overrides(
+        parse_leader("ctrl-b").expect("leader"),
+        &[Override {
+            context: "list".into(),
+            action: "stop".into(),
+            keys: vec!["x".into()],
+        }],
+    )
+    .expect("keymap");
+    s.send(key(KeyCode::Char('S'), KeyModifiers::SHIFT));
+    assert_eq!(s.state.mode, Mode::Normal, "S no longer stops");
+    s.send(ch('x'));
+    assert!(matches!(s.state.mode, Mode::Confirm(_)));
+    let fx = s.send(ch('y'));
+    assert!(
+        matches!(&fx[..], [Effect::Stop { name, .. }] if name == "web"),
+        "{fx:?}"
+    );
+    // The new leader works, the old one is typed into the pane.
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    s.send(crate::msg::Msg::Session {
+        pane: 1,
+        ev: crate::msg::SessionEvent::Started,
+    });
+    let fx = s.send(ctrl('a'));
+    assert_eq!(
+        fx,
+        vec![Effect::Input {
+            pane: 1,
+            data: vec![1u8].into()
+        }]
+    );
+    s.send(ctrl('b'));
+    assert_eq!(s.state.mode, Mode::Leader);
+}
+
+#[test]
+fn a_stopped_container_is_not_opened() {
+    let mut s = state_with_containers(80, 24, &[]);
+    let mut c = running("gone");
+    c.state = "exited".into();
+    s.host_up(0, vec![c]);
+    s.send(ch('a'));
+    let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(fx.is_empty());
+    let notice = s.state.notice.clone().expect("a notice");
+    assert_eq!(notice.text, "gone is exited, not running");
+}
+
+#[test]
+fn panes_get_their_areas_and_remote_ttys_hear_of_changes() {
+    let mut s = state_with_panes(100, 30, 1);
+    let size = s.state.panes.get(1).expect("pane").term.size();
+    let fx = s.send(ctrl('a'));
+    assert!(fx.is_empty());
+    let fx = s.send(ch('|'));
+    // The first pane shrank to make room: its TTY is told.
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Resize { pane: 1, cols, .. } if *cols < size.1)),
+        "{fx:?}"
+    );
+    let fx = s.send(Msg::Terminal(Event::Resize(60, 20)));
+    assert!(fx.iter().all(|e| matches!(e, Effect::Resize { .. })));
+    assert_eq!(
+        fx.len(),
+        2,
+        "both panes, the starting one too, are told: {fx:?}"
+    );
+}
