@@ -209,3 +209,37 @@ fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
     }
     print!("{out}");
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use dockyard_client::launch::{Field, SHARED_CASES};
+
+    use super::launch_input;
+    use crate::cli::{Cli, Command};
+
+    /// The same table the TUI's launch form is tested with: the flags
+    /// accept and refuse exactly what the form does, with the same words.
+    #[test]
+    fn flags_accept_and_refuse_what_the_form_does() {
+        for (field, value, want) in SHARED_CASES {
+            let mut argv = vec!["dockyard", "launch"];
+            match field {
+                Field::Image => argv.push(value),
+                Field::Name => argv.extend(["busybox", "--name", value]),
+                Field::Env => argv.extend(["busybox", "-e", value]),
+                Field::Ports => argv.extend(["busybox", "-p", value]),
+                Field::Labels => argv.extend(["busybox", "--label", value]),
+            }
+            let cli = Cli::try_parse_from(&argv).expect("clap parses");
+            let Some(Command::Launch(args)) = cli.command else {
+                panic!("not a launch: {argv:?}");
+            };
+            match (launch_input(args).request(), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(w)) => assert!(e.starts_with(w), "{value}: {e}"),
+                (got, want) => panic!("{value}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+}
