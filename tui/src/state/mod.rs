@@ -135,7 +135,9 @@ impl State {
     /// use it, so a click lands on the row under the pointer.
     pub fn list_offset(&self, area: Rect) -> usize {
         let visible = usize::from(area.height.saturating_sub(3)).max(1);
-        let selected_row = self.list.hosts_down() + self.list.selected_index().unwrap_or(0);
+        let down = self.list.hosts_down();
+        // Nothing selected (no containers): from the top, hosts first.
+        let selected_row = self.list.selected_index().map_or(0, |i| down + i);
         (selected_row + 1).saturating_sub(visible)
     }
 }

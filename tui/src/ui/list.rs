@@ -48,7 +48,8 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
         .block(block(state, shown.len(), focused))
         .row_highlight_style(highlight);
     f.render_stateful_widget(table, area, &mut table_state);
-    draw_hosts_down(f, area, offset, &down);
+    // The offset the table really used (it clamps what it is given).
+    draw_hosts_down(f, area, table_state.offset(), &down);
     if empty && area.height > 3 {
         let r = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), 1);
         f.render_widget(
@@ -221,6 +222,26 @@ mod tests {
             let s = state_with_containers(w, h, &["web", "db", "worker"]);
             insta::assert_snapshot!(format!("list_{w}x{h}"), render(&s.state, w, h));
         }
+    }
+
+    /// A pane open, the only host gone: the list shrinks to one row, and
+    /// that row says why (it used to be scrolled away).
+    #[test]
+    fn a_down_host_shows_in_a_one_row_list() {
+        let mut s = crate::ui::testing::state_with_panes(120, 30, 1);
+        s.send(crate::msg::Msg::Host {
+            host: 0,
+            ev: crate::msg::HostEvent::Down {
+                reason: "connection refused".into(),
+                retry_in: 1,
+                engine_down: false,
+            },
+        });
+        let screen = render(&s.state, 120, 30);
+        assert!(
+            screen.contains("local: unreachable: connection refused (retrying in 1s)"),
+            "{screen}"
+        );
     }
 
     /// An unreachable host and an engine-less one as red rows; names,
