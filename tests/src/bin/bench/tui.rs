@@ -1,0 +1,165 @@
+//! The TUI's figures: vt100 and render throughput, memory per pane,
+//! echo under a flood, idle CPU.
+
+use std::time::{Duration, Instant};
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
+
+use crate::process::{find_pid, rss_kib};
+use crate::table::{Table, ms, pct};
+
+pub fn tui_figures(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
+    t.note(
+        "TUI vt100 + render throughput",
+        format!("{:.0} MB/s of typical shell output", render_throughput()),
+    );
+    let (kib, lines) = pane_memory();
+    t.note(
+        "TUI memory per pane",
+        format!("{kib} KiB with {lines} lines of scrollback (80 columns)"),
+    );
+    let (p50, p99) = tui_echo_under_flood(agent, c);
+    t.note(
+        "TUI echo with 4 panes running `yes`",
+        format!("p50 {p50:.1} ms, p99 {p99:.1} ms (50 keystrokes)"),
+    );
+    t.note(
+        "TUI idle CPU over 10 s (2 panes open)",
+        format!("{:.2}%", tui_idle_cpu(agent, c)),
+    );
+}
+
+/// Shell-like output: prompts, `ls -l` lines with colours, long text lines.
+pub fn typical_output(bytes: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes + 200);
+    let mut i = 0u64;
+    while v.len() < bytes {
+        i += 1;
+        match i % 4 {
+            0 => v.extend_from_slice(b"\x1b[1;32mroot@box\x1b[0m:\x1b[1;34m/srv/app\x1b[0m# ls -l\r\n"),
+            1 => v.extend_from_slice(
+                format!("-rw-r--r-- 1 root root {:>8} Nov 28 16:{:02} \x1b[01;34mfile-{i}.log\x1b[0m\r\n", i * 37, i % 60).as_bytes(),
+            ),
+            2 => v.extend_from_slice(format!("{} request served in {} ms, status 200, bytes {}\r\n", i, i % 97, i * 13).as_bytes()),
+            _ => v.extend_from_slice("  ⏵ building target/release/dockyard — 42%  \x1b[7m progress \x1b[0m\r\n".as_bytes()),
+        }
+    }
+    v
+}
+
+pub fn render_throughput() -> f64 {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Widget;
+    let data = typical_output(64 * 1024 * 1024);
+    let mut pane = dockyard_tui::term::screen::TermScreen::new(50, 180);
+    let area = Rect::new(0, 0, 180, 50);
+    let mut buf = Buffer::empty(area);
+    let t = Instant::now();
+    // A frame per 64 KiB: what the event loop's coalescing gives a flood.
+    for chunk in data.chunks(64 * 1024) {
+        for piece in chunk.chunks(4096) {
+            pane.feed(piece);
+        }
+        dockyard_tui::term::view::TermView::new(pane.screen()).render(area, &mut buf);
+    }
+    data.len() as f64 / t.elapsed().as_secs_f64() / 1e6
+}
+
+pub fn pane_memory() -> (u64, usize) {
+    // Resident memory before and after 20 panes fill their scrollback.
+    let lines = dockyard_tui::term::screen::SCROLLBACK;
+    let before = rss_kib(std::process::id());
+    let mut panes = Vec::new();
+    for _ in 0..20 {
+        let mut pane = dockyard_tui::term::screen::TermScreen::new(24, 80);
+        for i in 0..lines + 24 {
+            pane.feed(
+                format!(
+                    "{i:06} the quick brown fox jumps over the lazy dog 0123456789 abcdefghij\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        panes.push(pane);
+    }
+    let after = rss_kib(std::process::id());
+    drop(panes);
+    ((after.saturating_sub(before)) / 20, lines)
+}
+
+pub const CTRL_A: &[u8] = b"\x01";
+
+/// Opens panes in the TUI: `n` shells into `c`, each running `cmds[i]`.
+pub fn tui_with_panes(agent: &TestAgent, c: &TestContainer, cmds: &[&str]) -> Pty {
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 50, 200);
+    pty.wait_for_text(&c.name, Duration::from_secs(20));
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r");
+    for (i, cmd) in cmds.iter().enumerate() {
+        if i > 0 {
+            pty.type_bytes(CTRL_A);
+            pty.type_bytes(b"c");
+        }
+        pty.type_bytes(b"\r");
+        std::thread::sleep(Duration::from_millis(800));
+        pty.type_bytes(cmd.as_bytes());
+        pty.type_bytes(b"\r");
+    }
+    pty
+}
+
+pub fn tui_echo_under_flood(agent: &TestAgent, c: &TestContainer) -> (f64, f64) {
+    let mut pty = tui_with_panes(agent, c, &["yes", "yes", "yes", "yes", "echo typing-here"]);
+    pty.wait_for_text("typing-here", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_secs(1));
+    // Typed on the prompt line as "%abc…", cleared (Ctrl-U) before it
+    // would wrap, so the echo is always one unbroken run on screen.
+    let mut typed = String::new();
+    let mut samples = Vec::new();
+    for i in 0..50 {
+        if i % 20 == 0 {
+            pty.type_bytes(b"\x15%");
+            typed = "%".into();
+            let t = typed.clone();
+            pty.wait_for("the prompt cleared", Duration::from_secs(10), |s| {
+                s.contains(&t)
+            });
+        }
+        let ch = (b'a' + (i % 26) as u8) as char;
+        typed.push(ch);
+        let t = Instant::now();
+        pty.type_bytes(&[ch as u8]);
+        pty.wait_for("the keystroke's echo", Duration::from_secs(10), |s| {
+            s.contains(&typed)
+        });
+        samples.push(ms(t.elapsed()));
+    }
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    (pct(&samples, 0.5), pct(&samples, 0.99))
+}
+
+pub fn tui_idle_cpu(agent: &TestAgent, c: &TestContainer) -> f64 {
+    let mut pty = tui_with_panes(agent, c, &["echo idle-one", "echo idle-two"]);
+    pty.wait_for_text("idle-two", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_secs(1));
+    // The TUI is the pty's child; find it by its command line.
+    let pid = find_pid(&agent.addr).expect("the TUI's pid");
+    let ticks = |pid: u32| -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let (t0, w0) = (ticks(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(10));
+    let (t1, w1) = (ticks(pid), w0.elapsed());
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    let hz = 100.0; // USER_HZ on Linux
+    (t1 - t0) as f64 / hz / w1.as_secs_f64() * 100.0
+}
