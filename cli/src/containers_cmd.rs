@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use anyhow::Context;
 use dockyard_client::Client;
 use dockyard_client::launch::LaunchInput;
-use dockyard_client::pb::{self, ListContainersRequest, PullRequest};
-use dockyard_client::pull::PullTally;
+use dockyard_client::pb::{self, ListContainersRequest};
+use dockyard_client::pull::Pull;
 use dockyard_client::text::{ports_text, printable};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -39,54 +39,42 @@ pub async fn launch(conn: &Connector, args: LaunchArgs) -> anyhow::Result<i32> {
 /// Pulls the image if it is missing, with a progress bar on a terminal and
 /// one line per layer change otherwise (for logs).
 async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<()> {
-    let mut stream = client
-        .pull_image(PullRequest {
-            image: image.to_string(),
-            only_if_missing: true,
-        })
-        .await?
-        .into_inner();
+    let mut pull = Pull::start(client, image).await?;
     let fancy = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
-    let mut tally = PullTally::default();
-    while let Some(p) = stream.message().await? {
-        if p.already_present {
-            return Ok(());
-        }
-        if p.done {
-            break;
-        }
-        if bar.is_none() {
-            if fancy {
-                let b = ProgressBar::new(0).with_message(format!("Pulling {}", printable(image)));
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}",
-                    )
-                    .context("progress template")?
-                    .progress_chars("=> "),
-                );
-                bar = Some(b);
-            } else {
-                eprintln!("Pulling {}", printable(image));
-                bar = Some(ProgressBar::hidden());
-            }
-        }
-        let changed = tally.update(&p);
+    while let Some((p, changed)) = pull.next().await? {
+        let b = match &bar {
+            Some(b) => b,
+            None => bar.insert(progress_bar(image, fancy)?),
+        };
         if !fancy && changed {
             eprintln!("{}: {}", printable(&p.layer), printable(&p.status));
         }
-        if let Some(b) = &bar {
-            let (cur, total) = tally.totals();
-            b.set_length(total);
-            b.set_position(cur);
-        }
+        let (cur, total) = pull.tally().totals();
+        b.set_length(total);
+        b.set_position(cur);
     }
     if let Some(b) = bar {
         b.finish_and_clear();
         eprintln!("Pulled {}", printable(image));
     }
     Ok(())
+}
+
+/// A bar on a terminal; elsewhere a line saying what is pulled (the
+/// layers' lines follow, for logs).
+fn progress_bar(image: &str, fancy: bool) -> anyhow::Result<ProgressBar> {
+    if !fancy {
+        eprintln!("Pulling {}", printable(image));
+        return Ok(ProgressBar::hidden());
+    }
+    let b = ProgressBar::new(0).with_message(format!("Pulling {}", printable(image)));
+    b.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
+            .context("progress template")?
+            .progress_chars("=> "),
+    );
+    Ok(b)
 }
 
 pub async fn stop(conn: &Connector, args: StopArgs) -> anyhow::Result<i32> {

@@ -1,9 +1,52 @@
-//! One rule for adding up an image pull's progress messages, so the CLI's
-//! progress bar and the TUI's launch form show the same numbers.
+//! Pulling an image when it is missing, as both front ends do before a
+//! launch: one loop over the agent's progress messages and one rule for
+//! adding them up, so the CLI's progress bar and the TUI's launch form
+//! show the same numbers.
 
 use std::collections::HashMap;
 
-use crate::pb::PullProgress;
+use crate::Client;
+use crate::pb::{PullProgress, PullRequest};
+
+/// An image pull under way (only if the image is missing), each message
+/// tallied as it comes.
+pub struct Pull {
+    stream: tonic::Streaming<PullProgress>,
+    tally: PullTally,
+}
+
+impl Pull {
+    pub async fn start(client: &mut Client, image: &str) -> Result<Self, tonic::Status> {
+        let stream = client
+            .pull_image(PullRequest {
+                image: image.to_string(),
+                only_if_missing: true,
+            })
+            .await?
+            .into_inner();
+        Ok(Pull {
+            stream,
+            tally: PullTally::default(),
+        })
+    }
+
+    /// The next progress message, tallied, and whether it changed a
+    /// layer's status (worth a line in a log). None when the pull is done,
+    /// or the image was there already.
+    pub async fn next(&mut self) -> Result<Option<(PullProgress, bool)>, tonic::Status> {
+        match self.stream.message().await? {
+            Some(p) if !p.done && !p.already_present => {
+                let changed = self.tally.update(&p);
+                Ok(Some((p, changed)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub fn tally(&self) -> &PullTally {
+        &self.tally
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 struct Layer {

@@ -3,8 +3,8 @@
 
 use dockyard_client::Client;
 use dockyard_client::dial::status_text;
-use dockyard_client::pb::{LaunchRequest, PullRequest, RemoveRequest, StopRequest};
-use dockyard_client::pull::PullTally;
+use dockyard_client::pb::{LaunchRequest, RemoveRequest, StopRequest};
+use dockyard_client::pull::Pull;
 use dockyard_client::text::printable;
 use tokio::sync::mpsc;
 
@@ -86,24 +86,13 @@ where
     F: Fn(LaunchEvent) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut stream = client
-        .pull_image(PullRequest {
-            image: image.to_string(),
-            only_if_missing: true,
-        })
-        .await?
-        .into_inner();
-    let mut tally = PullTally::default();
-    while let Some(p) = stream.message().await? {
-        if p.done {
-            break;
-        }
-        tally.update(&p);
+    let mut pull = Pull::start(client, image).await?;
+    while let Some((p, _)) = pull.next().await? {
         send(LaunchEvent::Progress(format!(
             "pulling {}: {} ({})",
             printable(image),
             printable(&p.status),
-            tally.text()
+            pull.tally().text()
         )))
         .await;
     }

@@ -69,6 +69,13 @@ impl Harness {
         });
     }
 
+    pub fn started(&mut self, pane: PaneId) {
+        self.send(Msg::Session {
+            pane,
+            ev: SessionEvent::Started,
+        });
+    }
+
     pub fn scroll(&mut self, pane: PaneId, lines: isize) {
         if let Some(p) = self.state.panes.get_mut(pane) {
             p.term.scroll(lines);
@@ -97,10 +104,7 @@ pub fn state_with_panes(w: u16, h: u16, n: usize) -> Harness {
         s.send(key(KeyCode::Char(split), KeyModifiers::NONE));
     }
     for pane in 1..=n as PaneId {
-        s.send(Msg::Session {
-            pane,
-            ev: SessionEvent::Started,
-        });
+        s.started(pane);
     }
     s
 }

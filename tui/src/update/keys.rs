@@ -9,6 +9,7 @@ use super::{dialogs, panes};
 use crate::input::{Action, Context};
 use crate::msg::Effect;
 use crate::state::launch_form::LaunchForm;
+use crate::state::panes::PaneId;
 use crate::state::{Confirm, ConfirmVerb, Focus, Mode, State};
 use crate::term::encode;
 
@@ -44,7 +45,7 @@ fn on_leader_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
 }
 
-fn on_pane_key(state: &mut State, p: u64, key: KeyEvent, fx: &mut Vec<Effect>) {
+fn on_pane_key(state: &mut State, p: PaneId, key: KeyEvent, fx: &mut Vec<Effect>) {
     let live = state.panes.get(p).is_some_and(|pane| pane.is_live());
     let context = if live {
         Context::Pane

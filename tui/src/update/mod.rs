@@ -101,7 +101,7 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
         SessionEvent::Exited { code, message } => {
             p.state = PaneState::Exited(code);
             if code < 0 && !message.is_empty() {
-                show_final_message(&mut p.term, &message);
+                show_final_message(&mut p.term, &printable(&message));
             }
         }
         SessionEvent::Failed(message) => {
@@ -112,9 +112,8 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
     }
 }
 
-/// Why a session ended, in red under its last output.
+/// Why a session ended (already escaped), in red under its last output.
 fn show_final_message(term: &mut crate::term::screen::TermScreen, message: &str) {
-    let message = printable(message);
     term.feed(format!("\r\n\x1b[31m{message}\x1b[0m").as_bytes());
 }
 

@@ -8,7 +8,7 @@ use crate::msg::{Effect, HostEvent, Msg};
 use crate::state::{Focus, Mode};
 use crate::ui::testing::{Harness, key, running, state_with_containers, state_with_panes, typed};
 
-fn names(s: &Harness) -> Vec<String> {
+fn shown_names(s: &Harness) -> Vec<String> {
     s.state
         .list
         .rows()
@@ -19,6 +19,14 @@ fn names(s: &Harness) -> Vec<String> {
 
 fn selected(s: &Harness) -> Option<String> {
     s.state.list.selected().map(|(_, c)| c.name.clone())
+}
+
+/// What typing `bytes` into a pane asks for.
+fn typed_into(pane: u64, bytes: &[u8]) -> Vec<Effect> {
+    vec![Effect::Input {
+        pane,
+        data: bytes.to_vec().into(),
+    }]
 }
 
 fn ctrl(c: char) -> Msg {
@@ -73,17 +81,13 @@ fn filter_narrows_and_selects_the_first_match() {
     s.state.list.select_index(5);
     s.send(ch('/'));
     typed(&mut s, "c1");
-    assert_eq!(names_of(&s), vec!["c10", "c11"]);
+    assert_eq!(shown_names(&s), vec!["c10", "c11"]);
     assert_eq!(selected(&s).as_deref(), Some("c10"));
     s.send(key(KeyCode::Enter, KeyModifiers::NONE));
     assert_eq!(s.state.mode, Mode::Normal);
     assert_eq!(s.state.list.filter(), "c1");
     s.send(key(KeyCode::Esc, KeyModifiers::NONE));
-    assert_eq!(names_of(&s).len(), 12);
-}
-
-fn names_of(s: &Harness) -> Vec<String> {
-    names(s)
+    assert_eq!(shown_names(&s).len(), 12);
 }
 
 #[test]
@@ -92,13 +96,7 @@ fn leader_twice_sends_it_and_leader_q_quits() {
     s.send(ctrl('a'));
     assert_eq!(s.state.mode, Mode::Leader);
     let fx = s.send(ctrl('a'));
-    assert_eq!(
-        fx,
-        vec![Effect::Input {
-            pane: 1,
-            data: vec![1u8].into()
-        }]
-    );
+    assert_eq!(fx, typed_into(1, b"\x01"));
     s.send(ctrl('a'));
     s.send(ch('q'));
     assert!(s.state.quit);
@@ -164,18 +162,9 @@ fn keymap_overrides_take_effect() {
     );
     // The new leader works, the old one is typed into the pane.
     s.send(key(KeyCode::Enter, KeyModifiers::NONE));
-    s.send(crate::msg::Msg::Session {
-        pane: 1,
-        ev: crate::msg::SessionEvent::Started,
-    });
+    s.started(1);
     let fx = s.send(ctrl('a'));
-    assert_eq!(
-        fx,
-        vec![Effect::Input {
-            pane: 1,
-            data: vec![1u8].into()
-        }]
-    );
+    assert_eq!(fx, typed_into(1, b"\x01"));
     s.send(ctrl('b'));
     assert_eq!(s.state.mode, Mode::Leader);
 }
