@@ -92,17 +92,21 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
         let msg = tokio::select! {
             biased;
             ev = term_events.next() => match ev {
-                Some(Ok(ev)) => Msg::Terminal(ev),
+                Some(Ok(ev)) => Some(Msg::Terminal(ev)),
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            _ = tokio::time::sleep_until(due), if dirty => continue,
-            Some((host, report)) = reports.recv() => runner.on_host(host, report),
-            Some(msg) = msgs.recv() => msg,
-            Some((pane, ev)) = runner.next_session_event() => Msg::Session { pane, ev },
+            // A frame is due: what is ready still gets its slice below,
+            // so output already queued (a keystroke's echo) is in it.
+            _ = tokio::time::sleep_until(due), if dirty => None,
+            Some((host, report)) = reports.recv() => Some(runner.on_host(host, report)),
+            Some(msg) = msgs.recv() => Some(msg),
+            Some((pane, ev)) = runner.next_session_event() => Some(Msg::Session { pane, ev }),
         };
-        step(&mut state, &mut runner, msg);
-        dirty = true;
+        if let Some(msg) = msg {
+            step(&mut state, &mut runner, msg);
+            dirty = true;
+        }
         // Whatever else is ready, for a bounded time: a flood is handled
         // in slices between frames and key presses.
         let slice = Instant::now() + BATCH_TIME;
@@ -117,6 +121,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 break;
             };
             step(&mut state, &mut runner, msg);
+            dirty = true;
         }
         if state.quit {
             break;
