@@ -115,7 +115,7 @@ async fn hijack(
 }
 
 /// The engine's error bodies are `{"message": "..."}`.
-fn engine_message(body: &[u8]) -> String {
+pub(crate) fn engine_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     text.split_once(r#""message":""#)
         .and_then(|(_, rest)| rest.rsplit_once('"'))

@@ -399,6 +399,77 @@ pub async fn pull(
     Ok(Box::pin(progress))
 }
 
+/// The engine's inspect JSON for one container, its bytes as the engine
+/// sent them (so `dockyard inspect` can print what `docker inspect` does).
+pub async fn inspect(engine: &Engine, name: &str) -> Result<String, AgentError> {
+    use http_body_util::BodyExt;
+    crate::exec::check_container_name(name)?;
+    let res = engine
+        .get(&format!("/containers/{name}/json"), || {
+            AgentError::ContainerNotFound(name.into())
+        })
+        .await?;
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| engine.unavailable(crate::error::innermost(&e)))?
+        .to_bytes();
+    String::from_utf8(body.to_vec())
+        .map_err(|_| AgentError::Engine("the engine's inspect answer is not UTF-8".into()))
+}
+
+/// Restart, pause, unpause or kill: the lifecycle calls that take a
+/// container and little else.
+#[derive(Debug, Clone)]
+pub enum Lifecycle {
+    Restart { timeout: Option<u32> },
+    Pause,
+    Unpause,
+    Kill { signal: String },
+}
+
+pub async fn lifecycle(engine: &Engine, name: &str, op: Lifecycle) -> Result<(), AgentError> {
+    use bollard::query_parameters::{KillContainerOptions, RestartContainerOptions};
+    crate::exec::check_container_name(name)?;
+    let docker = engine.docker().await?;
+    let result = match op {
+        Lifecycle::Restart { timeout } => {
+            docker
+                .restart_container(
+                    name,
+                    Some(RestartContainerOptions {
+                        t: timeout.map(|t| t.min(i32::MAX as u32) as i32),
+                        signal: None,
+                    }),
+                )
+                .await
+        }
+        Lifecycle::Pause => docker.pause_container(name).await,
+        Lifecycle::Unpause => docker.unpause_container(name).await,
+        Lifecycle::Kill { signal } => {
+            let signal = if signal.is_empty() {
+                "KILL".to_string()
+            } else {
+                signal
+            };
+            if !signal
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-')
+            {
+                return Err(AgentError::InvalidArgument(format!(
+                    "invalid signal '{}'",
+                    signal.escape_debug()
+                )));
+            }
+            docker
+                .kill_container(name, Some(KillContainerOptions { signal }))
+                .await
+        }
+    };
+    result.map_err(|e| engine.error_about(e, || AgentError::ContainerNotFound(name.into())))
+}
+
 /// One item of the engine's pull progress, for the wire. `at` is the
 /// engine's address: the stream outlives the borrow of the engine.
 fn pull_progress(

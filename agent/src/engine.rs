@@ -171,6 +171,52 @@ impl Engine {
             .ok_or_else(|| AgentError::Engine(format!("unreadable engine API version '{header}'")))
     }
 
+    /// A GET made by hand, for the answers whose bytes matter (logs read
+    /// without bollard's guessing decoder, inspect JSON not re-encoded).
+    /// `path` starts after the version, e.g. `/containers/x/json`. A 404
+    /// becomes `not_found()`, other failures carry the engine's message.
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+        not_found: impl FnOnce() -> AgentError,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
+        use http_body_util::{BodyExt, Empty};
+        let version = self.api_version().await?;
+        let io = self.dial().await?;
+        let unavailable = |e: hyper::Error| self.unavailable(crate::error::innermost(&e));
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
+                .await
+                .map_err(unavailable)?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("engine connection ended: {e}");
+            }
+        });
+        let req = hyper::Request::get(format!("/v{version}{path}"))
+            .header(hyper::header::HOST, "docker")
+            .body(Empty::<bytes::Bytes>::new())
+            .map_err(|e| AgentError::Engine(e.to_string()))?;
+        let res = sender.send_request(req).await.map_err(unavailable)?;
+        let status = res.status();
+        if status.is_success() {
+            return Ok(res);
+        }
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let message = crate::attach::engine_message(&body);
+        Err(match status.as_u16() {
+            404 => not_found(),
+            400 => AgentError::InvalidArgument(message),
+            409 => AgentError::Conflict(message),
+            _ => AgentError::Engine(message),
+        })
+    }
+
     /// "1.41": the version path segment for hand-made requests.
     pub async fn api_version(&self) -> Result<String, AgentError> {
         let v = self.docker().await?.client_version();

@@ -4,6 +4,9 @@
 pub enum AgentError {
     #[error("Container '{0}' not found")]
     ContainerNotFound(String),
+    /// Removed while a stream (logs, stats) was following it.
+    #[error("Container '{0}' was removed")]
+    ContainerRemoved(String),
     #[error("Container '{name}' is not running (status: {status})")]
     ContainerNotRunning { name: String, status: String },
     #[error("image '{0}' not found")]
@@ -69,9 +72,9 @@ impl AgentError {
     pub(crate) fn into_status(self) -> tonic::Status {
         let msg = self.to_string();
         match self {
-            AgentError::ContainerNotFound(_) | AgentError::ImageNotFound(_) => {
-                tonic::Status::not_found(msg)
-            }
+            AgentError::ContainerNotFound(_)
+            | AgentError::ContainerRemoved(_)
+            | AgentError::ImageNotFound(_) => tonic::Status::not_found(msg),
             AgentError::ContainerNotRunning { .. } | AgentError::Conflict(_) => {
                 tonic::Status::failed_precondition(msg)
             }

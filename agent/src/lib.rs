@@ -1,9 +1,9 @@
 //! The Dockyard agent: a gRPC service over the local Docker engine.
 //!
 //! `engine` holds the engine connection, `attach` the hand-made exec
-//! attach, `exec` and `containers` the engine operations, `conversation`
-//! one exec stream, `service` the RPC translation and `server` the ways of
-//! serving it (TCP, or in-process for the client's embedded default).
+//! attach, `exec`, `containers`, `logs` and `stats` the engine operations,
+//! `conversation` one exec stream, `service` the RPC translation and
+//! `server` the ways of serving it (TCP, or in-process for the client's embedded default).
 
 pub mod attach;
 pub mod auth;
@@ -12,8 +12,10 @@ pub mod conversation;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod logs;
 pub mod server;
 pub mod service;
+pub mod stats;
 
 pub use engine::Engine;
 pub use error::AgentError;

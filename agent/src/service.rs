@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::containers;
+use crate::containers::{self, Lifecycle};
 use crate::conversation::{self, OUTPUT_QUEUE};
 use crate::engine::Engine;
 use crate::error::AgentError;
@@ -163,5 +163,101 @@ impl DockyardService for Agent {
             .await
             .map_err(fail)?;
         Ok(Response::new(Box::pin(stream.map(|r| r.map_err(fail)))))
+    }
+
+    type ContainerLogsStream = BoxStream<pb::LogsChunk>;
+
+    async fn container_logs(
+        &self,
+        request: Request<pb::LogsRequest>,
+    ) -> Result<Response<Self::ContainerLogsStream>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(
+            container = req.container_identifier,
+            follow = req.follow,
+            "logs"
+        );
+        let stream = crate::logs::logs(self.engine.clone(), req)
+            .await
+            .map_err(fail)?;
+        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(fail)))))
+    }
+
+    type ContainerStatsStream = BoxStream<pb::StatsResponse>;
+
+    async fn container_stats(
+        &self,
+        request: Request<pb::StatsRequest>,
+    ) -> Result<Response<Self::ContainerStatsStream>, Status> {
+        let stream = crate::stats::stats(self.engine.clone(), request.into_inner())
+            .await
+            .map_err(fail)?;
+        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(fail)))))
+    }
+
+    async fn inspect_container(
+        &self,
+        request: Request<pb::ContainerRef>,
+    ) -> Result<Response<pb::InspectResponse>, Status> {
+        let name = request.into_inner().container_identifier;
+        let json = containers::inspect(&self.engine, &name)
+            .await
+            .map_err(fail)?;
+        Ok(Response::new(pb::InspectResponse { json }))
+    }
+
+    async fn restart_container(
+        &self,
+        request: Request<pb::RestartRequest>,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        let req = request.into_inner();
+        let op = Lifecycle::Restart {
+            timeout: req.timeout_seconds,
+        };
+        self.lifecycle(req.container_identifier, op, "restarted")
+            .await
+    }
+
+    async fn pause_container(
+        &self,
+        request: Request<pb::ContainerRef>,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        let name = request.into_inner().container_identifier;
+        self.lifecycle(name, Lifecycle::Pause, "paused").await
+    }
+
+    async fn unpause_container(
+        &self,
+        request: Request<pb::ContainerRef>,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        let name = request.into_inner().container_identifier;
+        self.lifecycle(name, Lifecycle::Unpause, "unpaused").await
+    }
+
+    async fn kill_container(
+        &self,
+        request: Request<pb::KillRequest>,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        let req = request.into_inner();
+        let op = Lifecycle::Kill { signal: req.signal };
+        self.lifecycle(req.container_identifier, op, "killed").await
+    }
+}
+
+impl Agent {
+    async fn lifecycle(
+        &self,
+        name: String,
+        op: Lifecycle,
+        done: &str,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        tracing::info!(container = name, ?op, "lifecycle");
+        containers::lifecycle(&self.engine, &name, op)
+            .await
+            .map_err(fail)?;
+        Ok(Response::new(pb::ActionResponse {
+            success: true,
+            message: format!("Container '{name}' {done}"),
+        }))
     }
 }

@@ -77,6 +77,20 @@ pub enum Command {
     Rm(RmArgs),
     /// List containers
     Ps(PsArgs),
+    /// Print a container's logs, stdout and stderr apart (like docker logs)
+    Logs(LogsArgs),
+    /// Containers' CPU, memory, network and disk use (like docker stats)
+    Stats(StatsArgs),
+    /// A container's configuration and state as the engine's JSON
+    Inspect(InspectArgs),
+    /// Restart containers
+    Restart(RestartArgs),
+    /// Pause every process in containers
+    Pause(ContainersArgs),
+    /// Resume the processes of paused containers
+    Unpause(ContainersArgs),
+    /// Send a signal to containers' main process (KILL unless -s)
+    Kill(KillArgs),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +164,77 @@ pub struct RmArgs {
     pub force: bool,
     /// Container name or id
     pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new output until the container stops
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only the last N lines ("all" for every line)
+    #[arg(short = 'n', long, value_name = "N", default_value = "all")]
+    pub tail: String,
+    /// Only output since this time: a duration back from now (10m, 1h30m),
+    /// an RFC 3339 time or unix seconds
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only output before this time (same forms as --since)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Prefix each line with the time it was written
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Container name or id
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print one sample of each container and exit
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Show every container, not only running ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Output format: a table, or one JSON object per container and line
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+    /// Containers (default: every running container, as they come and go)
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Container names or ids
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Seconds to wait for the stop before killing the container
+    #[arg(short = 't', long = "time", value_name = "SECS")]
+    pub timeout: Option<u32>,
+    /// Container names or ids
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainersArgs {
+    /// Container names or ids
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Signal to send: a name (KILL, SIGTERM, HUP) or number
+    #[arg(short, long, default_value = "KILL")]
+    pub signal: String,
+    /// Container names or ids
+    #[arg(required = true)]
+    pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]

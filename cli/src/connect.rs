@@ -107,8 +107,13 @@ impl Connector {
     /// The agent whose host has `container`: with one host that host; with
     /// several, the one where a container of that name (or id prefix) exists.
     pub async fn for_container(&self, container: &str) -> anyhow::Result<Client> {
-        if self.hosts.len() == 1 {
-            return self.one().await;
+        Ok(self.locate(container).await?.1)
+    }
+
+    /// Like [`for_container`](Self::for_container), with the host's label.
+    pub async fn locate(&self, container: &str) -> anyhow::Result<(String, Client)> {
+        if let [h] = self.hosts.as_slice() {
+            return Ok((h.to_string(), self.connect(h).await?));
         }
         let mut found = Vec::new();
         let mut unreachable = Vec::new();
@@ -137,7 +142,7 @@ impl Connector {
             }
         }
         match found.len() {
-            1 => Ok(found.remove(0).1),
+            1 => Ok(found.remove(0)),
             0 if unreachable.is_empty() => bail!("Container '{container}' not found on any host"),
             0 => bail!(
                 "Container '{container}' not found on the reachable hosts; unreachable: {}",

@@ -6,19 +6,20 @@
 //! handed over through a bounded channel, so a fast pipe waits for the
 //! network instead of filling memory.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 
 use anyhow::bail;
 use bytes::Bytes;
 use dockyard_client::exec_session::default_shell;
 use dockyard_client::pb::ExecStart;
-use dockyard_client::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
+use dockyard_client::{ExecError, ExecEvent, ExecInput, ExecSession};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::ExecArgs;
 use dockyard_client::parse::environment;
 
 use crate::connect::Connector;
+use crate::output::OutputWriter;
 use crate::{EXIT_DOCKYARD, terminal};
 
 /// Bulk stdin moves in pieces this large; a keystroke still goes alone,
@@ -122,63 +123,6 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
         }
     };
     Ok(code)
-}
-
-/// Writes the command's output on its own thread. Blocking writes to a
-/// slow reader (`| less` left on its first page) must not stall the
-/// runtime, which keeps answering the connection's keepalive pings; the
-/// bounded queue passes the slowness back to the agent instead.
-struct OutputWriter {
-    tx: Option<tokio::sync::mpsc::Sender<(OutputStream, Bytes)>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-}
-
-impl OutputWriter {
-    fn spawn() -> std::io::Result<Self> {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(OutputStream, Bytes)>(8);
-        let thread = std::thread::Builder::new()
-            .name("output".into())
-            .spawn(move || {
-                let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
-                while let Some((stream, data)) = rx.blocking_recv() {
-                    let out: &mut dyn Write = match stream {
-                        OutputStream::Stdout => &mut stdout,
-                        OutputStream::Stderr => &mut stderr,
-                    };
-                    out.write_all(&data)?;
-                    out.flush()?;
-                }
-                Ok(())
-            })?;
-        Ok(OutputWriter {
-            tx: Some(tx),
-            thread: Some(thread),
-        })
-    }
-
-    /// Err when the writer has stopped (its error comes from `finish`).
-    async fn write(&self, stream: OutputStream, data: Bytes) -> Result<(), ()> {
-        match &self.tx {
-            Some(tx) => tx.send((stream, data)).await.map_err(|_| ()),
-            None => Err(()),
-        }
-    }
-
-    /// Flushes everything queued and reports how writing went: `Ok(0)`,
-    /// or 141 when the reader went away (`| head`), as a program killed
-    /// by SIGPIPE would.
-    fn finish(&mut self) -> anyhow::Result<i32> {
-        self.tx = None;
-        let Some(thread) = self.thread.take() else {
-            return Ok(0);
-        };
-        match thread.join() {
-            Ok(Ok(())) => Ok(0),
-            Ok(Err(e)) if e.kind() == ErrorKind::BrokenPipe => Ok(128 + libc::SIGPIPE),
-            Ok(Err(e)) => bail!("writing output: {e}"),
-            Err(_) => bail!("the output thread panicked"),
-        }
-    }
 }
 
 /// Reads stdin on a plain thread and feeds the session; half-closes at EOF.

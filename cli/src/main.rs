@@ -4,11 +4,13 @@
 //! itself could not run it (agent unreachable, container missing or
 //! stopped, bad flag).
 
+mod browse_cmd;
 mod cli;
 mod config;
 mod connect;
 mod containers_cmd;
 mod exec_cmd;
+mod output;
 mod terminal;
 mod tui_cmd;
 
@@ -126,6 +128,22 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
             Some(Command::Stop(a)) => containers_cmd::stop(conn, a).await,
             Some(Command::Rm(a)) => containers_cmd::rm(conn, a).await,
             Some(Command::Ps(a)) => containers_cmd::ps(conn, a).await,
+            Some(Command::Logs(a)) => browse_cmd::logs(conn, a).await,
+            Some(Command::Stats(a)) => browse_cmd::stats(conn, a).await,
+            Some(Command::Inspect(a)) => browse_cmd::inspect(conn, a).await,
+            Some(Command::Restart(a)) => {
+                let op = browse_cmd::Op::Restart(a.timeout);
+                browse_cmd::lifecycle(conn, op, a.containers).await
+            }
+            Some(Command::Pause(a)) => {
+                browse_cmd::lifecycle(conn, browse_cmd::Op::Pause, a.containers).await
+            }
+            Some(Command::Unpause(a)) => {
+                browse_cmd::lifecycle(conn, browse_cmd::Op::Unpause, a.containers).await
+            }
+            Some(Command::Kill(a)) => {
+                browse_cmd::lifecycle(conn, browse_cmd::Op::Kill(a.signal), a.containers).await
+            }
             None | Some(Command::Tui(_)) => unreachable!("handled above"),
         };
         connector.shutdown_embedded().await;

@@ -9,13 +9,18 @@
 //! - [`pull`]: one rule for summing image pull progress.
 //! - [`text`]: engine text made safe to print, and display forms.
 //! - [`container`]: a container's state as a type.
+//! - [`since`], [`stats`], [`inspect`]: `--since` times, stats figures and
+//!   inspect JSON exactly as docker reads and prints them.
 
 pub mod container;
 pub mod dial;
 pub mod exec_session;
+pub mod inspect;
 pub mod launch;
 pub mod parse;
 pub mod pull;
+pub mod since;
+pub mod stats;
 pub mod text;
 
 pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};

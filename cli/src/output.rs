@@ -1,0 +1,64 @@
+//! Output to stdout and stderr on its own thread, for `exec` and `logs`.
+
+use std::io::{ErrorKind, Write};
+
+use anyhow::bail;
+use bytes::Bytes;
+use dockyard_client::OutputStream;
+
+/// Writes the command's output on its own thread. Blocking writes to a
+/// slow reader (`| less` left on its first page) must not stall the
+/// runtime, which keeps answering the connection's keepalive pings; the
+/// bounded queue passes the slowness back to the agent instead.
+pub struct OutputWriter {
+    tx: Option<tokio::sync::mpsc::Sender<(OutputStream, Bytes)>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl OutputWriter {
+    pub fn spawn() -> std::io::Result<Self> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(OutputStream, Bytes)>(8);
+        let thread = std::thread::Builder::new()
+            .name("output".into())
+            .spawn(move || {
+                let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+                while let Some((stream, data)) = rx.blocking_recv() {
+                    let out: &mut dyn Write = match stream {
+                        OutputStream::Stdout => &mut stdout,
+                        OutputStream::Stderr => &mut stderr,
+                    };
+                    out.write_all(&data)?;
+                    out.flush()?;
+                }
+                Ok(())
+            })?;
+        Ok(OutputWriter {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Err when the writer has stopped (its error comes from `finish`).
+    pub async fn write(&self, stream: OutputStream, data: Bytes) -> Result<(), ()> {
+        match &self.tx {
+            Some(tx) => tx.send((stream, data)).await.map_err(|_| ()),
+            None => Err(()),
+        }
+    }
+
+    /// Flushes everything queued and reports how writing went: `Ok(0)`,
+    /// or 141 when the reader went away (`| head`), as a program killed
+    /// by SIGPIPE would.
+    pub fn finish(&mut self) -> anyhow::Result<i32> {
+        self.tx = None;
+        let Some(thread) = self.thread.take() else {
+            return Ok(0);
+        };
+        match thread.join() {
+            Ok(Ok(())) => Ok(0),
+            Ok(Err(e)) if e.kind() == ErrorKind::BrokenPipe => Ok(128 + libc::SIGPIPE),
+            Ok(Err(e)) => bail!("writing output: {e}"),
+            Err(_) => bail!("the output thread panicked"),
+        }
+    }
+}
