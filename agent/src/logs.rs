@@ -125,12 +125,22 @@ pub async fn logs(
     if !req.follow {
         return Ok(Box::pin(out));
     }
+    // The engine ends a followed log when the container stops; `rm -f`
+    // marks the container "removing" before it kills it, so by now the
+    // container is either gone or says so.
     let tail = futures::stream::once(async move {
-        match engine.docker().await?.inspect_container(&name, None).await {
+        use bollard::models::ContainerStateStatusEnum as S;
+        let removed = match engine.docker().await?.inspect_container(&name, None).await {
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
-            }) => Err(AgentError::ContainerRemoved(name)),
-            _ => Ok(None),
+            }) => true,
+            Ok(info) => info.state.and_then(|s| s.status) == Some(S::REMOVING),
+            Err(_) => false,
+        };
+        if removed {
+            Err(AgentError::ContainerRemoved(name))
+        } else {
+            Ok(None)
         }
     })
     .filter_map(|r: Result<Option<pb::LogsChunk>, AgentError>| {

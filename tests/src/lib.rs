@@ -100,15 +100,26 @@ impl TestContainer {
     }
 
     pub fn start_with(prefix: &str, cmd: &[&str]) -> Self {
+        Self::start_custom(prefix, cmd, |_| {})
+    }
+
+    /// Like [`start_with`](Self::start_with), the create request adjusted
+    /// first (a TTY, environment variables).
+    pub fn start_custom(
+        prefix: &str,
+        cmd: &[&str],
+        adjust: impl FnOnce(&mut bollard::models::ContainerCreateBody),
+    ) -> Self {
         ensure_image();
         let name = unique_name(prefix);
         let docker = docker();
-        let body = bollard::models::ContainerCreateBody {
+        let mut body = bollard::models::ContainerCreateBody {
             image: Some(TEST_IMAGE.to_string()),
             cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
             labels: Some([(TEST_LABEL.to_string(), "1".to_string())].into()),
             ..Default::default()
         };
+        adjust(&mut body);
         let opts = bollard::query_parameters::CreateContainerOptions {
             name: Some(name.clone()),
             ..Default::default()
