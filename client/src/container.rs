@@ -34,6 +34,11 @@ impl ContainerState {
         *self == Self::Running
     }
 
+    /// What `docker ps` lists without `-a`: running, paused or restarting.
+    pub fn is_up(&self) -> bool {
+        matches!(self, Self::Running | Self::Paused | Self::Restarting)
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Self::Running => "running",

@@ -115,6 +115,13 @@ pub fn parse_port(spec: &str) -> Result<PortBinding, String> {
     })
 }
 
+/// A typed command line split into words as a POSIX shell splits them
+/// (quotes, backslashes): `sh -c 'echo hi; sleep 9'` is three words. For
+/// the TUI's forms; `field` names the field in the error.
+pub fn shell_words(field: &str, s: &str) -> Result<Vec<String>, String> {
+    shell_words::split(s).map_err(|_| format!("{field}: unclosed quote in '{}'", s.escape_debug()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,9 @@
 //! only tasks talk to agents.
 
 use bytes::Bytes;
-use dockyard_client::pb::{ContainerInfo, LaunchRequest};
+use dockyard_client::pb::{ContainerInfo, ContainerStats, LaunchRequest};
 
-use crate::state::panes::PaneId;
+use crate::state::panes::{PaneId, PaneKind};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -20,7 +20,17 @@ pub enum Msg {
         ev: SessionEvent,
     },
     Launch(LaunchEvent),
-    /// The outcome of a stop or remove, shown in the status line.
+    /// Samples from a host's stats stream.
+    Stats {
+        host: usize,
+        stats: Vec<ContainerStats>,
+    },
+    /// A container's inspect JSON (or why there is none).
+    Inspected {
+        name: String,
+        result: Result<String, String>,
+    },
+    /// The outcome of a lifecycle operation, shown in the status line.
     Notice {
         text: String,
         error: bool,
@@ -60,11 +70,13 @@ pub enum LaunchEvent {
 /// What `update` asks for; the tasks carry it out and answer with `Msg`s.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// A shell in `container` on `host`, its output to pane `pane`.
+    /// What `kind` says (a shell, a command, the logs) in `container` on
+    /// `host`, its output to pane `pane`.
     OpenSession {
         pane: PaneId,
         host: usize,
         container: String,
+        kind: PaneKind,
         rows: u16,
         cols: u16,
     },
@@ -81,19 +93,73 @@ pub enum Effect {
     CloseSession {
         pane: PaneId,
     },
-    Stop {
+    Lifecycle {
+        host: usize,
+        id: String,
+        name: String,
+        op: Lifecycle,
+    },
+    Inspect {
         host: usize,
         id: String,
         name: String,
     },
-    Remove {
-        host: usize,
-        id: String,
-        name: String,
+    /// Starts (or ends) a stats stream per connected host.
+    WatchStats {
+        on: bool,
     },
     /// Pulls the image if missing, then launches.
     Launch {
         host: usize,
         request: LaunchRequest,
     },
+}
+
+/// What can be done to a container from the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Stop,
+    Remove,
+    Restart,
+    Pause,
+    Unpause,
+    Kill,
+}
+
+impl Lifecycle {
+    /// "stopping", for the status line while it runs.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Lifecycle::Stop => "stopping",
+            Lifecycle::Remove => "removing",
+            Lifecycle::Restart => "restarting",
+            Lifecycle::Pause => "pausing",
+            Lifecycle::Unpause => "unpausing",
+            Lifecycle::Kill => "killing",
+        }
+    }
+
+    /// "stopped", when it is done.
+    pub fn done(self) -> &'static str {
+        match self {
+            Lifecycle::Stop => "stopped",
+            Lifecycle::Remove => "removed",
+            Lifecycle::Restart => "restarted",
+            Lifecycle::Pause => "paused",
+            Lifecycle::Unpause => "unpaused",
+            Lifecycle::Kill => "killed",
+        }
+    }
+
+    /// The question a destructive one asks first ("Stop web?").
+    pub fn verb(self) -> &'static str {
+        match self {
+            Lifecycle::Stop => "Stop",
+            Lifecycle::Remove => "Remove",
+            Lifecycle::Restart => "Restart",
+            Lifecycle::Pause => "Pause",
+            Lifecycle::Unpause => "Unpause",
+            Lifecycle::Kill => "Kill",
+        }
+    }
 }

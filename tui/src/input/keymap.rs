@@ -22,14 +22,18 @@ pub enum Context {
     Pane,
     /// The focused pane's session has ended.
     EndedPane,
+    /// A logs pane has the focus (it takes no typing, so plain keys are
+    /// free).
+    LogsPane,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 5] = [
         Context::List,
         Context::Leader,
         Context::Pane,
         Context::EndedPane,
+        Context::LogsPane,
     ];
 
     /// The name in the config file (`[keys.list]`).
@@ -39,6 +43,7 @@ impl Context {
             Context::Leader => "leader",
             Context::Pane => "pane",
             Context::EndedPane => "ended_pane",
+            Context::LogsPane => "logs_pane",
         }
     }
 }
@@ -75,6 +80,13 @@ actions! {
     Launch => "launch",
     Stop => "stop",
     Remove => "remove",
+    Logs => "logs",
+    Inspect => "inspect",
+    Stats => "stats",
+    Exec => "exec",
+    Restart => "restart",
+    Pause => "pause",
+    Kill => "kill",
     FocusPanes => "focus_panes",
     Help => "help",
     Quit => "quit",
@@ -92,6 +104,14 @@ actions! {
     ScrollBack => "scroll_back",
     ScrollUp => "scroll_up",
     ScrollDown => "scroll_down",
+    LineUp => "line_up",
+    LineDown => "line_down",
+    Top => "top",
+    Bottom => "bottom",
+    Timestamps => "timestamps",
+    Search => "search",
+    SearchNext => "search_next",
+    SearchPrev => "search_prev",
 }
 
 /// One binding: an action in a context, its keys, what the help says of
@@ -137,7 +157,14 @@ const DEFAULTS: &[Default] = {
             "launch a container",
             Some("launch"),
         ),
+        (List, Logs, &["l"], "open its logs in a pane", Some("logs")),
+        (List, Exec, &["e"], "run a command in a pane", None),
+        (List, Inspect, &["i"], "its configuration", None),
+        (List, Stats, &["s"], "its CPU, memory, net", None),
         (List, Stop, &["S"], "stop (asks first)", None),
+        (List, Restart, &["R"], "restart (asks first)", None),
+        (List, Pause, &["P"], "pause / unpause", None),
+        (List, Kill, &["K"], "kill (asks first)", None),
         (List, Remove, &["D"], "remove (asks first)", None),
         (List, FocusPanes, &["tab"], "go to the panes", None),
         (List, Help, &["?"], "every binding", Some("help")),
@@ -192,7 +219,7 @@ const DEFAULTS: &[Default] = {
             Leader,
             ClosePane,
             &["x"],
-            "close the pane (ends it)",
+            "close pane (ends it)",
             Some("close"),
         ),
         (
@@ -219,6 +246,47 @@ const DEFAULTS: &[Default] = {
             "close the pane",
             Some("close"),
         ),
+        (
+            LogsPane,
+            Search,
+            &["/"],
+            "search back (older)",
+            Some("search"),
+        ),
+        (LogsPane, SearchNext, &["n"], "next match, older", None),
+        (LogsPane, SearchPrev, &["N"], "next match, newer", None),
+        (
+            LogsPane,
+            Timestamps,
+            &["t"],
+            "timestamps on / off",
+            Some("timestamps"),
+        ),
+        (LogsPane, LineUp, &["up", "k"], "back a line", None),
+        (LogsPane, LineDown, &["down", "j"], "forward a line", None),
+        (
+            LogsPane,
+            ScrollUp,
+            &["pgup", "shift-pgup"],
+            "back half a page",
+            None,
+        ),
+        (
+            LogsPane,
+            ScrollDown,
+            &["pgdn", "shift-pgdn"],
+            "forward half a page",
+            None,
+        ),
+        (LogsPane, Top, &["home", "g"], "oldest line kept", None),
+        (
+            LogsPane,
+            Bottom,
+            &["end", "G"],
+            "newest line (follow)",
+            None,
+        ),
+        (LogsPane, ClosePane, &["q"], "close the pane", Some("close")),
     ]
 };
 
@@ -284,7 +352,7 @@ impl Keymap {
             .find(|c| c.name() == o.context)
             .ok_or_else(|| {
                 format!(
-                    "keys.{}: no such context (use list, leader, pane or ended_pane)",
+                    "keys.{}: no such context (use list, leader, pane, ended_pane or logs_pane)",
                     o.context
                 )
             })?;
@@ -414,6 +482,7 @@ impl Keymap {
                 Context::Leader => format!("after the leader (`{leader}`)"),
                 Context::Pane => "in a pane (other keys go to the program)".to_string(),
                 Context::EndedPane => "in a pane whose session ended".to_string(),
+                Context::LogsPane => "in a logs pane".to_string(),
             };
             out.push_str(&format!("| keys | {heading} |\n|---|---|\n"));
             for (keys, help) in rows {
@@ -436,6 +505,7 @@ fn section_title(context: Context, leader: &str) -> String {
         Context::Leader => format!("Leader ({leader}), then"),
         Context::Pane => "In a pane".into(),
         Context::EndedPane => "In an ended pane".into(),
+        Context::LogsPane => "In a logs pane".into(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The launch dialog's state: fields edited in place, turned into a
 //! `LaunchRequest` by the same function as `dockyard launch`'s flags
-//! (`dockyard_client::launch`), lists split on spaces.
+//! (`dockyard_client::launch`), every field split into words as a shell
+//! would (quotes, backslashes).
 
 use dockyard_client::launch::LaunchInput;
 use dockyard_client::pb::LaunchRequest;
@@ -12,7 +13,7 @@ pub const FIELDS: [&str; 7] = [
 pub const HINTS: [&str; 7] = [
     "e.g. busybox or registry:5000/app:1.2",
     "optional",
-    "optional; words split on spaces",
+    "optional; quoted as in a shell: sh -c 'echo hi; sleep 9'",
     "KEY=VALUE KEY2=VALUE2",
     "8080:80 127.0.0.1:53:53/udp",
     "KEY=VALUE KEY2 (a bare KEY: empty value)",
@@ -50,23 +51,23 @@ impl LaunchForm {
         self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len();
     }
 
-    pub fn input(&self) -> LaunchInput {
+    pub fn input(&self) -> Result<LaunchInput, String> {
+        use dockyard_client::parse::shell_words;
         let [image, name, command, env, ports, labels, restart] = &self.values;
-        let words = |s: &str| s.split_whitespace().map(str::to_string).collect();
-        LaunchInput {
+        Ok(LaunchInput {
             image: image.clone(),
             name: name.clone(),
-            command: words(command),
-            env: words(env),
-            ports: words(ports),
-            labels: words(labels),
+            command: shell_words("command", command)?,
+            env: shell_words("env", env)?,
+            ports: shell_words("ports", ports)?,
+            labels: shell_words("labels", labels)?,
             restart: restart.clone(),
-        }
+        })
     }
 
     /// The request, or the first thing wrong with the form.
     pub fn request(&self) -> Result<LaunchRequest, String> {
-        self.input().request()
+        self.input()?.request()
     }
 }
 
@@ -87,6 +88,19 @@ mod tests {
         assert_eq!(r.command, vec!["sleep", "100"]);
         assert_eq!(r.environment.len(), 2);
         assert_eq!(r.ports[0].host_port, 8080);
+        f.values[2] = r#"sh -c 'echo hi; sleep 9' "a b" c\ d"#.into();
+        f.values[3] = r#"GREETING="hello world""#.into();
+        let r = f.request().expect("quoted words");
+        assert_eq!(
+            r.command,
+            vec!["sh", "-c", "echo hi; sleep 9", "a b", "c d"]
+        );
+        assert_eq!(r.environment["GREETING"], "hello world");
+        f.values[2] = "sh -c 'echo hi".into();
+        assert_eq!(
+            f.request(),
+            Err("command: unclosed quote in 'sh -c \\'echo hi'".into())
+        );
     }
 
     /// The same table `dockyard launch` is tested with.

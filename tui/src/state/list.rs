@@ -112,7 +112,7 @@ impl ContainerList {
                     container: c,
                 })
             })
-            .filter(|r| self.show_all || r.container.state.is_running())
+            .filter(|r| self.show_all || r.container.state.is_up())
             .filter(|r| matches(r.host, r.container))
             .collect();
         rows.sort_by(|a, b| {

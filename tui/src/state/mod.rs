@@ -1,18 +1,25 @@
 //! Everything the UI knows, as plain data: testable without a terminal
 //! or an agent. Changed only by `update`; read by `ui` to draw.
 
+pub mod exec_form;
 pub mod hosts;
+pub mod inspect;
 pub mod launch_form;
 pub mod list;
 pub mod panes;
+pub mod stats;
 
 use ratatui::layout::Rect;
 
 use crate::input::Keymap;
+use crate::msg::Lifecycle;
+use exec_form::ExecForm;
 use hosts::ContainerKey;
+use inspect::InspectView;
 use launch_form::LaunchForm;
 use list::ContainerList;
 use panes::{PaneId, Panes};
+use stats::StatsStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -20,18 +27,13 @@ pub enum Focus {
     Pane(PaneId),
 }
 
-/// A stop or remove waiting for the user's yes.
+/// A destructive operation (stop, remove, restart, kill) waiting for the
+/// user's yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub verb: ConfirmVerb,
+    pub op: Lifecycle,
     pub container: ContainerKey,
     pub name: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfirmVerb {
-    Stop,
-    Remove,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,9 +43,24 @@ pub enum Mode {
     Leader,
     /// Typing the list's filter.
     Filter,
-    Help,
+    /// Every binding; the number is how far it is scrolled.
+    Help(u16),
     Confirm(Confirm),
     Launch(LaunchForm),
+    /// The command dialog: what to run in a new pane.
+    Exec(ExecForm),
+    /// A container's configuration (waiting for it, or shown).
+    Inspect(InspectView),
+    /// The last minute of a container's CPU, memory and network.
+    Stats {
+        container: ContainerKey,
+        name: String,
+    },
+    /// Typing what to search for in a logs pane.
+    Search {
+        pane: PaneId,
+        query: String,
+    },
 }
 
 /// A line in the status bar: an outcome, or an error.
@@ -60,6 +77,10 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub keymap: Keymap,
+    /// Live figures from the hosts' stats streams, while they run.
+    pub stats: StatsStore,
+    /// Whether the stats streams were asked for (see `wants_stats`).
+    pub stats_on: bool,
     /// The whole terminal.
     pub area: Rect,
     pub quit: bool,
@@ -83,6 +104,8 @@ impl State {
             mode: Mode::Normal,
             notice: None,
             keymap,
+            stats: StatsStore::default(),
+            stats_on: false,
             area: Rect::new(0, 0, 80, 24),
             quit: false,
         }
@@ -93,6 +116,12 @@ impl State {
             Focus::Pane(p) if self.panes.contains(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// Whether the hosts' stats streams should run: only while something
+    /// shows their figures (the list, or the stats view).
+    pub fn wants_stats(&self) -> bool {
+        matches!(self.mode, Mode::Stats { .. }) || self.panes.zoomed().is_none()
     }
 
     pub fn frame(&self) -> FrameLayout {

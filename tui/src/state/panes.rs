@@ -11,6 +11,34 @@ use crate::term::layout::Layout;
 pub use crate::term::layout::PaneId;
 use crate::term::screen::TermScreen;
 
+/// What a pane shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaneKind {
+    /// The container's shell (bash, else sh), with a TTY.
+    Shell,
+    /// A command the user chose, with a TTY.
+    Command(ExecSpec),
+    /// The container's log, followed; read-only.
+    Logs { timestamps: bool },
+}
+
+/// A command to run in a pane, from the command dialog.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecSpec {
+    pub command: Vec<String>,
+    pub user: String,
+    pub workdir: String,
+    pub env: std::collections::HashMap<String, String>,
+}
+
+/// A search in a pane's lines: what, and the line (counted from the
+/// oldest kept) of the current match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    pub line: Option<usize>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaneState {
     Starting,
@@ -25,8 +53,10 @@ pub struct Pane {
     /// The host's label when the pane opened, for its title.
     pub host_label: String,
     pub container: String,
+    pub kind: PaneKind,
     pub term: TermScreen,
     pub state: PaneState,
+    pub search: Option<Search>,
 }
 
 impl Pane {
@@ -34,17 +64,29 @@ impl Pane {
         matches!(self.state, PaneState::Starting | PaneState::Running)
     }
 
-    /// `host/container [exited 0]`, escaped.
+    pub fn is_logs(&self) -> bool {
+        matches!(self.kind, PaneKind::Logs { .. })
+    }
+
+    /// `host/container [exited 0]`, `host/container logs`, `host/container:
+    /// top -d 1`, escaped.
     pub fn title(&self) -> String {
         use dockyard_client::text::printable;
-        let state = match &self.state {
-            PaneState::Starting => " starting".to_string(),
-            PaneState::Running => String::new(),
-            PaneState::Exited(c) => format!(" [exited {c}]"),
-            PaneState::Failed(_) => " [failed]".to_string(),
+        let state = match (&self.state, &self.kind) {
+            (PaneState::Starting, _) => " starting".to_string(),
+            (PaneState::Running, _) => String::new(),
+            (PaneState::Exited(_), PaneKind::Logs { .. }) => " [ended]".to_string(),
+            (PaneState::Exited(c), _) => format!(" [exited {c}]"),
+            (PaneState::Failed(_), _) => " [failed]".to_string(),
+        };
+        let what = match &self.kind {
+            PaneKind::Shell => String::new(),
+            PaneKind::Command(spec) => format!(": {}", printable(&spec.command.join(" "))),
+            PaneKind::Logs { timestamps: false } => " logs".to_string(),
+            PaneKind::Logs { timestamps: true } => " logs (timestamps)".to_string(),
         };
         format!(
-            "{}/{}{state}",
+            "{}/{}{what}{state}",
             printable(&self.host_label),
             printable(&self.container)
         )

@@ -13,10 +13,9 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::StreamMap;
 
-use crate::msg::{Effect, HostEvent, Msg, SessionEvent};
-use crate::state::panes::PaneId;
+use crate::msg::{Effect, HostEvent, Lifecycle, Msg, SessionEvent};
+use crate::state::panes::{PaneId, PaneKind};
 use hosts::HostReport;
-use ops::Lifecycle;
 use session::Session;
 
 pub struct Runner {
@@ -25,7 +24,18 @@ pub struct Runner {
     /// at a random one), so no pane's flood delays another pane's echo;
     /// a session whose events end is dropped from it.
     sessions: StreamMap<PaneId, Session>,
+    /// A stats stream per connected host while `stats_on`.
+    stats: HashMap<usize, tokio::task::JoinHandle<()>>,
+    stats_on: bool,
     msgs: mpsc::Sender<Msg>,
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        for (_, task) in self.stats.drain() {
+            task.abort();
+        }
+    }
 }
 
 impl Runner {
@@ -34,6 +44,8 @@ impl Runner {
         Runner {
             clients: HashMap::new(),
             sessions: StreamMap::new(),
+            stats: HashMap::new(),
+            stats_on: false,
             msgs,
         }
     }
@@ -43,11 +55,15 @@ impl Runner {
         let ev = match report {
             HostReport::Connected(client, list) => {
                 self.clients.insert(host, *client);
+                self.start_stats();
                 HostEvent::Up(list)
             }
             HostReport::Event(ev) => {
                 if matches!(ev, HostEvent::Down { .. }) {
                     self.clients.remove(&host);
+                    if let Some(task) = self.stats.remove(&host) {
+                        task.abort();
+                    }
                 }
                 ev
             }
@@ -74,9 +90,10 @@ impl Runner {
                 pane,
                 host,
                 container,
+                kind,
                 rows,
                 cols,
-            } => self.open_session(pane, host, container, rows, cols),
+            } => self.open_session(pane, host, container, kind, rows, cols),
             Effect::Input { pane, data } => {
                 if let Some(s) = self.session(pane) {
                     s.send(data);
@@ -90,8 +107,24 @@ impl Runner {
             Effect::CloseSession { pane } => {
                 self.sessions.remove(&pane);
             }
-            Effect::Stop { host, id, name } => self.lifecycle(host, Lifecycle::Stop, id, name),
-            Effect::Remove { host, id, name } => self.lifecycle(host, Lifecycle::Remove, id, name),
+            Effect::Lifecycle { host, id, name, op } => self.lifecycle(host, op, id, name),
+            Effect::Inspect { host, id, name } => match self.clients.get(&host) {
+                Some(c) => ops::spawn_inspect(c.clone(), id, name, self.msgs.clone()),
+                None => self.tell(Msg::Inspected {
+                    name,
+                    result: Err("that host is not connected".into()),
+                }),
+            },
+            Effect::WatchStats { on } => {
+                self.stats_on = on;
+                if on {
+                    self.start_stats();
+                } else {
+                    for (_, task) in self.stats.drain() {
+                        task.abort();
+                    }
+                }
+            }
             Effect::Launch { host, request } => match self.clients.get(&host) {
                 Some(c) => ops::spawn_launch(c.clone(), request, self.msgs.clone()),
                 None => self.tell(Msg::Launch(crate::msg::LaunchEvent::Done(Err(
@@ -108,10 +141,32 @@ impl Runner {
             .map(|(_, s)| s)
     }
 
-    fn open_session(&mut self, pane: PaneId, host: usize, container: String, rows: u16, cols: u16) {
+    /// A stats stream for each connected host that has none, if wanted.
+    fn start_stats(&mut self) {
+        if !self.stats_on {
+            return;
+        }
+        for (host, client) in &self.clients {
+            let running = self.stats.get(host).is_some_and(|t| !t.is_finished());
+            if !running {
+                let task = ops::spawn_stats(client.clone(), *host, self.msgs.clone());
+                self.stats.insert(*host, task);
+            }
+        }
+    }
+
+    fn open_session(
+        &mut self,
+        pane: PaneId,
+        host: usize,
+        container: String,
+        kind: PaneKind,
+        rows: u16,
+        cols: u16,
+    ) {
         match self.clients.get(&host) {
             Some(c) => {
-                let s = session::spawn(c.clone(), container, rows, cols);
+                let s = session::spawn(c.clone(), container, kind, rows, cols);
                 self.sessions.insert(pane, s);
             }
             None => self.tell(Msg::Session {

@@ -1,20 +1,17 @@
-//! One-shot operations on a host: stop, remove, pull-and-launch. Each
-//! runs in its own task and answers with a `Msg`.
+//! Operations on a host: the lifecycle calls, inspect, pull-and-launch
+//! (each in its own task, answering with a `Msg`), and the stats stream.
 
 use dockyard_client::Client;
 use dockyard_client::dial::status_text;
-use dockyard_client::pb::{LaunchRequest, RemoveRequest, StopRequest};
+use dockyard_client::pb::{
+    ContainerRef, KillRequest, LaunchRequest, RemoveRequest, RestartRequest, StatsRequest,
+    StopRequest,
+};
 use dockyard_client::pull::Pull;
 use dockyard_client::text::printable;
 use tokio::sync::mpsc;
 
-use crate::msg::{LaunchEvent, Msg};
-
-#[derive(Debug, Clone, Copy)]
-pub enum Lifecycle {
-    Stop,
-    Remove,
-}
+use crate::msg::{LaunchEvent, Lifecycle, Msg};
 
 pub fn spawn_lifecycle(
     mut client: Client,
@@ -24,32 +21,120 @@ pub fn spawn_lifecycle(
     msgs: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
+        let container_identifier = id;
         let r = match op {
             Lifecycle::Stop => client
                 .stop_container(StopRequest {
-                    container_identifier: id,
+                    container_identifier,
                     timeout_seconds: None,
                 })
                 .await
                 .map(|_| ()),
             Lifecycle::Remove => client
                 .remove_container(RemoveRequest {
-                    container_identifier: id,
+                    container_identifier,
                     force: true,
                 })
                 .await
                 .map(|_| ()),
-        };
-        let done = match op {
-            Lifecycle::Stop => "stopped",
-            Lifecycle::Remove => "removed",
+            Lifecycle::Restart => client
+                .restart_container(RestartRequest {
+                    container_identifier,
+                    timeout_seconds: None,
+                })
+                .await
+                .map(|_| ()),
+            Lifecycle::Pause => client
+                .pause_container(ContainerRef {
+                    container_identifier,
+                })
+                .await
+                .map(|_| ()),
+            Lifecycle::Unpause => client
+                .unpause_container(ContainerRef {
+                    container_identifier,
+                })
+                .await
+                .map(|_| ()),
+            Lifecycle::Kill => client
+                .kill_container(KillRequest {
+                    container_identifier,
+                    signal: "KILL".into(),
+                })
+                .await
+                .map(|_| ()),
         };
         let (text, error) = match r {
-            Ok(()) => (format!("{done} {name}"), false),
+            Ok(()) => (format!("{} {name}", op.done()), false),
             Err(s) => (format!("{name}: {}", status_text(&s)), true),
         };
         let _ = msgs.send(Msg::Notice { text, error }).await;
     });
+}
+
+/// Fetches a container's inspect JSON for the inspect view.
+pub fn spawn_inspect(mut client: Client, id: String, name: String, msgs: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let result = client
+            .inspect_container(ContainerRef {
+                container_identifier: id,
+            })
+            .await
+            .map(|r| r.into_inner().json)
+            .map_err(|s| status_text(&s));
+        let _ = msgs.send(Msg::Inspected { name, result }).await;
+    });
+}
+
+/// How often a host's stats reach the UI: the engine samples each
+/// container about once a second, spread over the second; one update a
+/// second costs one redraw, not one per container.
+const STATS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Follows every running container's stats on one host until dropped
+/// (the handle aborts it) or the stream ends (the host's watcher then
+/// reports it down, and its reconnect starts a new one).
+pub fn spawn_stats(
+    mut client: Client,
+    host: usize,
+    msgs: mpsc::Sender<Msg>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let request = StatsRequest {
+            container_identifiers: vec![],
+            stream: true,
+        };
+        let mut stream = match client.container_stats(request).await {
+            Ok(s) => s.into_inner(),
+            Err(s) => {
+                tracing::debug!(host, "no stats: {}", status_text(&s));
+                return;
+            }
+        };
+        let mut tick = tokio::time::interval(STATS_EVERY);
+        let mut pending = Vec::new();
+        loop {
+            tokio::select! {
+                batch = stream.message() => match batch {
+                    Ok(Some(b)) => pending.extend(b.stats),
+                    Ok(None) => return,
+                    Err(s) => {
+                        tracing::debug!(host, "stats ended: {}", status_text(&s));
+                        return;
+                    }
+                },
+                _ = tick.tick() => {
+                    if pending.is_empty() {
+                        continue;
+                    }
+                    let stats = std::mem::take(&mut pending);
+                    if msgs.send(Msg::Stats { host, stats }).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// Pulls the image when missing (progress as it comes), then launches.

@@ -1,19 +1,22 @@
-//! A pane's exec session, run in its own task: starts the exec, forwards
-//! its output to the UI task, and takes the pane's keystrokes and resizes
-//! in order through an unbounded queue, so the UI never waits on the
-//! network.
+//! A pane's session, run in its own task: an exec (the shell, or a chosen
+//! command) whose output goes to the UI task and which takes the pane's
+//! keystrokes and resizes in order through an unbounded queue, so the UI
+//! never waits on the network; or a followed log, read-only.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use dockyard_client::dial::status_text;
 use dockyard_client::exec_session::default_shell;
-use dockyard_client::pb::ExecStart;
+use dockyard_client::pb::{ExecStart, LogsRequest};
 use dockyard_client::{Client, ExecEvent, ExecSession};
 use futures::Stream;
 use tokio::sync::mpsc;
 
 use crate::msg::SessionEvent;
+use crate::state::panes::PaneKind;
+use crate::term::screen::SCROLLBACK;
 
 #[derive(Debug)]
 enum InputMsg {
@@ -62,11 +65,11 @@ impl Stream for Session {
 /// chunk or two of each flooding neighbour, not a long shared backlog.
 const OUTPUT_QUEUE: usize = 2;
 
-/// Starts a shell in `container` at the given size.
-pub fn spawn(client: Client, container: String, rows: u16, cols: u16) -> Session {
+/// Starts what `kind` says in `container`, at the given size.
+pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols: u16) -> Session {
     let (input, input_rx) = mpsc::unbounded_channel::<InputMsg>();
     let (events, events_rx) = mpsc::channel(OUTPUT_QUEUE);
-    let start = ExecStart {
+    let mut start = ExecStart {
         container_identifier: container,
         command: default_shell(),
         interactive: true,
@@ -74,10 +77,36 @@ pub fn spawn(client: Client, container: String, rows: u16, cols: u16) -> Session
         attach_stdin: Some(true),
         rows: rows.into(),
         cols: cols.into(),
-        environment: [("TERM".to_string(), "xterm-256color".to_string())].into(),
         ..Default::default()
     };
-    let task = tokio::spawn(run(client, start, input_rx, events));
+    let task = match kind {
+        PaneKind::Logs { timestamps } => {
+            let request = LogsRequest {
+                container_identifier: start.container_identifier,
+                follow: true,
+                // What the pane can keep, no more.
+                tail: Some(SCROLLBACK as u64),
+                timestamps,
+                ..Default::default()
+            };
+            tokio::spawn(run_logs(client, request, events))
+        }
+        PaneKind::Command(spec) => {
+            start.command = spec.command;
+            start.user = spec.user;
+            start.working_dir = spec.workdir;
+            start.environment = spec.env;
+            start
+                .environment
+                .entry("TERM".into())
+                .or_insert_with(|| "xterm-256color".into());
+            tokio::spawn(run(client, start, input_rx, events))
+        }
+        PaneKind::Shell => {
+            start.environment = [("TERM".to_string(), "xterm-256color".to_string())].into();
+            tokio::spawn(run(client, start, input_rx, events))
+        }
+    };
     Session {
         input,
         events: events_rx,
@@ -126,4 +155,78 @@ async fn run(
         }
     }
     forward.abort();
+}
+
+/// Follows a container's log into the pane: stderr in red, a non-TTY
+/// log's bare line feeds made into new lines for the screen.
+async fn run_logs(mut client: Client, request: LogsRequest, events: mpsc::Sender<SessionEvent>) {
+    let mut stream = match client.container_logs(request).await {
+        Ok(s) => s.into_inner(),
+        Err(s) => {
+            let _ = events.send(SessionEvent::Failed(status_text(&s))).await;
+            return;
+        }
+    };
+    if events.send(SessionEvent::Started).await.is_err() {
+        return;
+    }
+    let mut tty = false;
+    loop {
+        let ev = match stream.message().await {
+            Ok(Some(chunk)) => {
+                tty |= chunk.tty;
+                if chunk.data.is_empty() {
+                    continue;
+                }
+                let stderr = chunk.stream_type == "stderr";
+                SessionEvent::Output(for_screen(&chunk.data, stderr, tty))
+            }
+            Ok(None) => SessionEvent::Exited {
+                code: 0,
+                message: "end of the log: the container stopped".into(),
+            },
+            Err(s) => SessionEvent::Failed(status_text(&s)),
+        };
+        let last = !matches!(ev, SessionEvent::Output(_));
+        if events.send(ev).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// A log chunk as the pane's screen should get it.
+fn for_screen(data: &[u8], stderr: bool, tty: bool) -> Bytes {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32 + 10);
+    if stderr {
+        out.extend_from_slice(b"\x1b[31m");
+    }
+    if tty {
+        out.extend_from_slice(data);
+    } else {
+        for &b in data {
+            if b == b'\n' {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+    }
+    if stderr {
+        out.extend_from_slice(b"\x1b[39m");
+    }
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_screen;
+
+    #[test]
+    fn logs_for_the_screen() {
+        assert_eq!(&for_screen(b"a\nb\n", false, false)[..], b"a\r\nb\r\n");
+        assert_eq!(
+            &for_screen(b"oops\n", true, false)[..],
+            b"\x1b[31moops\r\n\x1b[39m"
+        );
+        assert_eq!(&for_screen(b"raw\r\n", false, true)[..], b"raw\r\n");
+    }
 }

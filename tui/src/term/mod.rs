@@ -1,9 +1,11 @@
 //! The terminal side of a pane, independent of Dockyard's state: the
 //! vt100 screen fed with a session's bytes ([`screen`]), drawing it
 //! ([`view`]), encoding keys, pastes and mouse events as a terminal would
-//! ([`encode`]), and the split tree that places panes ([`layout`]).
+//! ([`encode`]), the split tree that places panes ([`layout`]), and
+//! finding text in its lines ([`search`]).
 
 pub mod encode;
 pub mod layout;
 pub mod screen;
+pub mod search;
 pub mod view;

@@ -113,6 +113,62 @@ impl TermScreen {
         scrolled
     }
 
+    /// Every line kept, scrollback then screen, oldest first, as text.
+    /// Walks the scrollback a screen at a time; for a search, not a frame.
+    pub fn lines(&mut self) -> Vec<String> {
+        let screen = self.parser.screen_mut();
+        let shown = screen.scrollback();
+        screen.set_scrollback(usize::MAX);
+        let total = screen.scrollback();
+        let (rows, cols) = (screen.size().0.get() as usize, screen.size().1.get());
+        let mut out: Vec<String> = Vec::with_capacity(total + rows);
+        let mut offset = total;
+        loop {
+            screen.set_scrollback(offset);
+            let first = total - offset;
+            for (r, text) in screen.rows(0, cols).enumerate() {
+                if first + r == out.len() {
+                    out.push(text);
+                }
+            }
+            if offset == 0 {
+                break;
+            }
+            offset = offset.saturating_sub(rows);
+        }
+        screen.set_scrollback(shown);
+        out
+    }
+
+    /// How many lines have scrolled off into the scrollback.
+    fn scrollback_len(&mut self) -> usize {
+        let screen = self.parser.screen_mut();
+        let shown = screen.scrollback();
+        screen.set_scrollback(usize::MAX);
+        let total = screen.scrollback();
+        screen.set_scrollback(shown);
+        total
+    }
+
+    /// The line (as [`lines`](Self::lines) counts) at the top of the view.
+    pub fn top_line(&mut self) -> usize {
+        self.scrollback_len() - self.parser.screen().scrollback()
+    }
+
+    /// The line at the bottom of the view.
+    pub fn bottom_line(&mut self) -> usize {
+        self.top_line() + usize::from(self.size.0) - 1
+    }
+
+    /// Scrolls so that line `i` is in the middle of the view (or as near
+    /// as the ends allow).
+    pub fn show_line(&mut self, i: usize) {
+        let total = self.scrollback_len();
+        let half = usize::from(self.size.0) / 2;
+        let offset = (total + half).saturating_sub(i).min(total);
+        self.parser.screen_mut().set_scrollback(offset);
+    }
+
     pub fn screen(&self) -> &vt100::Screen {
         self.parser.screen()
     }
@@ -154,6 +210,27 @@ mod tests {
         assert_eq!(t.screen().size().0.get(), 5);
         assert!(!t.resize(5, 7));
         assert!(t.resize(0, 0), "zero is clamped to 1, never a panic");
+    }
+
+    #[test]
+    fn lines_and_showing_one() {
+        let mut t = TermScreen::new(4, 20);
+        for i in 0..30 {
+            t.feed(format!("line {i}\r\n").as_bytes());
+        }
+        let lines = t.lines();
+        assert_eq!(lines.len(), 31);
+        assert_eq!(lines[0], "line 0");
+        assert_eq!(lines[29], "line 29");
+        assert_eq!(t.bottom_line(), 30);
+        t.show_line(5);
+        assert_eq!(t.top_line(), 3);
+        assert!(t.screen().contents().contains("line 5"));
+        t.show_line(0);
+        assert_eq!(t.top_line(), 0);
+        t.show_line(30);
+        assert_eq!(t.top_line(), 27);
+        assert_eq!(t.lines(), lines, "looking does not move the view's content");
     }
 
     #[test]

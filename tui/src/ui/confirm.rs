@@ -1,4 +1,4 @@
-//! Asking before a stop or a remove.
+//! Asking before a stop, restart, kill or remove.
 
 use dockyard_client::text::printable;
 use ratatui::Frame;
@@ -6,12 +6,14 @@ use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::centered;
-use crate::state::{Confirm, ConfirmVerb, State};
+use crate::msg::Lifecycle;
+use crate::state::{Confirm, State};
 
 pub fn draw(f: &mut Frame, state: &State, c: &Confirm) {
-    let verb = match c.verb {
-        ConfirmVerb::Stop => "Stop",
-        ConfirmVerb::Remove => "Remove (forcibly)",
+    let verb = match c.op {
+        Lifecycle::Remove => "Remove (forcibly)",
+        Lifecycle::Kill => "Kill (SIGKILL)",
+        op => op.verb(),
     };
     let label = state
         .list

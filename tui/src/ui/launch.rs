@@ -15,7 +15,12 @@ pub fn draw(f: &mut Frame, state: &State, form: &LaunchForm) {
     f.render_widget(Clear, area);
     let mut lines = vec![host_line(state, form)];
     for (i, name) in FIELDS.iter().enumerate() {
-        lines.extend(field_lines(form, i, name));
+        lines.extend(field_lines(
+            &form.values[i],
+            i == form.focus,
+            name,
+            HINTS[i],
+        ));
     }
     lines.push(Line::raw(""));
     if let Some(p) = &form.progress {
@@ -63,9 +68,15 @@ fn host_line(state: &State, form: &LaunchForm) -> Line<'static> {
     ])
 }
 
-fn field_lines(form: &LaunchForm, i: usize, name: &str) -> [Line<'static>; 2] {
-    let focused = i == form.focus;
-    let value = printable(&form.values[i]);
+/// A form's field: its name, its value (with a cursor when focused), and
+/// a hint under it.
+pub(super) fn field_lines(
+    value: &str,
+    focused: bool,
+    name: &str,
+    hint: &str,
+) -> [Line<'static>; 2] {
+    let value = printable(value);
     let cursor = if focused { "█" } else { "" };
     [
         Line::from(vec![
@@ -83,7 +94,7 @@ fn field_lines(form: &LaunchForm, i: usize, name: &str) -> [Line<'static>; 2] {
             ),
         ]),
         Line::from(Span::styled(
-            format!("          {}", HINTS[i]),
+            format!("          {hint}"),
             Style::default().fg(Color::DarkGray),
         )),
     ]

@@ -27,7 +27,7 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
     let first_container_row = rows.len();
     let shown = list.rows();
     for r in &shown {
-        rows.push(container_row(list, r, multi));
+        rows.push(container_row(state, r, multi));
     }
     let offset = state.list_offset(area);
     let mut table_state = TableState::default().with_offset(offset);
@@ -75,6 +75,8 @@ fn header(list: &ContainerList, multi: bool) -> Vec<String> {
         mark(SortKey::Name, "NAME"),
         mark(SortKey::Image, "IMAGE"),
         mark(SortKey::State, "STATE"),
+        "CPU %".to_string(),
+        "MEM".to_string(),
         mark(SortKey::Created, "STATUS"),
         "PORTS".to_string(),
     ]);
@@ -90,6 +92,8 @@ fn widths(multi: bool) -> Vec<Constraint> {
         Constraint::Fill(3),
         Constraint::Fill(3),
         Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(9),
         Constraint::Fill(2),
         Constraint::Fill(2),
     ]);
@@ -134,12 +138,19 @@ fn draw_hosts_down(f: &mut Frame, area: Rect, offset: usize, down: &[String]) {
     }
 }
 
-fn container_row(
-    list: &ContainerList,
-    r: &crate::state::list::Row<'_>,
-    multi: bool,
-) -> Row<'static> {
+fn container_row(state: &State, r: &crate::state::list::Row<'_>, multi: bool) -> Row<'static> {
+    let list = &state.list;
     let c = r.container;
+    // Figures only for what runs: a paused container's last sample would
+    // read as live.
+    let stats = state
+        .stats
+        .latest(r.host, &c.id)
+        .filter(|_| c.state.is_running());
+    let cpu = stats.map_or(String::new(), |s| format!("{:.1}", s.cpu_percent));
+    let mem = stats.map_or(String::new(), |s| {
+        dockyard_client::stats::bytes_size(s.memory_usage)
+    });
     let state_color = match c.state {
         ContainerState::Running => Color::Green,
         ContainerState::Paused | ContainerState::Restarting => Color::Yellow,
@@ -156,6 +167,8 @@ fn container_row(
             printable(c.state.as_str()),
             Style::default().fg(state_color),
         )),
+        Cell::from(cpu),
+        Cell::from(mem),
         Cell::from(printable(&c.status)),
         Cell::from(c.ports.clone()),
     ]);

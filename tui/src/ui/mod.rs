@@ -2,10 +2,13 @@
 //! and the frame's size, no I/O, no state changes. One file per panel.
 
 mod confirm;
+mod exec_form;
 mod help;
+mod inspect;
 mod launch;
 mod list;
 mod pane;
+mod stats;
 mod status;
 
 use ratatui::Frame;
@@ -23,9 +26,12 @@ pub fn draw(f: &mut Frame, state: &State) {
     }
     status::draw(f, state, layout.status);
     match &state.mode {
-        Mode::Help => help::draw(f, state),
+        Mode::Help(scroll) => help::draw(f, state, *scroll),
         Mode::Confirm(c) => confirm::draw(f, state, c),
         Mode::Launch(form) => launch::draw(f, state, form),
+        Mode::Exec(form) => exec_form::draw(f, state, form),
+        Mode::Inspect(view) => inspect::draw(f, view),
+        Mode::Stats { container, name } => stats::draw(f, state, container, name),
         _ => {}
     }
 }

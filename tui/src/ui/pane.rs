@@ -44,12 +44,47 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
     let area = inner(outer).intersection(outer);
     let screen = pane.term.screen();
     f.render_widget(TermView::new(screen), area);
+    if let Some(search) = &pane.search {
+        highlight(f, screen, area, &search.query);
+    }
     if focused
         && pane.is_live()
+        && !pane.is_logs()
         && matches!(state.mode, Mode::Normal | Mode::Leader)
         && let Some(pos) = cursor_position(screen, area)
     {
         f.set_cursor_position(pos);
+    }
+}
+
+/// Marks the search's matches among the rows shown.
+fn highlight(f: &mut Frame, screen: &vt100::Screen, area: Rect, query: &str) {
+    let (rows, cols) = (screen.size().0.get(), screen.size().1.get());
+    let style = Style::default().bg(Color::Yellow).fg(Color::Black);
+    for y in 0..rows.min(area.height) {
+        // The row's text, and the column each byte of it came from.
+        let mut text = String::new();
+        let mut column_of = Vec::new();
+        for x in 0..cols.min(area.width) {
+            let Some(cell) = screen.cell(y, x) else {
+                continue;
+            };
+            if cell.is_wide_continuation() {
+                continue;
+            }
+            let c = if cell.has_contents() {
+                cell.contents()
+            } else {
+                " "
+            };
+            text.push_str(c);
+            column_of.extend(std::iter::repeat_n(x, c.len()));
+        }
+        for (start, end) in crate::term::search::matches(&text, query) {
+            for &x in column_of[start..end].iter() {
+                f.buffer_mut()[(area.x + x, area.y + y)].set_style(style);
+            }
+        }
     }
 }
 

@@ -18,11 +18,15 @@ fn plural(n: usize, what: &str) -> String {
 }
 
 fn left(state: &State) -> String {
+    if let Mode::Search { query, .. } = &state.mode {
+        return format!(" search: /{}█", printable(query));
+    }
     match state.focus {
         Focus::Pane(p) => state.panes.get(p).map(|pane| {
             let how = match &pane.state {
                 PaneState::Starting => "starting".to_string(),
                 PaneState::Running => "running".to_string(),
+                PaneState::Exited(_) if pane.is_logs() => "ended (q closes)".to_string(),
                 PaneState::Exited(c) => format!("exited {c} (Enter closes)"),
                 PaneState::Failed(m) => format!("failed: {m}"),
             };
@@ -51,9 +55,15 @@ fn hints(state: &State) -> String {
         .key_for(Context::Leader, Action::Help)
         .map(|k| format!("{} {k} help", display(keymap.leader())))
         .unwrap_or_default();
+    if matches!(state.mode, Mode::Search { .. }) {
+        return " Enter search back · Esc cancel ".into();
+    }
     match state.focus {
         Focus::List if state.panes.is_empty() => {
             format!(" {} ", keymap.hints(Context::List))
+        }
+        Focus::Pane(p) if state.panes.get(p).is_some_and(|p| p.is_logs()) => {
+            format!(" {} · {help} ", keymap.hints(Context::LogsPane))
         }
         _ => format!(" {help} "),
     }

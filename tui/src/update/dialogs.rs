@@ -1,12 +1,17 @@
-//! The dialogs' keys: typing a filter, answering a confirmation, filling
-//! in the launch form. They take text, so their few keys are fixed and
-//! shown inside each dialog.
+//! The dialogs' keys: typing a filter or a search, answering a
+//! confirmation, filling in the launch and command forms, reading the
+//! inspect view. They take text, so their few keys are fixed and shown
+//! inside each dialog.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::msg::Effect;
+use super::panes;
+use crate::msg::{Effect, Lifecycle};
+use crate::state::exec_form::ExecForm;
+use crate::state::inspect::InspectView;
 use crate::state::launch_form::LaunchForm;
-use crate::state::{Confirm, ConfirmVerb, Mode, Notice, State};
+use crate::state::panes::{PaneId, PaneKind};
+use crate::state::{Confirm, Mode, Notice, State};
 
 fn typed(key: KeyEvent) -> Option<char> {
     match key.code {
@@ -37,15 +42,26 @@ pub fn on_filter_key(state: &mut State, key: KeyEvent) {
 
 /// y or Enter carries it out; any other key cancels.
 pub fn on_confirm_key(state: &mut State, key: KeyEvent, c: Confirm, fx: &mut Vec<Effect>) {
-    if !matches!(
+    if matches!(
         key.code,
         KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
     ) {
-        return;
+        carry_out(state, c.op, c.container.host, c.container.id, c.name, fx);
     }
+}
+
+/// Asks the host to do `op`, saying so in the status line.
+pub fn carry_out(
+    state: &mut State,
+    op: Lifecycle,
+    host: usize,
+    id: String,
+    name: String,
+    fx: &mut Vec<Effect>,
+) {
     let connected = state
         .list
-        .host(c.container.host)
+        .host(host)
         .is_some_and(|h| h.status == crate::state::hosts::HostStatus::Up);
     if !connected {
         state.notice = Some(Notice {
@@ -54,30 +70,74 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent, c: Confirm, fx: &mut Vec
         });
         return;
     }
-    let (host, id, name) = (c.container.host, c.container.id, c.name);
-    let (doing, effect) = match c.verb {
-        ConfirmVerb::Stop => (
-            "stopping",
-            Effect::Stop {
-                host,
-                id,
-                name: name.clone(),
-            },
-        ),
-        ConfirmVerb::Remove => (
-            "removing",
-            Effect::Remove {
-                host,
-                id,
-                name: name.clone(),
-            },
-        ),
-    };
     state.notice = Some(Notice {
-        text: format!("{doing} {name}…"),
+        text: format!("{} {name}…", op.doing()),
         error: false,
     });
-    fx.push(effect);
+    fx.push(Effect::Lifecycle { host, id, name, op });
+}
+
+/// Like the launch form: Tab moves, Enter opens the pane, Esc cancels.
+pub fn on_exec_key(state: &mut State, key: KeyEvent, mut form: ExecForm, fx: &mut Vec<Effect>) {
+    match key.code {
+        KeyCode::Esc => return,
+        KeyCode::Tab | KeyCode::Down => form.next(),
+        KeyCode::BackTab | KeyCode::Up => form.prev(),
+        KeyCode::Backspace => {
+            form.field_mut().pop();
+        }
+        KeyCode::Enter => match form.spec() {
+            Ok(spec) => {
+                let (host, name) = (form.container.host, form.name.clone());
+                return panes::open(state, host, name, PaneKind::Command(spec), None, fx);
+            }
+            Err(e) => form.error = Some(e),
+        },
+        _ => {
+            if let Some(c) = typed(key) {
+                form.field_mut().push(c)
+            }
+        }
+    }
+    state.mode = Mode::Exec(form);
+}
+
+/// Scrolling keys move the view; `r` switches between the summary and
+/// the JSON; q or Esc closes.
+pub fn on_inspect_key(state: &mut State, key: KeyEvent, mut view: InspectView) {
+    let page = usize::from(state.area.height.saturating_sub(6)).max(1);
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('i') => return,
+        KeyCode::Up | KeyCode::Char('k') => view.scroll_by(-1, page),
+        KeyCode::Down | KeyCode::Char('j') => view.scroll_by(1, page),
+        KeyCode::PageUp => view.scroll_by(-(page as isize), page),
+        KeyCode::PageDown | KeyCode::Char(' ') => view.scroll_by(page as isize, page),
+        KeyCode::Home | KeyCode::Char('g') => view.scroll = 0,
+        KeyCode::End | KeyCode::Char('G') => view.scroll_by(isize::MAX / 2, page),
+        KeyCode::Char('r') => {
+            view.show_raw = !view.show_raw;
+            view.scroll = 0;
+        }
+        _ => {}
+    }
+    state.mode = Mode::Inspect(view);
+}
+
+/// Typing the search; Enter looks back from the view, Esc cancels.
+pub fn on_search_key(state: &mut State, key: KeyEvent, pane: PaneId, mut query: String) {
+    match key.code {
+        KeyCode::Esc => return,
+        KeyCode::Enter => return panes::search(state, pane, query),
+        KeyCode::Backspace => {
+            query.pop();
+        }
+        _ => {
+            if let Some(c) = typed(key) {
+                query.push(c);
+            }
+        }
+    }
+    state.mode = Mode::Search { pane, query };
 }
 
 pub fn on_launch_key(state: &mut State, key: KeyEvent, mut form: LaunchForm, fx: &mut Vec<Effect>) {

@@ -7,17 +7,36 @@ use ratatui::layout::Direction;
 
 use super::{dialogs, panes};
 use crate::input::{Action, Context};
-use crate::msg::Effect;
+use crate::msg::{Effect, Lifecycle};
+use crate::state::exec_form::ExecForm;
+use crate::state::hosts::ContainerKey;
+use crate::state::inspect::InspectView;
 use crate::state::launch_form::LaunchForm;
-use crate::state::panes::PaneId;
-use crate::state::{Confirm, ConfirmVerb, Focus, Mode, State};
+use crate::state::panes::{PaneId, PaneKind};
+use crate::state::{Confirm, Focus, Mode, Notice, State};
 use crate::term::encode;
 
 pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     match std::mem::replace(&mut state.mode, Mode::Normal) {
-        Mode::Help => {}
+        // Scrolling keys scroll the help; any other key closes it.
+        Mode::Help(scroll) => {
+            use crossterm::event::KeyCode as K;
+            let page = state.area.height.saturating_sub(4).max(1);
+            state.mode = match key.code {
+                K::Down | K::Char('j') => Mode::Help(scroll.saturating_add(1)),
+                K::Up | K::Char('k') => Mode::Help(scroll.saturating_sub(1)),
+                K::PageDown | K::Char(' ') => Mode::Help(scroll.saturating_add(page)),
+                K::PageUp => Mode::Help(scroll.saturating_sub(page)),
+                _ => Mode::Normal,
+            };
+        }
+        // Any key closes the stats view.
+        Mode::Stats { .. } => {}
         Mode::Confirm(c) => dialogs::on_confirm_key(state, key, c, fx),
         Mode::Launch(form) => dialogs::on_launch_key(state, key, form, fx),
+        Mode::Exec(form) => dialogs::on_exec_key(state, key, form, fx),
+        Mode::Inspect(view) => dialogs::on_inspect_key(state, key, view),
+        Mode::Search { pane, query } => dialogs::on_search_key(state, key, pane, query),
         Mode::Filter => dialogs::on_filter_key(state, key),
         Mode::Leader => on_leader_key(state, key, fx),
         Mode::Normal if state.keymap.is_leader(key) => state.mode = Mode::Leader,
@@ -46,6 +65,13 @@ fn on_leader_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn on_pane_key(state: &mut State, p: PaneId, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if state.panes.get(p).is_some_and(|pane| pane.is_logs()) {
+        // A log takes no typing: unbound keys do nothing.
+        if let Some(a) = state.keymap.action(Context::LogsPane, key) {
+            apply(state, a, fx);
+        }
+        return;
+    }
     let live = state.panes.get(p).is_some_and(|pane| pane.is_live());
     let context = if live {
         Context::Pane
@@ -74,9 +100,36 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         PageDown => state.list.move_selection(10),
         First => state.list.select_index(0),
         Last => state.list.select_index(usize::MAX),
-        Open => panes::open_selected(state, None, fx),
-        OpenBeside => panes::open_selected(state, Some(Direction::Horizontal), fx),
-        OpenBelow => panes::open_selected(state, Some(Direction::Vertical), fx),
+        Open => panes::open_selected(state, PaneKind::Shell, None, fx),
+        OpenBeside => panes::open_selected(state, PaneKind::Shell, Some(Direction::Horizontal), fx),
+        OpenBelow => panes::open_selected(state, PaneKind::Shell, Some(Direction::Vertical), fx),
+        Logs => {
+            let kind = PaneKind::Logs { timestamps: false };
+            panes::open_selected(state, kind, None, fx)
+        }
+        Exec => {
+            if let Some((container, name)) = running_selection(state) {
+                state.mode = Mode::Exec(ExecForm::new(container, name));
+            }
+        }
+        Inspect => {
+            if let Some((container, name)) = selection(state) {
+                state.mode = Mode::Inspect(InspectView::waiting(name.clone()));
+                fx.push(Effect::Inspect {
+                    host: container.host,
+                    id: container.id,
+                    name,
+                });
+            }
+        }
+        Stats => {
+            if let Some((container, name)) = running_selection(state) {
+                state.mode = Mode::Stats { container, name };
+            }
+        }
+        Restart => ask(state, Lifecycle::Restart),
+        Kill => ask(state, Lifecycle::Kill),
+        Pause => pause_or_unpause(state, fx),
         Filter => {
             state.list.set_filter(String::new());
             state.mode = Mode::Filter;
@@ -88,14 +141,14 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             let host = state.list.selected().map_or(0, |(h, _)| h);
             state.mode = Mode::Launch(LaunchForm::new(host));
         }
-        Stop => ask(state, ConfirmVerb::Stop),
-        Remove => ask(state, ConfirmVerb::Remove),
+        Stop => ask(state, Lifecycle::Stop),
+        Remove => ask(state, Lifecycle::Remove),
         FocusPanes => {
             if let Some(p) = state.panes.order().first() {
                 state.focus = Focus::Pane(*p);
             }
         }
-        Help => state.mode = Mode::Help,
+        Help => state.mode = Mode::Help(0),
         Quit => state.quit = true,
         FocusList => state.focus = Focus::List,
         FocusLeft => panes::move_focus(state, -1, 0),
@@ -114,22 +167,72 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         ScrollBack | ScrollUp => panes::scroll_half_page(state, 1),
         ScrollDown => panes::scroll_half_page(state, -1),
+        LineUp => panes::scroll_lines(state, 1),
+        LineDown => panes::scroll_lines(state, -1),
+        Top => panes::scroll_lines(state, isize::MAX / 2),
+        Bottom => panes::scroll_lines(state, isize::MIN / 2),
+        Timestamps => panes::toggle_timestamps(state, fx),
+        Search => {
+            if let Some(pane) = state.focused_pane() {
+                state.mode = Mode::Search {
+                    pane,
+                    query: String::new(),
+                };
+            }
+        }
+        SearchNext => panes::search_again(state, true),
+        SearchPrev => panes::search_again(state, false),
     }
 }
 
-fn ask(state: &mut State, verb: ConfirmVerb) {
-    if let Some((host, c)) = state.list.selected() {
-        let container = crate::state::hosts::ContainerKey {
+/// The selected container and its name.
+fn selection(state: &State) -> Option<(ContainerKey, String)> {
+    state.list.selected().map(|(host, c)| {
+        let key = ContainerKey {
             host,
             id: c.id.clone(),
         };
-        let name = c.name.clone();
+        (key, c.name.clone())
+    })
+}
+
+/// The selected container if it runs; otherwise says why not.
+fn running_selection(state: &mut State) -> Option<(ContainerKey, String)> {
+    let (_, c) = state.list.selected()?;
+    if !c.state.is_running() {
+        let text = format!("{} is {}, not running", c.name, c.state);
+        state.notice = Some(Notice { text, error: true });
+        return None;
+    }
+    selection(state)
+}
+
+fn ask(state: &mut State, op: Lifecycle) {
+    if let Some((container, name)) = selection(state) {
         state.mode = Mode::Confirm(Confirm {
-            verb,
+            op,
             container,
             name,
         });
     }
+}
+
+/// Pausing is undone as easily as it is done, so it does not ask.
+fn pause_or_unpause(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some((host, c)) = state.list.selected() else {
+        return;
+    };
+    let op = match c.state {
+        dockyard_client::container::ContainerState::Paused => Lifecycle::Unpause,
+        _ if c.state.is_running() => Lifecycle::Pause,
+        _ => {
+            let text = format!("{} is {}, not running", c.name, c.state);
+            state.notice = Some(Notice { text, error: true });
+            return;
+        }
+    };
+    let (id, name) = (c.id.clone(), c.name.clone());
+    dialogs::carry_out(state, op, host, id, name, fx);
 }
 
 pub fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {

@@ -25,12 +25,38 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Host { host, ev } => on_host(state, host, ev),
         Msg::Session { pane, ev } => on_session(state, pane, ev, &mut fx),
         Msg::Launch(ev) => on_launch(state, ev),
+        Msg::Stats { host, stats } => {
+            if state.stats_on {
+                state.stats.absorb(host, stats);
+            }
+        }
+        Msg::Inspected { name, result } => {
+            if let Mode::Inspect(view) = &mut state.mode
+                && view.name == name
+            {
+                view.set(result);
+            }
+        }
         Msg::Notice { text, error } => state.notice = Some(Notice { text, error }),
     }
     if may_move {
         sync_sizes(state, &mut fx);
+        sync_stats(state, &mut fx);
     }
     fx
+}
+
+/// Runs the hosts' stats streams only while their figures are shown;
+/// figures from a stopped stream are dropped, not left to go stale.
+fn sync_stats(state: &mut State, fx: &mut Vec<Effect>) {
+    let want = state.wants_stats();
+    if want != state.stats_on {
+        state.stats_on = want;
+        if !want {
+            state.stats.clear();
+        }
+        fx.push(Effect::WatchStats { on: want });
+    }
 }
 
 fn on_terminal(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
@@ -76,14 +102,17 @@ fn on_host(state: &mut State, host: usize, ev: HostEvent) {
             reason,
             retry_in,
             engine_down,
-        } => state.list.set_status(
-            host,
-            HostStatus::Down {
-                reason,
-                retry_in,
-                engine_down,
-            },
-        ),
+        } => {
+            state.stats.forget_host(host);
+            state.list.set_status(
+                host,
+                HostStatus::Down {
+                    reason,
+                    retry_in,
+                    engine_down,
+                },
+            )
+        }
     }
 }
 
@@ -100,7 +129,11 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
         }
         SessionEvent::Exited { code, message } => {
             p.state = PaneState::Exited(code);
-            if code < 0 && !message.is_empty() {
+            if p.is_logs() {
+                // The end of a followed log is news, not an error.
+                let text = format!("\r\n\x1b[2m— {} —\x1b[0m", printable(&message));
+                p.term.feed(text.as_bytes());
+            } else if code < 0 && !message.is_empty() {
                 show_final_message(&mut p.term, &printable(&message));
             }
         }

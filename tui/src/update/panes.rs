@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::{Direction, Rect};
 
 use crate::msg::Effect;
-use crate::state::panes::{Pane, PaneId, PaneState, inner};
+use crate::state::panes::{Pane, PaneId, PaneKind, PaneState, Search, inner};
 use crate::state::{Focus, Notice, State};
 use crate::term::encode;
 use crate::term::layout;
@@ -16,17 +16,24 @@ fn error(state: &mut State, text: String) {
     state.notice = Some(Notice { text, error: true });
 }
 
-/// A shell into the selected container, if it is running.
-pub fn open_selected(state: &mut State, dir: Option<Direction>, fx: &mut Vec<Effect>) {
+/// A pane of `kind` on the selected container: a shell or command if it
+/// is running; its logs whatever its state.
+pub fn open_selected(
+    state: &mut State,
+    kind: PaneKind,
+    dir: Option<Direction>,
+    fx: &mut Vec<Effect>,
+) {
     let Some((host, c)) = state.list.selected() else {
         return;
     };
-    if !c.state.is_running() {
+    let logs = matches!(kind, PaneKind::Logs { .. });
+    if !logs && !c.state.is_running() {
         let text = format!("{} is {}, not running", c.name, c.state);
         return error(state, text);
     }
     let name = c.name.clone();
-    open(state, host, name, dir, fx);
+    open(state, host, name, kind, dir, fx);
 }
 
 /// Another shell into the focused pane's container (or the selected
@@ -35,9 +42,9 @@ pub fn split_focused(state: &mut State, dir: Direction, fx: &mut Vec<Effect>) {
     match state.focused_pane().and_then(|p| state.panes.get(p)) {
         Some(p) => {
             let (host, container) = (p.host, p.container.clone());
-            open(state, host, container, Some(dir), fx);
+            open(state, host, container, PaneKind::Shell, Some(dir), fx);
         }
-        None => open_selected(state, Some(dir), fx),
+        None => open_selected(state, PaneKind::Shell, Some(dir), fx),
     }
 }
 
@@ -47,6 +54,7 @@ pub fn open(
     state: &mut State,
     host: usize,
     container: String,
+    kind: PaneKind,
     dir: Option<Direction>,
     fx: &mut Vec<Effect>,
 ) {
@@ -77,8 +85,10 @@ pub fn open(
             host,
             host_label,
             container: container.clone(),
+            kind: kind.clone(),
             term: TermScreen::new(24, 80),
             state: PaneState::Starting,
+            search: None,
         },
     );
     state.focus = Focus::Pane(id);
@@ -92,6 +102,36 @@ pub fn open(
         pane: id,
         host,
         container,
+        kind,
+        rows,
+        cols,
+    });
+}
+
+/// Reopens the focused logs pane's log with timestamps on or off: the
+/// engine adds them, so the log is read again.
+pub fn toggle_timestamps(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(id) = state.focused_pane() else {
+        return;
+    };
+    let Some(p) = state.panes.get_mut(id) else {
+        return;
+    };
+    let PaneKind::Logs { timestamps } = p.kind else {
+        return;
+    };
+    p.kind = PaneKind::Logs {
+        timestamps: !timestamps,
+    };
+    let (rows, cols) = p.term.size();
+    p.term = TermScreen::new(rows, cols);
+    p.state = PaneState::Starting;
+    p.search = None;
+    fx.push(Effect::OpenSession {
+        pane: id,
+        host: p.host,
+        container: p.container.clone(),
+        kind: p.kind.clone(),
         rows,
         cols,
     });
@@ -172,6 +212,86 @@ pub fn scroll_half_page(state: &mut State, sign: isize) {
     if let Some(p) = state.focused_pane().and_then(|p| state.panes.get_mut(p)) {
         let half = (p.term.size().0 as isize / 2).max(1);
         p.term.scroll(sign * half);
+    }
+}
+
+/// `delta` lines back (positive) or forward in the focused pane.
+pub fn scroll_lines(state: &mut State, delta: isize) {
+    if let Some(p) = state.focused_pane().and_then(|p| state.panes.get_mut(p)) {
+        p.term.scroll(delta);
+    }
+}
+
+/// Searches the pane's kept lines back from what is shown for `query`
+/// (smart case: case-blind unless it has a capital), showing the match.
+pub fn search(state: &mut State, pane: PaneId, query: String) {
+    let Some(p) = state.panes.get_mut(pane) else {
+        return;
+    };
+    if query.is_empty() {
+        p.search = None;
+        return;
+    }
+    let start = p.term.bottom_line() + 1;
+    p.search = Some(Search { query, line: None });
+    find_from(state, pane, start, true);
+}
+
+/// The next match older (`backward`) or newer than the current one.
+pub fn search_again(state: &mut State, backward: bool) {
+    let Some(pane) = state.focused_pane() else {
+        return;
+    };
+    let Some(p) = state.panes.get_mut(pane) else {
+        return;
+    };
+    let Some(line) = p.search.as_ref().map(|s| s.line) else {
+        return error(state, "no search yet: / searches".into());
+    };
+    let start = line.unwrap_or_else(|| p.term.bottom_line() + 1);
+    find_from(state, pane, start, backward);
+}
+
+fn find_from(state: &mut State, pane: PaneId, start: usize, backward: bool) {
+    let Some(p) = state.panes.get_mut(pane) else {
+        return;
+    };
+    let Some(search) = p.search.as_mut() else {
+        return;
+    };
+    let lines = p.term.lines();
+    let hit = |l: &String| {
+        crate::term::search::matches(l, &search.query)
+            .next()
+            .is_some()
+    };
+    let found = if backward {
+        lines[..start.min(lines.len())].iter().rposition(hit)
+    } else {
+        lines
+            .iter()
+            .enumerate()
+            .skip(start + 1)
+            .find(|(_, l)| hit(l))
+            .map(|(i, _)| i)
+    };
+    match found {
+        Some(i) => {
+            search.line = Some(i);
+            p.term.show_line(i);
+        }
+        None => {
+            let text = format!(
+                "'{}' not found {}",
+                search.query,
+                if backward {
+                    "further back"
+                } else {
+                    "further on"
+                }
+            );
+            error(state, text);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crossterm::event::{Event, KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::input::{Keymap, Override, parse_leader};
-use crate::msg::{Effect, HostEvent, Msg};
+use crate::msg::{Effect, HostEvent, Lifecycle, Msg};
 use crate::state::{Focus, Mode};
 use crate::ui::testing::{Harness, key, running, state_with_containers, state_with_panes, typed};
 
@@ -157,7 +157,7 @@ fn keymap_overrides_take_effect() {
     assert!(matches!(s.state.mode, Mode::Confirm(_)));
     let fx = s.send(ch('y'));
     assert!(
-        matches!(&fx[..], [Effect::Stop { name, .. }] if name == "web"),
+        matches!(&fx[..], [Effect::Lifecycle { name, op: Lifecycle::Stop, .. }] if name == "web"),
         "{fx:?}"
     );
     // The new leader works, the old one is typed into the pane.
