@@ -203,3 +203,86 @@ fn an_agent_that_goes_away_is_shown_and_reconnected() {
     pty.type_bytes(b"q");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
+
+/// The row of the list (or any line) holding both words.
+fn line_with(screen: &str, a: &str, b: &str) -> bool {
+    screen.lines().any(|l| l.contains(a) && l.contains(b))
+}
+
+#[test]
+fn logs_beside_a_shell_stats_inspect_and_pause() {
+    let agent = TestAgent::start();
+    let script = "echo log-line-77; echo err-line-78 >&2; exec sleep 1000000";
+    let c = TestContainer::start_custom("tuilogs", &["sh", "-c", script], |b| {
+        b.env = Some(vec!["SHOWN_AT_LAUNCH=env-77".into()]);
+    });
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 40, 160);
+    pty.wait_for_text(&c.name, WAIT);
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a shell pane", WAIT, |s| s.contains("/ #"));
+
+    // Its logs beside the shell.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"c");
+    pty.type_bytes(b"l");
+    let logs_title = format!("/{} logs", c.name);
+    pty.wait_for("a logs pane beside the shell", WAIT, |s| {
+        s.contains(&logs_title)
+            && s.contains("log-line-77")
+            && s.contains("err-line-78")
+            && s.contains("/ #")
+    });
+    // The list's CPU and MEM columns fill in from the stats stream.
+    pty.wait_for("stats in the list", WAIT, |s| {
+        s.lines()
+            .any(|l| l.contains(&c.name) && l.contains("running") && l.contains("iB"))
+    });
+
+    // Its configuration, then the JSON.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"c");
+    pty.type_bytes(b"i");
+    pty.wait_for_text("SHOWN_AT_LAUNCH=env-77", WAIT);
+    pty.type_bytes(b"r");
+    pty.wait_for_text("\"Path\": \"sh\",", WAIT);
+    // Down the JSON a page at a time to the environment.
+    let mut pages = 0;
+    while !pty.contents().contains("\"SHOWN_AT_LAUNCH=env-77\"") {
+        assert!(pages < 20, "no env in the JSON:\n{}", pty.contents());
+        pty.type_bytes(b" ");
+        settle();
+        pages += 1;
+    }
+    pty.type_bytes(b"q");
+    pty.wait_for("the inspect view closed", WAIT, |s| {
+        !s.contains("SHOWN_AT_LAUNCH")
+    });
+
+    // Pause and unpause from the list.
+    pty.type_bytes(b"P");
+    pty.wait_for("paused in the list", WAIT, |s| {
+        line_with(s, &c.name, "paused")
+    });
+    let state = std::process::Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Status}}", &c.name])
+        .output()
+        .expect("docker inspect");
+    assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "paused");
+    pty.type_bytes(b"P");
+    pty.wait_for("running again", WAIT, |s| line_with(s, &c.name, "running"));
+
+    // A search in the logs pane finds the line; a missing word says so.
+    pty.type_bytes(b"\t");
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"l");
+    pty.type_bytes(b"/log-line\r");
+    settle();
+    pty.type_bytes(b"/no-such-words\r");
+    pty.wait_for_text("'no-such-words' not found further back", WAIT);
+
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}

@@ -74,7 +74,8 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     let size = terminal.size()?;
     let resize = crossterm::event::Event::Resize(size.width, size.height);
-    update(&mut state, Msg::Terminal(resize));
+    // Through `step`: the first update's effects (the stats streams) count.
+    step(&mut state, &mut runner, Msg::Terminal(resize));
 
     let mut term_events = EventStream::new();
     let mut dirty = true;
