@@ -54,20 +54,83 @@ pub async fn start_exec(
     let conn = hijack(engine, engine.dial().await?, &version, exec_id, tty).await?;
     let (read, write) = tokio::io::split(conn);
     let output: OutputStream = if tty {
-        Box::pin(ReaderStream::with_capacity(read, READ_CHUNK).map(|r| {
-            r.map(|data| Chunk {
-                stream: StdStream::Stdout,
-                data,
-            })
-        }))
+        Box::pin(coalesce(ReaderStream::with_capacity(read, READ_CHUNK).map(
+            |r| {
+                r.map(|data| Chunk {
+                    stream: StdStream::Stdout,
+                    data,
+                })
+            },
+        )))
     } else {
-        Box::pin(FramedRead::with_capacity(
+        Box::pin(coalesce(FramedRead::with_capacity(
             read,
             StdFrames::default(),
             READ_CHUNK,
-        ))
+        )))
     };
     Ok((output, write))
+}
+
+/// At most this many ready chunks are looked at for one merge.
+pub(crate) const MERGE_CHUNKS: usize = 256;
+
+/// Merges chunks that are ready together (same stream, in order, up to
+/// [`READ_CHUNK`] bytes) into one. A log of short lines, or a program
+/// writing a line at a time, would otherwise cross the wire as one small
+/// HTTP/2 DATA frame per line: that costs per frame, and when the client
+/// reads slower than the agent sends, the small frames buffered at the
+/// client trip h2's flood guard ("too_many_data_frames"), which ends the
+/// connection. Nothing waits for more: only what is ready now is merged.
+pub fn coalesce<S>(chunks: S) -> impl Stream<Item = std::io::Result<Chunk>> + Send
+where
+    S: Stream<Item = std::io::Result<Chunk>> + Send,
+{
+    chunks
+        .ready_chunks(MERGE_CHUNKS)
+        .flat_map(|batch| futures::stream::iter(merge(batch)))
+}
+
+pub(crate) fn merge(batch: Vec<std::io::Result<Chunk>>) -> Vec<std::io::Result<Chunk>> {
+    if batch.len() == 1 {
+        return batch;
+    }
+    let mut out = Vec::new();
+    // The run being built: its first chunk as it came, copied only when a
+    // second one joins it.
+    let mut run: Option<(StdStream, Bytes, Option<BytesMut>)> = None;
+    let finish = |run: Option<(StdStream, Bytes, Option<BytesMut>)>, out: &mut Vec<_>| {
+        if let Some((stream, first, joined)) = run {
+            let data = joined.map_or(first, BytesMut::freeze);
+            out.push(Ok(Chunk { stream, data }));
+        }
+    };
+    for item in batch {
+        let c = match item {
+            Ok(c) => c,
+            Err(e) => {
+                finish(run.take(), &mut out);
+                out.push(Err(e));
+                continue;
+            }
+        };
+        match &mut run {
+            Some((stream, first, joined))
+                if *stream == c.stream
+                    && joined.as_ref().map_or(first.len(), BytesMut::len) + c.data.len()
+                        <= READ_CHUNK =>
+            {
+                let buf = joined.get_or_insert_with(|| BytesMut::from(&first[..]));
+                buf.extend_from_slice(&c.data);
+            }
+            _ => {
+                finish(run.take(), &mut out);
+                run = Some((c.stream, c.data, None));
+            }
+        }
+    }
+    finish(run, &mut out);
+    out
 }
 
 async fn hijack(
@@ -229,6 +292,36 @@ mod tests {
         for step in [1, 2, 3, 7, 8, 9, 100, 4096, wire.len()] {
             assert_eq!(decode_in_steps(&wire, step), expected, "step {step}");
         }
+    }
+
+    #[test]
+    fn ready_chunks_merge_by_stream_and_size() {
+        let chunk = |stream, data: &[u8]| {
+            Ok(Chunk {
+                stream,
+                data: Bytes::copy_from_slice(data),
+            })
+        };
+        let batch = vec![
+            chunk(StdStream::Stdout, b"a\n"),
+            chunk(StdStream::Stdout, b"b\n"),
+            chunk(StdStream::Stderr, b"e\n"),
+            chunk(StdStream::Stdout, b"c\n"),
+            chunk(StdStream::Stdout, &[1u8; READ_CHUNK]),
+        ];
+        let got: Vec<(StdStream, Vec<u8>)> = merge(batch)
+            .into_iter()
+            .map(|c| c.map(|c| (c.stream, c.data.to_vec())).expect("ok"))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (StdStream::Stdout, b"a\nb\n".to_vec()),
+                (StdStream::Stderr, b"e\n".to_vec()),
+                (StdStream::Stdout, b"c\n".to_vec()),
+                (StdStream::Stdout, vec![1u8; READ_CHUNK]),
+            ]
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use tokio_util::codec::FramedRead;
 use tokio_util::io::{ReaderStream, StreamReader};
 
-use crate::attach::{Chunk, StdFrames, StdStream};
+use crate::attach::{Chunk, MERGE_CHUNKS, StdFrames, StdStream, merge};
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::exec::check_container_name;
@@ -20,6 +20,23 @@ const READ_CHUNK: usize = 64 * 1024;
 
 pub type LogsStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<pb::LogsChunk, AgentError>> + Send>>;
+
+/// How long a log chunk waits for more to join it. The engine sends a
+/// non-TTY log as one frame per line, through hyper's body one HTTP chunk
+/// at a time; merging only what is ready at once leaves a message per line
+/// whenever the agent's runtime is busy (the embedded agent shares one
+/// thread with its client), and a client that reads slower than that
+/// piles up small HTTP/2 frames until h2's flood guard ends the
+/// connection. A log is not typed at: 2 ms is nothing to wait.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
+
+fn batched<S>(chunks: S) -> impl Stream<Item = std::io::Result<Chunk>> + Send
+where
+    S: Stream<Item = std::io::Result<Chunk>> + Send,
+{
+    tokio_stream::StreamExt::chunks_timeout(chunks, MERGE_CHUNKS, LINGER)
+        .flat_map(|batch| futures::stream::iter(merge(batch)))
+}
 
 /// A unix time as the engine's `since`/`until` take it, "SECONDS[.NANOS]";
 /// anything else is refused here rather than passed into a query string.
@@ -85,23 +102,23 @@ pub async fn logs(
             .map_err(std::io::Error::other),
     );
     let chunks: std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Chunk>> + Send>> = if tty {
-        Box::pin(
+        Box::pin(batched(
             ReaderStream::with_capacity(body, READ_CHUNK).map_ok(|data| Chunk {
                 stream: StdStream::Stdout,
                 data,
             }),
-        )
+        ))
     } else {
-        Box::pin(FramedRead::with_capacity(
+        Box::pin(batched(FramedRead::with_capacity(
             body,
             StdFrames::default(),
             READ_CHUNK,
-        ))
+        )))
     };
     let at = engine.addr().uri();
     let mut first = true;
     let out = chunks.map(move |c| {
-        let c = c.map_err(|e| AgentError::unavailable(&at, e.to_string()))?;
+        let c = c.map_err(|e| AgentError::unavailable(&at, crate::error::innermost(&e)))?;
         let tty_flag = std::mem::take(&mut first) && tty;
         Ok(pb::LogsChunk {
             data: c.data,

@@ -69,6 +69,36 @@ fn logs_are_what_docker_logs_prints() {
     assert_eq!(stderr_str(&ours), "");
 }
 
+/// 60 000 short lines read by a client that waits before reading: one
+/// message per line would pile up small HTTP/2 frames at the client until
+/// h2's flood guard ended the connection (it did, on the embedded agent).
+#[test]
+fn a_log_of_short_lines_reaches_a_slow_reader() {
+    let agent = TestAgent::start();
+    let script = "i=0; while [ $i -lt 60000 ]; do echo $i; i=$((i+1)); done; \
+                  echo short-done; exec sleep 1000000";
+    let c = TestContainer::start_with("shortlines", &["sh", "-c", script]);
+    wait_for_log(&c.name, "short-done");
+    let theirs = docker(&["logs", &c.name]).stdout;
+    let mut embedded = dockyard_command();
+    embedded.args(["logs", &c.name]);
+    for (how, mut cmd) in [
+        ("agent", agent.dockyard(&["logs", &c.name])),
+        ("embedded", embedded),
+    ] {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn logs");
+        std::thread::sleep(Duration::from_secs(2));
+        let out = child.wait_with_output().expect("logs");
+        assert_eq!(out.status.code(), Some(0), "{how}: {}", stderr_str(&out));
+        assert!(out.stdout == theirs, "{how}: the log differs from docker's");
+    }
+}
+
 #[test]
 fn a_tty_containers_log_is_raw() {
     let agent = TestAgent::start();

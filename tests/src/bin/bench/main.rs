@@ -8,6 +8,7 @@
 //! It sets up its own container (from the test image) and agent, and
 //! removes them at the end.
 
+mod browse;
 mod exec;
 mod process;
 mod table;
@@ -15,6 +16,7 @@ mod tui;
 
 use dockyard_tests::{TestAgent, TestContainer, block_on, docker};
 
+use crate::browse::{logs_throughput, stats_watching};
 use crate::exec::{echo_latency, exec_latency, many_sessions, stdin_throughput, stdout_throughput};
 use crate::table::Table;
 use crate::tui::tui_figures;
@@ -73,5 +75,11 @@ fn main() {
     }
     if want("tui") {
         tui_figures(&mut table, &agent, &c);
+    }
+    if want("logs") {
+        logs_throughput(&mut table, &agent, opts.rounds.min(5));
+    }
+    if want("stats") {
+        stats_watching(&mut table, &agent, &c);
     }
 }
