@@ -222,6 +222,9 @@ fn inspect_prints_what_docker_inspect_prints() {
     assert_eq!(ours.status.code(), Some(0), "{}", stderr_str(&ours));
     let theirs = docker(&["inspect", &c.name]);
     assert_eq!(stdout_str(&ours), stdout_str(&theirs));
+    let mut embedded = dockyard_command();
+    embedded.args(["inspect", &c.name]);
+    assert_eq!(stdout_str(&run(embedded)), stdout_str(&theirs));
     let parsed: serde_json::Value = serde_json::from_slice(&ours.stdout).expect("JSON");
     assert_eq!(
         parsed[0]["Id"].as_str(),
@@ -250,20 +253,26 @@ fn pause_unpause_restart_and_kill() {
             .map(|r| r["state"].as_str().unwrap_or_default().to_string())
             .unwrap_or_default()
     };
-    let ok = |args: &[&str]| {
-        let o = run(agent.dockyard(args));
+    let check = |o: Output, args: &[&str]| {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr_str(&o));
         assert_eq!(stdout_str(&o), format!("{}\n", c.name), "{args:?}");
     };
+    let ok = |args: &[&str]| check(run(agent.dockyard(args)), args);
+    // The embedded default does the same.
+    let ok_embedded = |args: &[&str]| {
+        let mut cmd = dockyard_command();
+        cmd.args(args);
+        check(run(cmd), args)
+    };
     ok(&["pause", &c.name]);
     assert_eq!(state(&agent), "paused");
-    ok(&["unpause", &c.name]);
+    ok_embedded(&["unpause", &c.name]);
     assert_eq!(state(&agent), "running");
     let started = inspect_field(&c.name, "{{.State.StartedAt}}");
     ok(&["restart", "-t", "0", &c.name]);
     assert_ne!(inspect_field(&c.name, "{{.State.StartedAt}}"), started);
     assert_eq!(state(&agent), "running");
-    ok(&["kill", "-s", "KILL", &c.name]);
+    ok_embedded(&["kill", "-s", "KILL", &c.name]);
     assert!(eventually(Duration::from_secs(10), || state(&agent) == "exited"));
     assert_eq!(inspect_field(&c.name, "{{.State.ExitCode}}"), "137");
     let bad = run(agent.dockyard(&["kill", "-s", "NOT A SIGNAL", &c.name]));
