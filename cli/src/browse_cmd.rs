@@ -396,7 +396,7 @@ mod tests {
         ];
         assert_eq!(
             tabwriter(&t),
-            "NAME                     CPU %     PIDS\na-long-container-name    0.00%     1\n"
+            "NAME                    CPU %     PIDS\na-long-container-name   0.00%     1\n"
         );
     }
 }
