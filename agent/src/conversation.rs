@@ -77,6 +77,8 @@ pub fn spec_from(start: ExecStart) -> ExecSpec {
         env: start.environment,
         rows: clamp(start.rows),
         cols: clamp(start.cols),
+        detach: start.detach,
+        privileged: start.privileged,
     }
 }
 
@@ -104,6 +106,9 @@ pub async fn run<S>(
         return;
     };
     let spec = spec_from(start);
+    if spec.detach {
+        return detached(&engine, &spec, &tx).await;
+    }
     let Some((mut session, started)) = begin(engine, &spec, tx, shutdown).await else {
         return;
     };
@@ -113,6 +118,54 @@ pub async fn run<S>(
     };
     let status = session.final_status(ended).await;
     session.finish(status).await;
+}
+
+/// `exec -d`: the started status and at once the final one, exit code 0;
+/// or, when the runtime refused the process, its reason on stderr and its
+/// exit code (126/127), as for an attached exec. No reaper: the process is
+/// meant to outlive this conversation.
+async fn detached(engine: &Engine, spec: &ExecSpec, tx: &ResponseTx) {
+    let (exec_id, refused) = match exec::start_detached(engine, spec).await {
+        Ok(exec::Detached::Running(id)) => (id, None),
+        Ok(exec::Detached::Refused {
+            exec_id,
+            reason,
+            code,
+        }) => (exec_id, Some((reason, code))),
+        Err(e) => return reject(tx, e.to_string()).await,
+    };
+    tracing::info!(exec_id, container = spec.container, cmd = ?spec.cmd, "exec started detached");
+    let started = ExecStatus {
+        success: true,
+        exec_id: exec_id.clone(),
+        message: "Execution started successfully".into(),
+        ..Default::default()
+    };
+    if tx.send(status(started)).await.is_err() {
+        return;
+    }
+    let exit_code = match refused {
+        Some((reason, code)) => {
+            let chunk = Chunk {
+                stream: StdStream::Stderr,
+                data: format!("{reason}\n").into(),
+            };
+            if tx.send(Ok(output_message(chunk))).await.is_err() {
+                return;
+            }
+            code
+        }
+        None => 0,
+    };
+    let _ = tx
+        .send(status(ExecStatus {
+            success: true,
+            exec_id,
+            message: "Running detached".into(),
+            exit_code,
+            finished: true,
+        }))
+        .await;
 }
 
 /// The first request, which must be an ExecStart. None when it is not (the

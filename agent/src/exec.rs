@@ -30,6 +30,9 @@ pub struct ExecSpec {
     pub env: HashMap<String, String>,
     pub rows: u16,
     pub cols: u16,
+    /// Started detached (`exec -d`): nothing attached, never ended by us.
+    pub detach: bool,
+    pub privileged: bool,
 }
 
 impl ExecSpec {
@@ -104,6 +107,7 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
         cmd: Some(spec.cmd.clone()),
         user: (!spec.user.is_empty()).then(|| spec.user.clone()),
         working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
+        privileged: Some(spec.privileged),
         ..Default::default()
     };
     // Straight to create: the engine refuses a missing (404) or stopped
@@ -139,6 +143,82 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
         output,
         stdin,
     })
+}
+
+/// How a detached start went: running, or refused by the runtime with its
+/// reason and docker's exit code for it (126, or 127 when not found).
+#[derive(Debug)]
+pub enum Detached {
+    Running(String),
+    Refused {
+        exec_id: String,
+        reason: String,
+        code: i32,
+    },
+}
+
+/// `exec -d`: creates the exec with nothing attached and starts it
+/// detached; the engine answers once the process has started (or failed
+/// to). Nothing here ends it later: a detached command outlives its client.
+pub async fn start_detached(engine: &Engine, spec: &ExecSpec) -> Result<Detached, AgentError> {
+    spec.validate()?;
+    let docker = engine.docker().await?;
+    let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    env.sort();
+    let opts = CreateExecOptions::<String> {
+        attach_stdin: Some(false),
+        attach_stdout: Some(false),
+        attach_stderr: Some(false),
+        tty: Some(spec.tty),
+        env: (!env.is_empty()).then_some(env),
+        cmd: Some(spec.cmd.clone()),
+        user: (!spec.user.is_empty()).then(|| spec.user.clone()),
+        working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
+        privileged: Some(spec.privileged),
+        ..Default::default()
+    };
+    let created = match docker.create_exec(&spec.container, opts).await {
+        Ok(c) => c,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message,
+        }) => {
+            return Err(not_running(engine, &spec.container)
+                .await
+                .unwrap_or(AgentError::Conflict(message)));
+        }
+        Err(e) => {
+            return Err(
+                engine.error_about(e, || AgentError::ContainerNotFound(spec.container.clone()))
+            );
+        }
+    };
+    let start = bollard::exec::StartExecOptions {
+        detach: true,
+        tty: spec.tty,
+        output_capacity: None,
+    };
+    match docker.start_exec(&created.id, Some(start)).await {
+        Ok(_) => Ok(Detached::Running(created.id)),
+        // The runtime refused the process (no such command or user, a
+        // missing workdir): the engine's reason, and the exit code it
+        // recorded for the exec.
+        Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+            let recorded = docker
+                .inspect_exec(&created.id)
+                .await
+                .ok()
+                .and_then(|i| i.exit_code)
+                .unwrap_or(126);
+            let code = classify_exit(recorded, message.as_bytes());
+            Ok(Detached::Refused {
+                exec_id: created.id,
+                reason: message,
+                code,
+            })
+        }
+        Err(e) => Err(engine.error(e)),
+    }
 }
 
 /// The lab's message for a container an exec was refused in.

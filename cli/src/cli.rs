@@ -101,6 +101,13 @@ pub struct ExecArgs {
     /// Allocate a pseudo-TTY
     #[arg(short, long)]
     pub tty: bool,
+    /// Start the command and return at once (exit 0, nothing printed); it
+    /// keeps running when dockyard leaves
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Give the command extended privileges (all capabilities)
+    #[arg(long)]
+    pub privileged: bool,
     /// User to run as: name or uid[:gid]
     #[arg(short, long)]
     pub user: Option<String>,

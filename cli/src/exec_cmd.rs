@@ -27,6 +27,9 @@ use crate::{EXIT_DOCKYARD, terminal};
 const STDIN_CHUNK: usize = 256 * 1024;
 
 pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
+    if args.detach {
+        return run_detached(conn, args).await;
+    }
     let stdin_tty = terminal::stdin_is_tty();
     // docker's -t; and the lab's `exec --interactive c sh`, typed at a
     // terminal, gets a working shell: -i from a terminal implies -t.
@@ -62,6 +65,8 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
         attach_stdin: Some(args.interactive),
         rows: rows.into(),
         cols: cols.into(),
+        detach: false,
+        privileged: args.privileged,
     };
     let mut session = ExecSession::start(&mut client, start).await?;
     tracing::debug!("exec started");
@@ -123,6 +128,48 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
         }
     };
     Ok(code)
+}
+
+/// `exec -d`, as docker does it: a command is required, nothing is
+/// attached (`-i` has nothing to read then, and is accepted), `-t` gives
+/// the command a TTY; the answer comes as soon as the process started.
+/// Exit 0 and nothing printed; if the runtime refused the command, its
+/// reason on stderr and 126 or 127.
+async fn run_detached(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
+    if args.command.is_empty() {
+        bail!("no command given (-d needs one)");
+    }
+    let env = environment(&args.env, &args.env_file).map_err(anyhow::Error::msg)?;
+    let mut client = conn.for_container(&args.container).await?;
+    let start = ExecStart {
+        container_identifier: args.container,
+        command: args.command,
+        user: args.user.unwrap_or_default(),
+        working_dir: args.workdir.unwrap_or_default(),
+        environment: env,
+        tty: Some(args.tty),
+        attach_stdin: Some(false),
+        detach: true,
+        privileged: args.privileged,
+        ..Default::default()
+    };
+    let mut session = ExecSession::start(&mut client, start).await?;
+    let mut writer = OutputWriter::spawn()?;
+    loop {
+        match session.next_event().await? {
+            Some(ExecEvent::Output { stream, data }) => {
+                let _ = writer.write(stream, data).await;
+            }
+            Some(ExecEvent::Exited { code, message }) => {
+                writer.finish()?;
+                if code < 0 {
+                    bail!("{message}");
+                }
+                return Ok(code);
+            }
+            None => bail!("the agent went away before the command started"),
+        }
+    }
 }
 
 /// Reads stdin on a plain thread and feeds the session; half-closes at EOF.

@@ -169,17 +169,113 @@ fn stopped_container_is_125() {
     );
 }
 
+/// The code, and the engine's reason printed where docker prints it (on
+/// stdout: the engine writes it into the exec's output; with `-d`, on
+/// stderr, where docker prints the refusal).
+fn assert_refused(o: &std::process::Output, code: i32, reason: &str) {
+    let all = format!("{}{}", stdout_str(o), stderr_str(o));
+    assert_eq!(o.status.code(), Some(code), "{all}");
+    assert!(all.contains(reason), "no {reason:?} in {all:?}");
+}
+
 #[test]
 fn invalid_command_is_127_and_uninvokable_is_126() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("badcmd"));
-    let o = exec(&agent, &[&c.name, "invalid-command-that-doesnt-exist"]);
-    assert_eq!(o.status.code(), Some(127), "stderr: {}", stderr_str(&o));
-    let o = exec(&agent, &[&c.name, "/no/such/program"]);
-    assert_eq!(o.status.code(), Some(127));
-    let o = exec(&agent, &[&c.name, "/etc/passwd"]);
-    assert_eq!(o.status.code(), Some(126), "not executable");
-    let o = exec(&agent, &["-u", "no-such-user", &c.name, "true"]);
-    assert_eq!(o.status.code(), Some(126), "unknown user");
+    let cases: [(&[&str], i32, &str); 5] = [
+        (
+            &["invalid-command-that-doesnt-exist"],
+            127,
+            "executable file not found in $PATH",
+        ),
+        (&["/no/such/program"], 127, "no such file or directory"),
+        (&["/etc/passwd"], 126, "permission denied"),
+        (
+            &["-u", "no-such-user", "true"],
+            126,
+            "unable to find user no-such-user",
+        ),
+        (&["-w", "/missing", "true"], 126, "chdir to cwd"),
+    ];
+    for (args, code, reason) in cases {
+        // Options first, then the container, then the command.
+        let (opts, cmd): (Vec<&str>, Vec<&str>) = match args {
+            [o, v, rest @ ..] if o.starts_with('-') => (vec![o, v], rest.to_vec()),
+            rest => (vec![], rest.to_vec()),
+        };
+        let mut argv = opts.clone();
+        argv.push(&c.name);
+        argv.extend(&cmd);
+        assert_refused(&exec(&agent, &argv), code, reason);
+        let mut detached = vec!["-d"];
+        detached.extend(&argv);
+        let o = exec(&agent, &detached);
+        assert_refused(&o, code, reason);
+        assert!(stdout_str(&o).is_empty(), "-d prints nothing on stdout");
+    }
+}
+
+#[test]
+fn detached_exec_returns_at_once_and_runs_on() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("detach"));
+    let o = exec(
+        &agent,
+        &[
+            "-d",
+            &c.name,
+            "sh",
+            "-c",
+            "sleep 3; echo x > /tmp/d; exec sleep 4245",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_str(&o));
+    assert!(
+        o.stdout.is_empty() && o.stderr.is_empty(),
+        "-d prints nothing"
+    );
+    // Back before the command got to its file: it was not waited for.
+    let file = || exec(&agent, &[&c.name, "cat", "/tmp/d"]);
+    assert_ne!(stdout_str(&file()), "x\n", "the command was waited for");
+    assert!(dockyard_tests::eventually(Duration::from_secs(10), || {
+        stdout_str(&file()) == "x\n"
+    }));
+    // dockyard has left; the command lives on.
+    let ps = exec(&agent, &[&c.name, "ps", "-o", "args"]);
+    assert!(
+        stdout_str(&ps).contains("sleep 4245"),
+        "{}",
+        stdout_str(&ps)
+    );
+    let o = exec(&agent, &["-d", &c.name]);
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr_str(&o).contains("no command given"));
+}
+
+/// `--privileged` reaches the engine: the exec gets what `docker exec
+/// --privileged` gets here, whether the kernel allows it (a tmpfs mount
+/// succeeds) or not (the runtime refuses to apply the capabilities).
+#[test]
+fn privileged_exec_does_what_dockers_does() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("privileged"));
+    let args = ["mount", "-t", "tmpfs", "none", "/mnt"];
+    let mut docker = std::process::Command::new("docker");
+    docker.args(["exec", "--privileged", &c.name]).args(args);
+    let theirs = run(docker);
+    let mut argv = vec!["--privileged", c.name.as_str()];
+    argv.extend(args);
+    let ours = exec(&agent, &argv);
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(stdout_str(&ours), stdout_str(&theirs));
+    let mut argv = vec![c.name.as_str()];
+    argv.extend(args);
+    let unprivileged = exec(&agent, &argv);
+    assert_ne!(
+        unprivileged.status.code(),
+        Some(0),
+        "mounting needs privileges"
+    );
+    if theirs.status.success() {
+        assert!(ours.status.success(), "privileged mount failed");
+    }
 }
 
 #[test]
