@@ -108,7 +108,6 @@ pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, Agen
         user: (!spec.user.is_empty()).then(|| spec.user.clone()),
         working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
         privileged: Some(spec.privileged),
-        ..Default::default()
     };
     // Straight to create: the engine refuses a missing (404) or stopped
     // (409) container itself, and only then do we ask which state it is

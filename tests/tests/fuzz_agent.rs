@@ -237,6 +237,10 @@ fn to_request(m: &Msg, container: &str) -> ExecRequest {
             environment: env,
             tty,
             attach_stdin,
+            // Never detached: a detached command is meant to outlive its
+            // client, and this test checks that nothing is left running.
+            detach: false,
+            privileged: false,
             rows,
             cols,
         })),
