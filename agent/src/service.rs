@@ -242,9 +242,30 @@ impl DockyardService for Agent {
         let op = Lifecycle::Kill { signal: req.signal };
         self.lifecycle(req.container_identifier, op, "killed").await
     }
+
+    async fn version(
+        &self,
+        _request: Request<pb::VersionRequest>,
+    ) -> Result<Response<pb::VersionResponse>, Status> {
+        Ok(Response::new(Agent::version(self).await.map_err(fail)?))
+    }
 }
 
 impl Agent {
+    async fn version(&self) -> Result<pb::VersionResponse, AgentError> {
+        let docker = self.engine.docker().await?;
+        let v = docker.version().await.map_err(|e| self.engine.error(e))?;
+        Ok(pb::VersionResponse {
+            agent_version: env!("CARGO_PKG_VERSION").into(),
+            engine_version: v.version.unwrap_or_default(),
+            engine_api_version: v.api_version.unwrap_or_default(),
+            api_version: self.engine.api_version().await?,
+            os: v.os.unwrap_or_default(),
+            arch: v.arch.unwrap_or_default(),
+            kernel_version: v.kernel_version.unwrap_or_default(),
+        })
+    }
+
     async fn lifecycle(
         &self,
         name: String,

@@ -91,6 +91,15 @@ pub enum Command {
     Unpause(ContainersArgs),
     /// Send a signal to containers' main process (KILL unless -s)
     Kill(KillArgs),
+    /// This client's version and every agent's and engine's it reaches
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod exec_cmd;
 mod output;
 mod terminal;
 mod tui_cmd;
+mod version_cmd;
 
 use clap::Parser;
 use clap::error::ErrorKind;
@@ -141,6 +142,7 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
             Some(Command::Unpause(a)) => {
                 browse_cmd::lifecycle(conn, browse_cmd::Op::Unpause, a.containers).await
             }
+            Some(Command::Version(a)) => version_cmd::run(conn, a).await,
             Some(Command::Kill(a)) => {
                 browse_cmd::lifecycle(conn, browse_cmd::Op::Kill(a.signal), a.containers).await
             }

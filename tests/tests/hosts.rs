@@ -118,3 +118,37 @@ fn config_file_names_hosts_and_bad_ones_are_reported() {
         stderr_str(&o)
     );
 }
+
+#[test]
+fn version_names_every_agent_and_engine() {
+    let (a, b) = (TestAgent::start(), TestAgent::start());
+    let engine = Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .expect("docker version");
+    let engine = String::from_utf8_lossy(&engine.stdout).trim().to_string();
+    let o = run(dockyard(
+        &[&a.addr, &b.addr],
+        &["version", "--format", "json"],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_str(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["client"]["version"], env!("CARGO_PKG_VERSION"));
+    let agents = v["agents"].as_array().expect("agents");
+    assert_eq!(agents.len(), 2);
+    for (agent, want) in agents.iter().zip([&a.addr, &b.addr]) {
+        assert_eq!(agent["host"], want.as_str());
+        assert_eq!(agent["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(agent["engine"]["version"], engine.as_str());
+    }
+    // The table, and a host that cannot be asked: named, and 125.
+    let dead = dead_host();
+    let o = run(dockyard(&[&a.addr, &dead], &["version"]));
+    assert_eq!(o.status.code(), Some(125));
+    let text = stdout_str(&o);
+    assert!(text.contains(&format!(" Engine:      {engine}")), "{text}");
+    assert!(
+        text.contains(&format!("Agent {dead}:\n unreachable: ")),
+        "{text}"
+    );
+}

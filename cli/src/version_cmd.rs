@@ -1,0 +1,96 @@
+//! `dockyard version`: this client's version, and for every `--host` the
+//! agent's and its engine's (as `docker version` shows client and server).
+
+use dockyard_client::dial::status_text;
+use dockyard_client::pb;
+use dockyard_client::text::printable;
+
+use crate::EXIT_DOCKYARD;
+use crate::cli::{PsFormat, VersionArgs};
+use crate::connect::Connector;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One host's answer, or why there is none (escaped when shown).
+type Answer = (String, Result<pb::VersionResponse, String>);
+
+pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
+    let mut answers: Vec<Answer> = Vec::new();
+    for (host, client) in conn.clients().await {
+        let answer = match client {
+            Ok(mut c) => c
+                .version(pb::VersionRequest {})
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|s| status_text(&s)),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        answers.push((host, answer));
+    }
+    match args.format {
+        PsFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&answers))?),
+        PsFormat::Table => print!("{}", table(&answers)),
+    }
+    // As docker version: a server that cannot be asked is a failure.
+    Ok(if answers.iter().any(|(_, a)| a.is_err()) {
+        EXIT_DOCKYARD
+    } else {
+        0
+    })
+}
+
+fn json(answers: &[Answer]) -> serde_json::Value {
+    let agents: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|(host, a)| match a {
+            Ok(v) => serde_json::json!({
+                "host": host,
+                "version": v.agent_version,
+                "api_version": v.api_version,
+                "engine": {
+                    "version": v.engine_version,
+                    "api_version": v.engine_api_version,
+                    "os": v.os,
+                    "arch": v.arch,
+                    "kernel_version": v.kernel_version,
+                },
+            }),
+            Err(e) => serde_json::json!({ "host": host, "error": e }),
+        })
+        .collect();
+    serde_json::json!({
+        "client": {
+            "version": VERSION,
+            "os": std::env::consts::OS,
+            "arch": std::env::consts::ARCH,
+        },
+        "agents": agents,
+    })
+}
+
+fn table(answers: &[Answer]) -> String {
+    let mut out = format!(
+        "Client:\n Version:     {VERSION}\n OS/Arch:     {}/{}\n",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    for (host, answer) in answers {
+        out.push_str(&format!("\nAgent {}:\n", printable(host)));
+        match answer {
+            Ok(v) => {
+                out.push_str(&format!(
+                    " Version:     {}\n Engine:      {}\n API version: {} (engine speaks up to {})\n OS/Arch:     {}/{}\n Kernel:      {}\n",
+                    printable(&v.agent_version),
+                    printable(&v.engine_version),
+                    printable(&v.api_version),
+                    printable(&v.engine_api_version),
+                    printable(&v.os),
+                    printable(&v.arch),
+                    printable(&v.kernel_version),
+                ));
+            }
+            Err(e) => out.push_str(&format!(" unreachable: {}\n", printable(e))),
+        }
+    }
+    out
+}
