@@ -7,6 +7,7 @@
 
 pub mod attach;
 pub mod auth;
+pub mod cli;
 pub mod containers;
 pub mod conversation;
 pub mod engine;

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use dockyard_client::HostSpec;
 
 #[derive(Debug, Parser)]
@@ -21,7 +22,8 @@ pub struct Cli {
         global = true,
         env = "DOCKYARD_HOST",
         value_delimiter = ',',
-        value_name = "HOST[:PORT]"
+        value_name = "HOST[:PORT]",
+        add = ArgValueCompleter::new(crate::completion::hosts)
     )]
     pub host: Vec<HostSpec>,
 
@@ -93,6 +95,32 @@ pub enum Command {
     Kill(KillArgs),
     /// This client's version and every agent's and engine's it reaches
     Version(VersionArgs),
+    /// Shell completion script (bash, zsh, fish): container names are
+    /// completed by asking the agents
+    Completions(CompletionsArgs),
+    /// Man pages for dockyard, each subcommand and dockyard-agent
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write the pages into (dockyard.1, dockyard-exec.1, ...,
+    /// dockyard-agent.1); without it, dockyard.1 goes to stdout
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +158,7 @@ pub struct ExecArgs {
     #[arg(long, value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
     /// Container name or id
+    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
     pub container: String,
     /// Command and its arguments (default with a TTY: bash, else sh)
     #[arg(
@@ -170,6 +199,7 @@ pub struct StopArgs {
     #[arg(short = 't', long = "time", value_name = "SECS")]
     pub timeout: Option<u32>,
     /// Container name or id
+    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
     pub container: String,
 }
 
@@ -179,6 +209,7 @@ pub struct RmArgs {
     #[arg(short, long)]
     pub force: bool,
     /// Container name or id
+    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
     pub container: String,
 }
 
@@ -201,6 +232,7 @@ pub struct LogsArgs {
     #[arg(short, long)]
     pub timestamps: bool,
     /// Container name or id
+    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
     pub container: String,
 }
 
@@ -216,13 +248,14 @@ pub struct StatsArgs {
     #[arg(long, value_enum, default_value_t = PsFormat::Table)]
     pub format: PsFormat,
     /// Containers (default: every running container, as they come and go)
+    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
     pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Container names or ids
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCompleter::new(crate::completion::containers))]
     pub containers: Vec<String>,
 }
 
@@ -232,14 +265,14 @@ pub struct RestartArgs {
     #[arg(short = 't', long = "time", value_name = "SECS")]
     pub timeout: Option<u32>,
     /// Container names or ids
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCompleter::new(crate::completion::containers))]
     pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ContainersArgs {
     /// Container names or ids
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCompleter::new(crate::completion::containers))]
     pub containers: Vec<String>,
 }
 
@@ -249,7 +282,7 @@ pub struct KillArgs {
     #[arg(short, long, default_value = "KILL")]
     pub signal: String,
     /// Container names or ids
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCompleter::new(crate::completion::containers))]
     pub containers: Vec<String>,
 }
 

@@ -6,10 +6,12 @@
 
 mod browse_cmd;
 mod cli;
+mod completion;
 mod config;
 mod connect;
 mod containers_cmd;
 mod exec_cmd;
+mod man_cmd;
 mod output;
 mod terminal;
 mod tui_cmd;
@@ -28,6 +30,7 @@ use crate::connect::Connector;
 pub const EXIT_DOCKYARD: i32 = 125;
 
 fn main() {
+    completion::handle_callback();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
@@ -68,19 +71,30 @@ fn main() {
     std::process::exit(code);
 }
 
-fn run(mut cli: Cli) -> anyhow::Result<i32> {
-    let config = config::load()?;
-    if cli.host.is_empty() {
-        cli.host = config
+/// What decides how agents are reached: the flags (or their environment
+/// variables), before the config file fills in what they leave out.
+struct Reach {
+    hosts: Vec<HostSpec>,
+    token: Option<String>,
+    tls_ca: Option<std::path::PathBuf>,
+    tls_cert: Option<std::path::PathBuf>,
+    tls_key: Option<std::path::PathBuf>,
+}
+
+/// The agents of this run: the flags' hosts, else the config file's, else
+/// `local`; flags and environment win over the config file.
+fn connector(config: &config::Config, reach: Reach) -> anyhow::Result<Connector> {
+    let mut hosts = reach.hosts;
+    if hosts.is_empty() {
+        hosts = config
             .hosts
             .iter()
             .map(|h| h.parse().map_err(|e| anyhow::anyhow!("config file: {e}")))
             .collect::<anyhow::Result<_>>()?;
     }
-    if cli.host.is_empty() {
-        cli.host.push(HostSpec::Local);
+    if hosts.is_empty() {
+        hosts.push(HostSpec::Local);
     }
-    // Flags and environment win over the config file.
     let mut per_host = std::collections::HashMap::new();
     for (h, t) in &config.tokens {
         let addr: dockyard_client::HostAddr = h
@@ -90,19 +104,53 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
     }
     let dialing = connect::Dialing {
         defaults: dockyard_client::DialOptions {
-            token: cli.token.clone().or(config.token.clone()),
-            tls_ca: cli.tls_ca.clone().or(config.tls_ca.clone()),
-            tls_cert: cli.tls_cert.clone().or(config.tls_cert.clone()),
-            tls_key: cli.tls_key.clone().or(config.tls_key.clone()),
+            token: reach.token.clone().or(config.token.clone()),
+            tls_ca: reach.tls_ca.or(config.tls_ca.clone()),
+            tls_cert: reach.tls_cert.or(config.tls_cert.clone()),
+            tls_key: reach.tls_key.or(config.tls_key.clone()),
         },
         // An explicit --token / DOCKYARD_TOKEN is for every host.
-        per_host: if cli.token.is_some() {
+        per_host: if reach.token.is_some() {
             Default::default()
         } else {
             per_host
         },
     };
-    let connector = Arc::new(Connector::new(std::mem::take(&mut cli.host), dialing));
+    Ok(Connector::new(hosts, dialing))
+}
+
+/// The agents a completion asks: as a run with no flags would reach them
+/// (environment variables, then the config file).
+pub fn connector_from_env() -> anyhow::Result<Connector> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let hosts = env("DOCKYARD_HOST")
+        .map(|v| {
+            v.split(',')
+                .map(|h| h.parse().map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<Vec<HostSpec>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let reach = Reach {
+        hosts,
+        token: env("DOCKYARD_TOKEN"),
+        tls_ca: env("DOCKYARD_TLS_CA").map(Into::into),
+        tls_cert: None,
+        tls_key: None,
+    };
+    connector(&config::load()?, reach)
+}
+
+fn run(mut cli: Cli) -> anyhow::Result<i32> {
+    let config = config::load()?;
+    let reach = Reach {
+        hosts: std::mem::take(&mut cli.host),
+        token: cli.token.clone(),
+        tls_ca: cli.tls_ca.clone(),
+        tls_cert: cli.tls_cert.clone(),
+        tls_key: cli.tls_key.clone(),
+    };
+    let connector = Arc::new(connector(&config, reach)?);
     if matches!(cli.command, None | Some(Command::Tui(_))) {
         // `dockyard --leader X tui` as well as `dockyard tui --leader X`.
         let mut args = match cli.command {
@@ -143,6 +191,8 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
                 browse_cmd::lifecycle(conn, browse_cmd::Op::Unpause, a.containers).await
             }
             Some(Command::Version(a)) => version_cmd::run(conn, a).await,
+            Some(Command::Completions(a)) => completion::print_script(a.shell),
+            Some(Command::Man(a)) => man_cmd::run(a),
             Some(Command::Kill(a)) => {
                 browse_cmd::lifecycle(conn, browse_cmd::Op::Kill(a.signal), a.containers).await
             }
