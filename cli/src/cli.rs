@@ -100,6 +100,16 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Man pages for dockyard, each subcommand and dockyard-agent
     Man(ManArgs),
+    /// The effective settings and where each comes from (flag, environment,
+    /// config file, default), tokens masked
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
 }
 
 #[derive(Debug, Args)]

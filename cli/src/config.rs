@@ -10,7 +10,7 @@
 //! tls_ca = "/etc/dockyard/ca.pem"       # trust agents' certificates
 //!
 //! [keys.list]                  # rebind the TUI's keys, per context:
-//! stop = "x"                   # list, leader, pane, ended_pane
+//! stop = "x"                   # list, leader, pane, ended_pane, logs_pane
 //! [keys.leader]
 //! zoom = ["f", "z"]
 //! ```

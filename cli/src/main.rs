@@ -8,6 +8,7 @@ mod browse_cmd;
 mod cli;
 mod completion;
 mod config;
+mod config_cmd;
 mod connect;
 mod containers_cmd;
 mod exec_cmd;
@@ -17,8 +18,8 @@ mod terminal;
 mod tui_cmd;
 mod version_cmd;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 
 use std::sync::Arc;
 
@@ -31,33 +32,19 @@ pub const EXIT_DOCKYARD: i32 = 125;
 
 fn main() {
     completion::handle_callback();
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            let _ = e.print();
-            std::process::exit(0);
-        }
-        Err(e) => {
-            // clap's first line says what is wrong; the usage block after it
-            // is noise in a script's log.
-            let rendered = e.render().to_string();
-            let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
-            let mut msg = lines.next().unwrap_or("invalid arguments").to_string();
-            // "the following required arguments were not provided:" names
-            // them on the next line.
-            if msg.ends_with(':')
-                && let Some(next) = lines.next()
-            {
-                msg = format!("{msg} {next}");
-            }
-            eprintln!("dockyard: {}", msg.trim_start_matches("error: "));
-            std::process::exit(EXIT_DOCKYARD);
-        }
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => exit_on_clap_error(e),
     };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => exit_on_clap_error(e),
+    };
+    let sources = config_cmd::Sources::of(&matches);
     if !matches!(cli.command, None | Some(Command::Tui(_))) {
         init_logging();
     }
-    let code = match run(cli) {
+    let code = match run(cli, &sources) {
         Ok(code) => code,
         Err(e) => {
             terminal::restore();
@@ -141,8 +128,33 @@ pub fn connector_from_env() -> anyhow::Result<Connector> {
     connector(&config::load()?, reach)
 }
 
-fn run(mut cli: Cli) -> anyhow::Result<i32> {
+/// Help and version to stdout, exit 0; anything else as one line, 125.
+fn exit_on_clap_error(e: clap::Error) -> ! {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        std::process::exit(0);
+    }
+    // clap's first line says what is wrong; the usage block after it is
+    // noise in a script's log.
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut msg = lines.next().unwrap_or("invalid arguments").to_string();
+    // "the following required arguments were not provided:" names them on
+    // the next line.
+    if msg.ends_with(':')
+        && let Some(next) = lines.next()
+    {
+        msg = format!("{msg} {next}");
+    }
+    eprintln!("dockyard: {}", msg.trim_start_matches("error: "));
+    std::process::exit(EXIT_DOCKYARD);
+}
+
+fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
     let config = config::load()?;
+    if let Some(Command::Config(a)) = &cli.command {
+        return config_cmd::run(&config, &cli, sources, a.format);
+    }
     let reach = Reach {
         hosts: std::mem::take(&mut cli.host),
         token: cli.token.clone(),
@@ -196,7 +208,9 @@ fn run(mut cli: Cli) -> anyhow::Result<i32> {
             Some(Command::Kill(a)) => {
                 browse_cmd::lifecycle(conn, browse_cmd::Op::Kill(a.signal), a.containers).await
             }
-            None | Some(Command::Tui(_)) => unreachable!("handled above"),
+            None | Some(Command::Tui(_)) | Some(Command::Config(_)) => {
+                unreachable!("handled above")
+            }
         };
         connector.shutdown_embedded().await;
         result

@@ -152,3 +152,66 @@ fn version_names_every_agent_and_engine() {
         "{text}"
     );
 }
+
+#[test]
+fn config_names_where_each_setting_comes_from() {
+    let dir = std::env::temp_dir().join(unique_name("config"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("config.toml");
+    std::fs::write(
+        &file,
+        "hosts = [\"h1\", \"h2:7000\"]\ntoken = \"file-token-0123456789\"\n\
+         tokens = { \"h2:7000\" = \"per-host-token-0123456789\" }\nleader = \"ctrl-b\"\n\
+         [keys.list]\nstop = \"x\"\n",
+    )
+    .expect("config file");
+    let settings = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = dockyard_command();
+        c.env("DOCKYARD_CONFIG", &file)
+            .envs(env.iter().copied())
+            .args(args)
+            .args(["config", "--format", "json"]);
+        let o = run(c);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr_str(&o));
+        let text = stdout_str(&o);
+        assert!(!text.contains("0123456789"), "a token was printed: {text}");
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+        move |name: &str| -> (String, String) {
+            let r = rows
+                .iter()
+                .find(|r| r["setting"] == name)
+                .unwrap_or_else(|| panic!("no {name}"));
+            (
+                r["value"].as_str().unwrap_or_default().to_string(),
+                r["from"].as_str().unwrap_or_default().to_string(),
+            )
+        }
+    };
+    let s = settings(&[], &[]);
+    assert_eq!(s("hosts"), ("h1, h2:7000".into(), "config file".into()));
+    assert_eq!(s("token").1, "config file");
+    assert_eq!(s("leader"), ("ctrl-b".into(), "config file".into()));
+    assert_eq!(s("tls_ca"), ("none".into(), "default".into()));
+    assert_eq!(s("key").0, "list.stop = x");
+    assert_eq!(s("config file").1, "env DOCKYARD_CONFIG");
+    // Flags and environment variables win, and say so.
+    let s = settings(
+        &["--host", "local", "--tls-ca", "/tmp/ca.pem"],
+        &[
+            ("DOCKYARD_TOKEN", "env-token-0123456789"),
+            ("DOCKYARD_LEADER", "ctrl-g"),
+        ],
+    );
+    assert_eq!(s("hosts"), ("local".into(), "flag --host".into()));
+    assert_eq!(
+        s("token"),
+        (
+            "set, 20 characters (hidden)".into(),
+            "env DOCKYARD_TOKEN".into()
+        )
+    );
+    assert_eq!(s("tls_ca"), ("/tmp/ca.pem".into(), "flag --tls-ca".into()));
+    assert_eq!(s("leader"), ("ctrl-g".into(), "env DOCKYARD_LEADER".into()));
+    assert!(s("token for").0.contains("unused"), "{:?}", s("token for"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

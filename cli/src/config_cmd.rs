@@ -1,0 +1,201 @@
+//! `dockyard config`: the settings this run would use, and where each
+//! came from (a flag, an environment variable, the config file, or the
+//! default), so "why does it talk to that host?" has an answer. Tokens are
+//! never printed, only whether one is set and how long it is.
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+
+use crate::cli::{Cli, PsFormat};
+use crate::config::{self, Config};
+
+/// How each flag that can also come from the environment was given.
+#[derive(Debug, Default)]
+pub struct Sources {
+    host: Option<ValueSource>,
+    token: Option<ValueSource>,
+    tls_ca: Option<ValueSource>,
+    tls_cert: Option<ValueSource>,
+    tls_key: Option<ValueSource>,
+    leader: Option<ValueSource>,
+}
+
+impl Sources {
+    /// Read from the parsed command line, at the top level or in the
+    /// subcommand (global flags may be given after it).
+    pub fn of(matches: &ArgMatches) -> Self {
+        let source = |id: &str| {
+            let at = |m: &ArgMatches| {
+                m.ids()
+                    .any(|i| i.as_str() == id)
+                    .then(|| m.value_source(id))
+                    .flatten()
+                    .filter(|s| *s != ValueSource::DefaultValue)
+            };
+            at(matches).or_else(|| matches.subcommand().and_then(|(_, m)| at(m)))
+        };
+        Sources {
+            host: source("host"),
+            token: source("token"),
+            tls_ca: source("tls_ca"),
+            tls_cert: source("tls_cert"),
+            tls_key: source("tls_key"),
+            leader: source("leader"),
+        }
+    }
+}
+
+/// One setting: its name, its value as shown, and where it came from.
+struct Row {
+    name: &'static str,
+    value: String,
+    from: String,
+}
+
+fn from(source: Option<ValueSource>, flag: &str, env: Option<&str>) -> Option<String> {
+    match source? {
+        ValueSource::CommandLine => Some(format!("flag {flag}")),
+        ValueSource::EnvVariable => Some(format!("env {}", env.unwrap_or("?"))),
+        _ => None,
+    }
+}
+
+fn masked(token: &str) -> String {
+    format!("set, {} characters (hidden)", token.chars().count())
+}
+
+pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow::Result<i32> {
+    let file = config::path();
+    let file_text =
+        file.as_ref()
+            .map_or("(no path: neither DOCKYARD_CONFIG nor HOME)".into(), |p| {
+                let state = if p.exists() { "" } else { " (not found)" };
+                format!("{}{state}", p.display())
+            });
+    let in_file = |set: bool| set.then(|| "config file".to_string());
+    let mut rows = vec![Row {
+        name: "config file",
+        value: file_text,
+        from: if std::env::var_os("DOCKYARD_CONFIG").is_some() {
+            "env DOCKYARD_CONFIG".into()
+        } else {
+            "default".into()
+        },
+    }];
+    // What main does with these, in the same order of precedence.
+    let hosts: Vec<String> = if !cli.host.is_empty() {
+        cli.host.iter().map(|h| h.to_string()).collect()
+    } else if !config.hosts.is_empty() {
+        config.hosts.clone()
+    } else {
+        vec!["local".into()]
+    };
+    rows.push(Row {
+        name: "hosts",
+        value: hosts.join(", "),
+        from: from(s.host, "--host", Some("DOCKYARD_HOST"))
+            .or_else(|| in_file(!config.hosts.is_empty()))
+            .unwrap_or_else(|| "default".into()),
+    });
+    let token = cli.token.as_ref().or(config.token.as_ref());
+    rows.push(Row {
+        name: "token",
+        value: token.map_or("none".into(), |t| masked(t)),
+        from: from(s.token, "--token", Some("DOCKYARD_TOKEN"))
+            .or_else(|| in_file(config.token.is_some()))
+            .unwrap_or_else(|| "default".into()),
+    });
+    let mut per_host: Vec<(&String, &String)> = config.tokens.iter().collect();
+    per_host.sort();
+    for (host, t) in per_host {
+        let overridden = if cli.token.is_some() {
+            " (unused: --token/DOCKYARD_TOKEN wins)"
+        } else {
+            ""
+        };
+        rows.push(Row {
+            name: "token for",
+            value: format!("{host}: {}{overridden}", masked(t)),
+            from: "config file".into(),
+        });
+    }
+    let path_row = |name,
+                    flag: Option<&std::path::PathBuf>,
+                    file: Option<&std::path::PathBuf>,
+                    source,
+                    flag_name,
+                    env| Row {
+        name,
+        value: flag
+            .or(file)
+            .map_or("none".into(), |p| p.display().to_string()),
+        from: from(source, flag_name, env)
+            .or_else(|| in_file(file.is_some()))
+            .unwrap_or_else(|| "default".into()),
+    };
+    rows.push(path_row(
+        "tls_ca",
+        cli.tls_ca.as_ref(),
+        config.tls_ca.as_ref(),
+        s.tls_ca,
+        "--tls-ca",
+        Some("DOCKYARD_TLS_CA"),
+    ));
+    rows.push(path_row(
+        "tls_cert",
+        cli.tls_cert.as_ref(),
+        config.tls_cert.as_ref(),
+        s.tls_cert,
+        "--tls-cert",
+        None,
+    ));
+    rows.push(path_row(
+        "tls_key",
+        cli.tls_key.as_ref(),
+        config.tls_key.as_ref(),
+        s.tls_key,
+        "--tls-key",
+        None,
+    ));
+    rows.push(Row {
+        name: "leader",
+        value: cli
+            .tui
+            .leader
+            .clone()
+            .or(config.leader.clone())
+            .unwrap_or_else(|| "ctrl-a".into()),
+        from: from(s.leader, "--leader", Some("DOCKYARD_LEADER"))
+            .or_else(|| in_file(config.leader.is_some()))
+            .unwrap_or_else(|| "default".into()),
+    });
+    for o in config.key_overrides() {
+        rows.push(Row {
+            name: "key",
+            value: format!("{}.{} = {}", o.context, o.action, o.keys.join(", ")),
+            from: "config file".into(),
+        });
+    }
+    match format {
+        PsFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| serde_json::json!({"setting": r.name, "value": r.value, "from": r.from}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&items)?);
+        }
+        PsFormat::Table => {
+            let width = rows
+                .iter()
+                .map(|r| r.value.chars().count())
+                .max()
+                .unwrap_or(0);
+            println!("{:<12} {:<width$}   FROM", "SETTING", "VALUE");
+            for r in &rows {
+                let value = dockyard_client::text::printable(&r.value);
+                println!("{:<12} {value:<width$}   {}", r.name, r.from);
+            }
+        }
+    }
+    Ok(0)
+}
