@@ -1,4 +1,5 @@
-//! The agent binary itself: health service, refusing unsafe listening.
+//! The agent binary itself: health service, refusing unsafe listening, and
+//! the agent as a container.
 
 use dockyard_tests::{TestAgent, agent_bin, block_on};
 use tonic_health::pb::HealthCheckRequest;
@@ -50,4 +51,167 @@ fn bad_listen_address_is_one_line() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("not-an-address"), "{err}");
+}
+
+/// Runs `docker ARGS`, which must succeed; its stdout.
+fn docker_ok(args: &[&str]) -> String {
+    let o = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker");
+    assert!(
+        o.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Removes what the image test made, however it ends.
+struct Cleanup {
+    container: String,
+    network: String,
+    image: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let quiet = |args: &[&str]| {
+            let _ = std::process::Command::new("docker").args(args).output();
+        };
+        quiet(&["rm", "-f", &self.container]);
+        quiet(&["network", "rm", &self.network]);
+        quiet(&["rmi", &self.image]);
+    }
+}
+
+/// The agent as a container, the way the README runs it: its own image
+/// (built by assets/agent-image/build, nothing pulled), its own network,
+/// the engine's socket, the host's PID namespace, TLS and a token. A
+/// client on the host runs exec, ps and a TUI pane through it, and a
+/// client killed mid-exec still gets its command ended.
+#[test]
+fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
+    use std::time::Duration;
+
+    use dockyard_tests::pty::Pty;
+    use dockyard_tests::{
+        TestContainer, certs::TestPki, dockyard_bin, dockyard_command, eventually, run, stderr_str,
+        stdout_str, unique_name,
+    };
+
+    const TOKEN: &str = "image-test-token-0123456789";
+    let image = format!("{}:test", unique_name("agentimage"));
+    let cleanup = Cleanup {
+        container: unique_name("agentctr"),
+        network: unique_name("agentnet"),
+        image: image.clone(),
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
+    let built = std::process::Command::new(script)
+        .arg(agent_bin())
+        .arg(&image)
+        .output()
+        .expect("run the image build");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    docker_ok(&[
+        "network",
+        "create",
+        "--label",
+        "dockyard.test=1",
+        &cleanup.network,
+    ]);
+    let pki = TestPki::new();
+    pki.file("token", TOKEN);
+    let pki_dir = format!("{}:/etc/dockyard:ro", pki.dir.display());
+    docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &cleanup.container,
+        "--label",
+        "dockyard.test=1",
+        "--network",
+        &cleanup.network,
+        "--pid",
+        "host",
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "-v",
+        &pki_dir,
+        "-p",
+        "127.0.0.1::50051",
+        &image,
+        "--tls-cert",
+        "/etc/dockyard/server.pem",
+        "--tls-key",
+        "/etc/dockyard/server.key",
+        "--token-file",
+        "/etc/dockyard/token",
+    ]);
+    let addr = docker_ok(&["port", &cleanup.container, "50051/tcp"]);
+    let addr = addr.lines().next().expect("a published port").to_string();
+    let ca = pki.ca.display().to_string();
+    let client = |args: &[&str]| {
+        let mut c = dockyard_command();
+        c.args(["--host", &addr, "--tls-ca", &ca, "--token", TOKEN])
+            .args(args);
+        c
+    };
+    let c = TestContainer::start("viaimage");
+    assert!(
+        eventually(Duration::from_secs(20), || run(client(&["ps"]))
+            .status
+            .success()),
+        "the agent in its container never answered; its log:\n{}",
+        docker_ok(&["logs", &cleanup.container])
+    );
+    let o = run(client(&["exec", &c.name, "sh", "-c", "echo via-$((40+2))"]));
+    assert_eq!(stdout_str(&o), "via-42\n", "{}", stderr_str(&o));
+    assert!(stdout_str(&run(client(&["ps"]))).contains(&c.name));
+
+    // A client killed mid-exec: the agent, in its container, ends the
+    // command (it sees the host's PIDs through --pid host).
+    let mut child = client(&["exec", &c.name, "sleep", "4247"])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let running = || {
+        let ps = docker_ok(&["exec", &c.name, "ps", "-o", "args"]);
+        ps.contains("sleep 4247")
+    };
+    assert!(eventually(Duration::from_secs(20), running));
+    child.kill().expect("kill the client");
+    let _ = child.wait();
+    assert!(
+        eventually(Duration::from_secs(15), || !running()),
+        "the command outlived its client; agent log:\n{}",
+        docker_ok(&["logs", &cleanup.container])
+    );
+
+    // A TUI pane through it.
+    let args = [
+        "--host",
+        addr.as_str(),
+        "--tls-ca",
+        ca.as_str(),
+        "--token",
+        TOKEN,
+    ];
+    let mut pty = Pty::spawn(&dockyard_bin(), &args, 30, 200);
+    let wait = Duration::from_secs(20);
+    pty.wait_for_text(&c.name, wait);
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt", wait, |s| s.contains("/ #"));
+    pty.type_bytes(b"echo pane-$((6*7))\r");
+    pty.wait_for_text("pane-42", wait);
+    pty.type_bytes(b"\x01q");
+    assert_eq!(pty.wait_exit(wait), 0);
+    drop(cleanup);
 }
