@@ -54,6 +54,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
                 .collect(),
             labels: c.labels.unwrap_or_default(),
             command: c.command.unwrap_or_default(),
+            image_id: c.image_id.unwrap_or_default(),
         })
         .collect())
 }

@@ -301,6 +301,11 @@ pub struct PsArgs {
     /// Show all containers, not only running ones
     #[arg(short, long)]
     pub all: bool,
+    /// Only containers that match: name=REGEX, label=KEY[=VALUE],
+    /// ancestor=IMAGE, status=STATE. Repeatable, as docker ps: different
+    /// keys must all match, the same key either value (labels: all)
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = PsFormat::Table)]
     pub format: PsFormat,

@@ -102,6 +102,10 @@ pub async fn rm(conn: &Connector, args: RmArgs) -> anyhow::Result<i32> {
 }
 
 pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
+    let filters =
+        dockyard_client::filter::Filters::parse(&args.filter).map_err(anyhow::Error::msg)?;
+    // A status filter asks for stopped containers too, as in docker ps.
+    let all = args.all || filters.wants_all();
     let mut rows: Vec<(String, pb::ContainerInfo)> = Vec::new();
     // A host that cannot be listed is reported and the rest still shown;
     // the exit status says something was missing.
@@ -109,14 +113,18 @@ pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
     for (host, client) in conn.clients().await {
         let listed = match client {
             Ok(mut c) => c
-                .list_containers(ListContainersRequest { all: args.all })
+                .list_containers(ListContainersRequest { all })
                 .await
                 .map(|r| r.into_inner().containers)
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),
             Err(e) => Err(e),
         };
         match listed {
-            Ok(list) => rows.extend(list.into_iter().map(|c| (host.clone(), c))),
+            Ok(list) => rows.extend(
+                list.into_iter()
+                    .filter(|c| filters.matches(c))
+                    .map(|c| (host.clone(), c)),
+            ),
             Err(e) if conn.hosts().len() == 1 => return Err(e),
             Err(e) => {
                 eprintln!("dockyard: {host}: {}", printable(&format!("{e:#}")));

@@ -8,13 +8,15 @@
 //!   a whole launch (flags or form) into one request.
 //! - [`pull`]: one rule for summing image pull progress.
 //! - [`text`]: engine text made safe to print, and display forms.
-//! - [`container`]: a container's state as a type.
+//! - [`container`]: a container's state as a type; [`filter`]: docker's
+//!   `--filter` for containers.
 //! - [`since`], [`stats`], [`inspect`]: `--since` times, stats figures and
 //!   inspect JSON exactly as docker reads and prints them.
 
 pub mod container;
 pub mod dial;
 pub mod exec_session;
+pub mod filter;
 pub mod inspect;
 pub mod launch;
 pub mod parse;

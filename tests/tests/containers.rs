@@ -184,3 +184,72 @@ fn stop_and_rm_of_missing_container_are_125() {
         );
     }
 }
+
+/// `ps --filter` shows what `docker ps --filter` shows, for each kind of
+/// filter and their combinations. Every query also carries this test's
+/// own label, so only its containers are compared.
+#[test]
+fn ps_filters_match_dockers() {
+    use dockyard_tests::TestContainer;
+    let agent = TestAgent::start();
+    let group = unique_name("grp");
+    let start = |prefix: &str, role: &str| {
+        let (group, role) = (group.clone(), role.to_string());
+        TestContainer::start_custom(prefix, &["sleep", "1000000"], move |b| {
+            let labels = b.labels.get_or_insert_with(Default::default);
+            labels.insert("dyt.group".into(), group);
+            labels.insert("role".into(), role);
+        })
+    };
+    let (web, api, db) = (
+        start("fweb", "front"),
+        start("fapi", "front"),
+        start("fdb", "store"),
+    );
+    db.kill();
+    let mine = format!("label=dyt.group={group}");
+    let names = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", stderr_str(&o));
+        let mut v: Vec<String> = stdout_str(&o)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    for filters in [
+        vec!["label=role=front"],
+        vec!["name=fweb", "name=fdb"],
+        vec!["status=exited"],
+        vec!["status=exited", "status=running"],
+        vec!["label=role", "status=running"],
+        vec![&format!("ancestor={TEST_IMAGE}")],
+        vec!["name=^/dyt-fapi"],
+        vec!["label=role=nobody"],
+        vec!["label=role=front", "label=role=store"],
+    ] {
+        let mut theirs = std::process::Command::new("docker");
+        theirs.args(["ps", "--format", "{{.Names}}", "--filter", &mine]);
+        let mut ours = vec!["ps".to_string(), "--format".into(), "json".into()];
+        ours.extend(["--filter".into(), mine.clone()]);
+        for f in &filters {
+            theirs.args(["--filter", f]);
+            ours.extend(["--filter".into(), f.to_string()]);
+        }
+        let ours_args: Vec<&str> = ours.iter().map(String::as_str).collect();
+        let o = run(agent.dockyard(&ours_args));
+        assert!(o.status.success(), "{}", stderr_str(&o));
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("JSON");
+        let mut got: Vec<String> = list
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, names(run(theirs)), "filters {filters:?}");
+    }
+    drop((web, api));
+    let o = run(agent.dockyard(&["ps", "--filter", "status=sleeping"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr_str(&o).starts_with("dockyard: invalid filter 'status=sleeping'"));
+}
