@@ -167,9 +167,31 @@ pub struct ExecArgs {
     /// Read environment variables from a file (KEY=VALUE lines)
     #[arg(long, value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
+    /// Run in every running container that matches, on every host,
+    /// instead of one: name=REGEX, label=KEY[=VALUE], ancestor=IMAGE,
+    /// status=STATE (as ps --filter). Everything after the options is then
+    /// the command
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// With --filter: how many containers run the command at once
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub parallel: usize,
+    /// With --filter: output as it comes, without NAME | prefixes
+    #[arg(long)]
+    pub no_prefix: bool,
+    /// With --filter: each container's output into DIR/HOST/NAME.out,
+    /// .err and .exit instead of the terminal
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// With --filter: text, or one JSON object per container as it ends
+    #[arg(long, value_enum, default_value_t = FanoutFormat::Text)]
+    pub format: FanoutFormat,
     /// Container name or id
-    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
-    pub container: String,
+    #[arg(
+        required_unless_present = "filter",
+        add = ArgValueCompleter::new(crate::completion::containers)
+    )]
+    pub container: Option<String>,
     /// Command and its arguments (default with a TTY: bash, else sh)
     #[arg(
         trailing_var_arg = true,
@@ -177,6 +199,12 @@ pub struct ExecArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FanoutFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -26,9 +26,13 @@ use crate::{EXIT_DOCKYARD, terminal};
 /// since a read returns whatever is there.
 const STDIN_CHUNK: usize = 256 * 1024;
 
-pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
+pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
+    if !args.filter.is_empty() {
+        return crate::fanout::run(conn, args).await;
+    }
+    let container = args.container.take().unwrap_or_default();
     if args.detach {
-        return run_detached(conn, args).await;
+        return run_detached(conn, container, args).await;
     }
     let stdin_tty = terminal::stdin_is_tty();
     // docker's -t; and the lab's `exec --interactive c sh`, typed at a
@@ -52,10 +56,10 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
         (0, 0)
     };
 
-    let mut client = conn.for_container(&args.container).await?;
+    let mut client = conn.for_container(&container).await?;
     tracing::debug!("connected");
     let start = ExecStart {
-        container_identifier: args.container,
+        container_identifier: container,
         command,
         interactive: args.interactive,
         user: args.user.unwrap_or_default(),
@@ -135,14 +139,14 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
 /// the command a TTY; the answer comes as soon as the process started.
 /// Exit 0 and nothing printed; if the runtime refused the command, its
 /// reason on stderr and 126 or 127.
-async fn run_detached(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
+async fn run_detached(conn: &Connector, container: String, args: ExecArgs) -> anyhow::Result<i32> {
     if args.command.is_empty() {
         bail!("no command given (-d needs one)");
     }
     let env = environment(&args.env, &args.env_file).map_err(anyhow::Error::msg)?;
-    let mut client = conn.for_container(&args.container).await?;
+    let mut client = conn.for_container(&container).await?;
     let start = ExecStart {
-        container_identifier: args.container,
+        container_identifier: container,
         command: args.command,
         user: args.user.unwrap_or_default(),
         working_dir: args.workdir.unwrap_or_default(),

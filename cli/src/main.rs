@@ -12,6 +12,7 @@ mod config_cmd;
 mod connect;
 mod containers_cmd;
 mod exec_cmd;
+mod fanout;
 mod man_cmd;
 mod output;
 mod terminal;
