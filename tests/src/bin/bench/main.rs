@@ -10,6 +10,7 @@
 
 mod browse;
 mod exec;
+mod fanout;
 mod process;
 mod table;
 mod tui;
@@ -18,6 +19,7 @@ use dockyard_tests::{TestAgent, TestContainer, block_on, docker};
 
 use crate::browse::{logs_throughput, stats_watching};
 use crate::exec::{echo_latency, exec_latency, many_sessions, stdin_throughput, stdout_throughput};
+use crate::fanout::fanout;
 use crate::table::Table;
 use crate::tui::tui_figures;
 
@@ -78,6 +80,9 @@ fn main() {
     }
     if want("logs") {
         logs_throughput(&mut table, &agent, opts.rounds.min(5));
+    }
+    if want("fanout") {
+        fanout(&mut table, &agent, opts.rounds.min(5));
     }
     if want("stats") {
         stats_watching(&mut table, &agent, &c);
