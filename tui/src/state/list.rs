@@ -54,6 +54,9 @@ pub struct ContainerList {
     /// Where the selection was: when its container goes (removed,
     /// filtered out), the row now there is selected instead.
     selected_row: usize,
+    /// Containers marked for opening together (Space, `*`), by identity:
+    /// a mark stays on its container, and goes with it.
+    marks: Vec<ContainerKey>,
 }
 
 impl ContainerList {
@@ -65,6 +68,7 @@ impl ContainerList {
             show_all: false,
             selected: None,
             selected_row: 0,
+            marks: Vec::new(),
         }
     }
 
@@ -160,9 +164,66 @@ impl ContainerList {
         self.select_index((cur + delta).max(0) as usize);
     }
 
+    pub fn is_marked(&self, host: usize, id: &str) -> bool {
+        self.marks.iter().any(|k| k.host == host && k.id == id)
+    }
+
+    /// The marked containers, in the list's order.
+    pub fn marked(&self) -> Vec<(usize, &Container)> {
+        self.hosts
+            .iter()
+            .enumerate()
+            .flat_map(|(h, host)| host.containers.iter().map(move |c| (h, c)))
+            .filter(|(h, c)| self.is_marked(*h, &c.id))
+            .collect()
+    }
+
+    pub fn marks(&self) -> usize {
+        self.marks.len()
+    }
+
+    /// Marks the selected container, or unmarks it.
+    pub fn toggle_mark(&mut self) {
+        let Some(key) = self.selected.clone() else {
+            return;
+        };
+        match self.marks.iter().position(|k| *k == key) {
+            Some(i) => {
+                self.marks.remove(i);
+            }
+            None => self.marks.push(key),
+        }
+    }
+
+    /// Marks every row shown (the filter's matches); if they all are
+    /// already, unmarks them.
+    pub fn toggle_mark_shown(&mut self) {
+        let shown: Vec<ContainerKey> = self.rows().iter().map(Row::key).collect();
+        if shown.iter().all(|k| self.marks.contains(k)) {
+            self.marks.retain(|k| !shown.contains(k));
+        } else {
+            for k in shown {
+                if !self.marks.contains(&k) {
+                    self.marks.push(k);
+                }
+            }
+        }
+    }
+
+    pub fn clear_marks(&mut self) {
+        self.marks.clear();
+    }
+
     /// After the rows changed: the selected container stays selected
     /// wherever it went; if it is gone, the row now at its place is.
+    /// Marks of containers that are gone go too.
     fn reconcile(&mut self) {
+        let hosts = &self.hosts;
+        self.marks.retain(|k| {
+            hosts
+                .get(k.host)
+                .is_some_and(|h| h.containers.iter().any(|c| c.id == k.id))
+        });
         match self.selected_index() {
             Some(i) => self.selected_row = i,
             None => self.select_index(self.selected_row),
@@ -286,6 +347,31 @@ mod tests {
         assert_eq!(l.rows().len(), 1);
         l.toggle_all();
         assert_eq!(l.rows().len(), 2);
+    }
+
+    #[test]
+    fn marks_stay_on_their_containers_and_go_with_them() {
+        let mut l = list(&["a", "b", "c"]);
+        l.select_index(0);
+        l.toggle_mark();
+        l.select_index(2);
+        l.toggle_mark();
+        let names = |l: &ContainerList| -> Vec<String> {
+            l.marked().iter().map(|(_, c)| c.name.clone()).collect()
+        };
+        assert_eq!(names(&l), vec!["a", "c"]);
+        l.toggle_mark();
+        assert_eq!(names(&l), vec!["a"]);
+        l.set_containers(
+            0,
+            vec![container("id-b", "b", true), container("id-c", "c", true)],
+        );
+        assert_eq!(l.marks(), 0, "a's mark went with it");
+        l.set_filter("c".into());
+        l.toggle_mark_shown();
+        assert_eq!(names(&l), vec!["c"]);
+        l.toggle_mark_shown();
+        assert_eq!(l.marks(), 0);
     }
 
     #[test]

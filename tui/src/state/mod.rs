@@ -63,6 +63,15 @@ pub enum Mode {
     },
 }
 
+/// Which panes receive what is typed, while broadcast is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broadcast {
+    /// The panes opened together from marked containers (group `n`).
+    Group(u32),
+    /// Every pane (turned on in a pane that belongs to no group).
+    All,
+}
+
 /// A line in the status bar: an outcome, or an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -81,6 +90,10 @@ pub struct State {
     pub stats: StatsStore,
     /// Whether the stats streams were asked for (see `wants_stats`).
     pub stats_on: bool,
+    /// Where keys and pastes typed in a pane also go (`Ctrl-a s`).
+    pub broadcast: Option<Broadcast>,
+    /// The last group of panes opened together from marks.
+    pub last_group: u32,
     /// The whole terminal.
     pub area: Rect,
     pub quit: bool,
@@ -106,8 +119,32 @@ impl State {
             keymap,
             stats: StatsStore::default(),
             stats_on: false,
+            broadcast: None,
+            last_group: 0,
             area: Rect::new(0, 0, 80, 24),
             quit: false,
+        }
+    }
+
+    /// The panes a key typed in `from` goes to: with broadcast on and
+    /// `from` in its scope, every live pane of the scope that takes input
+    /// (shells and commands, not logs); otherwise `from` alone.
+    pub fn input_targets(&self, from: PaneId) -> Vec<PaneId> {
+        let receives = |id: &PaneId| {
+            self.panes.get(*id).is_some_and(|p| {
+                p.is_live()
+                    && !p.is_logs()
+                    && match self.broadcast {
+                        Some(Broadcast::Group(g)) => p.group == Some(g),
+                        Some(Broadcast::All) => true,
+                        None => false,
+                    }
+            })
+        };
+        if receives(&from) {
+            self.panes.order().into_iter().filter(receives).collect()
+        } else {
+            vec![from]
         }
     }
 

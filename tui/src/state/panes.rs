@@ -57,6 +57,9 @@ pub struct Pane {
     pub term: TermScreen,
     pub state: PaneState,
     pub search: Option<Search>,
+    /// Opened together with others from marked containers: the group a
+    /// broadcast reaches.
+    pub group: Option<u32>,
 }
 
 impl Pane {

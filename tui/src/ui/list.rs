@@ -160,8 +160,13 @@ fn container_row(state: &State, r: &crate::state::list::Row<'_>, multi: bool) ->
     if multi {
         cells.push(Cell::from(printable(&list.hosts()[r.host].label)));
     }
+    let mark = if list.is_marked(r.host, &c.id) {
+        "* "
+    } else {
+        ""
+    };
     cells.extend([
-        Cell::from(printable(&c.name)),
+        Cell::from(format!("{mark}{}", printable(&c.name))),
         Cell::from(printable(&c.image)),
         Cell::from(Span::styled(
             printable(c.state.as_str()),
@@ -190,6 +195,9 @@ fn block(state: &State, shown: usize, focused: bool) -> Block<'static> {
             ", running"
         }
     );
+    if list.marks() > 0 {
+        title.push_str(&format!("{} marked ", list.marks()));
+    }
     if connecting > 0 {
         title.push_str(&format!("connecting to {connecting}… "));
     }

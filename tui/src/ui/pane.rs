@@ -24,6 +24,9 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
         _ => Color::DarkGray,
     };
     let mut heading = pane.title();
+    if state.broadcast.is_some() && state.input_targets(id).len() > 1 {
+        heading.push_str(" [broadcast]");
+    }
     if let Some(t) = pane.term.title() {
         // Set by the program in the container: its bytes, its rules.
         heading = format!("{heading} — {}", printable(t));

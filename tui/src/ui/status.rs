@@ -30,8 +30,14 @@ fn left(state: &State) -> String {
                 PaneState::Exited(c) => format!("exited {c} (Enter closes)"),
                 PaneState::Failed(m) => format!("failed: {m}"),
             };
+            let targets = state.input_targets(p).len();
+            let broadcast = if targets > 1 {
+                format!(" · typing to {targets} panes")
+            } else {
+                String::new()
+            };
             format!(
-                " {}/{} · {how}",
+                " {}/{} · {how}{broadcast}",
                 printable(&pane.host_label),
                 printable(&pane.container)
             )

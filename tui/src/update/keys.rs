@@ -14,7 +14,6 @@ use crate::state::inspect::InspectView;
 use crate::state::launch_form::LaunchForm;
 use crate::state::panes::{PaneId, PaneKind};
 use crate::state::{Confirm, Focus, Mode, Notice, State};
-use crate::term::encode;
 
 pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     match std::mem::replace(&mut state.mode, Mode::Normal) {
@@ -100,7 +99,14 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         PageDown => state.list.move_selection(10),
         First => state.list.select_index(0),
         Last => state.list.select_index(usize::MAX),
+        Open if state.list.marks() > 0 => panes::open_marked(state, fx),
         Open => panes::open_selected(state, PaneKind::Shell, None, fx),
+        Mark => {
+            state.list.toggle_mark();
+            state.list.move_selection(1);
+        }
+        MarkShown => state.list.toggle_mark_shown(),
+        Broadcast => toggle_broadcast(state),
         OpenBeside => panes::open_selected(state, PaneKind::Shell, Some(Direction::Horizontal), fx),
         OpenBelow => panes::open_selected(state, PaneKind::Shell, Some(Direction::Vertical), fx),
         Logs => {
@@ -185,6 +191,31 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Broadcast on for the focused pane's group (or every pane, from a pane
+/// of no group), or off.
+fn toggle_broadcast(state: &mut State) {
+    use crate::state::Broadcast;
+    state.broadcast = match state.broadcast {
+        Some(_) => None,
+        None => {
+            let group = state
+                .focused_pane()
+                .and_then(|p| state.panes.get(p))
+                .and_then(|p| p.group);
+            Some(group.map_or(Broadcast::All, Broadcast::Group))
+        }
+    };
+    let text = match state.focused_pane() {
+        Some(p) if state.broadcast.is_some() => {
+            let n = state.input_targets(p).len();
+            format!("broadcast on: typing here goes to {n} panes")
+        }
+        _ if state.broadcast.is_some() => "broadcast on".to_string(),
+        _ => "broadcast off".to_string(),
+    };
+    state.notice = Some(Notice { text, error: false });
+}
+
 /// The selected container and its name.
 fn selection(state: &State) -> Option<(ContainerKey, String)> {
     state.list.selected().map(|(host, c)| {
@@ -243,11 +274,8 @@ pub fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
         }
         Mode::Launch(form) => form.field_mut().push_str(&text.replace(['\r', '\n'], " ")),
         _ => {
-            if let Some(p) = state.focused_pane()
-                && let Some(pane) = state.panes.get(p)
-            {
-                let bytes = encode::encode_paste(text, pane.term.modes());
-                panes::send(state, p, bytes, fx);
+            if let Some(p) = state.focused_pane() {
+                panes::paste(state, p, text, fx);
             }
         }
     }

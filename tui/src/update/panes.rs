@@ -89,6 +89,7 @@ pub fn open(
             term: TermScreen::new(24, 80),
             state: PaneState::Starting,
             search: None,
+            group: None,
         },
     );
     state.focus = Focus::Pane(id);
@@ -295,13 +296,27 @@ fn find_from(state: &mut State, pane: PaneId, start: usize, backward: bool) {
     }
 }
 
-/// A key typed into a pane, as its program's terminal modes want it.
+/// A key typed into a pane, as each receiving program's terminal modes
+/// want it (with broadcast on, every pane that takes input receives it).
 pub fn send_key(state: &mut State, p: PaneId, key: KeyEvent, fx: &mut Vec<Effect>) {
-    let Some(pane) = state.panes.get(p) else {
-        return;
-    };
-    if let Some(bytes) = encode::encode_key(key, pane.term.modes()) {
-        send(state, p, bytes, fx);
+    for target in state.input_targets(p) {
+        let Some(pane) = state.panes.get(target) else {
+            continue;
+        };
+        if let Some(bytes) = encode::encode_key(key, pane.term.modes()) {
+            send(state, target, bytes, fx);
+        }
+    }
+}
+
+/// A paste into a pane (and, with broadcast on, every pane that takes
+/// input), bracketed where the program asked for it.
+pub fn paste(state: &mut State, p: PaneId, text: &str, fx: &mut Vec<Effect>) {
+    for target in state.input_targets(p) {
+        if let Some(pane) = state.panes.get(target) {
+            let bytes = encode::encode_paste(text, pane.term.modes());
+            send(state, target, bytes, fx);
+        }
     }
 }
 
@@ -315,5 +330,37 @@ pub fn send(state: &mut State, p: PaneId, data: Vec<u8>, fx: &mut Vec<Effect>) {
             pane: p,
             data: Bytes::from(data),
         });
+    }
+}
+
+/// Opens a shell pane for each marked container that runs, tiled (each
+/// new pane splits the last along its longer side), as one group for
+/// broadcast; the marks are then cleared.
+pub fn open_marked(state: &mut State, fx: &mut Vec<Effect>) {
+    let marked: Vec<(usize, String, bool)> = state
+        .list
+        .marked()
+        .iter()
+        .map(|(h, c)| (*h, c.name.clone(), c.state.is_running()))
+        .collect();
+    state.last_group += 1;
+    let group = state.last_group;
+    let mut skipped = Vec::new();
+    for (host, name, running) in marked {
+        if !running {
+            skipped.push(name);
+            continue;
+        }
+        open(state, host, name, PaneKind::Shell, None, fx);
+        if let Some(p) = state.focused_pane().and_then(|p| state.panes.get_mut(p)) {
+            p.group = Some(group);
+        }
+    }
+    state.list.clear_marks();
+    if !skipped.is_empty() {
+        error(
+            state,
+            format!("not running, not opened: {}", skipped.join(", ")),
+        );
     }
 }

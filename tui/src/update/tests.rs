@@ -203,3 +203,72 @@ fn panes_get_their_areas_and_remote_ttys_hear_of_changes() {
         "both panes, the starting one too, are told: {fx:?}"
     );
 }
+
+/// Space marks (and moves down), Enter opens a pane per marked container
+/// as one group, and with broadcast on a key goes to every pane of the
+/// group, each encoded for its own program's modes, not to a pane outside
+/// it; zooming does not stop it.
+#[test]
+fn marks_open_a_group_and_broadcast_types_into_it() {
+    let mut s = state_with_containers(120, 40, &["a", "b", "c"]);
+    s.send(ch(' '));
+    s.send(ch(' '));
+    assert_eq!(s.state.list.marks(), 2);
+    let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    let opened: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::OpenSession { container, .. } => Some(container.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, vec!["a", "b"]);
+    assert_eq!(s.state.list.marks(), 0, "marks are cleared once opened");
+    // A third pane, outside the group: c, opened on its own.
+    s.send(ctrl('a'));
+    s.send(ch('c'));
+    s.send(key(KeyCode::Down, KeyModifiers::NONE));
+    s.send(key(KeyCode::Down, KeyModifiers::NONE));
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    let order = s.state.panes.order();
+    assert_eq!(order.len(), 3);
+    for pane in order.clone() {
+        s.send(Msg::Session {
+            pane,
+            ev: crate::msg::SessionEvent::Started,
+        });
+    }
+    let (first, outside) = (order[0], order[2]);
+    // One pane's program asked for application cursor keys.
+    s.feed(first, "\x1b[?1h");
+    s.focus_pane(first);
+    assert_eq!(s.send(ch('x')).len(), 1, "broadcast is off");
+    s.send(ctrl('a'));
+    s.send(ch('s'));
+    assert!(s.state.broadcast.is_some());
+    let fx = s.send(key(KeyCode::Up, KeyModifiers::NONE));
+    let mut sent: Vec<(u64, Vec<u8>)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Input { pane, data } => Some((*pane, data.to_vec())),
+            _ => None,
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent.len(), 2, "{fx:?}");
+    assert_eq!(sent[0], (first, b"\x1bOA".to_vec()));
+    assert_eq!(sent[1].1, b"\x1b[A".to_vec());
+    assert!(sent.iter().all(|(p, _)| *p != outside));
+    s.send(ctrl('a'));
+    s.send(ch('z'));
+    assert_eq!(s.send(ch('y')).len(), 2, "zoomed, still broadcasting");
+    s.send(ctrl('a'));
+    s.send(ch('z'));
+    // Typed in the pane outside the group: that pane alone.
+    s.focus_pane(outside);
+    assert_eq!(s.send(ch('y')).len(), 1);
+    s.send(ctrl('a'));
+    s.send(ch('s'));
+    s.focus_pane(first);
+    assert_eq!(s.send(ch('y')).len(), 1, "broadcast off");
+}

@@ -71,15 +71,21 @@ pub fn fanout(t: &mut Table, agent: &TestAgent, rounds: usize) {
     );
     // 1 000 lines from each of the 50, through one agent.
     let script = "i=0; while [ $i -lt 1000 ]; do echo line-$CODE-$i; i=$((i+1)); done";
-    let out = fan(&[&agent.addr], &["--filter", &filter, "--", "sh", "-c", script])
-        .output()
-        .expect("fan out");
+    let out = fan(
+        &[&agent.addr],
+        &["--filter", &filter, "--", "sh", "-c", script],
+    )
+    .output()
+    .expect("fan out");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let mut seen = std::collections::HashSet::new();
     for line in text.lines() {
         let (prefix, rest) = line.split_once(" | ").expect("a prefixed line");
-        assert!(prefix.trim_end().starts_with("dyt-benchfan-"), "mixed line: {line:?}");
+        assert!(
+            prefix.trim_end().starts_with("dyt-benchfan-"),
+            "mixed line: {line:?}"
+        );
         assert!(rest.starts_with("line-"), "mixed line: {line:?}");
         assert!(seen.insert(line.to_string()), "line twice: {line:?}");
     }
