@@ -286,3 +286,55 @@ fn logs_beside_a_shell_stats_inspect_and_pause() {
     pty.type_bytes(b"q");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
+
+/// Three marked containers opened together, broadcast on: one line typed
+/// reaches all three shells, and not a fourth pane outside the group.
+#[test]
+fn broadcast_types_into_the_marked_group_only() {
+    let agent = TestAgent::start();
+    let cs: Vec<TestContainer> = (0..4).map(|_| TestContainer::start("bcast")).collect();
+    // Their names share "dyt-bcast-<pid>-": a filter that shows just them.
+    let common = format!("dyt-bcast-{}-", std::process::id());
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 50, 200);
+    for c in &cs {
+        pty.wait_for_text(&c.name, WAIT);
+    }
+    pty.type_bytes(b"/");
+    pty.type_bytes(common.as_bytes());
+    pty.type_bytes(b"\r");
+    pty.type_bytes(b"   ");
+    pty.wait_for_text("3 marked", WAIT);
+    pty.type_bytes(b"\r");
+    pty.wait_for("three prompts", WAIT, |s| s.matches("/ #").count() >= 3);
+    // The fourth, on its own (the selection moved down with each mark).
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"c");
+    pty.type_bytes(b"\r");
+    pty.wait_for("four prompts", WAIT, |s| s.matches("/ #").count() >= 4);
+    // To a pane of the group, then broadcast on.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"n");
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"s");
+    pty.wait_for_text("[broadcast]", WAIT);
+    pty.type_bytes(b"echo $HOSTNAME > /tmp/bc\r");
+    let has_file = |c: &TestContainer| {
+        std::process::Command::new("docker")
+            .args(["exec", &c.name, "test", "-f", "/tmp/bc"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    for c in &cs[..3] {
+        assert!(
+            dockyard_tests::eventually(WAIT, || has_file(c)),
+            "{} did not get the line:\n{}",
+            c.name,
+            pty.contents()
+        );
+    }
+    settle();
+    assert!(!has_file(&cs[3]), "the pane outside the group got it");
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}

@@ -59,7 +59,7 @@ pub fn fanout(t: &mut Table, agent: &TestAgent, rounds: usize) {
         "exec --filter `true`, 100 execs via 2 agents",
         &ours,
         &theirs,
-        "docker ps | xargs -P 32 docker exec",
+        "docker ps -q … \\| xargs -P 32 docker exec",
         "ms",
     );
     let ((), rss_a, threads_a) = watch_process(agent.pid(), || {
