@@ -96,6 +96,27 @@ fn prefixed_lines_streams_apart_and_the_highest_exit_code() {
     for (i, c) in cs.iter().enumerate() {
         assert_eq!(err[&c.name], vec![format!("err-{i}")]);
     }
+    // `ps --filter` reaches the same set.
+    let listed = run({
+        let mut c = dockyard_command();
+        c.args([
+            "--host",
+            &agent.addr,
+            "ps",
+            "--format",
+            "json",
+            "--filter",
+            &filter,
+        ]);
+        c
+    });
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let mut listed: Vec<String> = listed
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, out.keys().cloned().collect::<Vec<_>>());
     // Nothing matched: 125.
     let o = run(fan(
         &[&agent.addr],
@@ -182,11 +203,12 @@ fn output_dir_json_and_stdin_for_every_container() {
     }
 }
 
-/// 5 containers x 1 000 lines at once: every line there once, whole.
+/// 6 containers through 2 agents (12 runs), 1 000 lines each at once:
+/// every line there once, in order, whole.
 #[test]
 fn lines_never_mix_across_containers_and_hosts() {
     let (a, b) = (TestAgent::start(), TestAgent::start());
-    let (g, cs) = group(5);
+    let (g, cs) = group(6);
     let filter = format!("label=dyt.fan={g}");
     let o: Output = run(fan(
         &[&a.addr, &b.addr],
@@ -202,7 +224,7 @@ fn lines_never_mix_across_containers_and_hosts() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr_str(&o));
     let out = by_prefix(&stdout_str(&o));
     // Each container through each host, as HOST/NAME.
-    assert_eq!(out.len(), 10, "{:?}", out.keys().collect::<Vec<_>>());
+    assert_eq!(out.len(), 12, "{:?}", out.keys().collect::<Vec<_>>());
     for host in [&a.addr, &b.addr] {
         for (i, c) in cs.iter().enumerate() {
             let want: Vec<String> = (0..1000)
@@ -221,6 +243,6 @@ fn lines_never_mix_across_containers_and_hosts() {
         &["--filter", &filter, "--", "echo", "here"],
     ));
     assert_eq!(o.status.code(), Some(125));
-    assert_eq!(by_prefix(&stdout_str(&o)).len(), 5);
+    assert_eq!(by_prefix(&stdout_str(&o)).len(), 6);
     assert!(stderr_str(&o).contains(&dead), "{}", stderr_str(&o));
 }
