@@ -29,8 +29,14 @@ const QUEUE: usize = 256;
 pub async fn stats(engine: Arc<Engine>, req: pb::StatsRequest) -> Result<StatsStream, AgentError> {
     let docker = engine.docker().await?.clone();
     let follow_all = req.container_identifiers.is_empty();
-    // Subscribed before listing, so no start falls between the two.
-    let events = (follow_all && req.stream).then(|| container_events(&docker));
+    // The event stream is only requested when first polled, after the
+    // listing: asking for events since a moment before the listing means
+    // no start falls between the two (one already listed is skipped).
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs().saturating_sub(1).to_string())
+        .ok();
+    let events = (follow_all && req.stream).then(|| container_events(&docker, since));
     let mut targets = Vec::new();
     if follow_all {
         let running = docker
@@ -59,7 +65,7 @@ pub async fn stats(engine: Arc<Engine>, req: pb::StatsRequest) -> Result<StatsSt
 type Events =
     std::pin::Pin<Box<dyn Stream<Item = Result<EventMessage, bollard::errors::Error>> + Send>>;
 
-fn container_events(docker: &Docker) -> Events {
+fn container_events(docker: &Docker, since: Option<String>) -> Events {
     let filters: HashMap<String, Vec<String>> = [
         ("type".to_string(), vec!["container".to_string()]),
         (
@@ -69,6 +75,7 @@ fn container_events(docker: &Docker) -> Events {
     ]
     .into();
     Box::pin(docker.events(Some(EventsOptions {
+        since,
         filters: Some(filters),
         ..Default::default()
     })))

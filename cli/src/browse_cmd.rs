@@ -118,8 +118,9 @@ pub async fn inspect(conn: &Connector, args: InspectArgs) -> anyhow::Result<i32>
             }
         }
     }
-    print!("{}", dockyard_client::inspect::docker_output(&found));
-    std::io::stdout().flush()?;
+    if !crate::output::print(&dockyard_client::inspect::docker_output(&found))? {
+        return Ok(crate::output::EXIT_PIPE);
+    }
     Ok(if failed { EXIT_DOCKYARD } else { 0 })
 }
 
@@ -135,6 +136,7 @@ pub enum Op {
 /// prints it, the reason on stderr when not. 125 if any failed.
 pub async fn lifecycle(conn: &Connector, op: Op, containers: Vec<String>) -> anyhow::Result<i32> {
     let mut failed = false;
+    let mut reader_here = true;
     for name in containers {
         let done = async {
             let (_, mut client) = locate(conn, &name).await?;
@@ -175,14 +177,24 @@ pub async fn lifecycle(conn: &Connector, op: Op, containers: Vec<String>) -> any
             anyhow::Ok(())
         };
         match done.await {
-            Ok(()) => println!("{}", printable(&name)),
+            // Every container is still done when nobody reads the names.
+            Ok(()) if reader_here => {
+                reader_here = crate::output::print(&format!("{}\n", printable(&name)))?;
+            }
+            Ok(()) => {}
             Err(e) => {
                 eprintln!("dockyard: {}", printable(&format!("{e:#}")));
                 failed = true;
             }
         }
     }
-    Ok(if failed { EXIT_DOCKYARD } else { 0 })
+    Ok(if failed {
+        EXIT_DOCKYARD
+    } else if !reader_here {
+        crate::output::EXIT_PIPE
+    } else {
+        0
+    })
 }
 
 /// A row of the stats table: the host's label, the container's name, and

@@ -73,12 +73,14 @@ pub fn containers(current: &OsStr) -> Vec<CompletionCandidate> {
             return vec![];
         };
         let mut names = Vec::new();
-        for (_, client) in conn.clients().await {
-            let Ok(mut client) = client else { continue };
-            let request = dockyard_client::pb::ListContainersRequest { all: true };
-            if let Ok(Ok(list)) =
-                tokio::time::timeout(ASK_LIMIT, client.list_containers(request)).await
-            {
+        for host in conn.hosts() {
+            // Dialing and listing together within the limit.
+            let ask = async {
+                let mut client = conn.connect(host).await.ok()?;
+                let request = dockyard_client::pb::ListContainersRequest { all: true };
+                client.list_containers(request).await.ok()
+            };
+            if let Ok(Some(list)) = tokio::time::timeout(ASK_LIMIT, ask).await {
                 names.extend(list.into_inner().containers.into_iter().map(|c| c.name));
             }
         }

@@ -176,13 +176,15 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
             from: "config file".into(),
         });
     }
+    let mut text = String::new();
     match format {
         PsFormat::Json => {
             let items: Vec<serde_json::Value> = rows
                 .iter()
                 .map(|r| serde_json::json!({"setting": r.name, "value": r.value, "from": r.from}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&items)?);
+            text.push_str(&serde_json::to_string_pretty(&items)?);
+            text.push('\n');
         }
         PsFormat::Table => {
             let width = rows
@@ -190,12 +192,15 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
                 .map(|r| r.value.chars().count())
                 .max()
                 .unwrap_or(0);
-            println!("{:<12} {:<width$}   FROM", "SETTING", "VALUE");
+            text.push_str(&format!("{:<12} {:<width$}   FROM\n", "SETTING", "VALUE"));
             for r in &rows {
                 let value = dockyard_client::text::printable(&r.value);
-                println!("{:<12} {value:<width$}   {}", r.name, r.from);
+                text.push_str(&format!("{:<12} {value:<width$}   {}\n", r.name, r.from));
             }
         }
+    }
+    if !crate::output::print(&text)? {
+        return Ok(crate::output::EXIT_PIPE);
     }
     Ok(0)
 }

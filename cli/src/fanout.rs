@@ -93,6 +93,15 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
         }
         bail!("no running container matches the filters");
     }
+    if args.interactive && targets.len() > args.parallel {
+        // stdin is read once and handed to every container as it is read:
+        // one still waiting for its turn would hold the rest back forever.
+        bail!(
+            "-i gives stdin to all containers at once: {} match, raise --parallel (now {}) to at least that",
+            targets.len(),
+            args.parallel
+        );
+    }
     let width = targets
         .iter()
         .map(|t| t.label.chars().count())
@@ -121,6 +130,7 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
             environment: env.clone(),
             tty: Some(false),
             attach_stdin: Some(args.interactive),
+            privileged: args.privileged,
             ..Default::default()
         };
         let job = Job {
@@ -145,10 +155,14 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
             Err(e) => trouble.push(format!("a run failed: {e}")),
         }
     }
-    let _ = printer.join();
+    let reader_gone = printer.join().unwrap_or(true);
     if let Some(t) = stdin_thread {
         // It may sit in a read of a terminal; the process exits anyway.
         drop(t);
+    }
+    if reader_gone {
+        // `| head`: as a program killed by SIGPIPE, the commands ended.
+        return Ok(128 + libc::SIGPIPE);
     }
     Ok(summarise(&results, &trouble))
 }
@@ -240,13 +254,16 @@ impl Job {
             match session.next_event().await {
                 Ok(Some(ExecEvent::Output { stream, data })) => {
                     let slot = usize::from(stream == OutputStream::Stderr);
+                    // Nobody reads the output any more (`| head`): the
+                    // session is dropped, which ends the command.
+                    let mut reader_gone = false;
                     match self.mode {
-                        Mode::Raw => self.send(stream, data).await,
+                        Mode::Raw => reader_gone = !self.send(stream, data).await,
                         Mode::Prefixed => {
                             partial[slot].extend_from_slice(&data);
                             while let Some(end) = partial[slot].iter().position(|b| *b == b'\n') {
                                 let line: Vec<u8> = partial[slot].drain(..=end).collect();
-                                self.send(stream, line.into()).await;
+                                reader_gone |= !self.send(stream, line.into()).await;
                             }
                         }
                         Mode::Files => {
@@ -257,6 +274,9 @@ impl Job {
                             }
                         }
                         Mode::Json => [&mut out, &mut err][slot].extend_from_slice(&data),
+                    }
+                    if reader_gone {
+                        break Outcome::Failed("the output's reader went away".into());
                     }
                 }
                 Ok(Some(ExecEvent::Exited { code, message })) => {
@@ -283,14 +303,15 @@ impl Job {
         (outcome, began.elapsed().as_millis())
     }
 
-    async fn send(&self, stream: OutputStream, data: Bytes) {
+    /// False when the printer has stopped (its reader went away).
+    async fn send(&self, stream: OutputStream, data: Bytes) -> bool {
         let piece = Piece::Out {
             target: self.index,
             stream,
             data,
             line: self.mode == Mode::Prefixed,
         };
-        let _ = self.pieces.send(piece).await;
+        self.pieces.send(piece).await.is_ok()
     }
 
     fn finish_files(&self, files: Option<&mut Files>, outcome: &Outcome) {
@@ -383,12 +404,12 @@ const COLOURS: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
 
 /// Writes pieces on its own thread, a line at a time, so lines from two
 /// containers never mix and a slow reader holds back the runs (bounded
-/// queue), not memory.
+/// queue), not memory. Returns true when the reader went away.
 fn spawn_printer(
     labels: Vec<String>,
     width: usize,
     colour: bool,
-) -> (mpsc::Sender<Piece>, std::thread::JoinHandle<()>) {
+) -> (mpsc::Sender<Piece>, std::thread::JoinHandle<bool>) {
     let (tx, mut rx) = mpsc::channel::<Piece>(256);
     let prefixes: Vec<Vec<u8>> = labels
         .iter()
@@ -434,9 +455,11 @@ fn spawn_printer(
                 }
             };
             if written.is_err() {
-                return;
+                // Returning drops the queue: every run sees it and ends.
+                return true;
             }
         }
+        false
     });
     (tx, thread)
 }

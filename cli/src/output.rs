@@ -62,3 +62,18 @@ impl OutputWriter {
         }
     }
 }
+
+/// What a command exits with when its output's reader went away (`|
+/// head`): as a program killed by SIGPIPE.
+pub const EXIT_PIPE: i32 = 128 + libc::SIGPIPE;
+
+/// Writes `text` to stdout. False when the reader went away; other write
+/// errors are errors.
+pub fn print(text: &str) -> anyhow::Result<bool> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

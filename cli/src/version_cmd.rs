@@ -27,9 +27,12 @@ pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
         };
         answers.push((host, answer));
     }
-    match args.format {
-        PsFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&answers))?),
-        PsFormat::Table => print!("{}", table(&answers)),
+    let text = match args.format {
+        PsFormat::Json => format!("{}\n", serde_json::to_string_pretty(&json(&answers))?),
+        PsFormat::Table => table(&answers),
+    };
+    if !crate::output::print(&text)? {
+        return Ok(crate::output::EXIT_PIPE);
     }
     // As docker version: a server that cannot be asked is a failure.
     Ok(if answers.iter().any(|(_, a)| a.is_err()) {

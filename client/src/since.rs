@@ -18,7 +18,11 @@ pub fn engine_time(value: &str, now: chrono::DateTime<chrono::Utc>) -> Result<St
     if value != "0"
         && let Some(d) = go_duration(value)
     {
-        let t = now.timestamp_nanos_opt().ok_or_else(bad)? - d;
+        let t = now
+            .timestamp_nanos_opt()
+            .ok_or_else(bad)?
+            .checked_sub(d)
+            .ok_or_else(bad)?;
         return Ok(t.div_euclid(1_000_000_000).to_string());
     }
     if let Some(t) = date_time(value) {
@@ -122,7 +126,7 @@ fn split_zone(v: &str) -> Option<(&str, Option<FixedOffset>)> {
         return Some((body, FixedOffset::east_opt(0)));
     }
     // A numeric zone follows the time; a date alone has two '-' already.
-    if v.len() > 6 && v.contains('T') {
+    if v.len() > 6 && v.contains('T') && v.is_char_boundary(v.len() - 6) {
         let (body, zone) = v.split_at(v.len() - 6);
         let z = zone.as_bytes();
         if matches!(z[0], b'+' | b'-') && z[3] == b':' {

@@ -233,6 +233,17 @@ fn inspect_prints_what_docker_inspect_prints() {
     let mut embedded = dockyard_command();
     embedded.args(["inspect", &c.name]);
     assert_eq!(stdout_str(&run(embedded)), stdout_str(&theirs));
+    // Nobody reading: 141, as a program killed by SIGPIPE (not a panic).
+    let mut gone = agent.dockyard(&["inspect", &c.name]);
+    let mut child = gone
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("inspect");
+    assert_eq!(out.status.code(), Some(141), "{}", stderr_str(&out));
     let parsed: serde_json::Value = serde_json::from_slice(&ours.stdout).expect("JSON");
     assert_eq!(
         parsed[0]["Id"].as_str(),

@@ -246,3 +246,64 @@ fn lines_never_mix_across_containers_and_hosts() {
     assert_eq!(by_prefix(&stdout_str(&o)).len(), 6);
     assert!(stderr_str(&o).contains(&dead), "{}", stderr_str(&o));
 }
+
+/// `| head`: the runs end (the commands with them) and the status is 141,
+/// as for one container; `-i` with more containers than `--parallel` is
+/// refused rather than left waiting forever.
+#[test]
+fn a_closed_pipe_ends_the_runs_and_stdin_needs_room_for_all() {
+    use std::io::Read;
+    let agent = TestAgent::start();
+    let (g, cs) = group(2);
+    let filter = format!("label=dyt.fan={g}");
+    let mut child = fan(
+        &[&agent.addr],
+        &["--filter", &filter, "--", "yes", "fanned-yes"],
+    )
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut some = [0u8; 64];
+    out.read_exact(&mut some).expect("some output");
+    drop(out);
+    let status = child.wait().expect("exit");
+    assert_eq!(status.code(), Some(141));
+    for c in &cs {
+        assert!(
+            dockyard_tests::eventually(std::time::Duration::from_secs(10), || {
+                let ps = std::process::Command::new("docker")
+                    .args(["exec", &c.name, "ps", "-o", "args"])
+                    .output()
+                    .expect("ps");
+                !String::from_utf8_lossy(&ps.stdout).contains("yes fanned-yes")
+            }),
+            "yes left running in {}",
+            c.name
+        );
+    }
+    let o = run_with_input(
+        fan(
+            &[&agent.addr],
+            &[
+                "-i",
+                "--parallel",
+                "1",
+                "--filter",
+                &filter,
+                "--",
+                "wc",
+                "-l",
+            ],
+        ),
+        b"a\n",
+    );
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr_str(&o).contains("raise --parallel"),
+        "{}",
+        stderr_str(&o)
+    );
+}

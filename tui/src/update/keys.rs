@@ -273,6 +273,8 @@ pub fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
             state.list.set_filter(filter);
         }
         Mode::Launch(form) => form.field_mut().push_str(&text.replace(['\r', '\n'], " ")),
+        Mode::Search { query, .. } => query.push_str(&text.replace(['\r', '\n'], "")),
+        Mode::Exec(form) => form.field_mut().push_str(&text.replace(['\r', '\n'], " ")),
         _ => {
             if let Some(p) = state.focused_pane() {
                 panes::paste(state, p, text, fx);
