@@ -235,7 +235,6 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
         }
     }
     for (host, (mut client, names)) in plan {
-        let mut names = names;
         if args.all && names.is_empty() {
             let list = client
                 .list_containers(pb::ListContainersRequest { all: true })
@@ -243,12 +242,11 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
                 .context("listing containers")?
                 .into_inner()
                 .containers;
+            // Every container shows, the stopped ones at zero; the running
+            // ones (and any that start later) come from the agent's
+            // stream of every running container.
             for c in list {
                 rows.insert((host.clone(), c.id.clone()), (c.name, zero(&c.id)));
-                names.push(c.id);
-            }
-            if names.is_empty() {
-                continue;
             }
         }
         let request = pb::StatsRequest {

@@ -387,6 +387,20 @@ fn stats_agree_with_docker_stats() {
         (last.0 - last.1).abs() <= last.1 * 0.05 + 16.0 * 1024.0
     });
     assert!(agree, "memory {} vs docker's {}", last.0, last.1);
+    // -a: a stopped container too, at zero, beside the running ones.
+    let stopped = TestContainer::start("stopped");
+    stopped.kill();
+    let rows = json_lines(&run(agent.dockyard(&[
+        "stats",
+        "-a",
+        "--no-stream",
+        "--format",
+        "json",
+    ])));
+    let row = |name: &str| rows.iter().find(|r| r["Name"] == name).cloned();
+    let stopped_row = row(&stopped.name).expect("the stopped container's row");
+    assert_eq!(stopped_row["MemUsage"], "0B / 0B");
+    assert!(row(&idle.name).is_some() && row(&busy.name).is_some());
 }
 
 #[test]
