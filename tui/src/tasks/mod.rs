@@ -59,6 +59,12 @@ impl Runner {
                 HostEvent::Up(list)
             }
             HostReport::Event(ev) => {
+                // A stats stream that ended while its host stayed up (the
+                // agent restarted it, a hiccup) is started again with the
+                // host's next list.
+                if matches!(ev, HostEvent::List(_)) {
+                    self.start_stats();
+                }
                 if matches!(ev, HostEvent::Down { .. }) {
                     self.clients.remove(&host);
                     if let Some(task) = self.stats.remove(&host) {
