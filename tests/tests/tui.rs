@@ -292,7 +292,10 @@ fn logs_beside_a_shell_stats_inspect_and_pause() {
 #[test]
 fn broadcast_types_into_the_marked_group_only() {
     let agent = TestAgent::start();
-    let cs: Vec<TestContainer> = (0..4).map(|_| TestContainer::start("bcast")).collect();
+    let mut cs: Vec<TestContainer> = (0..4).map(|_| TestContainer::start("bcast")).collect();
+    // The list sorts by name: the first three rows are the first three
+    // names (not necessarily the first three made: "…-10-" < "…-9-").
+    cs.sort_by(|a, b| a.name.cmp(&b.name));
     // Their names share "dyt-bcast-<pid>-": a filter that shows just them.
     let common = format!("dyt-bcast-{}-", std::process::id());
     let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 50, 200);
