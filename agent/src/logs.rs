@@ -21,6 +21,10 @@ const READ_CHUNK: usize = 64 * 1024;
 pub type LogsStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<pb::LogsChunk, AgentError>> + Send>>;
 
+/// How long a followed log that ended watches its stopped container for a
+/// removal (`rm -f` kills first and removes a moment later).
+const REMOVAL_WINDOW: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// How long a log chunk waits for more to join it. The engine sends a
 /// non-TTY log as one frame per line, through hyper's body one HTTP chunk
 /// at a time; merging only what is ready at once leaves a message per line
@@ -142,22 +146,29 @@ pub async fn logs(
     if !req.follow {
         return Ok(Box::pin(out));
     }
-    // The engine ends a followed log when the container stops; `rm -f`
-    // marks the container "removing" before it kills it, so by now the
-    // container is either gone or says so.
+    // The engine ends a followed log when the container stops. `rm -f`
+    // kills the container and then removes it: for a moment after the log
+    // ends it may still read "exited". So a stopped container is watched
+    // briefly: gone or "removing" within that moment means removed.
     let tail = futures::stream::once(async move {
         use bollard::models::ContainerStateStatusEnum as S;
-        let removed = match engine.docker().await?.inspect_container(&name, None).await {
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => true,
-            Ok(info) => info.state.and_then(|s| s.status) == Some(S::REMOVING),
-            Err(_) => false,
-        };
-        if removed {
-            Err(AgentError::ContainerRemoved(name))
-        } else {
-            Ok(None)
+        let docker = engine.docker().await?;
+        let deadline = tokio::time::Instant::now() + REMOVAL_WINDOW;
+        loop {
+            let status = match docker.inspect_container(&name, None).await {
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => return Err(AgentError::ContainerRemoved(name)),
+                Ok(info) => info.state.and_then(|s| s.status),
+                Err(_) => return Ok(None),
+            };
+            match status {
+                Some(S::REMOVING) => return Err(AgentError::ContainerRemoved(name)),
+                Some(S::EXITED | S::DEAD) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                }
+                _ => return Ok(None),
+            }
         }
     })
     .filter_map(|r: Result<Option<pb::LogsChunk>, AgentError>| {
