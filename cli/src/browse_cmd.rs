@@ -257,15 +257,16 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
             Ok(s) => {
                 streams.insert(host, s.into_inner());
             }
-            Err(s) => match names.as_slice() {
-                [one] => return Err(about(one, s)),
-                _ => {
-                    return Err(anyhow::anyhow!(
-                        "{}",
-                        dockyard_client::dial::status_text(&s)
-                    ));
-                }
-            },
+            Err(s) => {
+                // The agent names the first container it could not find.
+                let missing = names
+                    .iter()
+                    .find(|n| s.message().contains(&format!("'{n}'")));
+                return Err(match missing {
+                    Some(name) => about(name, s),
+                    None => anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)),
+                });
+            }
         }
     }
     let hosts_shown = conn.hosts().len() > 1;

@@ -195,6 +195,7 @@ fn follow_sees_new_lines_and_a_removal_ends_it() {
 #[test]
 fn a_missing_container_is_125_in_dockers_words() {
     let agent = TestAgent::start();
+    let here = TestContainer::start("here");
     for cmd in [
         &["logs", "dyt-no-such"][..],
         &["inspect", "dyt-no-such"],
@@ -203,6 +204,7 @@ fn a_missing_container_is_125_in_dockers_words() {
         &["unpause", "dyt-no-such"],
         &["kill", "dyt-no-such"],
         &["stats", "--no-stream", "dyt-no-such"],
+        &["stats", "--no-stream", &here.name, "dyt-no-such"],
     ] {
         let o = run(agent.dockyard(cmd));
         assert_eq!(o.status.code(), Some(125), "{cmd:?}");
