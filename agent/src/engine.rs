@@ -149,19 +149,7 @@ impl Engine {
     }
 
     async fn ping_api_version(&self) -> Result<bollard::ClientVersion, AgentError> {
-        use http_body_util::Empty;
-        let io = self.dial().await?;
-        let unavailable = |e: hyper::Error| self.unavailable(crate::error::innermost(&e));
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
-                .await
-                .map_err(unavailable)?;
-        tokio::spawn(conn);
-        let req = hyper::Request::get("/_ping")
-            .header(hyper::header::HOST, "docker")
-            .body(Empty::<bytes::Bytes>::new())
-            .map_err(|e| AgentError::Engine(e.to_string()))?;
-        let res = sender.send_request(req).await.map_err(unavailable)?;
+        let res = self.raw_get("/_ping").await?;
         let header = res
             .headers()
             .get("api-version")
@@ -171,17 +159,12 @@ impl Engine {
             .ok_or_else(|| AgentError::Engine(format!("unreadable engine API version '{header}'")))
     }
 
-    /// A GET made by hand, for the answers whose bytes matter (logs read
-    /// without bollard's guessing decoder, inspect JSON not re-encoded).
-    /// `path` starts after the version, e.g. `/containers/x/json`. A 404
-    /// becomes `not_found()`, other failures carry the engine's message.
-    pub(crate) async fn get(
+    /// GET `path` on a fresh connection, whatever the answer's status.
+    async fn raw_get(
         &self,
         path: &str,
-        not_found: impl FnOnce() -> AgentError,
     ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
-        use http_body_util::{BodyExt, Empty};
-        let version = self.api_version().await?;
+        use http_body_util::Empty;
         let io = self.dial().await?;
         let unavailable = |e: hyper::Error| self.unavailable(crate::error::innermost(&e));
         let (mut sender, conn) =
@@ -193,11 +176,25 @@ impl Engine {
                 tracing::debug!("engine connection ended: {e}");
             }
         });
-        let req = hyper::Request::get(format!("/v{version}{path}"))
+        let req = hyper::Request::get(path)
             .header(hyper::header::HOST, "docker")
             .body(Empty::<bytes::Bytes>::new())
             .map_err(|e| AgentError::Engine(e.to_string()))?;
-        let res = sender.send_request(req).await.map_err(unavailable)?;
+        sender.send_request(req).await.map_err(unavailable)
+    }
+
+    /// A GET made by hand, for the answers whose bytes matter (logs read
+    /// without bollard's guessing decoder, inspect JSON not re-encoded).
+    /// `path` starts after the version, e.g. `/containers/x/json`. A 404
+    /// becomes `not_found()`, other failures carry the engine's message.
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+        not_found: impl FnOnce() -> AgentError,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
+        use http_body_util::BodyExt;
+        let version = self.api_version().await?;
+        let res = self.raw_get(&format!("/v{version}{path}")).await?;
         let status = res.status();
         if status.is_success() {
             return Ok(res);

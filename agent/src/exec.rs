@@ -91,57 +91,55 @@ pub struct StartedExec {
     pub stdin: ExecStdin,
 }
 
-/// Checks the container, creates the exec and starts it attached.
-pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, AgentError> {
+/// Creates the exec, attached (stdin as the spec says, stdout, stderr)
+/// or, for `exec -d`, with nothing attached. Straight to create: the
+/// engine refuses a missing (404) or stopped (409) container itself, and
+/// only then do we ask which state it is in; an inspect on every exec
+/// would add a round trip to the latency.
+async fn create(engine: &Engine, spec: &ExecSpec, attached: bool) -> Result<String, AgentError> {
     spec.validate()?;
     let docker = engine.docker().await?;
     let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     env.sort();
     let opts = CreateExecOptions::<String> {
-        attach_stdin: Some(spec.stdin),
-        attach_stdout: Some(true),
-        attach_stderr: Some(true),
+        attach_stdin: Some(attached && spec.stdin),
+        attach_stdout: Some(attached),
+        attach_stderr: Some(attached),
         tty: Some(spec.tty),
-        detach_keys: Some(DETACH_KEYS.into()),
+        detach_keys: attached.then(|| DETACH_KEYS.into()),
         env: (!env.is_empty()).then_some(env),
         cmd: Some(spec.cmd.clone()),
         user: (!spec.user.is_empty()).then(|| spec.user.clone()),
         working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
         privileged: Some(spec.privileged),
     };
-    // Straight to create: the engine refuses a missing (404) or stopped
-    // (409) container itself, and only then do we ask which state it is
-    // in. An inspect on every exec would add a round trip to the latency.
-    let t0 = std::time::Instant::now();
-    let created = match docker.create_exec(&spec.container, opts).await {
-        Ok(c) => c,
+    match docker.create_exec(&spec.container, opts).await {
+        Ok(c) => Ok(c.id),
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 409,
             message,
-        }) => {
-            return Err(not_running(engine, &spec.container)
-                .await
-                .unwrap_or(AgentError::Conflict(message)));
-        }
+        }) => Err(not_running(engine, &spec.container)
+            .await
+            .unwrap_or(AgentError::Conflict(message))),
         Err(e) => {
-            return Err(
-                engine.error_about(e, || AgentError::ContainerNotFound(spec.container.clone()))
-            );
+            Err(engine.error_about(e, || AgentError::ContainerNotFound(spec.container.clone())))
         }
-    };
+    }
+}
+
+/// Checks the container, creates the exec and starts it attached.
+pub async fn start(engine: &Engine, spec: &ExecSpec) -> Result<StartedExec, AgentError> {
+    let t0 = std::time::Instant::now();
+    let id = create(engine, spec, true).await?;
     let created_at = t0.elapsed();
-    let (output, stdin) = attach::start_exec(engine, &created.id, spec.tty).await?;
+    let (output, stdin) = attach::start_exec(engine, &id, spec.tty).await?;
     tracing::debug!(
-        exec_id = created.id,
+        exec_id = id,
         create_ms = created_at.as_secs_f64() * 1e3,
         attach_ms = (t0.elapsed() - created_at).as_secs_f64() * 1e3,
         "exec created and attached"
     );
-    Ok(StartedExec {
-        id: created.id,
-        output,
-        stdin,
-    })
+    Ok(StartedExec { id, output, stdin })
 }
 
 /// How a detached start went: running, or refused by the runtime with its
@@ -160,58 +158,28 @@ pub enum Detached {
 /// detached; the engine answers once the process has started (or failed
 /// to). Nothing here ends it later: a detached command outlives its client.
 pub async fn start_detached(engine: &Engine, spec: &ExecSpec) -> Result<Detached, AgentError> {
-    spec.validate()?;
+    let id = create(engine, spec, false).await?;
     let docker = engine.docker().await?;
-    let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    env.sort();
-    let opts = CreateExecOptions::<String> {
-        attach_stdin: Some(false),
-        attach_stdout: Some(false),
-        attach_stderr: Some(false),
-        tty: Some(spec.tty),
-        env: (!env.is_empty()).then_some(env),
-        cmd: Some(spec.cmd.clone()),
-        user: (!spec.user.is_empty()).then(|| spec.user.clone()),
-        working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
-        privileged: Some(spec.privileged),
-        ..Default::default()
-    };
-    let created = match docker.create_exec(&spec.container, opts).await {
-        Ok(c) => c,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 409,
-            message,
-        }) => {
-            return Err(not_running(engine, &spec.container)
-                .await
-                .unwrap_or(AgentError::Conflict(message)));
-        }
-        Err(e) => {
-            return Err(
-                engine.error_about(e, || AgentError::ContainerNotFound(spec.container.clone()))
-            );
-        }
-    };
     let start = bollard::exec::StartExecOptions {
         detach: true,
         tty: spec.tty,
         output_capacity: None,
     };
-    match docker.start_exec(&created.id, Some(start)).await {
-        Ok(_) => Ok(Detached::Running(created.id)),
+    match docker.start_exec(&id, Some(start)).await {
+        Ok(_) => Ok(Detached::Running(id)),
         // The runtime refused the process (no such command or user, a
         // missing workdir): the engine's reason, and the exit code it
         // recorded for the exec.
         Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
             let recorded = docker
-                .inspect_exec(&created.id)
+                .inspect_exec(&id)
                 .await
                 .ok()
                 .and_then(|i| i.exit_code)
                 .unwrap_or(126);
             let code = classify_exit(recorded, message.as_bytes());
             Ok(Detached::Refused {
-                exec_id: created.id,
+                exec_id: id,
                 reason: message,
                 code,
             })

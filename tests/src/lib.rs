@@ -137,6 +137,25 @@ impl TestContainer {
         TestContainer { name }
     }
 
+    /// `n` sleeping containers of one group: a `dyt.fan` label only they
+    /// carry (the group's name, returned, for `--filter label=dyt.fan=G`),
+    /// and `CODE=i` in the environment of the i-th.
+    pub fn group(prefix: &str, n: usize) -> (String, Vec<TestContainer>) {
+        let group = unique_name(prefix);
+        let containers = (0..n)
+            .map(|i| {
+                let g = group.clone();
+                TestContainer::start_custom(prefix, &["sleep", "1000000"], move |b| {
+                    b.labels
+                        .get_or_insert_with(Default::default)
+                        .insert("dyt.fan".into(), g);
+                    b.env = Some(vec![format!("CODE={i}")]);
+                })
+            })
+            .collect();
+        (group, containers)
+    }
+
     /// Stops it (SIGKILL, at once) but keeps it, for "not running" tests.
     pub fn kill(&self) {
         let docker = docker();

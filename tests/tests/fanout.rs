@@ -8,24 +8,6 @@ use dockyard_tests::{
     unique_name,
 };
 
-/// Containers of one group (a label only this test uses), each with
-/// CODE=i in its environment.
-fn group(n: usize) -> (String, Vec<TestContainer>) {
-    let group = unique_name("fan");
-    let containers = (0..n)
-        .map(|i| {
-            let g = group.clone();
-            TestContainer::start_custom("fan", &["sleep", "1000000"], move |b| {
-                b.labels
-                    .get_or_insert_with(Default::default)
-                    .insert("dyt.fan".into(), g);
-                b.env = Some(vec![format!("CODE={i}")]);
-            })
-        })
-        .collect();
-    (group, containers)
-}
-
 fn fan(hosts: &[&str], args: &[&str]) -> std::process::Command {
     let mut c = dockyard_command();
     for h in hosts {
@@ -50,7 +32,7 @@ fn by_prefix(text: &str) -> BTreeMap<String, Vec<String>> {
 #[test]
 fn prefixed_lines_streams_apart_and_the_highest_exit_code() {
     let agent = TestAgent::start();
-    let (g, cs) = group(3);
+    let (g, cs) = TestContainer::group("fan", 3);
     let filter = format!("label=dyt.fan={g}");
     let o = run(fan(
         &[&agent.addr],
@@ -132,7 +114,7 @@ fn prefixed_lines_streams_apart_and_the_highest_exit_code() {
 #[test]
 fn output_dir_json_and_stdin_for_every_container() {
     let agent = TestAgent::start();
-    let (g, cs) = group(2);
+    let (g, cs) = TestContainer::group("fan", 2);
     let filter = format!("label=dyt.fan={g}");
     // Files, byte for byte (binary bytes, no newline at the end).
     let dir = std::env::temp_dir().join(unique_name("fanout"));
@@ -208,7 +190,7 @@ fn output_dir_json_and_stdin_for_every_container() {
 #[test]
 fn lines_never_mix_across_containers_and_hosts() {
     let (a, b) = (TestAgent::start(), TestAgent::start());
-    let (g, cs) = group(6);
+    let (g, cs) = TestContainer::group("fan", 6);
     let filter = format!("label=dyt.fan={g}");
     let o: Output = run(fan(
         &[&a.addr, &b.addr],
@@ -254,7 +236,7 @@ fn lines_never_mix_across_containers_and_hosts() {
 fn a_closed_pipe_ends_the_runs_and_stdin_needs_room_for_all() {
     use std::io::Read;
     let agent = TestAgent::start();
-    let (g, cs) = group(2);
+    let (g, cs) = TestContainer::group("fan", 2);
     let filter = format!("label=dyt.fan={g}");
     let mut child = fan(
         &[&agent.addr],

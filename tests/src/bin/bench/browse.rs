@@ -2,42 +2,18 @@
 //! the cost of watching 100 containers' stats in the TUI against `docker
 //! stats` watching the same containers.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dockyard_tests::{TestAgent, TestContainer};
 
-use crate::exec::{docker_cli, dockyard};
-use crate::process::find_pid;
-use crate::table::{Table, alternate, ms, pct};
-use crate::tui::{CTRL_A, tui_with_panes};
+use crate::exec::{docker_cli, dockyard, read_count};
+use crate::process::{cpu_seconds, find_pid};
+use crate::table::{Table, alternate, pct};
+use crate::tui::{CTRL_A, echo_samples, tui_with_panes};
 
 /// Bytes the logs container writes: 200 MB of log lines, then a marker.
 const LOG_BYTES: usize = 200_000_000;
-
-/// Reads a command's stdout to the end: MB/s, and how many bytes.
-fn read_count(mut cmd: Command) -> (f64, usize) {
-    let t = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut buf = vec![0u8; 1 << 20];
-    let mut n = 0usize;
-    loop {
-        match out.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) => panic!("read: {e}"),
-        }
-    }
-    assert!(child.wait().expect("wait").success());
-    (n as f64 / t.elapsed().as_secs_f64() / 1e6, n)
-}
 
 pub fn logs_throughput(t: &mut Table, agent: &TestAgent, rounds: usize) {
     let script = format!(
@@ -103,16 +79,6 @@ pub fn logs_throughput(t: &mut Table, agent: &TestAgent, rounds: usize) {
     );
 }
 
-/// CPU seconds (user + system) a process has used so far.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    ticks as f64 / 100.0 // USER_HZ on Linux
-}
-
 /// CPU % of each process over `secs` seconds (100 = one core).
 fn cpu_percent(pids: &[u32], secs: u64) -> Vec<f64> {
     let before: Vec<f64> = pids.iter().map(|p| cpu_seconds(*p)).collect();
@@ -132,31 +98,6 @@ fn dockerd_pid() -> Option<u32> {
         .next()?
         .parse()
         .ok()
-}
-
-/// Keystroke-to-echo in the TUI's focused pane, `n` keystrokes.
-fn echo_samples(pty: &mut dockyard_tests::pty::Pty, n: usize) -> Vec<f64> {
-    let mut typed = String::new();
-    let mut samples = Vec::new();
-    for i in 0..n {
-        if i % 20 == 0 {
-            pty.type_bytes(b"\x15%");
-            typed = "%".into();
-            let t = typed.clone();
-            pty.wait_for("the prompt cleared", Duration::from_secs(10), |s| {
-                s.contains(&t)
-            });
-        }
-        let ch = (b'a' + (i % 26) as u8) as char;
-        typed.push(ch);
-        let t = Instant::now();
-        pty.type_bytes(&[ch as u8]);
-        pty.wait_for("the keystroke's echo", Duration::from_secs(10), |s| {
-            s.contains(&typed)
-        });
-        samples.push(ms(t.elapsed()));
-    }
-    samples
 }
 
 pub fn stats_watching(t: &mut Table, agent: &TestAgent, c: &TestContainer) {

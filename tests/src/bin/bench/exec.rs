@@ -126,11 +126,19 @@ impl EngineFloor {
 pub const BULK: usize = 200_000_000;
 
 /// MB/s of `head -c 200000000 /dev/zero` read to the end.
-pub fn read_all(mut cmd: Command) -> f64 {
+pub fn read_all(cmd: Command) -> f64 {
+    let (rate, n) = read_count(cmd);
+    assert_eq!(n, BULK, "every byte delivered");
+    rate
+}
+
+/// Reads a command's stdout to the end: MB/s, and how many bytes.
+pub fn read_count(mut cmd: Command) -> (f64, usize) {
     let t = Instant::now();
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
     let mut out = child.stdout.take().expect("stdout");
@@ -144,9 +152,7 @@ pub fn read_all(mut cmd: Command) -> f64 {
         }
     }
     assert!(child.wait().expect("wait").success());
-    let secs = t.elapsed().as_secs_f64();
-    assert_eq!(n, BULK, "every byte delivered");
-    BULK as f64 / secs / 1e6
+    (n as f64 / t.elapsed().as_secs_f64() / 1e6, n)
 }
 
 pub fn stdout_throughput(

@@ -6,27 +6,11 @@
 
 use std::process::Command;
 
-use dockyard_tests::{TestAgent, TestContainer, unique_name};
+use dockyard_tests::{TestAgent, TestContainer};
 
 use crate::exec::dockyard;
 use crate::process::watch_process;
 use crate::table::{Table, alternate, timed};
-
-fn group(n: usize) -> (String, Vec<TestContainer>) {
-    let group = unique_name("benchfan");
-    let containers = (0..n)
-        .map(|i| {
-            let g = group.clone();
-            TestContainer::start_custom("benchfan", &["sleep", "1000000"], move |b| {
-                b.labels
-                    .get_or_insert_with(Default::default)
-                    .insert("dyt.fan".into(), g);
-                b.env = Some(vec![format!("CODE={i}")]);
-            })
-        })
-        .collect();
-    (group, containers)
-}
 
 fn fan(hosts: &[&str], args: &[&str]) -> Command {
     let mut c = dockyard(None, &[]);
@@ -40,7 +24,7 @@ fn fan(hosts: &[&str], args: &[&str]) -> Command {
 pub fn fanout(t: &mut Table, agent: &TestAgent, rounds: usize) {
     let second = TestAgent::start();
     // 50 containers seen through two agents (one engine): 100 execs.
-    let (g, _containers) = group(50);
+    let (g, _containers) = TestContainer::group("benchfan", 50);
     let filter = format!("label=dyt.fan={g}");
     let hosts = [agent.addr.as_str(), second.addr.as_str()];
     let shell = format!(

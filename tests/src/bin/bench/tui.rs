@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
 
-use crate::process::{find_pid, rss_kib};
+use crate::process::{cpu_seconds, find_pid, rss_kib};
 use crate::table::{Table, ms, pct};
 
 pub fn tui_figures(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
@@ -115,11 +115,19 @@ pub fn tui_echo_under_flood(agent: &TestAgent, c: &TestContainer) -> (f64, f64) 
     let mut pty = tui_with_panes(agent, c, &["yes", "yes", "yes", "yes", "echo typing-here"]);
     pty.wait_for_text("typing-here", Duration::from_secs(20));
     std::thread::sleep(Duration::from_secs(1));
-    // Typed on the prompt line as "%abc…", cleared (Ctrl-U) before it
-    // would wrap, so the echo is always one unbroken run on screen.
+    let samples = echo_samples(&mut pty, 50);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    (pct(&samples, 0.5), pct(&samples, 0.99))
+}
+
+/// Keystroke-to-echo in the TUI's focused pane, `n` keystrokes: typed on
+/// the prompt line as "%abc…", cleared (Ctrl-U) before it would wrap, so
+/// the echo is always one unbroken run on screen.
+pub fn echo_samples(pty: &mut Pty, n: usize) -> Vec<f64> {
     let mut typed = String::new();
     let mut samples = Vec::new();
-    for i in 0..50 {
+    for i in 0..n {
         if i % 20 == 0 {
             pty.type_bytes(b"\x15%");
             typed = "%".into();
@@ -137,9 +145,7 @@ pub fn tui_echo_under_flood(agent: &TestAgent, c: &TestContainer) -> (f64, f64) 
         });
         samples.push(ms(t.elapsed()));
     }
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
-    (pct(&samples, 0.5), pct(&samples, 0.99))
+    samples
 }
 
 pub fn tui_idle_cpu(agent: &TestAgent, c: &TestContainer) -> f64 {
@@ -148,18 +154,10 @@ pub fn tui_idle_cpu(agent: &TestAgent, c: &TestContainer) -> f64 {
     std::thread::sleep(Duration::from_secs(1));
     // The TUI is the pty's child; find it by its command line.
     let pid = find_pid(&agent.addr).expect("the TUI's pid");
-    let ticks = |pid: u32| -> u64 {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let f: Vec<&str> = after.split_whitespace().collect();
-        f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-            + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-    };
-    let (t0, w0) = (ticks(pid), Instant::now());
+    let (t0, w0) = (cpu_seconds(pid), Instant::now());
     std::thread::sleep(Duration::from_secs(10));
-    let (t1, w1) = (ticks(pid), w0.elapsed());
+    let (t1, w1) = (cpu_seconds(pid), w0.elapsed());
     pty.type_bytes(CTRL_A);
     pty.type_bytes(b"q");
-    let hz = 100.0; // USER_HZ on Linux
-    (t1 - t0) as f64 / hz / w1.as_secs_f64() * 100.0
+    (t1 - t0) / w1.as_secs_f64() * 100.0
 }
