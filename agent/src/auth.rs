@@ -1,5 +1,7 @@
 //! Who may talk to the agent: the listening policy (loopback, or TLS and a
-//! token), the bearer-token check, and the TLS settings.
+//! token), the bearer-token check, the TLS settings, and who a caller is
+//! ([`Caller`]: the token's name and the client certificate's subject),
+//! which decides whose durable sessions a caller sees.
 //!
 //! The agent hands out root shells in every container, so the defaults are
 //! strict: anything off loopback needs TLS and a token unless the operator
@@ -25,8 +27,14 @@ pub enum AuthError {
     Unprotected(SocketAddr),
     #[error("cannot read {path}: {err}")]
     Read { path: String, err: std::io::Error },
-    #[error("the token in {0} is shorter than {MIN_TOKEN_LEN} characters")]
+    #[error("{0}: a token is shorter than {MIN_TOKEN_LEN} characters")]
     ShortToken(String),
+    #[error("{0}: no token in it")]
+    NoToken(String),
+    #[error("{path}: line {line}: expected TOKEN or NAME TOKEN")]
+    BadLine { path: String, line: usize },
+    #[error("{path}: the name {name} is given twice")]
+    DuplicateName { path: String, name: String },
 }
 
 /// May the agent listen on `addr` with these protections?
@@ -50,15 +58,54 @@ fn read(path: &Path) -> Result<Vec<u8>, AuthError> {
     })
 }
 
-/// Reads a token file: the first line, surrounding white space trimmed.
-pub fn read_token(path: &Path) -> Result<Arc<[u8]>, AuthError> {
+/// A token the agent accepts, with the name that identifies its holder
+/// (in logs, session ownership and recordings).
+#[derive(Clone)]
+pub struct Token {
+    pub name: String,
+    pub secret: Arc<[u8]>,
+}
+
+/// Reads a token file: one token per line, `TOKEN` or `NAME TOKEN`
+/// (blank lines and `#` comments skipped). A token without a name is
+/// called `token-N`, N its place in the file, so a one-line file (the
+/// original format) names its token `token-1`.
+pub fn read_tokens(path: &Path) -> Result<Vec<Token>, AuthError> {
+    let shown = path.display().to_string();
     let raw = read(path)?;
     let text = String::from_utf8_lossy(&raw);
-    let token = text.lines().next().unwrap_or("").trim();
-    if token.len() < MIN_TOKEN_LEN {
-        return Err(AuthError::ShortToken(path.display().to_string()));
+    let mut tokens: Vec<Token> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (name, secret) = match words[..] {
+            [secret] => (format!("token-{}", tokens.len() + 1), secret),
+            [name, secret] => (name.to_string(), secret),
+            _ => {
+                return Err(AuthError::BadLine {
+                    path: shown,
+                    line: i + 1,
+                });
+            }
+        };
+        if secret.len() < MIN_TOKEN_LEN {
+            return Err(AuthError::ShortToken(shown));
+        }
+        if tokens.iter().any(|t| t.name == name) {
+            return Err(AuthError::DuplicateName { path: shown, name });
+        }
+        tokens.push(Token {
+            name,
+            secret: Arc::from(secret.as_bytes()),
+        });
     }
-    Ok(Arc::from(token.as_bytes()))
+    if tokens.is_empty() {
+        return Err(AuthError::NoToken(shown));
+    }
+    Ok(tokens)
 }
 
 /// TLS with the given certificate and key, requiring client certificates
@@ -75,40 +122,106 @@ pub fn server_tls(
     Ok(tls)
 }
 
-/// Checks `authorization: Bearer <token>` on every RPC when a token is
-/// set. The comparison takes the same time wherever the first difference
-/// is; the token is never logged.
-#[derive(Clone, Default)]
-pub struct TokenCheck {
-    expected: Option<Arc<[u8]>>,
+/// Who is calling, as far as the agent can tell: the name of the token
+/// it sent and the subject of its client certificate. Two callers are the
+/// same identity when both match; on an agent with neither (an open
+/// loopback port) every caller is the same, anonymous one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Caller {
+    pub token: Option<String>,
+    pub certificate: Option<String>,
 }
 
-impl TokenCheck {
-    pub fn new(expected: Option<Arc<[u8]>>) -> Self {
-        TokenCheck { expected }
+impl Caller {
+    /// The caller of a request, as the interceptor recorded it.
+    pub fn of<T>(req: &Request<T>) -> Caller {
+        req.extensions()
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
-impl Interceptor for TokenCheck {
-    fn call(&mut self, req: Request<()>) -> Result<Request<()>, Status> {
-        let Some(expected) = &self.expected else {
-            return Ok(req);
-        };
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.token, &self.certificate) {
+            (None, None) => f.write_str("anonymous"),
+            (Some(t), None) => write!(f, "token {t}"),
+            (None, Some(c)) => write!(f, "certificate {c}"),
+            (Some(t), Some(c)) => write!(f, "token {t}, certificate {c}"),
+        }
+    }
+}
+
+/// The subject of the first certificate the client presented.
+fn certificate_subject<T>(req: &Request<T>) -> Option<String> {
+    let certs = req.peer_certs()?;
+    let der = certs.first()?;
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => Some(cert.subject().to_string()),
+        Err(e) => {
+            tracing::warn!("cannot read the client certificate's subject: {e}");
+            Some("(unreadable subject)".into())
+        }
+    }
+}
+
+/// Checks `authorization: Bearer <token>` on every RPC when tokens are
+/// set, and records the [`Caller`] for the handlers. The comparison takes
+/// the same time wherever the first difference is; tokens are never
+/// logged.
+#[derive(Clone, Default)]
+pub struct TokenCheck {
+    tokens: Arc<[Token]>,
+}
+
+impl TokenCheck {
+    pub fn new(tokens: Vec<Token>) -> Self {
+        TokenCheck {
+            tokens: tokens.into(),
+        }
+    }
+
+    fn token_name(&self, req: &Request<()>) -> Result<Option<String>, Status> {
+        if self.tokens.is_empty() {
+            return Ok(None);
+        }
         let given = req
             .metadata()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        match given {
-            None => Err(Status::unauthenticated(
+        let Some(given) = given else {
+            return Err(Status::unauthenticated(
                 "this agent requires a token (--token, DOCKYARD_TOKEN or the config file)",
-            )),
-            Some(t) if bool::from(t.as_bytes().ct_eq(expected)) => Ok(req),
-            Some(_) => {
+            ));
+        };
+        // Every token is compared, so the time says nothing about which
+        // one (if any) nearly matched.
+        let mut found = None;
+        for t in self.tokens.iter() {
+            if bool::from(given.as_bytes().ct_eq(&t.secret)) {
+                found = Some(t.name.clone());
+            }
+        }
+        match found {
+            Some(name) => Ok(Some(name)),
+            None => {
                 tracing::warn!("request with a wrong token refused");
                 Err(Status::unauthenticated("the token was not accepted"))
             }
         }
+    }
+}
+
+impl Interceptor for TokenCheck {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        let caller = Caller {
+            token: self.token_name(&req)?,
+            certificate: certificate_subject(&req),
+        };
+        req.extensions_mut().insert(caller);
+        Ok(req)
     }
 }
 
@@ -130,7 +243,16 @@ mod tests {
 
     #[test]
     fn token_check() {
-        let mut check = TokenCheck::new(Some(Arc::from(&b"0123456789abcdef"[..])));
+        let mut check = TokenCheck::new(vec![
+            Token {
+                name: "ops".into(),
+                secret: Arc::from(&b"0123456789abcdef"[..]),
+            },
+            Token {
+                name: "dev".into(),
+                secret: Arc::from(&b"fedcba9876543210"[..]),
+            },
+        ]);
         let with = |v: &str| {
             let mut r = Request::new(());
             r.metadata_mut()
@@ -141,7 +263,46 @@ mod tests {
         assert!(check.call(with("Bearer 0123456789abcdeX")).is_err());
         assert!(check.call(with("Bearer 0123456789abcde")).is_err());
         assert!(check.call(with("Basic 0123456789abcdef")).is_err());
-        assert!(check.call(with("Bearer 0123456789abcdef")).is_ok());
-        assert!(TokenCheck::default().call(Request::new(())).is_ok());
+        let caller = |r: Request<()>| Caller::of(&r).token;
+        let ok = check
+            .call(with("Bearer 0123456789abcdef"))
+            .expect("accepted");
+        assert_eq!(caller(ok), Some("ops".to_string()));
+        let ok = check
+            .call(with("Bearer fedcba9876543210"))
+            .expect("accepted");
+        assert_eq!(caller(ok), Some("dev".to_string()));
+        let open = TokenCheck::default().call(Request::new(())).expect("open");
+        assert_eq!(Caller::of(&open), Caller::default());
+    }
+
+    #[test]
+    fn token_files() {
+        let dir = std::env::temp_dir().join(format!("dockyard-tokens-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).expect("write");
+            p
+        };
+        let one = read_tokens(&file("one", "  0123456789abcdef \n")).expect("one");
+        assert_eq!(one[0].name, "token-1");
+        let two = read_tokens(&file(
+            "two",
+            "# team\nalice 0123456789abcdef\n\nfedcba9876543210\n",
+        ))
+        .expect("two");
+        let names: Vec<&str> = two.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["alice", "token-2"]);
+        for bad in [
+            "short",
+            "",
+            "# only\n",
+            "a b c\n",
+            "x 0123456789abcdef\nx fedcba9876543210\n",
+        ] {
+            assert!(read_tokens(&file("bad", bad)).is_err(), "{bad:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -5,7 +5,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::Parser;
+
+use crate::sessions::SessionConfig;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,13 +34,85 @@ pub struct Args {
     #[arg(long, requires = "tls_cert", value_name = "PEM")]
     pub tls_client_ca: Option<PathBuf>,
 
-    /// File whose first line is the bearer token every client must send
-    /// (at least 16 characters)
+    /// File of the bearer tokens clients must send: one per line, `TOKEN`
+    /// or `NAME TOKEN` (at least 16 characters; `#` comments). The name
+    /// (default `token-N`) identifies the holder: each sees only the
+    /// sessions it started
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+
+    /// How long a TTY session whose clients are gone (connection lost,
+    /// client killed, detached) keeps running before it is ended, e.g.
+    /// 30s, 10m, 2h. 0: a TTY exec ends with its client, as a non-TTY one
+    /// always does
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
+    pub detached_ttl: Duration,
+
+    /// Detached sessions kept at most; one more ends the oldest detached
+    /// session
+    #[arg(long, value_name = "N", default_value_t = SessionConfig::DEFAULT_MAX_DETACHED)]
+    pub max_detached: usize,
+
+    /// Output kept per session for clients that reattach (bytes; K, M, G
+    /// suffixes are KiB, MiB, GiB)
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = bytes_size)]
+    pub session_history: usize,
 
     /// Allow listening on a non-loopback address without TLS and a token.
     /// Anyone who can reach the port gets a root shell in every container.
     #[arg(long)]
     pub insecure: bool,
+}
+
+impl Args {
+    pub fn session_config(&self) -> SessionConfig {
+        SessionConfig {
+            ttl: self.detached_ttl,
+            max_detached: self.max_detached,
+            history_bytes: self.session_history,
+        }
+    }
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s).map_err(|e| format!("{e} (e.g. 30s, 10m, 2h, or 0)"))
+}
+
+fn bytes_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 1M, 512K, 1048576)"))?;
+    let mult: usize = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" | "kb" => 1 << 10,
+        "m" | "mib" | "mb" => 1 << 20,
+        "g" | "gib" | "gb" => 1 << 30,
+        _ => return Err(format!("'{s}': unknown unit (K, M or G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(duration("0"), Ok(Duration::ZERO));
+        assert_eq!(duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(duration("soon").is_err());
+        assert_eq!(bytes_size("1M"), Ok(1 << 20));
+        assert_eq!(bytes_size("512K"), Ok(512 << 10));
+        assert_eq!(bytes_size("100"), Ok(100));
+        assert!(bytes_size("1T").is_err());
+        assert!(bytes_size("x").is_err());
+    }
 }

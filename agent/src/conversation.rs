@@ -17,19 +17,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use dockyard_proto::pb::{
-    ExecOutput, ExecRequest, ExecResponse, ExecStart, ExecStatus, exec_request::RequestType,
-    exec_response::ResponseType,
+    ExecAttach, ExecOutput, ExecRequest, ExecResponse, ExecStart, ExecStatus,
+    exec_request::RequestType, exec_response::ResponseType,
 };
 use futures::{Stream, StreamExt};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
 use crate::attach::{Chunk, ExecStdin, OutputStream, StdStream};
+use crate::auth::Caller;
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::exec::{self, ExecSpec, StartedExec};
+use crate::sessions::{self, Sessions};
 
 mod input;
 
@@ -46,7 +47,7 @@ const EARLY_OUTPUT: usize = 1024;
 /// How long an exec orphaned by a lost engine is waited on to be ended.
 const ENGINE_RETURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
-pub type ResponseTx = mpsc::Sender<Result<ExecResponse, Status>>;
+pub use crate::sessions::ResponseTx;
 
 fn status(s: ExecStatus) -> Result<ExecResponse, Status> {
     Ok(ExecResponse {
@@ -54,7 +55,7 @@ fn status(s: ExecStatus) -> Result<ExecResponse, Status> {
     })
 }
 
-async fn reject(tx: &ResponseTx, message: String) {
+pub(crate) async fn reject(tx: &ResponseTx, message: String) {
     tracing::info!("exec rejected: {message}");
     let _ = tx
         .send(status(ExecStatus {
@@ -96,18 +97,27 @@ fn unreadable(s: &Status) -> bool {
 /// nobody is left to send it to).
 pub async fn run<S>(
     engine: Arc<Engine>,
+    sessions: Sessions,
+    caller: Caller,
     mut inbound: S,
     tx: ResponseTx,
     shutdown: CancellationToken,
 ) where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin + Send + 'static,
 {
-    let Some(start) = accept_start(&mut inbound, &tx).await else {
-        return;
+    let start = match accept_first(&mut inbound, &tx).await {
+        Some(First::Start(s)) => s,
+        Some(First::Attach(a)) => {
+            return sessions::client::attach(&sessions, a, caller, inbound, tx).await;
+        }
+        None => return,
     };
     let spec = spec_from(start);
     if spec.detach {
         return detached(&engine, &spec, &tx).await;
+    }
+    if sessions.durable(&spec) {
+        return sessions::client::start(&sessions, spec, caller, inbound, tx).await;
     }
     let Some((mut session, started)) = begin(engine, &spec, tx, shutdown).await else {
         return;
@@ -164,20 +174,31 @@ async fn detached(engine: &Engine, spec: &ExecSpec, tx: &ResponseTx) {
             message: "Running detached".into(),
             exit_code,
             finished: true,
+            ..Default::default()
         }))
         .await;
 }
 
-/// The first request, which must be an ExecStart. None when it is not (the
-/// client is told, if it can still hear) or when the client left.
-async fn accept_start<S>(inbound: &mut S, tx: &ResponseTx) -> Option<ExecStart>
+/// How a conversation opens: a new exec, or a client joining a session.
+enum First {
+    Start(ExecStart),
+    Attach(ExecAttach),
+}
+
+/// The first request, which must be an ExecStart or an ExecAttach. None
+/// when it is not (the client is told, if it can still hear) or when the
+/// client left.
+async fn accept_first<S>(inbound: &mut S, tx: &ResponseTx) -> Option<First>
 where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
 {
     match inbound.next().await {
         Some(Ok(ExecRequest {
             request_type: Some(RequestType::Start(s)),
-        })) => Some(s),
+        })) => Some(First::Start(s)),
+        Some(Ok(ExecRequest {
+            request_type: Some(RequestType::Attach(a)),
+        })) => Some(First::Attach(a)),
         Some(Ok(_)) => {
             reject(tx, "First request must be ExecStart".into()).await;
             None
@@ -358,6 +379,7 @@ impl Session {
                 message: format!("protocol error: {what}; the command was ended"),
                 exit_code: -1,
                 finished: true,
+                ..Default::default()
             };
         }
         match exec::exit_code(&self.engine, &self.exec_id).await {
@@ -380,6 +402,7 @@ impl Session {
             },
             exit_code: code,
             finished: true,
+            ..Default::default()
         }
     }
 
@@ -401,6 +424,7 @@ impl Session {
             message: format!("Failed to get execution result: {e}"),
             exit_code: -1,
             finished: true,
+            ..Default::default()
         }
     }
 

@@ -22,6 +22,8 @@ pub enum AgentError {
     EngineUnavailable { at: String, cause: String },
     #[error("{0}")]
     Engine(String),
+    #[error("No such session: {0}")]
+    SessionNotFound(String),
 }
 
 impl AgentError {
@@ -74,7 +76,8 @@ impl AgentError {
         match self {
             AgentError::ContainerNotFound(_)
             | AgentError::ContainerRemoved(_)
-            | AgentError::ImageNotFound(_) => tonic::Status::not_found(msg),
+            | AgentError::ImageNotFound(_)
+            | AgentError::SessionNotFound(_) => tonic::Status::not_found(msg),
             AgentError::ContainerNotRunning { .. } | AgentError::Conflict(_) => {
                 tonic::Status::failed_precondition(msg)
             }

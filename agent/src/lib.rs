@@ -2,7 +2,8 @@
 //!
 //! `engine` holds the engine connection, `attach` the hand-made exec
 //! attach, `exec`, `containers`, `logs` and `stats` the engine operations,
-//! `conversation` one exec stream, `service` the RPC translation and
+//! `conversation` one exec stream, `sessions` the durable TTY sessions
+//! that outlive their clients, `service` the RPC translation and
 //! `server` the ways of serving it (TCP, or in-process for the client's embedded default).
 
 pub mod attach;
@@ -16,6 +17,7 @@ pub mod exec;
 pub mod logs;
 pub mod server;
 pub mod service;
+pub mod sessions;
 pub mod stats;
 
 pub use engine::Engine;

@@ -39,18 +39,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
         (Some(c), Some(k)) => Some(auth::server_tls(c, k, args.tls_client_ca.as_deref())?),
         _ => None,
     };
-    let token = args
-        .token_file
-        .as_deref()
-        .map(auth::read_token)
-        .transpose()?;
-    auth::check_listen(args.listen, tls.is_some(), token.is_some(), args.insecure)?;
-    if args.insecure && !args.listen.ip().is_loopback() && (tls.is_none() || token.is_none()) {
+    let tokens = match args.token_file.as_deref() {
+        Some(f) => auth::read_tokens(f)?,
+        None => Vec::new(),
+    };
+    let token = !tokens.is_empty();
+    auth::check_listen(args.listen, tls.is_some(), token, args.insecure)?;
+    if args.insecure && !args.listen.ip().is_loopback() && (tls.is_none() || !token) {
         tracing::warn!(listen = %args.listen, "listening off loopback with --insecure: anyone who reaches this port gets a root shell in every container");
     }
     tracing::info!(
         tls = tls.is_some(),
-        token = token.is_some(),
+        tokens = tokens.len(),
         client_certs = args.tls_client_ca.is_some(),
         "protection"
     );
@@ -69,7 +69,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let serve = server::serve(
         listener,
         engine,
-        server::Protection { tls, token },
+        server::Settings {
+            tls,
+            tokens,
+            sessions: args.session_config(),
+        },
         shutdown.clone(),
     );
     tokio::pin!(serve);

@@ -19,6 +19,7 @@ use crate::auth::TokenCheck;
 
 use crate::engine::Engine;
 use crate::service::Agent;
+use crate::sessions::SessionConfig;
 
 fn builder() -> Server {
     Server::builder()
@@ -40,11 +41,13 @@ fn service(agent: Agent) -> DockyardServiceServer<Agent> {
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// How the TCP server protects itself (see `auth`).
+/// How the TCP server protects itself (see `auth`), and what it keeps of
+/// sessions.
 #[derive(Default)]
-pub struct Protection {
+pub struct Settings {
     pub tls: Option<ServerTlsConfig>,
-    pub token: Option<Arc<[u8]>>,
+    pub tokens: Vec<crate::auth::Token>,
+    pub sessions: SessionConfig,
 }
 
 /// Serves until `shutdown` is cancelled, then ends running execs (each gets
@@ -52,21 +55,21 @@ pub struct Protection {
 pub async fn serve(
     listener: TcpListener,
     engine: Arc<Engine>,
-    protection: Protection,
+    settings: Settings,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<DockyardServiceServer<Agent>>().await;
-    let agent = Agent::new(engine, shutdown.clone());
+    let agent = Agent::new(engine, settings.sessions, shutdown.clone());
     let mut server = builder();
-    if let Some(tls) = protection.tls {
+    if let Some(tls) = settings.tls {
         server = server.tls_config(tls)?;
     }
     server
         .add_service(health_service)
         .add_service(InterceptedService::new(
             service(agent),
-            TokenCheck::new(protection.token),
+            TokenCheck::new(settings.tokens),
         ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
@@ -85,8 +88,8 @@ impl Embedded {
     pub fn start(engine: Arc<Engine>) -> Self {
         let (conn_tx, conn_rx) = tokio::sync::mpsc::unbounded_channel();
         let shutdown = CancellationToken::new();
-        let agent = Agent::new(engine, shutdown.clone());
-        let sessions = agent.sessions();
+        let agent = Agent::new(engine, SessionConfig::default(), shutdown.clone());
+        let sessions = agent.tasks();
         tokio::spawn(async move {
             let incoming = UnboundedReceiverStream::new(conn_rx).map(Ok::<_, std::io::Error>);
             if let Err(e) = builder()

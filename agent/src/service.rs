@@ -13,32 +13,39 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::auth::Caller;
 use crate::containers::{self, Lifecycle};
 use crate::conversation::{self, OUTPUT_QUEUE};
 use crate::engine::Engine;
 use crate::error::AgentError;
+use crate::sessions::{SessionConfig, Sessions};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Agent {
     engine: Arc<Engine>,
     shutdown: CancellationToken,
-    sessions: TaskTracker,
+    tasks: TaskTracker,
+    sessions: Sessions,
 }
 
 impl Agent {
-    /// `shutdown` ends every running exec (each still gets its final
-    /// status) when cancelled.
-    pub fn new(engine: Arc<Engine>, shutdown: CancellationToken) -> Self {
+    /// `shutdown` ends every running exec and session (each client still
+    /// gets its final status) when cancelled.
+    pub fn new(engine: Arc<Engine>, config: SessionConfig, shutdown: CancellationToken) -> Self {
+        let tasks = TaskTracker::new();
+        let sessions = Sessions::new(config, engine.clone(), shutdown.clone(), tasks.clone());
         Agent {
             engine,
             shutdown,
-            sessions: TaskTracker::new(),
+            tasks,
+            sessions,
         }
     }
 
-    /// The running exec conversations, to wait for after `shutdown`.
-    pub fn sessions(&self) -> TaskTracker {
-        self.sessions.clone()
+    /// The running exec conversations and sessions, to wait for after
+    /// `shutdown`.
+    pub fn tasks(&self) -> TaskTracker {
+        self.tasks.clone()
     }
 }
 
@@ -96,10 +103,13 @@ impl DockyardService for Agent {
         &self,
         request: Request<Streaming<ExecRequest>>,
     ) -> Result<Response<Self::ExecContainerStream>, Status> {
+        let caller = Caller::of(&request);
         let inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(OUTPUT_QUEUE);
-        self.sessions.spawn(conversation::run(
+        self.tasks.spawn(conversation::run(
             self.engine.clone(),
+            self.sessions.clone(),
+            caller,
             inbound,
             tx,
             self.shutdown.clone(),
@@ -248,6 +258,28 @@ impl DockyardService for Agent {
         _request: Request<pb::VersionRequest>,
     ) -> Result<Response<pb::VersionResponse>, Status> {
         Ok(Response::new(Agent::version(self).await.map_err(fail)?))
+    }
+
+    async fn list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        let sessions = self.sessions.list(&Caller::of(&request));
+        Ok(Response::new(pb::ListSessionsResponse { sessions }))
+    }
+
+    async fn end_session(
+        &self,
+        request: Request<pb::SessionRef>,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        let caller = Caller::of(&request);
+        let id = request.into_inner().session_id;
+        tracing::info!(session = id, %caller, "end session");
+        self.sessions.end(&id, &caller).await.map_err(fail)?;
+        Ok(Response::new(pb::ActionResponse {
+            success: true,
+            message: format!("Session {id} ended"),
+        }))
     }
 }
 

@@ -350,7 +350,7 @@ fn print_stats(rows: &Rows, format: PsFormat, with_host: bool, fancy: bool) -> a
                 }
                 table.push(row);
             }
-            out.push_str(&tabwriter(&table));
+            out.push_str(&crate::output::tabwriter(&table));
         }
     }
     let mut stdout = std::io::stdout().lock();
@@ -360,54 +360,5 @@ fn print_stats(rows: &Rows, format: PsFormat, with_host: bool, fancy: bool) -> a
     {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
         r => Ok(r?),
-    }
-}
-
-/// Go's tabwriter as docker's tables use it (minwidth 10, padding 3):
-/// each column as wide as its widest cell plus three, at least ten; the
-/// last column unpadded.
-fn tabwriter(table: &[Vec<String>]) -> String {
-    let columns = table.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            let widest = table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0);
-            (widest + 3).max(10)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in table {
-        for (i, cell) in row.iter().enumerate() {
-            out.push_str(cell);
-            if i + 1 < row.len() {
-                out.push_str(&" ".repeat(widths[i] - cell.chars().count()));
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_as_docker_pads_them() {
-        let t = vec![
-            vec!["NAME".to_string(), "CPU %".into(), "PIDS".into()],
-            vec![
-                "a-long-container-name".to_string(),
-                "0.00%".into(),
-                "1".into(),
-            ],
-        ];
-        assert_eq!(
-            tabwriter(&t),
-            "NAME                    CPU %     PIDS\na-long-container-name   0.00%     1\n"
-        );
     }
 }

@@ -95,6 +95,12 @@ pub enum Command {
     Kill(KillArgs),
     /// This client's version and every agent's and engine's it reaches
     Version(VersionArgs),
+    /// The TTY sessions the agents keep for you (attached or detached);
+    /// `sessions rm ID` ends one
+    Sessions(SessionsArgs),
+    /// Return to a session in this terminal: its screen as the program
+    /// left it, then live
+    Attach(AttachArgs),
     /// Shell completion script (bash, zsh, fish): container names are
     /// completed by asking the agents
     Completions(CompletionsArgs),
@@ -134,6 +140,36 @@ pub struct ManArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+    #[command(subcommand)]
+    pub command: Option<SessionsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End sessions (their programs are ended)
+    Rm {
+        /// Session ids (or unique prefixes)
+        #[arg(required = true, add = ArgValueCompleter::new(crate::completion::sessions))]
+        ids: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Keys that detach again, leaving the session running (docker's
+    /// syntax: e.g. ctrl-p,ctrl-q; off by default)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+    /// Session id (or a unique prefix), as `dockyard sessions` lists it
+    #[arg(add = ArgValueCompleter::new(crate::completion::sessions))]
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
 pub struct VersionArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = PsFormat::Table)]
@@ -155,6 +191,10 @@ pub struct ExecArgs {
     /// Give the command extended privileges (all capabilities)
     #[arg(long)]
     pub privileged: bool,
+    /// Keys that detach from the session, leaving it running (docker's
+    /// syntax: e.g. ctrl-p,ctrl-q; off by default)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// User to run as: name or uid[:gid]
     #[arg(short, long)]
     pub user: Option<String>,

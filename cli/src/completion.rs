@@ -1,7 +1,7 @@
 //! Shell completion: `dockyard completions SHELL` prints a script that asks
 //! `dockyard` itself what to offer (clap_complete's environment-driven
 //! completion), so flags and subcommands always match this binary, and
-//! container names come from the agents: those of `DOCKYARD_HOST` or the
+//! container names and session ids come from the agents: those of `DOCKYARD_HOST` or the
 //! config file (else the local engine), each asked for at most a second,
 //! silently skipped when it does not answer.
 
@@ -61,6 +61,41 @@ pub fn hosts(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Names of the containers on the configured hosts that start with what
 /// is typed.
 pub fn containers(current: &OsStr) -> Vec<CompletionCandidate> {
+    offer(current, |mut client| async move {
+        let request = dockyard_client::pb::ListContainersRequest { all: true };
+        let list = client.list_containers(request).await.ok()?;
+        Some(
+            list.into_inner()
+                .containers
+                .into_iter()
+                .map(|c| c.name)
+                .collect(),
+        )
+    })
+}
+
+/// Ids of the sessions the configured hosts keep for this identity.
+pub fn sessions(current: &OsStr) -> Vec<CompletionCandidate> {
+    offer(current, |mut client| async move {
+        let request = dockyard_client::pb::ListSessionsRequest {};
+        let list = client.list_sessions(request).await.ok()?;
+        Some(
+            list.into_inner()
+                .sessions
+                .into_iter()
+                .map(|s| s.id)
+                .collect(),
+        )
+    })
+}
+
+/// What `ask` finds on every configured host, each asked (dialing
+/// included) within the limit, that starts with what is typed.
+fn offer<F, Fut>(current: &OsStr, ask: F) -> Vec<CompletionCandidate>
+where
+    F: Fn(dockyard_client::Client) -> Fut,
+    Fut: std::future::Future<Output = Option<Vec<String>>>,
+{
     let current = current.to_string_lossy().into_owned();
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -74,14 +109,12 @@ pub fn containers(current: &OsStr) -> Vec<CompletionCandidate> {
         };
         let mut names = Vec::new();
         for host in conn.hosts() {
-            // Dialing and listing together within the limit.
-            let ask = async {
-                let mut client = conn.connect(host).await.ok()?;
-                let request = dockyard_client::pb::ListContainersRequest { all: true };
-                client.list_containers(request).await.ok()
+            let one = async {
+                let client = conn.connect(host).await.ok()?;
+                ask(client).await
             };
-            if let Ok(Some(list)) = tokio::time::timeout(ASK_LIMIT, ask).await {
-                names.extend(list.into_inner().containers.into_iter().map(|c| c.name));
+            if let Ok(Some(found)) = tokio::time::timeout(ASK_LIMIT, one).await {
+                names.extend(found);
             }
         }
         conn.shutdown_embedded().await;

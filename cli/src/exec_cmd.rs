@@ -16,6 +16,7 @@ use dockyard_client::{ExecError, ExecEvent, ExecInput, ExecSession};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::ExecArgs;
+use crate::detach_keys::{DetachKeys, Scan};
 use dockyard_client::parse::environment;
 
 use crate::connect::Connector;
@@ -72,18 +73,67 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         detach: false,
         privileged: args.privileged,
     };
-    let mut session = ExecSession::start(&mut client, start).await?;
+    let session = ExecSession::start(&mut client, start).await?;
     tracing::debug!("exec started");
+    let detach_keys = detach_keys(args.detach_keys.as_deref(), args.interactive)?;
+    let how = Interaction {
+        tty,
+        interactive: args.interactive,
+        raw: tty && stdin_tty && args.interactive,
+        detach_keys,
+    };
+    interact(session, how).await
+}
 
+/// How a session is driven from this terminal.
+pub struct Interaction {
+    pub tty: bool,
+    /// stdin goes to the command.
+    pub interactive: bool,
+    /// The terminal is put in raw mode: keys go to the command.
+    pub raw: bool,
+    pub detach_keys: Option<DetachKeys>,
+}
+
+pub fn detach_keys(spec: Option<&str>, interactive: bool) -> anyhow::Result<Option<DetachKeys>> {
+    match spec {
+        Some(s) if interactive => Ok(Some(DetachKeys::parse(s).map_err(anyhow::Error::msg)?)),
+        Some(_) => bail!("--detach-keys needs -i: without input there are no keys to read"),
+        None => Ok(None),
+    }
+}
+
+/// Modes a program may leave the terminal in, turned off when this client
+/// detaches from it mid-screen: the alternate screen, application cursor
+/// keys and keypad, bracketed paste, mouse reporting, a hidden cursor,
+/// colours.
+const TERMINAL_RESET: &str = "\x1b[?1049l\x1b[?1l\x1b>\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?25h\x1b[0m";
+
+/// Carries a started (or attached) session between this terminal and the
+/// agent until it ends, the user detaches, or a signal says to leave.
+/// Returns the exit status.
+pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Result<i32> {
+    let Interaction {
+        tty,
+        interactive,
+        raw,
+        mut detach_keys,
+    } = how;
+    if detach_keys.is_some() && session.session_id().is_empty() {
+        eprintln!(
+            "dockyard: this agent keeps no sessions (--detached-ttl 0): --detach-keys is ignored"
+        );
+        detach_keys = None;
+    }
     // Raw mode only when keys go to the command: with -t alone, Ctrl-C
     // must still interrupt dockyard (as with docker exec -t).
-    let _raw = if tty && stdin_tty && args.interactive {
+    let raw_mode = if raw {
         Some(terminal::RawMode::enable()?)
     } else {
         None
     };
-    if args.interactive {
-        spawn_stdin_pump(session.input());
+    if interactive {
+        spawn_stdin_pump(session.input(), detach_keys);
     }
     let mut winch = if tty {
         signal(SignalKind::window_change()).ok()
@@ -112,9 +162,18 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
                     writer.finish()?;
                     break code;
                 }
+                Ok(Some(ExecEvent::Detached { session_id })) => {
+                    if tty {
+                        let _ = writer.write(dockyard_client::OutputStream::Stdout, TERMINAL_RESET.into()).await;
+                    }
+                    writer.finish()?;
+                    drop(raw_mode);
+                    eprintln!("dockyard: detached from session {session_id}; `dockyard attach {session_id}` returns to it");
+                    break 0;
+                }
                 Ok(None) => break EXIT_DOCKYARD,
                 Err(ExecError::Disconnected) => bail!("the agent went away before the command finished"),
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(lost(e, session.session_id())),
             },
             Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
                 if let Some((r, c)) = terminal::size() {
@@ -124,14 +183,42 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
                     tokio::spawn(async move { input.resize(r, c).await });
                 }
             }
-            // Leaving ends the command in the container (the session is
-            // dropped; an embedded agent is shut down by the caller).
-            Some(()) = interrupt.recv() => break 128 + libc::SIGINT,
-            Some(()) = terminate.recv() => break 128 + libc::SIGTERM,
+            // Told to stop: the command is ended, a session included (an
+            // embedded agent is shut down by the caller).
+            Some(()) = interrupt.recv() => break end(&mut session, 128 + libc::SIGINT).await,
+            Some(()) = terminate.recv() => break end(&mut session, 128 + libc::SIGTERM).await,
+            // The terminal went away (a closed window, a dropped SSH
+            // connection): a session runs on, to be attached again.
             Some(()) = hangup.recv() => break 128 + libc::SIGHUP,
         }
     };
     Ok(code)
+}
+
+/// Ends the command and waits (briefly) for the agent to say it did, so
+/// the request is not lost with the connection.
+async fn end(session: &mut ExecSession, code: i32) -> i32 {
+    if session.input().end().await.is_ok() {
+        let wait = async {
+            while let Ok(Some(ev)) = session.next_event().await {
+                if !matches!(ev, ExecEvent::Output { .. }) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), wait).await;
+    }
+    code
+}
+
+/// A lost connection to a session leaves it running: say how to return.
+fn lost(e: ExecError, session_id: &str) -> anyhow::Error {
+    match e {
+        ExecError::Lost(_) if !session_id.is_empty() => anyhow::anyhow!(
+            "{e}; the session runs on: `dockyard attach {session_id}` returns to it"
+        ),
+        e => e.into(),
+    }
 }
 
 /// `exec -d`, as docker does it: a command is required, nothing is
@@ -171,13 +258,16 @@ async fn run_detached(conn: &Connector, container: String, args: ExecArgs) -> an
                 }
                 return Ok(code);
             }
-            None => bail!("the agent went away before the command started"),
+            Some(ExecEvent::Detached { .. }) | None => {
+                bail!("the agent went away before the command started")
+            }
         }
     }
 }
 
 /// Reads stdin on a plain thread and feeds the session; half-closes at EOF.
-fn spawn_stdin_pump(input: ExecInput) {
+/// With detach keys, typing them detaches instead.
+fn spawn_stdin_pump(input: ExecInput, mut detach_keys: Option<DetachKeys>) {
     let handle = tokio::runtime::Handle::current();
     let spawned = std::thread::Builder::new()
         .name("stdin".into())
@@ -188,8 +278,16 @@ fn spawn_stdin_pump(input: ExecInput) {
                 match stdin.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        let data = Bytes::copy_from_slice(&buf[..n]);
-                        if handle.block_on(input.send(data)).is_err() {
+                        let (data, detach) = match detach_keys.as_mut().map(|k| k.scan(&buf[..n])) {
+                            None => (Bytes::copy_from_slice(&buf[..n]), false),
+                            Some(Scan::Send(d)) => (Bytes::from(d), false),
+                            Some(Scan::Detach(d)) => (Bytes::from(d), true),
+                        };
+                        if !data.is_empty() && handle.block_on(input.send(data)).is_err() {
+                            return;
+                        }
+                        if detach {
+                            let _ = handle.block_on(input.detach());
                             return;
                         }
                     }

@@ -286,6 +286,9 @@ impl Job {
                         Outcome::Exited(code)
                     };
                 }
+                Ok(Some(ExecEvent::Detached { .. })) => {
+                    break Outcome::Failed("detached from the session".into());
+                }
                 Ok(None) => break Outcome::Failed("the agent went away".into()),
                 Err(e) => break Outcome::Failed(e.to_string()),
             }

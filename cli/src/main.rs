@@ -11,10 +11,12 @@ mod config;
 mod config_cmd;
 mod connect;
 mod containers_cmd;
+mod detach_keys;
 mod exec_cmd;
 mod fanout;
 mod man_cmd;
 mod output;
+mod sessions_cmd;
 mod terminal;
 mod tui_cmd;
 mod version_cmd;
@@ -204,6 +206,8 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
                 browse_cmd::lifecycle(conn, browse_cmd::Op::Unpause, a.containers).await
             }
             Some(Command::Version(a)) => version_cmd::run(conn, a).await,
+            Some(Command::Sessions(a)) => sessions_cmd::run(conn, a).await,
+            Some(Command::Attach(a)) => sessions_cmd::attach(conn, a).await,
             Some(Command::Completions(a)) => completion::print_script(a.shell),
             Some(Command::Man(a)) => man_cmd::run(a),
             Some(Command::Kill(a)) => {

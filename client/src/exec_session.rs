@@ -10,8 +10,8 @@ use tonic::Streaming;
 
 use crate::Client;
 use crate::pb::{
-    ExecInput as PbInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
-    exec_request::RequestType, exec_response::ResponseType,
+    ExecAttach, ExecDetach, ExecEnd, ExecInput as PbInput, ExecRequest, ExecResize, ExecResponse,
+    ExecStart, ExecStatus, ExecStdinClose, exec_request::RequestType, exec_response::ResponseType,
 };
 
 /// The command a shell pane or `exec -t c` with no command runs: bash
@@ -64,6 +64,10 @@ pub enum ExecEvent {
         code: i32,
         message: String,
     },
+    /// The last event when this client detached: the session runs on.
+    Detached {
+        session_id: String,
+    },
 }
 
 /// The sending half of a session: stdin bytes, terminal size, end of stdin.
@@ -100,12 +104,27 @@ impl ExecInput {
         self.send_request(RequestType::StdinClose(ExecStdinClose {}))
             .await
     }
+
+    /// Leaves a durable session running; the last event is `Detached`.
+    pub async fn detach(&self) -> Result<(), ExecError> {
+        self.send_request(RequestType::Detach(ExecDetach {})).await
+    }
+
+    /// Ends the command (a session included: its other clients get the
+    /// exit status too).
+    pub async fn end(&self) -> Result<(), ExecError> {
+        self.send_request(RequestType::End(ExecEnd {})).await
+    }
 }
 
 pub struct ExecSession {
     input: ExecInput,
     responses: Streaming<ExecResponse>,
     exec_id: String,
+    /// The agent's durable session, if it keeps one for this exec.
+    session_id: String,
+    /// Offset in the session's output of the next byte to come.
+    offset: u64,
     finished: bool,
 }
 
@@ -113,8 +132,35 @@ impl ExecSession {
     /// Opens the stream, sends `start` and waits for the agent's first
     /// status: an exec that could not start is an `Err(Rejected)` here.
     pub async fn start(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
+        Self::open(client, RequestType::Start(start)).await
+    }
+
+    /// Joins the running session `session_id` (one this client's identity
+    /// started), at `rows` x `cols`. With `resume_from` (the
+    /// [`offset`](Self::offset) of an earlier connection to it), the output
+    /// since then follows when the agent still holds it; otherwise, first
+    /// comes output that redraws the screen as it is.
+    pub async fn attach(
+        client: &mut Client,
+        session_id: &str,
+        (rows, cols): (u16, u16),
+        resume_from: Option<u64>,
+    ) -> Result<Self, ExecError> {
+        Self::open(
+            client,
+            RequestType::Attach(ExecAttach {
+                session_id: session_id.to_string(),
+                rows: rows.into(),
+                cols: cols.into(),
+                resume_from,
+            }),
+        )
+        .await
+    }
+
+    async fn open(client: &mut Client, opening: RequestType) -> Result<Self, ExecError> {
         let first = ExecRequest {
-            request_type: Some(RequestType::Start(start)),
+            request_type: Some(opening),
         };
         // Over the limit, the transport would only reset the stream with
         // an "h2 protocol error"; say what is too big instead.
@@ -138,6 +184,8 @@ impl ExecSession {
                 input: ExecInput { tx },
                 responses,
                 exec_id: s.exec_id,
+                session_id: s.session_id,
+                offset: s.offset,
                 finished: false,
             }),
             Some(ResponseType::Status(s)) if !s.success => Err(ExecError::Rejected(s.message)),
@@ -149,6 +197,18 @@ impl ExecSession {
 
     pub fn exec_id(&self) -> &str {
         &self.exec_id
+    }
+
+    /// The agent's id for this exec's durable session; empty when the
+    /// agent keeps none for it (no TTY, or sessions are off there).
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// How far into the session's output this client has got: what to
+    /// resume from after a lost connection.
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
     /// A handle for stdin and resizes; clone it into whatever task feeds it.
@@ -179,10 +239,15 @@ impl ExecSession {
             };
             match msg.response_type {
                 Some(ResponseType::Output(o)) => {
-                    let stream = if o.stream_type == "stderr" {
-                        OutputStream::Stderr
-                    } else {
-                        OutputStream::Stdout
+                    // "screen" bytes redraw a session's screen on attach:
+                    // shown like stdout, not part of the program's output.
+                    let stream = match o.stream_type.as_str() {
+                        "stderr" => OutputStream::Stderr,
+                        "screen" => OutputStream::Stdout,
+                        _ => {
+                            self.offset += o.data.len() as u64;
+                            OutputStream::Stdout
+                        }
                     };
                     return Ok(Some(ExecEvent::Output {
                         stream,
@@ -191,10 +256,7 @@ impl ExecSession {
                 }
                 Some(ResponseType::Status(s)) if s.finished => {
                     self.finished = true;
-                    return Ok(Some(ExecEvent::Exited {
-                        code: s.exit_code,
-                        message: s.message,
-                    }));
+                    return Ok(Some(finished(s)));
                 }
                 Some(ResponseType::Status(s)) if !s.success => {
                     self.finished = true;
@@ -203,6 +265,19 @@ impl ExecSession {
                 // Intermediate statuses carry nothing a client acts on.
                 Some(ResponseType::Status(_)) | None => continue,
             }
+        }
+    }
+}
+
+fn finished(s: ExecStatus) -> ExecEvent {
+    if s.detached {
+        ExecEvent::Detached {
+            session_id: s.session_id,
+        }
+    } else {
+        ExecEvent::Exited {
+            code: s.exit_code,
+            message: s.message,
         }
     }
 }

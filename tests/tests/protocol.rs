@@ -279,7 +279,7 @@ fn a_hundred_concurrent_sessions_each_get_their_own() {
                         }) => out.extend_from_slice(&data),
                         Some(ExecEvent::Output { data, .. }) => err.extend_from_slice(&data),
                         Some(ExecEvent::Exited { code, .. }) => return (i, out, err, code),
-                        None => panic!("no exit status"),
+                        Some(ExecEvent::Detached { .. }) | None => panic!("no exit status"),
                     }
                 }
             }));

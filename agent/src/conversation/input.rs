@@ -95,6 +95,15 @@ impl Input {
             Some(RequestType::Resize(r)) => self.resize(r).await,
             Some(RequestType::StdinClose(_)) => self.stdin_close().await,
             Some(RequestType::Start(_)) => return self.violation("a second ExecStart"),
+            Some(RequestType::Attach(_)) => return self.violation("an attach after the start"),
+            Some(RequestType::Detach(_)) => {
+                return self.violation("a detach from an exec that is not a session");
+            }
+            // Ending is what leaving does to an exec that is not a session.
+            Some(RequestType::End(_)) => {
+                self.abandoned.cancel();
+                return ControlFlow::Break(InputEnd::Broken);
+            }
             None => return self.violation("an empty request"),
         }
         ControlFlow::Continue(())

@@ -146,6 +146,7 @@ async fn run(
         let ev = match session.next_event().await {
             Ok(Some(ExecEvent::Output { data, .. })) => SessionEvent::Output(data),
             Ok(Some(ExecEvent::Exited { code, message })) => SessionEvent::Exited { code, message },
+            Ok(Some(ExecEvent::Detached { .. })) => break,
             Ok(None) => break,
             Err(e) => SessionEvent::Failed(e.to_string()),
         };

@@ -1,0 +1,334 @@
+//! Durable TTY sessions (DESIGN.md, "sessions on the agent").
+//!
+//! A TTY exec belongs to a [`Session`] kept in the agent's [`Sessions`]
+//! registry, not to the gRPC stream that started it. One task per session
+//! (`pump`) is the only reader of the exec's output: it forwards each chunk
+//! to the attached clients, keeps it in a bounded ring (`ring`), and hands
+//! it to the session's own terminal (`screen`: a vt100 parser in a task of
+//! its own, so parsing runs beside forwarding). Clients come and go
+//! (`client`: one per exec stream); when the last one goes the session is
+//! *detached*: the program runs on, its output is still read (it never
+//! blocks on a full pipe), and it is ended after the time to live, or
+//! earlier when too many sessions are detached.
+//!
+//! The engine cannot re-attach to an exec, so sessions live as long as
+//! the agent process: an agent restart ends them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use dockyard_proto::pb::{ExecResponse, ExecStatus, SessionInfo, exec_response::ResponseType};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tonic::Status;
+
+use crate::attach::ExecStdin;
+use crate::auth::Caller;
+use crate::engine::Engine;
+use crate::error::AgentError;
+use crate::exec::{self, ExecSpec};
+
+pub mod client;
+mod pump;
+mod ring;
+mod screen;
+
+/// A client's response stream, as the service hands it out.
+pub type ResponseTx = mpsc::Sender<Result<ExecResponse, Status>>;
+
+/// How long, how many and how much the agent keeps of detached sessions.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// A detached session is ended after this long; zero: TTY execs end
+    /// with their client, as non-TTY ones do.
+    pub ttl: Duration,
+    /// Detached sessions kept at most; one more ends the oldest.
+    pub max_detached: usize,
+    /// Output kept per session for clients that come back.
+    pub history_bytes: usize,
+}
+
+impl SessionConfig {
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
+    pub const DEFAULT_MAX_DETACHED: usize = 32;
+    pub const DEFAULT_HISTORY_BYTES: usize = 1024 * 1024;
+
+    /// Sessions end with their client: today's behaviour for every exec.
+    pub fn disabled() -> Self {
+        SessionConfig {
+            ttl: Duration::ZERO,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            ttl: Self::DEFAULT_TTL,
+            max_detached: Self::DEFAULT_MAX_DETACHED,
+            history_bytes: Self::DEFAULT_HISTORY_BYTES,
+        }
+    }
+}
+
+/// The agent's sessions. Cheap to clone.
+#[derive(Clone)]
+pub struct Sessions(Arc<Registry>);
+
+struct Registry {
+    config: SessionConfig,
+    engine: Arc<Engine>,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    table: Mutex<HashMap<String, Arc<Session>>>,
+}
+
+/// One durable TTY exec, as the registry and its clients see it; its
+/// output side lives in its pump task.
+pub struct Session {
+    pub id: String,
+    pub exec_id: String,
+    owner: Caller,
+    container: String,
+    command: Vec<String>,
+    user: String,
+    created: SystemTime,
+    born: Instant,
+    control: mpsc::Sender<pump::Control>,
+    /// The program's stdin, written by every attached client's input task
+    /// (a write is whole: two clients' keystrokes never interleave within
+    /// one) and by the session's own terminal answering queries while
+    /// nobody is attached. None when the exec was started without stdin.
+    stdin: Option<tokio::sync::Mutex<ExecStdin>>,
+    state: Mutex<State>,
+    /// Milliseconds since `born` of the last output or input.
+    last_active: AtomicU64,
+    next_client: AtomicU64,
+    /// Cancelled when the session is over (its clients have their final
+    /// status).
+    ended: CancellationToken,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    clients: usize,
+    rows: u16,
+    cols: u16,
+    detached_since: Option<Instant>,
+    title: String,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere while holding it leaves plain data, still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn status(s: ExecStatus) -> Result<ExecResponse, Status> {
+    Ok(ExecResponse {
+        response_type: Some(ResponseType::Status(s)),
+    })
+}
+
+impl Sessions {
+    pub fn new(
+        config: SessionConfig,
+        engine: Arc<Engine>,
+        shutdown: CancellationToken,
+        tracker: TaskTracker,
+    ) -> Self {
+        Sessions(Arc::new(Registry {
+            config,
+            engine,
+            shutdown,
+            tracker,
+            table: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// Whether TTY execs become sessions at all (a time to live of zero
+    /// keeps today's behaviour).
+    pub fn durable(&self, spec: &ExecSpec) -> bool {
+        spec.tty && !spec.detach && !self.0.config.ttl.is_zero()
+    }
+
+    /// Starts a TTY exec as a session whose first client is `tx`: the
+    /// started status (with the session's id) goes to it first, then the
+    /// output from its first byte.
+    pub async fn start(
+        &self,
+        spec: &ExecSpec,
+        owner: Caller,
+        tx: ResponseTx,
+    ) -> Result<Arc<Session>, AgentError> {
+        let reg = &self.0;
+        let started = exec::start(&reg.engine, spec).await?;
+        if let Err(e) = exec::resize(&reg.engine, &started.id, spec.rows, spec.cols, true).await {
+            let exec_id = &started.id;
+            tracing::warn!(exec_id, "initial resize failed: {e}");
+        }
+        let id: String = started.id.chars().take(12).collect();
+        let (control, control_rx) = mpsc::channel(pump::CONTROL_QUEUE);
+        let session = Arc::new(Session {
+            id: id.clone(),
+            exec_id: started.id.clone(),
+            owner,
+            container: spec.container.clone(),
+            command: spec.cmd.clone(),
+            user: spec.user.clone(),
+            created: SystemTime::now(),
+            born: Instant::now(),
+            control,
+            stdin: spec.stdin.then(|| tokio::sync::Mutex::new(started.stdin)),
+            state: Mutex::new(State {
+                clients: 1,
+                rows: spec.rows,
+                cols: spec.cols,
+                ..State::default()
+            }),
+            last_active: AtomicU64::new(0),
+            next_client: AtomicU64::new(1),
+            ended: CancellationToken::new(),
+        });
+        let exec_id = &session.exec_id;
+        tracing::info!(session = id, exec_id, container = spec.container, cmd = ?spec.cmd, owner = %session.owner, "session started");
+        let first = pump::Client {
+            id: 0,
+            tx: tx.clone(),
+            size: (spec.rows, spec.cols),
+        };
+        let sent = tx
+            .send(status(ExecStatus {
+                success: true,
+                exec_id: session.exec_id.clone(),
+                message: "Execution started successfully".into(),
+                session_id: id.clone(),
+                ..Default::default()
+            }))
+            .await;
+        lock(&reg.table).insert(id, session.clone());
+        let pump = pump::Pump::new(
+            self.clone(),
+            session.clone(),
+            started.output,
+            control_rx,
+            first,
+        );
+        reg.tracker.spawn(pump.run());
+        if sent.is_err() {
+            // Gone before it heard that its exec started: nobody knows the
+            // session's id, so nobody could come back to it.
+            session.end("the client left before the exec started").await;
+        }
+        Ok(session)
+    }
+
+    /// The session `id`, if `caller` owns it. Someone else's session is
+    /// answered as a missing one: ids are not to be probed.
+    pub fn find(&self, id: &str, caller: &Caller) -> Result<Arc<Session>, AgentError> {
+        lock(&self.0.table)
+            .get(id)
+            .filter(|s| &s.owner == caller)
+            .cloned()
+            .ok_or_else(|| AgentError::SessionNotFound(id.to_string()))
+    }
+
+    /// The sessions `caller` owns, oldest first.
+    pub fn list(&self, caller: &Caller) -> Vec<SessionInfo> {
+        let mut v: Vec<Arc<Session>> = lock(&self.0.table)
+            .values()
+            .filter(|s| &s.owner == caller)
+            .cloned()
+            .collect();
+        v.sort_by_key(|s| s.born);
+        v.iter().map(|s| s.info(self.0.config.ttl)).collect()
+    }
+
+    /// Ends `caller`'s session `id` (its clients get the exit status).
+    pub async fn end(&self, id: &str, caller: &Caller) -> Result<(), AgentError> {
+        let s = self.find(id, caller)?;
+        s.end(&format!("ended by {caller}")).await;
+        Ok(())
+    }
+
+    fn forget(&self, id: &str) {
+        lock(&self.0.table).remove(id);
+    }
+
+    /// A session just became detached: over the cap, the oldest detached
+    /// session is ended.
+    async fn enforce_cap(&self) {
+        let oldest = {
+            let table = lock(&self.0.table);
+            let mut detached: Vec<(Instant, Arc<Session>)> = table
+                .values()
+                .filter_map(|s| lock(&s.state).detached_since.map(|t| (t, s.clone())))
+                .collect();
+            if detached.len() <= self.0.config.max_detached {
+                return;
+            }
+            detached.sort_by_key(|(t, _)| *t);
+            detached.swap_remove(0).1
+        };
+        let (session, cap) = (&oldest.id, self.0.config.max_detached);
+        tracing::warn!(
+            session,
+            cap,
+            "more detached sessions than --max-detached: ending the oldest"
+        );
+        oldest.end("too many detached sessions").await;
+    }
+}
+
+impl Session {
+    fn info(&self, ttl: Duration) -> SessionInfo {
+        let st = lock(&self.state);
+        let idle = self.idle();
+        let expires_in_seconds = st
+            .detached_since
+            .map(|t| ttl.saturating_sub(t.elapsed()).as_secs())
+            .unwrap_or(0);
+        SessionInfo {
+            id: self.id.clone(),
+            exec_id: self.exec_id.clone(),
+            container_id: String::new(),
+            container_name: self.container.clone(),
+            command: self.command.clone(),
+            user: self.user.clone(),
+            clients: st.clients as u32,
+            rows: st.rows.into(),
+            cols: st.cols.into(),
+            created: self
+                .created
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+            idle_seconds: idle.as_secs(),
+            expires_in_seconds,
+            title: st.title.clone(),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = self.born.elapsed().as_millis() as u64;
+        self.last_active.store(ms, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last_active.load(Ordering::Relaxed));
+        self.born.elapsed().saturating_sub(last)
+    }
+
+    /// Asks the pump to end the session (the process is ended; clients get
+    /// the exit status).
+    pub async fn end(&self, why: &str) {
+        let _ = self.control.send(pump::Control::End(why.to_string())).await;
+    }
+
+    fn client_id(&self) -> u64 {
+        self.next_client.fetch_add(1, Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,380 @@
+//! A session's output side: the only reader of the exec's output. Each
+//! chunk goes to every attached client (in turn, each through its bounded
+//! response stream: with one client, exactly the backpressure of a plain
+//! exec), into the ring and to the session's terminal. Attaches, leaves,
+//! resizes and ends arrive as [`Control`] messages and are handled between
+//! chunks, so a client that attaches gets the screen as of one point in the
+//! output and every byte after it: no gap, nothing twice.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use dockyard_proto::pb::{ExecOutput, ExecResponse, ExecStatus, exec_response::ResponseType};
+use futures::StreamExt;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::ring::Ring;
+use super::screen::{self, ScreenMsg, ScreenTx};
+use super::{ResponseTx, Session, Sessions, lock, status};
+use crate::attach::OutputStream;
+use crate::exec;
+
+pub(super) const CONTROL_QUEUE: usize = 32;
+
+/// How much of the output is kept to recognise the runtime's
+/// "executable file not found" message.
+const EARLY_OUTPUT: usize = 1024;
+
+pub(super) struct Client {
+    pub(super) id: u64,
+    pub(super) tx: ResponseTx,
+    /// rows, cols; (0, 0) when the client did not say.
+    pub(super) size: (u16, u16),
+}
+
+pub(super) enum Control {
+    /// A client joins. `resume_from`: it had the output up to there.
+    Attach {
+        client: Client,
+        resume_from: Option<u64>,
+    },
+    /// A client leaves; `detached` says it asked to (it is told the
+    /// session runs on), otherwise it went away.
+    Leave {
+        id: u64,
+        detached: bool,
+    },
+    Resize {
+        id: u64,
+        rows: u16,
+        cols: u16,
+    },
+    /// End the session: its process is ended, its clients get the status.
+    End(String),
+}
+
+pub(super) struct Pump {
+    sessions: Sessions,
+    session: Arc<Session>,
+    output: OutputStream,
+    control: tokio::sync::mpsc::Receiver<Control>,
+    clients: Vec<Client>,
+    ring: Ring,
+    screen: ScreenTx,
+    size: (u16, u16),
+    early: Vec<u8>,
+    /// When a detached session is ended; None while someone is attached.
+    deadline: Option<Instant>,
+    /// Why the session is being ended, once it is.
+    ending: Option<String>,
+}
+
+impl Pump {
+    pub(super) fn new(
+        sessions: Sessions,
+        session: Arc<Session>,
+        output: OutputStream,
+        control: tokio::sync::mpsc::Receiver<Control>,
+        first: Client,
+    ) -> Self {
+        let size = first.size;
+        let screen = screen::spawn(session.clone(), size.0, size.1);
+        let ring = Ring::new(sessions.0.config.history_bytes);
+        Pump {
+            sessions,
+            session,
+            output,
+            control,
+            clients: vec![first],
+            ring,
+            screen,
+            size,
+            early: Vec::new(),
+            deadline: None,
+            ending: None,
+        }
+    }
+
+    pub(super) async fn run(mut self) {
+        let shutdown = self.sessions.0.shutdown.clone();
+        loop {
+            let deadline = self.deadline;
+            tokio::select! {
+                biased;
+                Some(c) = self.control.recv() => self.on_control(c).await,
+                item = self.output.next() => match item {
+                    Some(Ok(chunk)) => self.on_output(chunk.data).await,
+                    Some(Err(e)) => {
+                        let session = &self.session.id;
+                        tracing::warn!(session, "reading the session's output failed: {e}");
+                        break;
+                    }
+                    None => break,
+                },
+                _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } }, if self.ending.is_none() => {
+                    self.end("detached for longer than --detached-ttl").await;
+                }
+                _ = shutdown.cancelled(), if self.ending.is_none() => {
+                    self.end("the agent is shutting down").await;
+                }
+            }
+        }
+        self.finish().await;
+    }
+
+    async fn on_output(&mut self, data: Bytes) {
+        self.session.touch();
+        if self.early.len() < EARLY_OUTPUT {
+            let n = (EARLY_OUTPUT - self.early.len()).min(data.len());
+            self.early.extend_from_slice(&data[..n]);
+        }
+        self.ring.push(data.clone());
+        self.send_all(output_message(data.clone(), "stdout")).await;
+        let _ = self.screen.send(ScreenMsg::Output(data)).await;
+    }
+
+    /// Sends to every client in turn; one whose stream is gone has left.
+    async fn send_all(&mut self, msg: ExecResponse) {
+        let mut gone = Vec::new();
+        for c in &self.clients {
+            if c.tx.send(Ok(msg.clone())).await.is_err() {
+                gone.push(c.id);
+            }
+        }
+        for id in gone {
+            self.leave(id, false).await;
+        }
+    }
+
+    async fn on_control(&mut self, c: Control) {
+        match c {
+            Control::Attach {
+                client,
+                resume_from,
+            } => self.attach(client, resume_from).await,
+            Control::Leave { id, detached } => {
+                if detached && let Some(c) = self.clients.iter().find(|c| c.id == id) {
+                    let _ =
+                        c.tx.send(status(ExecStatus {
+                            success: true,
+                            exec_id: self.session.exec_id.clone(),
+                            message: "Detached; the session runs on".into(),
+                            session_id: self.session.id.clone(),
+                            offset: self.ring.end(),
+                            detached: true,
+                            finished: true,
+                            ..Default::default()
+                        }))
+                        .await;
+                }
+                self.leave(id, detached).await;
+            }
+            Control::Resize { id, rows, cols } => {
+                if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
+                    c.size = (rows, cols);
+                }
+                self.fit().await;
+            }
+            Control::End(why) => self.end(&why).await,
+        }
+    }
+
+    /// A client joins: the started status, then what it lacks (the output
+    /// since `resume_from` when the ring still holds it, else the screen as
+    /// it is), then it is one of the clients for what follows.
+    async fn attach(&mut self, client: Client, resume_from: Option<u64>) {
+        let (session, id) = (&self.session.id, client.id);
+        tracing::info!(session, client = id, "client attached");
+        self.clients.push(client);
+        self.deadline = None;
+        lock(&self.session.state).detached_since = None;
+        self.sync_clients();
+        // The new client's size counts before the screen is drawn for it.
+        self.fit().await;
+        let Some(client) = self.clients.pop() else {
+            return;
+        };
+        let catch_up = resume_from.and_then(|from| self.ring.since(from));
+        let offset = match &catch_up {
+            Some(_) => resume_from.unwrap_or(0),
+            None => self.ring.end(),
+        };
+        let started = status(ExecStatus {
+            success: true,
+            exec_id: self.session.exec_id.clone(),
+            message: "Attached".into(),
+            session_id: self.session.id.clone(),
+            offset,
+            ..Default::default()
+        });
+        let mut ok = client.tx.send(started).await.is_ok();
+        match catch_up {
+            Some(chunks) => {
+                for data in chunks {
+                    ok = ok
+                        && client
+                            .tx
+                            .send(Ok(output_message(data, "stdout")))
+                            .await
+                            .is_ok();
+                }
+            }
+            None => {
+                let (reply, redraw) = oneshot::channel();
+                let _ = self.screen.send(ScreenMsg::Snapshot(reply)).await;
+                let mut bytes = redraw.await.unwrap_or_default();
+                bytes.extend(screen::title_bytes(&lock(&self.session.state).title));
+                ok = ok
+                    && client
+                        .tx
+                        .send(Ok(output_message(bytes.into(), "screen")))
+                        .await
+                        .is_ok();
+            }
+        }
+        self.clients.push(client);
+        if !ok {
+            self.leave(id, false).await;
+        }
+    }
+
+    async fn leave(&mut self, id: u64, on_purpose: bool) {
+        let before = self.clients.len();
+        self.clients.retain(|c| c.id != id);
+        if self.clients.len() == before {
+            return;
+        }
+        let session = &self.session.id;
+        tracing::info!(session, client = id, on_purpose, "client left");
+        self.sync_clients();
+        if !self.clients.is_empty() {
+            self.fit().await;
+            return;
+        }
+        if self.ending.is_some() {
+            return;
+        }
+        let ttl = self.sessions.0.config.ttl;
+        tracing::info!(session, ?ttl, "session detached");
+        self.deadline = Some(Instant::now() + ttl);
+        lock(&self.session.state).detached_since = Some(std::time::Instant::now());
+        let sessions = self.sessions.clone();
+        // Not awaited here: ending the oldest session goes through that
+        // session's own pump, which may be this one.
+        tokio::spawn(async move { sessions.enforce_cap().await });
+    }
+
+    fn sync_clients(&self) {
+        lock(&self.session.state).clients = self.clients.len();
+    }
+
+    /// The session's size: the smallest of its clients' (as tmux does), so
+    /// every client sees the whole screen. Kept as it was while nobody is
+    /// attached.
+    async fn fit(&mut self) {
+        let sizes = self
+            .clients
+            .iter()
+            .map(|c| c.size)
+            .filter(|s| s.0 > 0 && s.1 > 0);
+        let rows = sizes.clone().map(|s| s.0).min();
+        let cols = sizes.map(|s| s.1).min();
+        let (Some(rows), Some(cols)) = (rows, cols) else {
+            return;
+        };
+        if (rows, cols) == self.size {
+            return;
+        }
+        self.size = (rows, cols);
+        {
+            let mut st = lock(&self.session.state);
+            st.rows = rows;
+            st.cols = cols;
+        }
+        let _ = self.screen.send(ScreenMsg::Resize(rows, cols)).await;
+        let engine = &self.sessions.0.engine;
+        if let Err(e) = exec::resize(engine, &self.session.exec_id, rows, cols, false).await {
+            let session = &self.session.id;
+            tracing::debug!(session, "resize failed: {e}");
+        }
+    }
+
+    async fn end(&mut self, why: &str) {
+        if self.ending.is_some() {
+            return;
+        }
+        let session = &self.session.id;
+        tracing::info!(session, "ending the session: {why}");
+        self.ending = Some(why.to_string());
+        exec::kill(&self.sessions.0.engine, &self.session.exec_id).await;
+    }
+
+    /// The output ended: every client gets the final status, and the
+    /// session is gone.
+    async fn finish(mut self) {
+        let engine = self.sessions.0.engine.clone();
+        let session = self.session.clone();
+        let final_status = match exec::exit_code(&engine, &session.exec_id).await {
+            Ok(code) => {
+                let code = exec::classify_exit(code, &self.early);
+                tracing::info!(session = session.id, code, "session finished");
+                ExecStatus {
+                    success: true,
+                    exec_id: session.exec_id.clone(),
+                    message: self
+                        .ending
+                        .as_ref()
+                        .map_or("Execution completed".into(), |why| {
+                            format!("the session was ended: {why}")
+                        }),
+                    exit_code: code,
+                    finished: true,
+                    session_id: session.id.clone(),
+                    offset: self.ring.end(),
+                    ..Default::default()
+                }
+            }
+            Err(e) => {
+                tracing::warn!(session = session.id, "session lost: {e}");
+                ExecStatus {
+                    success: false,
+                    exec_id: session.exec_id.clone(),
+                    message: format!("Failed to get execution result: {e}"),
+                    exit_code: -1,
+                    finished: true,
+                    session_id: session.id.clone(),
+                    ..Default::default()
+                }
+            }
+        };
+        self.sessions.forget(&session.id);
+        for c in std::mem::take(&mut self.clients) {
+            let _ = c.tx.send(status(final_status.clone())).await;
+        }
+        // Attaches that raced the end: no session to join any more.
+        self.control.close();
+        while let Some(c) = self.control.recv().await {
+            if let Control::Attach { client, .. } = c {
+                let _ = client
+                    .tx
+                    .send(status(ExecStatus {
+                        success: false,
+                        message: format!("the session {} has ended", session.id),
+                        ..Default::default()
+                    }))
+                    .await;
+            }
+        }
+        session.ended.cancel();
+    }
+}
+
+fn output_message(data: Bytes, stream_type: &str) -> ExecResponse {
+    ExecResponse {
+        response_type: Some(ResponseType::Output(ExecOutput {
+            data,
+            stream_type: stream_type.into(),
+        })),
+    }
+}

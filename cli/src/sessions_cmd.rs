@@ -1,0 +1,186 @@
+//! `dockyard sessions`, `sessions rm` and `attach`: the durable TTY
+//! sessions the agents keep for this identity (token or client
+//! certificate), on every `--host`.
+
+use anyhow::bail;
+use dockyard_client::pb::{ListSessionsRequest, SessionInfo, SessionRef};
+use dockyard_client::text::{human_duration, printable};
+use dockyard_client::{Client, ExecSession};
+
+use crate::cli::{AttachArgs, PsFormat, SessionsArgs, SessionsCommand};
+use crate::connect::Connector;
+use crate::exec_cmd::{Interaction, detach_keys, interact};
+use crate::output::{print, tabwriter};
+use crate::terminal;
+
+pub async fn run(conn: &Connector, args: SessionsArgs) -> anyhow::Result<i32> {
+    if let Some(SessionsCommand::Rm { ids }) = args.command {
+        return rm(conn, ids).await;
+    }
+    let (rows, failed) = list_all(conn).await?;
+    let text = match args.format {
+        PsFormat::Table => table(&rows),
+        PsFormat::Json => {
+            let items: Vec<serde_json::Value> = rows.iter().map(|(h, s)| json(h, s)).collect();
+            serde_json::to_string_pretty(&items)? + "\n"
+        }
+    };
+    print(&text)?;
+    Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
+}
+
+/// Every host's sessions, oldest first per host. A host that cannot be
+/// asked is reported (the others still listed); with one host, it is the
+/// error.
+async fn list_all(conn: &Connector) -> anyhow::Result<(Vec<(String, SessionInfo)>, bool)> {
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for (host, client) in conn.clients().await {
+        let listed = match client {
+            Ok(mut c) => c
+                .list_sessions(ListSessionsRequest {})
+                .await
+                .map(|r| r.into_inner().sessions)
+                .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),
+            Err(e) => Err(e),
+        };
+        match listed {
+            Ok(list) => rows.extend(list.into_iter().map(|s| (host.clone(), s))),
+            Err(e) if conn.hosts().len() == 1 => return Err(e),
+            Err(e) => {
+                eprintln!("dockyard: {host}: {}", printable(&format!("{e:#}")));
+                failed = true;
+            }
+        }
+    }
+    Ok((rows, failed))
+}
+
+fn state(s: &SessionInfo) -> String {
+    match s.clients {
+        0 => "detached".into(),
+        n => format!("attached ({n})"),
+    }
+}
+
+fn command(s: &SessionInfo) -> String {
+    printable(&shell_words::join(&s.command))
+}
+
+fn table(rows: &[(String, SessionInfo)]) -> String {
+    let mut t = vec![
+        [
+            "ID",
+            "HOST",
+            "CONTAINER",
+            "COMMAND",
+            "STATE",
+            "SIZE",
+            "IDLE",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (host, s) in rows {
+        let mut cmd = command(s);
+        if cmd.chars().count() > 30 {
+            cmd = cmd.chars().take(29).collect::<String>() + "…";
+        }
+        t.push(vec![
+            s.id.clone(),
+            printable(host),
+            printable(&s.container_name),
+            cmd,
+            state(s),
+            format!("{}x{}", s.cols, s.rows),
+            human_duration(std::time::Duration::from_secs(s.idle_seconds)),
+        ]);
+    }
+    tabwriter(&t)
+}
+
+fn json(host: &str, s: &SessionInfo) -> serde_json::Value {
+    serde_json::json!({
+        "id": s.id,
+        "host": host,
+        "container": s.container_name,
+        "command": s.command,
+        "user": s.user,
+        "exec_id": s.exec_id,
+        "state": if s.clients == 0 { "detached" } else { "attached" },
+        "clients": s.clients,
+        "rows": s.rows,
+        "cols": s.cols,
+        "created": s.created,
+        "idle_seconds": s.idle_seconds,
+        "expires_in_seconds": (s.clients == 0).then_some(s.expires_in_seconds),
+        "title": s.title,
+    })
+}
+
+/// The host and full id of the session `id` names: an id or a prefix of
+/// exactly one session's id, on any host.
+async fn locate(conn: &Connector, id: &str) -> anyhow::Result<(String, Client, String)> {
+    if id.is_empty() {
+        bail!("a session id is needed (see `dockyard sessions`)");
+    }
+    let (rows, _) = list_all(conn).await?;
+    let exact: Vec<_> = rows.iter().filter(|(_, s)| s.id == id).collect();
+    let matches: Vec<_> = if exact.is_empty() {
+        rows.iter().filter(|(_, s)| s.id.starts_with(id)).collect()
+    } else {
+        exact
+    };
+    let (host, s) = match matches.as_slice() {
+        [one] => *one,
+        [] => bail!("No such session: {}", printable(id)),
+        _ => bail!("session id {} is ambiguous: give more of it", printable(id)),
+    };
+    let spec = conn
+        .hosts()
+        .iter()
+        .find(|h| &h.to_string() == host)
+        .ok_or_else(|| anyhow::anyhow!("host {host} went away"))?;
+    Ok((host.clone(), conn.connect(spec).await?, s.id.clone()))
+}
+
+async fn rm(conn: &Connector, ids: Vec<String>) -> anyhow::Result<i32> {
+    let mut failed = false;
+    for id in ids {
+        let ended = async {
+            let (_, mut client, full) = locate(conn, &id).await?;
+            client
+                .end_session(SessionRef { session_id: full })
+                .await
+                .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)))?;
+            anyhow::Ok(())
+        };
+        match ended.await {
+            Ok(()) => println!("{}", printable(&id)),
+            Err(e) => {
+                eprintln!("dockyard: {}", printable(&format!("{e:#}")));
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
+}
+
+/// `dockyard attach ID`: the screen as the program left it, resized to
+/// this terminal, then live, with `exec -it`'s exit-status rules.
+pub async fn attach(conn: &Connector, args: AttachArgs) -> anyhow::Result<i32> {
+    if !terminal::stdin_is_tty() || !terminal::stdout_is_tty() {
+        bail!("attach needs a terminal (stdin and stdout): a session is a full screen");
+    }
+    let detach_keys = detach_keys(args.detach_keys.as_deref(), true)?;
+    let (_, mut client, id) = locate(conn, &args.id).await?;
+    let size = terminal::size().unwrap_or((24, 80));
+    let session = ExecSession::attach(&mut client, &id, size, None).await?;
+    let how = Interaction {
+        tty: true,
+        interactive: true,
+        raw: true,
+        detach_keys,
+    };
+    interact(session, how).await
+}
