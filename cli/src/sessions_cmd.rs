@@ -169,11 +169,11 @@ async fn rm(conn: &Connector, ids: Vec<String>) -> anyhow::Result<i32> {
 /// `dockyard attach ID`: the screen as the program left it, resized to
 /// this terminal, then live, with `exec -it`'s exit-status rules.
 pub async fn attach(conn: &Connector, args: AttachArgs) -> anyhow::Result<i32> {
+    let detach_keys = detach_keys(args.detach_keys.as_deref(), true)?;
+    let (_, mut client, id) = locate(conn, &args.id).await?;
     if !terminal::stdin_is_tty() || !terminal::stdout_is_tty() {
         bail!("attach needs a terminal (stdin and stdout): a session is a full screen");
     }
-    let detach_keys = detach_keys(args.detach_keys.as_deref(), true)?;
-    let (_, mut client, id) = locate(conn, &args.id).await?;
     let size = terminal::size().unwrap_or((24, 80));
     let session = ExecSession::attach(&mut client, &id, size, None).await?;
     let how = Interaction {

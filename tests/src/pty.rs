@@ -84,6 +84,31 @@ impl Pty {
         self.screen.lock().expect("screen").screen().contents()
     }
 
+    /// The screen as a terminal shows it: cells with colours and
+    /// attributes, the cursor, and the input modes.
+    pub fn state(&self) -> ScreenState {
+        let p = self.screen.lock().expect("screen");
+        let s = p.screen();
+        ScreenState {
+            cells: s.contents_formatted(),
+            text: s.contents(),
+            cursor: s.cursor_position(),
+            alternate: s.alternate_screen(),
+            application_cursor: s.application_cursor(),
+            bracketed_paste: s.bracketed_paste(),
+        }
+    }
+
+    /// SIGKILL: the program vanishes without a word, as a crashed client.
+    pub fn kill_hard(&mut self) {
+        if let Some(pid) = self.child.process_id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        let _ = self.child.wait();
+    }
+
     /// Everything the program wrote, as bytes.
     pub fn raw_output(&self) -> Vec<u8> {
         self.raw.lock().expect("raw").clone()
@@ -123,6 +148,17 @@ impl Pty {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// What [`Pty::state`] reads back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenState {
+    pub cells: String,
+    pub text: String,
+    pub cursor: (u16, u16),
+    pub alternate: bool,
+    pub application_cursor: bool,
+    pub bracketed_paste: bool,
 }
 
 impl Drop for Pty {

@@ -1,0 +1,222 @@
+//! Durable sessions: TTY execs that outlive their client, listed, attached
+//! again with their screen, shared, detached on purpose, ended; and only
+//! by the identity that started them. The real agent and `dockyard` in
+//! pseudo-terminals, against the real engine.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_bin, eventually, run, running_in, stderr_str, stdout_str,
+    wait_started,
+};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn in_pty(agent: &TestAgent, args: &[&str], rows: u16, cols: u16) -> Pty {
+    let mut full = vec!["--host", agent.addr.as_str()];
+    full.extend_from_slice(args);
+    Pty::spawn(&dockyard_bin(), &full, rows, cols)
+}
+
+/// `dockyard sessions --format json` through `agent`, with extra flags
+/// (a token).
+fn sessions(agent: &TestAgent, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = extra.to_vec();
+    args.extend(["sessions", "--format", "json"]);
+    let o = run(agent.dockyard(&args));
+    assert!(o.status.success(), "sessions: {}", stderr_str(&o));
+    serde_json::from_str(&stdout_str(&o)).expect("sessions json")
+}
+
+fn only_session(agent: &TestAgent) -> serde_json::Value {
+    let list = sessions(agent, &[]);
+    assert_eq!(list.len(), 1, "{list:?}");
+    list[0].clone()
+}
+
+#[test]
+fn vi_survives_a_killed_client_and_comes_back_as_it_was() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("durable"));
+    let mut first = in_pty(&agent, &["exec", "-it", &c.name, "sh"], 24, 80);
+    first.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    first.type_bytes(b"export X=durable\r");
+    first.type_bytes(b"printf 'line one\\nline two\\n' > /tmp/notes; vi /tmp/notes\r");
+    first.wait_for_text("line two", WAIT);
+    // Some typing in insert mode, left there: the cursor sits after it.
+    first.type_bytes(b"Goadded before the kill");
+    first.wait_for_text("the kill", WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = first.state();
+    assert!(before.alternate, "vi runs on the alternate screen");
+    first.kill_hard();
+
+    let s = only_session(&agent);
+    assert_eq!(s["state"], "detached", "{s}");
+    assert_eq!(s["container"], c.name.as_str());
+    assert_eq!(s["command"], serde_json::json!(["sh"]));
+    let id = s["id"].as_str().expect("id").to_string();
+
+    let mut back = in_pty(&agent, &["attach", &id], 24, 80);
+    back.wait_for_text("the kill", WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    let after = back.state();
+    assert_eq!(after.text, before.text);
+    assert_eq!(after.cells, before.cells, "colours and attributes");
+    assert_eq!(after.cursor, before.cursor);
+    assert_eq!(
+        (
+            after.alternate,
+            after.application_cursor,
+            after.bracketed_paste
+        ),
+        (
+            before.alternate,
+            before.application_cursor,
+            before.bracketed_paste
+        )
+    );
+    assert_eq!(only_session(&agent)["state"], "attached");
+    // Still the same vi, still in insert mode: typing goes on where it was.
+    back.type_bytes(b" and after");
+    back.wait_for_text("the kill and after", WAIT);
+    // Escape alone, as a person types it: busybox vi reads an escape
+    // followed at once by more keys as one (unknown) key sequence.
+    back.type_bytes(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    back.type_bytes(b":q!\r");
+    back.wait_for("the shell again", WAIT, |s| !s.contains("line two"));
+    back.type_bytes(b"echo X=$X\r");
+    back.wait_for_text("X=durable", WAIT);
+    back.type_bytes(b"exit 3\r");
+    assert_eq!(back.wait_exit(WAIT), 3);
+    assert!(sessions(&agent, &[]).is_empty());
+}
+
+#[test]
+fn detached_ttl_ends_a_forgotten_session() {
+    let agent = TestAgent::start_with(&["--detached-ttl", "2s"], &[]);
+    let c = TestContainer::start("ttl");
+    let mut child = agent
+        .dockyard(&["exec", "-t", &c.name, "sleep", "4245"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    wait_started(&agent, &c, "sleep 4245");
+    child.kill().expect("kill -9 the client");
+    child.wait().expect("reap");
+    assert!(
+        eventually(Duration::from_secs(15), || !running_in(
+            &agent,
+            &c,
+            "sleep 4245"
+        )),
+        "a detached session outlived its time to live; agent log:\n{}",
+        agent.log()
+    );
+    assert!(
+        agent
+            .log()
+            .contains("detached for longer than --detached-ttl")
+    );
+    assert!(sessions(&agent, &[]).is_empty());
+}
+
+#[test]
+fn two_clients_share_a_session_and_one_detaches() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("pair"));
+    let mut one = in_pty(&agent, &["exec", "-it", &c.name, "sh"], 24, 80);
+    one.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    let id = only_session(&agent)["id"].as_str().expect("id").to_string();
+    // A bigger terminal joins: the smallest size wins, as in tmux.
+    let mut two = in_pty(
+        &agent,
+        &["attach", "--detach-keys", "ctrl-x,x", &id],
+        30,
+        100,
+    );
+    two.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    assert_eq!(only_session(&agent)["state"], "attached");
+    assert_eq!(only_session(&agent)["clients"], 2);
+    one.type_bytes(b"echo from-one-$((1+1)); stty size\r");
+    for p in [&one, &two] {
+        p.wait_for_text("from-one-2", WAIT);
+        p.wait_for_text("24 80", WAIT);
+    }
+    two.type_bytes(b"echo from-two-$((2+2))\r");
+    for p in [&one, &two] {
+        p.wait_for_text("from-two-4", WAIT);
+    }
+    // Ctrl-X alone is held, then sent when x does not follow it.
+    two.type_bytes(b"echo held\x18");
+    two.type_bytes(b"y\r");
+    one.wait_for_text("held", WAIT);
+    // The detach keys: the second client leaves, the session runs on.
+    two.type_bytes(b"\x18x");
+    assert_eq!(two.wait_exit(WAIT), 0);
+    assert_eq!(only_session(&agent)["clients"], 1);
+    one.type_bytes(b"echo still-$((3+3))\r");
+    one.wait_for_text("still-6", WAIT);
+    one.type_bytes(b"exit\r");
+    assert_eq!(one.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn only_the_identity_that_started_a_session_sees_it() {
+    let pki = dockyard_tests::certs::TestPki::new();
+    let tokens = pki.file(
+        "tokens",
+        "# two people\nalice alice-0123456789abcdef\nbob bob-0123456789abcdef\n",
+    );
+    let agent = TestAgent::start_with(&["--token-file", dockyard_tests::certs::path(&tokens)], &[]);
+    let c = TestContainer::start("owner");
+    let alice = ["--token", "alice-0123456789abcdef"];
+    let bob = ["--token", "bob-0123456789abcdef"];
+    let mut args = alice.to_vec();
+    args.extend(["exec", "-t", &c.name, "sleep", "4246"]);
+    let child = agent
+        .dockyard(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    assert!(eventually(WAIT, || docker_ps_has(&c, "sleep 4246")));
+    let mine = sessions(&agent, &alice);
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    let id = mine[0]["id"].as_str().expect("id").to_string();
+    assert!(sessions(&agent, &bob).is_empty());
+    for attempt in [vec!["attach", &id], vec!["sessions", "rm", &id]] {
+        let mut args = bob.to_vec();
+        args.extend(attempt.iter().copied());
+        let o = run(agent.dockyard(&args));
+        assert_eq!(o.status.code(), Some(125), "{attempt:?}");
+        assert_eq!(
+            stderr_str(&o),
+            format!("dockyard: No such session: {id}\n"),
+            "{attempt:?}"
+        );
+    }
+    assert!(docker_ps_has(&c, "sleep 4246"));
+    // Its owner ends it: the client that started it gets the exit status.
+    let mut args = alice.to_vec();
+    args.extend(["sessions", "rm", &id]);
+    let o = run(agent.dockyard(&args));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert_eq!(stdout_str(&o), format!("{id}\n"));
+    let o = child.wait_with_output().expect("client");
+    assert_eq!(o.status.code(), Some(137), "{}", stderr_str(&o));
+    assert!(!docker_ps_has(&c, "sleep 4246"));
+    assert!(agent.log().contains("token alice"), "{}", agent.log());
+}
+
+/// Asked of the engine directly: this agent wants a token.
+fn docker_ps_has(c: &TestContainer, needle: &str) -> bool {
+    let o = std::process::Command::new("docker")
+        .args(["exec", &c.name, "ps", "-o", "args"])
+        .output()
+        .expect("docker exec ps");
+    String::from_utf8_lossy(&o.stdout).contains(needle)
+}
