@@ -3,7 +3,8 @@
 //! odd container names, users, directories, environments, sizes and bytes,
 //! ended by a half-close or by the client vanishing. Whatever arrives, the
 //! agent answers in the shape the wire contract promises, stays up, and
-//! leaves nothing running in the container.
+//! leaves nothing running in the container (detached sessions once their
+//! time to live is over).
 //!
 //! CI runs a few dozen cases; `DOCKYARD_FUZZ_CASES=2000 cargo test -p
 //! dockyard-tests --test fuzz_agent` runs longer by hand.
@@ -437,7 +438,10 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
-    let mut agent = TestAgent::start();
+    // TTY execs are durable sessions: a client that vanishes leaves its
+    // session detached, which this short time to live then ends; so the
+    // session path is fuzzed too, and "nothing left behind" still holds.
+    let mut agent = TestAgent::start_with(&["--detached-ttl", "1s"], &[]);
     let c = TestContainer::start("fuzz");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

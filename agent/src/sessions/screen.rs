@@ -69,14 +69,25 @@ impl vt100::Callbacks for Asked {
     }
 }
 
+/// The largest screen the agent keeps a copy of. A client may claim any
+/// size up to 65535 x 65535 (the engine accepts it); a grid that size
+/// would take terabytes. Bigger than any real terminal, about 6 MB.
+const MAX_ROWS: u16 = 300;
+const MAX_COLS: u16 = 600;
+
 fn nz(v: u16) -> NonZeroU16 {
     NonZeroU16::new(v.max(1)).unwrap_or(NonZeroU16::MIN)
+}
+
+fn bounded(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
+    (nz(rows.min(MAX_ROWS)), nz(cols.min(MAX_COLS)))
 }
 
 pub(super) fn spawn(session: Arc<Session>, rows: u16, cols: u16) -> ScreenTx {
     let (tx, rx) = mpsc::channel(QUEUE);
     // No scrollback: the ring is the session's history.
-    let parser = vt100::Parser::new_with_callbacks(nz(rows), nz(cols), 0, Asked::default());
+    let (rows, cols) = bounded(rows, cols);
+    let parser = vt100::Parser::new_with_callbacks(rows, cols, 0, Asked::default());
     tokio::spawn(run(session, parser, rx));
     tx
 }
@@ -92,7 +103,10 @@ async fn run(
                 parser.process(&data);
                 after_output(&session, &mut parser).await;
             }
-            ScreenMsg::Resize(rows, cols) => parser.set_size(nz(rows), nz(cols)),
+            ScreenMsg::Resize(rows, cols) => {
+                let (rows, cols) = bounded(rows, cols);
+                parser.set_size(rows, cols);
+            }
             ScreenMsg::Snapshot(reply) => {
                 let _ = reply.send(redraw(&parser));
             }
