@@ -8,6 +8,7 @@
 //! token = "..."                # for every remote agent, or per host:
 //! tokens = { "h2:7000" = "..." }
 //! tls_ca = "/etc/dockyard/ca.pem"       # trust agents' certificates
+//! on_quit = "ask"              # TUI quit with sessions open: ask, keep, end
 //!
 //! [keys.list]                  # rebind the TUI's keys, per context:
 //! stop = "x"                   # list, leader, pane, ended_pane, logs_pane
@@ -35,6 +36,9 @@ pub struct Config {
     pub tls_ca: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// What quitting the TUI does with sessions on remote agents: "ask"
+    /// (default), "keep" (and restore the panes next time) or "end".
+    pub on_quit: Option<String>,
     /// `[keys.CONTEXT] action = "key"` or `["key", ...]`.
     #[serde(default)]
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,

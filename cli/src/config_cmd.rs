@@ -169,6 +169,11 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
             .or_else(|| in_file(config.leader.is_some()))
             .unwrap_or_else(|| "default".into()),
     });
+    rows.push(Row {
+        name: "on_quit",
+        value: config.on_quit.clone().unwrap_or_else(|| "ask".into()),
+        from: in_file(config.on_quit.is_some()).unwrap_or_else(|| "default".into()),
+    });
     for o in config.key_overrides() {
         rows.push(Row {
             name: "key",

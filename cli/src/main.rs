@@ -177,7 +177,7 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
         if args.leader.is_none() {
             args.leader = config.leader.clone();
         }
-        return tui_cmd::run(connector, args, &config.key_overrides());
+        return tui_cmd::run(connector, args, &config);
     }
     // One thread: a CLI drives one session, and starting worker threads
     // costs more than it saves.

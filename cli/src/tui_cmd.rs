@@ -15,8 +15,15 @@ use crate::connect::Connector;
 pub fn run(
     conn: Arc<Connector>,
     args: TuiArgs,
-    overrides: &[dockyard_tui::input::Override],
+    config: &crate::config::Config,
 ) -> anyhow::Result<i32> {
+    let overrides = &config.key_overrides();
+    let on_quit = match config.on_quit.as_deref() {
+        Some(s) => s
+            .parse()
+            .map_err(|e| anyhow::anyhow!("config file: on_quit: {e}"))?,
+        None => dockyard_tui::state::sessions::OnQuit::Ask,
+    };
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }
@@ -34,7 +41,12 @@ pub fn run(
         .build()?;
     rt.block_on(async {
         let targets = targets(&conn)?;
-        let r = dockyard_tui::run(targets, Options { keymap })
+        let options = Options {
+            keymap,
+            on_quit,
+            workspace: state_dir().map(|d| d.join("workspace.json")),
+        };
+        let r = dockyard_tui::run(targets, options)
             .await
             .context("terminal UI");
         conn.shutdown_embedded().await;
@@ -80,15 +92,23 @@ fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
         .collect()
 }
 
+/// $XDG_STATE_HOME/dockyard (~/.local/state/dockyard): the log, and the
+/// workspace kept with sessions.
+fn state_dir() -> Option<std::path::PathBuf> {
+    Some(
+        std::env::var_os("XDG_STATE_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state"))
+            })?
+            .join("dockyard"),
+    )
+}
+
 /// Logs to $XDG_STATE_HOME/dockyard/dockyard.log (~/.local/state/...),
 /// level from DOCKYARD_LOG (default info).
 fn init_file_logging() -> Option<std::path::PathBuf> {
-    let dir = std::env::var_os("XDG_STATE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state"))
-        })?
-        .join("dockyard");
+    let dir = state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("dockyard.log");
     let file = std::fs::OpenOptions::new()

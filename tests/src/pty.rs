@@ -17,6 +17,17 @@ pub struct Pty {
 
 impl Pty {
     pub fn spawn(program: &std::path::Path, args: &[&str], rows: u16, cols: u16) -> Pty {
+        Self::spawn_env(program, args, &[], rows, cols)
+    }
+
+    /// With extra environment variables.
+    pub fn spawn_env(
+        program: &std::path::Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        rows: u16,
+        cols: u16,
+    ) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -31,6 +42,9 @@ impl Pty {
         cmd.env_remove("DOCKYARD_HOST");
         cmd.env_remove("DOCKYARD_TOKEN");
         cmd.env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");

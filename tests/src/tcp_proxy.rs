@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct TcpProxy {
     pub addr: String,
     frozen: Arc<AtomicBool>,
+    /// Cut: open connections were closed, new ones are closed at once.
+    cut: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
     accept: Option<std::thread::JoinHandle<()>>,
@@ -26,14 +28,19 @@ impl TcpProxy {
             .expect("nonblocking listener");
         let addr = listener.local_addr().expect("proxy address").to_string();
         let frozen = Arc::new(AtomicBool::new(false));
+        let cut = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let conns = Arc::new(Mutex::new(Vec::new()));
         let target = target.to_string();
         let accept = {
             let (frozen, stop, conns) = (frozen.clone(), stop.clone(), conns.clone());
+            let cut = cut.clone();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
+                        Ok((client, _)) if cut.load(Ordering::SeqCst) => {
+                            let _ = client.shutdown(Shutdown::Both);
+                        }
                         Ok((client, _)) => {
                             let _ = client.set_nonblocking(false);
                             let Ok(agent) = TcpStream::connect(&target) else {
@@ -67,6 +74,7 @@ impl TcpProxy {
         TcpProxy {
             addr,
             frozen,
+            cut,
             stop,
             conns,
             accept: Some(accept),
@@ -76,6 +84,20 @@ impl TcpProxy {
     /// The network "fails": nothing passes any more, nothing is closed.
     pub fn freeze(&self) {
         self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    /// The link drops: every open connection is closed (both ends see it)
+    /// and new ones are closed as soon as they are accepted, until
+    /// [`restore`](Self::restore).
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for c in self.conns.lock().expect("conns").drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
     }
 }
 

@@ -220,3 +220,166 @@ fn docker_ps_has(c: &TestContainer, needle: &str) -> bool {
         .expect("docker exec ps");
     String::from_utf8_lossy(&o.stdout).contains(needle)
 }
+
+const CTRL_A: &[u8] = b"\x01";
+
+/// The TUI on `host`, its state (workspace, log) under `state_dir`.
+fn tui(host: &str, state_dir: &std::path::Path) -> Pty {
+    Pty::spawn_env(
+        &dockyard_bin(),
+        &["--host", host],
+        &[("XDG_STATE_HOME", state_dir.to_str().expect("utf-8 path"))],
+        40,
+        140,
+    )
+}
+
+/// Filters the list down to `name` and opens a shell into it.
+fn open_shell(pty: &mut Pty, name: &str, prompts: usize) {
+    pty.wait_for_text(name, WAIT);
+    pty.type_bytes(b"/");
+    pty.type_bytes(name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt in the pane", WAIT, |s| {
+        s.matches("/ #").count() >= prompts
+    });
+}
+
+fn temp_dir(prefix: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(dockyard_tests::unique_name(prefix));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// The screen row holding `needle`, if any.
+fn row_of(pty: &Pty, needle: &str) -> Option<usize> {
+    pty.rows().iter().position(|r| r.contains(needle))
+}
+
+#[test]
+fn tui_quit_keeping_sessions_brings_the_panes_back() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("keep"));
+    let dir = temp_dir("keep-state");
+    let mut first = tui(&agent.addr, &dir);
+    open_shell(&mut first, &c.name, 1);
+    first.type_bytes(b"export P=left; echo pane-$((1+0))-left\r");
+    first.wait_for_text("pane-1-left", WAIT);
+    // Another shell beside it.
+    first.type_bytes(CTRL_A);
+    first.type_bytes(b"|");
+    first.wait_for("a second prompt", WAIT, |s| s.matches("/ #").count() >= 2);
+    first.type_bytes(b"export P=right; echo pane-$((1+1))-right\r");
+    first.wait_for_text("pane-2-right", WAIT);
+    let (l, r) = (
+        row_of(&first, "pane-1-left"),
+        row_of(&first, "pane-2-right"),
+    );
+    assert_eq!(l, r, "side by side:\n{}", first.contents());
+
+    first.type_bytes(CTRL_A);
+    first.type_bytes(b"q");
+    first.wait_for_text("keep them running", WAIT);
+    first.type_bytes(b"k");
+    assert_eq!(first.wait_exit(WAIT), 0);
+    let kept = sessions(&agent, &[]);
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(kept.iter().all(|s| s["state"] == "detached"), "{kept:?}");
+    assert!(dir.join("dockyard/workspace.json").exists());
+
+    // The next run: both panes back, side by side, with what they showed.
+    let mut second = tui(&agent.addr, &dir);
+    second.wait_for("both panes restored", WAIT, |s| {
+        s.contains("pane-1-left") && s.contains("pane-2-right")
+    });
+    let (l2, r2) = (
+        row_of(&second, "pane-1-left"),
+        row_of(&second, "pane-2-right"),
+    );
+    assert_eq!(l2, r2, "side by side again:\n{}", second.contents());
+    assert!(!dir.join("dockyard/workspace.json").exists());
+    assert!(eventually(WAIT, || {
+        sessions(&agent, &[])
+            .iter()
+            .all(|s| s["state"] == "attached")
+    }));
+    // The focused (first) pane is the left shell, with its state.
+    second.type_bytes(b"echo P=$P\r");
+    second.wait_for_text("P=left", WAIT);
+    // Quit ending them this time: nothing is left.
+    second.type_bytes(CTRL_A);
+    second.type_bytes(b"q");
+    second.wait_for_text("keep them running", WAIT);
+    second.type_bytes(b"e");
+    assert_eq!(second.wait_exit(WAIT), 0);
+    assert!(
+        eventually(WAIT, || sessions(&agent, &[]).is_empty()),
+        "{:?}",
+        sessions(&agent, &[])
+    );
+    assert!(!dir.join("dockyard/workspace.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tui_pane_survives_a_network_cut() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("cut"));
+    let proxy = dockyard_tests::tcp_proxy::TcpProxy::start(&agent.addr);
+    let dir = temp_dir("cut-state");
+    let mut pty = tui(&proxy.addr, &dir);
+    open_shell(&mut pty, &c.name, 1);
+    pty.type_bytes(b"export Y=kept; echo before-$((2*3))-cut\r");
+    pty.wait_for_text("before-6-cut", WAIT);
+    proxy.cut();
+    pty.wait_for_text("[reconnecting]", WAIT);
+    std::thread::sleep(Duration::from_secs(10));
+    proxy.restore();
+    pty.wait_for("the pane back", Duration::from_secs(30), |s| {
+        !s.contains("[reconnecting]") && !s.contains("[failed]")
+    });
+    // Same screen, same shell.
+    assert!(
+        pty.contents().contains("before-6-cut"),
+        "{}",
+        pty.contents()
+    );
+    pty.type_bytes(b"echo Y=$Y\r");
+    pty.wait_for_text("Y=kept", WAIT);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"x");
+    assert!(
+        eventually(WAIT, || sessions(&agent, &[]).is_empty()),
+        "closing the pane ends its session"
+    );
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tui_detach_and_the_sessions_picker() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("picker"));
+    let dir = temp_dir("picker-state");
+    let mut pty = tui(&agent.addr, &dir);
+    open_shell(&mut pty, &c.name, 1);
+    pty.type_bytes(b"echo detach-$((3+4))-me\r");
+    pty.wait_for_text("detach-7-me", WAIT);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"d");
+    pty.wait_for_text("detached session", WAIT);
+    assert_eq!(only_session(&agent)["state"], "detached");
+    // The picker lists it; Enter attaches it in a pane with its screen.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"S");
+    pty.wait_for_text("Enter attach", WAIT);
+    pty.wait_for_text("detached", WAIT);
+    pty.type_bytes(b"\r");
+    pty.wait_for_text("detach-7-me", WAIT);
+    assert!(eventually(WAIT, || only_session(&agent)["state"] == "attached"));
+    pty.type_bytes(b"exit\r");
+    pty.wait_for_text("[exited 0]", WAIT);
+    assert!(sessions(&agent, &[]).is_empty());
+    pty.type_bytes(b"q");
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

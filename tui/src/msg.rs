@@ -4,7 +4,7 @@
 //! only tasks talk to agents.
 
 use bytes::Bytes;
-use dockyard_client::pb::{ContainerInfo, ContainerStats, LaunchRequest};
+use dockyard_client::pb::{ContainerInfo, ContainerStats, LaunchRequest, SessionInfo};
 
 use crate::state::panes::{PaneId, PaneKind};
 
@@ -35,6 +35,11 @@ pub enum Msg {
         text: String,
         error: bool,
     },
+    /// A host's sessions, for the picker (or why they could not be had).
+    Sessions {
+        host: usize,
+        result: Result<Vec<SessionInfo>, String>,
+    },
 }
 
 #[derive(Debug)]
@@ -55,10 +60,24 @@ pub enum HostEvent {
 
 #[derive(Debug)]
 pub enum SessionEvent {
-    Started,
+    /// Running; `session_id` is the agent's durable session (empty when
+    /// the agent keeps none for it).
+    Started {
+        session_id: String,
+    },
     Output(Bytes),
-    Exited { code: i32, message: String },
+    Exited {
+        code: i32,
+        message: String,
+    },
     Failed(String),
+    /// The connection to the agent broke; the session is being attached
+    /// again (it runs on at the agent meanwhile).
+    Reconnecting(String),
+    /// Attached again after a lost connection.
+    Resumed,
+    /// This pane left the session, which runs on at the agent.
+    Detached,
 }
 
 #[derive(Debug)]
@@ -92,6 +111,17 @@ pub enum Effect {
     /// Ends the pane's session (the agent ends the process).
     CloseSession {
         pane: PaneId,
+    },
+    /// Leaves the pane's session running at its agent.
+    DetachSession {
+        pane: PaneId,
+    },
+    /// The sessions of every connected host, for the picker.
+    ListSessions,
+    /// Ends a session from the picker.
+    EndSession {
+        host: usize,
+        id: String,
     },
     Lifecycle {
         host: usize,

@@ -34,7 +34,16 @@ const BATCH_TIME: Duration = Duration::from_millis(4);
 
 pub struct Options {
     pub keymap: Keymap,
+    /// What quitting does with sessions on remote agents.
+    pub on_quit: crate::state::sessions::OnQuit,
+    /// Where the workspace is kept between runs when sessions are kept
+    /// (and restored from at start); None: never kept.
+    pub workspace: Option<std::path::PathBuf>,
 }
+
+/// How long quitting waits for the agents to confirm that sessions were
+/// ended or detached.
+const FINISH_LIMIT: Duration = Duration::from_secs(3);
 
 /// Puts the terminal back however the TUI ends (return, error, panic).
 struct TerminalGuard;
@@ -57,6 +66,10 @@ impl Drop for TerminalGuard {
 pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let labels = targets.iter().map(|t| t.label.clone()).collect();
     let mut state = State::new(labels, opts.keymap);
+    state.on_quit = opts.on_quit;
+    if let Some(path) = &opts.workspace {
+        restore_workspace(&mut state, path);
+    }
     let (msg_tx, mut msgs) = mpsc::channel(1024);
     let (report_tx, mut reports) = mpsc::channel(1024);
     let mut runner = Runner::new(msg_tx);
@@ -128,7 +141,52 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             break;
         }
     }
+    if state.keep_sessions
+        && let Some(path) = &opts.workspace
+    {
+        save_workspace(&state, path);
+    }
+    runner.finish(state.keep_sessions, FINISH_LIMIT).await;
     Ok(())
+}
+
+/// The panes of the last run that kept its sessions, waiting for their
+/// hosts; the file is removed once read (a restored pane whose session is
+/// gone says so).
+fn restore_workspace(state: &mut State, path: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    if let Err(e) = std::fs::remove_file(path) {
+        tracing::warn!("cannot remove {}: {e}", path.display());
+    }
+    let restored = serde_json::from_str(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|v| crate::state::workspace::restore(state, &v));
+    match restored {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(panes = n, "workspace restored from {}", path.display());
+            if let Some(p) = state.panes.order().first() {
+                state.focus = crate::state::Focus::Pane(*p);
+            }
+        }
+        Err(e) => tracing::warn!("workspace {} not restored: {e}", path.display()),
+    }
+}
+
+fn save_workspace(state: &State, path: &std::path::Path) {
+    let Some(ws) = crate::state::workspace::save(state) else {
+        return;
+    };
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, ws.to_string()));
+    match written {
+        Ok(()) => tracing::info!("workspace kept in {}", path.display()),
+        Err(e) => tracing::warn!("cannot keep the workspace in {}: {e}", path.display()),
+    }
 }
 
 fn step(state: &mut State, runner: &mut Runner, msg: Msg) {

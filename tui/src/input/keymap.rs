@@ -104,6 +104,8 @@ actions! {
     SplitBelow => "split_below",
     Zoom => "zoom",
     ClosePane => "close_pane",
+    DetachPane => "detach_pane",
+    Sessions => "sessions",
     ScrollBack => "scroll_back",
     ScrollUp => "scroll_up",
     ScrollDown => "scroll_down",
@@ -234,6 +236,8 @@ const DEFAULTS: &[Default] = {
             "close pane (ends it)",
             Some("close"),
         ),
+        (Leader, DetachPane, &["d"], "detach (it runs on)", None),
+        (Leader, Sessions, &["S"], "sessions: attach one", None),
         (
             Leader,
             ScrollBack,

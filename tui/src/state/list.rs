@@ -92,6 +92,13 @@ impl ContainerList {
         self.show_all
     }
 
+    pub fn hosts_up(&self) -> usize {
+        self.hosts
+            .iter()
+            .filter(|h| h.status == crate::state::hosts::HostStatus::Up)
+            .count()
+    }
+
     pub fn hosts_down(&self) -> usize {
         self.hosts.iter().filter(|h| h.is_down()).count()
     }

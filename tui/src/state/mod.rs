@@ -7,7 +7,9 @@ pub mod inspect;
 pub mod launch_form;
 pub mod list;
 pub mod panes;
+pub mod sessions;
 pub mod stats;
+pub mod workspace;
 
 use ratatui::layout::Rect;
 
@@ -19,6 +21,7 @@ use inspect::InspectView;
 use launch_form::LaunchForm;
 use list::ContainerList;
 use panes::{PaneId, Panes};
+use sessions::{OnQuit, SessionsPicker};
 use stats::StatsStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +39,7 @@ pub struct Confirm {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     /// The leader was pressed; the next key is a command.
@@ -60,6 +63,12 @@ pub enum Mode {
     Search {
         pane: PaneId,
         query: String,
+    },
+    /// The sessions the hosts keep, to attach one in a pane.
+    Sessions(SessionsPicker),
+    /// Quitting with sessions open on remote agents: keep or end them?
+    QuitSessions {
+        count: usize,
     },
 }
 
@@ -97,6 +106,11 @@ pub struct State {
     /// The whole terminal.
     pub area: Rect,
     pub quit: bool,
+    /// What quitting does with the panes' sessions (config `on_quit`).
+    pub on_quit: OnQuit,
+    /// Quitting leaves the panes' sessions running (and the workspace is
+    /// saved to be restored).
+    pub keep_sessions: bool,
 }
 
 /// Where everything goes on screen, computed from the state for one
@@ -123,7 +137,24 @@ impl State {
             last_group: 0,
             area: Rect::new(0, 0, 80, 24),
             quit: false,
+            on_quit: OnQuit::default(),
+            keep_sessions: false,
         }
+    }
+
+    /// Live panes whose sessions a remote agent keeps: what quitting may
+    /// leave running. (The agent embedded for `local` ends with this
+    /// process, and its sessions with it.)
+    pub fn durable_panes(&self) -> Vec<PaneId> {
+        self.panes
+            .order()
+            .into_iter()
+            .filter(|id| {
+                self.panes.get(*id).is_some_and(|p| {
+                    p.is_live() && p.session_id.is_some() && p.host_label != "local"
+                })
+            })
+            .collect()
     }
 
     /// The panes a key typed in `from` goes to: with broadcast on and

@@ -20,6 +20,12 @@ pub enum PaneKind {
     Command(ExecSpec),
     /// The container's log, followed; read-only.
     Logs { timestamps: bool },
+    /// A session the agent kept (detached earlier, or left when the last
+    /// UI quit), attached again; `command` is what it runs.
+    Attached {
+        session_id: String,
+        command: Vec<String>,
+    },
 }
 
 /// A command to run in a pane, from the command dialog.
@@ -43,6 +49,8 @@ pub struct Search {
 pub enum PaneState {
     Starting,
     Running,
+    /// The connection broke; attaching again (the session runs on).
+    Reconnecting,
     Exited(i32),
     Failed(String),
 }
@@ -60,11 +68,20 @@ pub struct Pane {
     /// Opened together with others from marked containers: the group a
     /// broadcast reaches.
     pub group: Option<u32>,
+    /// The agent's durable session behind the pane, once started (none
+    /// for logs, or on an agent that keeps no sessions).
+    pub session_id: Option<String>,
+    /// Waiting for its host to be connected before its session opens (a
+    /// pane restored from the last workspace).
+    pub pending: bool,
 }
 
 impl Pane {
     pub fn is_live(&self) -> bool {
-        matches!(self.state, PaneState::Starting | PaneState::Running)
+        matches!(
+            self.state,
+            PaneState::Starting | PaneState::Running | PaneState::Reconnecting
+        )
     }
 
     pub fn is_logs(&self) -> bool {
@@ -76,8 +93,10 @@ impl Pane {
     pub fn title(&self) -> String {
         use dockyard_client::text::printable;
         let state = match (&self.state, &self.kind) {
+            (PaneState::Starting, _) if self.pending => " waiting for its host".to_string(),
             (PaneState::Starting, _) => " starting".to_string(),
             (PaneState::Running, _) => String::new(),
+            (PaneState::Reconnecting, _) => " [reconnecting]".to_string(),
             (PaneState::Exited(_), PaneKind::Logs { .. }) => " [ended]".to_string(),
             (PaneState::Exited(c), _) => format!(" [exited {c}]"),
             (PaneState::Failed(_), _) => " [failed]".to_string(),
@@ -85,6 +104,7 @@ impl Pane {
         let what = match &self.kind {
             PaneKind::Shell => String::new(),
             PaneKind::Command(spec) => format!(": {}", printable(&spec.command.join(" "))),
+            PaneKind::Attached { command, .. } => format!(": {}", printable(&command.join(" "))),
             PaneKind::Logs { timestamps: false } => " logs".to_string(),
             PaneKind::Logs { timestamps: true } => " logs (timestamps)".to_string(),
         };
@@ -157,6 +177,21 @@ impl Panes {
 
     pub fn zoomed(&self) -> Option<PaneId> {
         self.zoomed
+    }
+
+    /// The split tree, to save the workspace.
+    pub fn tree(&self) -> Option<&crate::term::layout::Node> {
+        self.layout.root()
+    }
+
+    /// Panes placed by a saved split tree (the workspace of the last run),
+    /// on no panes yet. Every pane in `tree` must be in `panes`.
+    pub fn restore(&mut self, tree: crate::term::layout::Node, panes: Vec<Pane>) {
+        for p in panes {
+            self.next_id = self.next_id.max(p.id);
+            self.panes.insert(p.id, p);
+        }
+        self.layout = Layout::from_root(tree);
     }
 
     pub fn set_zoom(&mut self, id: Option<PaneId>) {

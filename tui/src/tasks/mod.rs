@@ -111,8 +111,26 @@ impl Runner {
                 }
             }
             Effect::CloseSession { pane } => {
+                // Dropped: its task ends the session and finishes alone.
                 self.sessions.remove(&pane);
             }
+            Effect::DetachSession { pane } => {
+                if let Some(s) = self.session(pane) {
+                    s.detach();
+                }
+            }
+            Effect::ListSessions => {
+                for (host, c) in &self.clients {
+                    ops::spawn_list_sessions(c.clone(), *host, self.msgs.clone());
+                }
+            }
+            Effect::EndSession { host, id } => match self.clients.get(&host) {
+                Some(c) => ops::spawn_end_session(c.clone(), id, self.msgs.clone()),
+                None => self.tell(Msg::Notice {
+                    text: "that host is not connected".into(),
+                    error: true,
+                }),
+            },
             Effect::Lifecycle { host, id, name, op } => self.lifecycle(host, op, id, name),
             Effect::Inspect { host, id, name } => match self.clients.get(&host) {
                 Some(c) => ops::spawn_inspect(c.clone(), id, name, self.msgs.clone()),
@@ -137,6 +155,23 @@ impl Runner {
                     "that host is not connected".into(),
                 )))),
             },
+        }
+    }
+
+    /// Before the program leaves: every pane's session is ended, or with
+    /// `keep` detached (left running at its agent), and their tasks given
+    /// `limit` to hear the agent confirm it.
+    pub async fn finish(&mut self, keep: bool, limit: std::time::Duration) {
+        let panes: Vec<PaneId> = self.sessions.keys().copied().collect();
+        let mut tasks = Vec::new();
+        for pane in panes {
+            if let Some(s) = self.sessions.remove(&pane) {
+                tasks.extend(s.finish(keep));
+            }
+        }
+        let all = futures::future::join_all(tasks);
+        if tokio::time::timeout(limit, all).await.is_err() {
+            tracing::warn!("sessions still closing after {limit:?}; leaving");
         }
     }
 

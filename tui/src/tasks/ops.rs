@@ -183,3 +183,29 @@ where
     }
     Ok(())
 }
+
+/// A host's sessions, for the picker.
+pub fn spawn_list_sessions(mut client: Client, host: usize, msgs: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let result = client
+            .list_sessions(dockyard_client::pb::ListSessionsRequest {})
+            .await
+            .map(|r| r.into_inner().sessions)
+            .map_err(|s| status_text(&s));
+        let _ = msgs.send(Msg::Sessions { host, result }).await;
+    });
+}
+
+/// Ends a session from the picker; the outcome goes to the status line.
+pub fn spawn_end_session(mut client: Client, id: String, msgs: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let request = dockyard_client::pb::SessionRef {
+            session_id: id.clone(),
+        };
+        let (text, error) = match client.end_session(request).await {
+            Ok(_) => (format!("ended session {id}"), false),
+            Err(s) => (status_text(&s), true),
+        };
+        let _ = msgs.send(Msg::Notice { text, error }).await;
+    });
+}

@@ -1,18 +1,27 @@
-//! A pane's session, run in its own task: an exec (the shell, or a chosen
-//! command) whose output goes to the UI task and which takes the pane's
-//! keystrokes and resizes in order through an unbounded queue, so the UI
-//! never waits on the network; or a followed log, read-only.
+//! A pane's session, run in its own task: an exec (the shell, a chosen
+//! command, or an agent's session attached again) whose output goes to the
+//! UI task and which takes the pane's keystrokes and resizes in order
+//! through an unbounded queue, so the UI never waits on the network; or a
+//! followed log, read-only.
+//!
+//! A durable session outlives its connection: when the connection breaks,
+//! the task attaches again (resuming from the last byte it had) for as
+//! long as the agent may keep the session, while the pane says it is
+//! reconnecting. Closing the pane ends the session; detaching leaves it
+//! running at the agent.
 
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use dockyard_client::dial::status_text;
 use dockyard_client::exec_session::default_shell;
 use dockyard_client::pb::{ExecStart, LogsRequest};
-use dockyard_client::{Client, ExecEvent, ExecSession};
+use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use futures::Stream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::msg::SessionEvent;
 use crate::state::panes::PaneKind;
@@ -22,16 +31,19 @@ use crate::term::screen::SCROLLBACK;
 enum InputMsg {
     Data(Bytes),
     Resize(u16, u16),
+    Detach,
 }
 
 /// The UI side of one pane's session: its input going out and its events
-/// coming in, as one value. Dropping it ends the session (the task is
-/// aborted; the agent then ends the process).
+/// coming in, as one value. Dropping it ends the session: the task tells
+/// the agent to end the process and waits (briefly) for it to say so.
 #[derive(Debug)]
 pub struct Session {
     input: mpsc::UnboundedSender<InputMsg>,
     events: mpsc::Receiver<SessionEvent>,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// A log follower has nothing to end: it is simply stopped.
+    abort_on_drop: bool,
 }
 
 impl Session {
@@ -42,11 +54,35 @@ impl Session {
     pub fn resize(&self, rows: u16, cols: u16) {
         let _ = self.input.send(InputMsg::Resize(rows, cols));
     }
+
+    /// Leaves the session running at the agent; `Detached` follows.
+    pub fn detach(&self) {
+        let _ = self.input.send(InputMsg::Detach);
+    }
+
+    /// Ends (or, with `keep`, detaches) the session and returns its task,
+    /// to be awaited before the program leaves.
+    pub fn finish(mut self, keep: bool) -> Option<tokio::task::JoinHandle<()>> {
+        if keep {
+            self.detach();
+        }
+        let task = self.task.take();
+        if self.abort_on_drop
+            && let Some(t) = &task
+        {
+            t.abort();
+        }
+        task
+    }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.task.abort();
+        if self.abort_on_drop
+            && let Some(t) = &self.task
+        {
+            t.abort();
+        }
     }
 }
 
@@ -65,6 +101,23 @@ impl Stream for Session {
 /// chunk or two of each flooding neighbour, not a long shared backlog.
 const OUTPUT_QUEUE: usize = 2;
 
+/// How long a closed pane's session may take to confirm its end.
+const END_WAIT: Duration = Duration::from_secs(3);
+
+/// How long a lost session is tried again: the agent's default time to
+/// live for detached sessions.
+const RECONNECT_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// How an exec session opens.
+enum Opening {
+    Start(ExecStart),
+    /// An agent's session, with its output from the start if the agent
+    /// still has it all (else its screen as it is).
+    Attach {
+        session_id: String,
+    },
+}
+
 /// Starts what `kind` says in `container`, at the given size.
 pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols: u16) -> Session {
     let (input, input_rx) = mpsc::unbounded_channel::<InputMsg>();
@@ -79,7 +132,8 @@ pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols:
         cols: cols.into(),
         ..Default::default()
     };
-    let task = match kind {
+    let size = (rows, cols);
+    let (task, abort_on_drop) = match kind {
         PaneKind::Logs { timestamps } => {
             let request = LogsRequest {
                 container_identifier: start.container_identifier,
@@ -89,7 +143,7 @@ pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols:
                 timestamps,
                 ..Default::default()
             };
-            tokio::spawn(run_logs(client, request, events))
+            (tokio::spawn(run_logs(client, request, events)), true)
         }
         PaneKind::Command(spec) => {
             start.command = spec.command;
@@ -100,62 +154,185 @@ pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols:
                 .environment
                 .entry("TERM".into())
                 .or_insert_with(|| "xterm-256color".into());
-            tokio::spawn(run(client, start, input_rx, events))
+            let opening = Opening::Start(start);
+            (
+                tokio::spawn(run(client, opening, size, input_rx, events)),
+                false,
+            )
         }
         PaneKind::Shell => {
             start.environment = [("TERM".to_string(), "xterm-256color".to_string())].into();
-            tokio::spawn(run(client, start, input_rx, events))
+            let opening = Opening::Start(start);
+            (
+                tokio::spawn(run(client, opening, size, input_rx, events)),
+                false,
+            )
+        }
+        PaneKind::Attached { session_id, .. } => {
+            let opening = Opening::Attach { session_id };
+            (
+                tokio::spawn(run(client, opening, size, input_rx, events)),
+                false,
+            )
         }
     };
     Session {
         input,
         events: events_rx,
-        task,
+        task: Some(task),
+        abort_on_drop,
+    }
+}
+
+async fn open(
+    client: &mut Client,
+    opening: Opening,
+    size: (u16, u16),
+) -> Result<ExecSession, ExecError> {
+    match opening {
+        Opening::Start(start) => ExecSession::start(client, start).await,
+        Opening::Attach { session_id } => {
+            ExecSession::attach(client, &session_id, size, Some(0)).await
+        }
     }
 }
 
 async fn run(
     mut client: Client,
-    start: ExecStart,
-    mut input_rx: mpsc::UnboundedReceiver<InputMsg>,
+    opening: Opening,
+    size: (u16, u16),
+    input_rx: mpsc::UnboundedReceiver<InputMsg>,
     events: mpsc::Sender<SessionEvent>,
 ) {
-    let mut session = match ExecSession::start(&mut client, start).await {
+    let mut session = match open(&mut client, opening, size).await {
         Ok(s) => s,
         Err(e) => {
             let _ = events.send(SessionEvent::Failed(e.to_string())).await;
             return;
         }
     };
-    if events.send(SessionEvent::Started).await.is_err() {
-        return;
-    }
-    let input = session.input();
-    let forward = tokio::spawn(async move {
-        while let Some(msg) = input_rx.recv().await {
-            let r = match msg {
-                InputMsg::Data(d) => input.send(d).await,
-                InputMsg::Resize(r, c) => input.resize(r, c).await,
-            };
-            if r.is_err() {
-                break;
-            }
-        }
-    });
+    let session_id = session.session_id().to_string();
+    let started = SessionEvent::Started {
+        session_id: session_id.clone(),
+    };
+    let size = Arc::new(Mutex::new(size));
+    let (current, input_watch) = watch::channel(session.input());
+    // The input side runs on its own, so a program that does not read its
+    // stdin never stops its output from being read.
+    tokio::spawn(forward(input_rx, input_watch, size.clone()));
+    // A pane closed before it heard of the start: its end is on its way.
+    let mut closing = events.send(started).await.is_err();
     loop {
-        let ev = match session.next_event().await {
+        let next = if closing {
+            match tokio::time::timeout(END_WAIT, session.next_event()).await {
+                Ok(r) => r,
+                Err(_) => break,
+            }
+        } else {
+            session.next_event().await
+        };
+        let ev = match next {
             Ok(Some(ExecEvent::Output { data, .. })) => SessionEvent::Output(data),
             Ok(Some(ExecEvent::Exited { code, message })) => SessionEvent::Exited { code, message },
-            Ok(Some(ExecEvent::Detached { .. })) => break,
+            Ok(Some(ExecEvent::Detached { .. })) => SessionEvent::Detached,
             Ok(None) => break,
+            Err(e) if !closing && !session_id.is_empty() && lost(&e) => {
+                let _ = events.send(SessionEvent::Reconnecting(e.to_string())).await;
+                match reattach(&mut client, &session_id, session.offset(), &size, &events).await {
+                    Ok(s) => {
+                        session = s;
+                        let _ = current.send(session.input());
+                        SessionEvent::Resumed
+                    }
+                    Err(why) => SessionEvent::Failed(why),
+                }
+            }
             Err(e) => SessionEvent::Failed(e.to_string()),
         };
-        let last = !matches!(ev, SessionEvent::Output(_));
-        if events.send(ev).await.is_err() || last {
+        let last = matches!(
+            ev,
+            SessionEvent::Exited { .. } | SessionEvent::Failed(_) | SessionEvent::Detached
+        );
+        if !closing && events.send(ev).await.is_err() {
+            closing = true;
+        }
+        if last {
             break;
         }
     }
-    forward.abort();
+}
+
+/// The connection broke (the session itself may be fine).
+fn lost(e: &ExecError) -> bool {
+    match e {
+        ExecError::Lost(_) | ExecError::Disconnected => true,
+        ExecError::Rpc(s) => matches!(
+            s.code(),
+            tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
+        ),
+        _ => false,
+    }
+}
+
+/// Attaches again, from `offset`, until it works, the agent says the
+/// session is gone, the pane is closed or the limit passes.
+async fn reattach(
+    client: &mut Client,
+    session_id: &str,
+    offset: u64,
+    size: &Mutex<(u16, u16)>,
+    events: &mpsc::Sender<SessionEvent>,
+) -> Result<ExecSession, String> {
+    let deadline = tokio::time::Instant::now() + RECONNECT_LIMIT;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        if events.is_closed() {
+            return Err("closed".into());
+        }
+        let now = *size.lock().unwrap_or_else(|p| p.into_inner());
+        match ExecSession::attach(client, session_id, now, Some(offset)).await {
+            Ok(s) => return Ok(s),
+            Err(ExecError::Rejected(why)) => {
+                return Err(format!("the session is gone: {why}"));
+            }
+            Err(e) if tokio::time::Instant::now() > deadline => {
+                return Err(format!("gave up reconnecting: {e}"));
+            }
+            Err(e) => tracing::debug!(session_id, "reattach failed: {e}"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(3));
+    }
+}
+
+/// Carries the pane's keystrokes, resizes and detach to whichever
+/// connection is current. When the pane is gone (its sender dropped), the
+/// session is ended.
+async fn forward(
+    mut input_rx: mpsc::UnboundedReceiver<InputMsg>,
+    current: watch::Receiver<ExecInput>,
+    size: Arc<Mutex<(u16, u16)>>,
+) {
+    while let Some(msg) = input_rx.recv().await {
+        let input = current.borrow().clone();
+        // A failed send means the connection is down: what was typed then
+        // is lost, as on a broken SSH link; a resize is remembered for
+        // the next attach.
+        let _ = match msg {
+            InputMsg::Data(d) => input.send(d).await,
+            InputMsg::Resize(r, c) => {
+                *size.lock().unwrap_or_else(|p| p.into_inner()) = (r, c);
+                input.resize(r, c).await
+            }
+            // Left running: nothing more to send, and nothing to end.
+            InputMsg::Detach => {
+                let _ = input.detach().await;
+                return;
+            }
+        };
+    }
+    let input = current.borrow().clone();
+    let _ = input.end().await;
 }
 
 /// Follows a container's log into the pane: stderr in red, a non-TTY
@@ -168,7 +345,10 @@ async fn run_logs(mut client: Client, request: LogsRequest, events: mpsc::Sender
             return;
         }
     };
-    if events.send(SessionEvent::Started).await.is_err() {
+    let started = SessionEvent::Started {
+        session_id: String::new(),
+    };
+    if events.send(started).await.is_err() {
         return;
     }
     let mut tty = false;

@@ -24,6 +24,14 @@ impl Layout {
         self.root.is_none()
     }
 
+    pub fn root(&self) -> Option<&Node> {
+        self.root.as_ref()
+    }
+
+    pub fn from_root(root: Node) -> Self {
+        Layout { root: Some(root) }
+    }
+
     /// Adds `new` beside `target` (or as the only pane). `dir` None picks
     /// the split along the target's longer side, in cells where a cell is
     /// about twice as tall as wide.

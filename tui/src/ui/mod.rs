@@ -8,6 +8,7 @@ mod inspect;
 mod launch;
 mod list;
 mod pane;
+mod sessions;
 mod stats;
 mod status;
 
@@ -32,6 +33,8 @@ pub fn draw(f: &mut Frame, state: &State) {
         Mode::Exec(form) => exec_form::draw(f, state, form),
         Mode::Inspect(view) => inspect::draw(f, view),
         Mode::Stats { container, name } => stats::draw(f, state, container, name),
+        Mode::Sessions(picker) => sessions::draw(f, state, picker),
+        Mode::QuitSessions { count } => sessions::draw_quit(f, *count),
         _ => {}
     }
 }

@@ -26,6 +26,9 @@ fn left(state: &State) -> String {
             let how = match &pane.state {
                 PaneState::Starting => "starting".to_string(),
                 PaneState::Running => "running".to_string(),
+                PaneState::Reconnecting => {
+                    "connection lost: reconnecting (the session runs on)".to_string()
+                }
                 PaneState::Exited(_) if pane.is_logs() => "ended (q closes)".to_string(),
                 PaneState::Exited(c) => format!("exited {c} (Enter closes)"),
                 PaneState::Failed(m) => format!("failed: {m}"),

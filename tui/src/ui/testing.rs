@@ -72,7 +72,9 @@ impl Harness {
     pub fn started(&mut self, pane: PaneId) {
         self.send(Msg::Session {
             pane,
-            ev: SessionEvent::Started,
+            ev: SessionEvent::Started {
+                session_id: String::new(),
+            },
         });
     }
 

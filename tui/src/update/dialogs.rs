@@ -11,6 +11,7 @@ use crate::state::exec_form::ExecForm;
 use crate::state::inspect::InspectView;
 use crate::state::launch_form::LaunchForm;
 use crate::state::panes::{PaneId, PaneKind};
+use crate::state::sessions::SessionsPicker;
 use crate::state::{Confirm, Mode, Notice, State};
 
 fn typed(key: KeyEvent) -> Option<char> {
@@ -191,4 +192,68 @@ fn submit(state: &State, form: &mut LaunchForm, fx: &mut Vec<Effect>) {
         host: form.host,
         request,
     });
+}
+
+/// Quitting: with live sessions on remote agents, as `on_quit` says (by
+/// default, asking whether to keep them).
+pub fn quit(state: &mut State) {
+    use crate::state::sessions::OnQuit;
+    let count = state.durable_panes().len();
+    match state.on_quit {
+        _ if count == 0 => state.quit = true,
+        OnQuit::Ask => state.mode = Mode::QuitSessions { count },
+        OnQuit::Keep => {
+            state.keep_sessions = true;
+            state.quit = true;
+        }
+        OnQuit::End => state.quit = true,
+    }
+}
+
+/// k keeps the sessions running (and the panes come back next time), e
+/// ends them; anything else stays.
+pub fn on_quit_key(state: &mut State, key: KeyEvent, count: usize) {
+    match key.code {
+        KeyCode::Char('k') | KeyCode::Char('K') | KeyCode::Enter => {
+            state.keep_sessions = true;
+            state.quit = true;
+        }
+        KeyCode::Char('e') | KeyCode::Char('E') => state.quit = true,
+        KeyCode::Esc | KeyCode::Char('c') | KeyCode::Char('n') => {}
+        _ => state.mode = Mode::QuitSessions { count },
+    }
+}
+
+/// The sessions picker: Enter attaches the selected session in a new
+/// pane, x then y ends it, Esc or q closes.
+pub fn on_sessions_key(
+    state: &mut State,
+    key: KeyEvent,
+    mut picker: SessionsPicker,
+    fx: &mut Vec<Effect>,
+) {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return,
+        KeyCode::Up | KeyCode::Char('k') => picker.move_by(-1),
+        KeyCode::Down | KeyCode::Char('j') => picker.move_by(1),
+        KeyCode::Enter => {
+            if let Some((host, s)) = picker.selected().cloned() {
+                let kind = PaneKind::Attached {
+                    session_id: s.id.clone(),
+                    command: s.command.clone(),
+                };
+                panes::open(state, host, s.container_name.clone(), kind, None, fx);
+                return;
+            }
+        }
+        KeyCode::Char('x') => picker.confirm_end = picker.selected().is_some(),
+        KeyCode::Char('y') if picker.confirm_end => {
+            if let Some((host, s)) = picker.selected().cloned() {
+                fx.push(Effect::EndSession { host, id: s.id });
+                picker.remove_selected();
+            }
+        }
+        _ => picker.confirm_end = false,
+    }
+    state.mode = Mode::Sessions(picker);
 }

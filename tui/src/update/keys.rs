@@ -13,6 +13,7 @@ use crate::state::hosts::ContainerKey;
 use crate::state::inspect::InspectView;
 use crate::state::launch_form::LaunchForm;
 use crate::state::panes::{PaneId, PaneKind};
+use crate::state::sessions::SessionsPicker;
 use crate::state::{Confirm, Focus, Mode, Notice, State};
 
 pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -37,6 +38,8 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Inspect(view) => dialogs::on_inspect_key(state, key, view),
         Mode::Search { pane, query } => dialogs::on_search_key(state, key, pane, query),
         Mode::Filter => dialogs::on_filter_key(state, key),
+        Mode::Sessions(picker) => dialogs::on_sessions_key(state, key, picker, fx),
+        Mode::QuitSessions { count } => dialogs::on_quit_key(state, key, count),
         Mode::Leader => on_leader_key(state, key, fx),
         Mode::Normal if state.keymap.is_leader(key) => state.mode = Mode::Leader,
         Mode::Normal => match state.focused_pane() {
@@ -155,7 +158,7 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Help => state.mode = Mode::Help(0),
-        Quit => state.quit = true,
+        Quit => dialogs::quit(state),
         FocusList => state.focus = Focus::List,
         FocusLeft => panes::move_focus(state, -1, 0),
         FocusRight => panes::move_focus(state, 1, 0),
@@ -170,6 +173,15 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             if let Some(p) = state.focused_pane() {
                 panes::close(state, p, fx);
             }
+        }
+        DetachPane => {
+            if let Some(p) = state.focused_pane() {
+                panes::detach(state, p, fx);
+            }
+        }
+        Sessions => {
+            state.mode = Mode::Sessions(SessionsPicker::new(state.list.hosts_up()));
+            fx.push(Effect::ListSessions);
         }
         ScrollBack | ScrollUp => panes::scroll_half_page(state, 1),
         ScrollDown => panes::scroll_half_page(state, -1),

@@ -22,7 +22,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let may_move = !matches!(msg, Msg::Session { .. });
     match msg {
         Msg::Terminal(ev) => on_terminal(state, ev, &mut fx),
-        Msg::Host { host, ev } => on_host(state, host, ev),
+        Msg::Host { host, ev } => on_host(state, host, ev, &mut fx),
         Msg::Session { pane, ev } => on_session(state, pane, ev, &mut fx),
         Msg::Launch(ev) => on_launch(state, ev),
         Msg::Stats { host, stats } => {
@@ -38,6 +38,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Notice { text, error } => state.notice = Some(Notice { text, error }),
+        Msg::Sessions { host, result } => {
+            let label = state
+                .list
+                .host(host)
+                .map_or(String::new(), |h| h.label.clone());
+            if let Mode::Sessions(picker) = &mut state.mode {
+                picker.add(host, &label, result);
+            }
+        }
     }
     if may_move {
         sync_sizes(state, &mut fx);
@@ -87,13 +96,14 @@ fn sync_sizes(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-fn on_host(state: &mut State, host: usize, ev: HostEvent) {
+fn on_host(state: &mut State, host: usize, ev: HostEvent, fx: &mut Vec<Effect>) {
     match ev {
         HostEvent::Up(list) => {
             state.list.set_status(host, HostStatus::Up);
             state
                 .list
                 .set_containers(host, list.into_iter().map(Into::into).collect());
+            panes::open_pending(state, host, fx);
         }
         HostEvent::List(list) => state
             .list
@@ -121,7 +131,24 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
         return;
     };
     match ev {
-        SessionEvent::Started => p.state = PaneState::Running,
+        SessionEvent::Started { session_id } => {
+            p.state = PaneState::Running;
+            p.session_id = (!session_id.is_empty()).then_some(session_id);
+        }
+        SessionEvent::Reconnecting(why) => {
+            tracing::info!(pane, "connection lost, reattaching: {why}");
+            p.state = PaneState::Reconnecting;
+        }
+        SessionEvent::Resumed => p.state = PaneState::Running,
+        SessionEvent::Detached => {
+            let text = format!(
+                "detached session {} ({}): Ctrl-a S lists sessions",
+                p.session_id.clone().unwrap_or_default(),
+                p.title()
+            );
+            panes::forget(state, pane);
+            state.notice = Some(Notice { text, error: false });
+        }
         SessionEvent::Output(data) => {
             if let Some(reply) = p.term.feed(&data) {
                 fx.push(Effect::Input { pane, data: reply });

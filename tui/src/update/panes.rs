@@ -90,6 +90,8 @@ pub fn open(
             state: PaneState::Starting,
             search: None,
             group: None,
+            session_id: None,
+            pending: false,
         },
     );
     state.focus = Focus::Pane(id);
@@ -145,6 +147,64 @@ fn area_of(state: &State, id: PaneId) -> Option<Rect> {
         .into_iter()
         .find(|(p, _)| *p == id)
         .map(|(_, r)| r)
+}
+
+/// Leaves the pane's session running at its agent; the pane goes when
+/// the agent confirms.
+pub fn detach(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
+    let Some(p) = state.panes.get(id) else {
+        return;
+    };
+    if !p.is_live() || p.session_id.is_none() {
+        let text = if p.is_logs() {
+            "a logs pane has no session to detach from".to_string()
+        } else if !p.is_live() {
+            "this pane's session has ended".to_string()
+        } else {
+            format!("{} keeps no sessions (--detached-ttl 0)", p.host_label)
+        };
+        return error(state, text);
+    }
+    fx.push(Effect::DetachSession { pane: id });
+}
+
+/// Removes a pane whose session is already over or elsewhere (detached).
+pub fn forget(state: &mut State, id: PaneId) {
+    if state.panes.remove(id).is_none() {
+        return;
+    }
+    if state.focus == Focus::Pane(id) {
+        state.focus = state
+            .panes
+            .order()
+            .last()
+            .map_or(Focus::List, |p| Focus::Pane(*p));
+    }
+}
+
+/// Opens the sessions of panes that were waiting for `host` (restored
+/// from the last workspace), at their sizes.
+pub fn open_pending(state: &mut State, host: usize, fx: &mut Vec<Effect>) {
+    let frame = state.frame();
+    for (id, outer) in frame.panes {
+        let Some(p) = state.panes.get_mut(id) else {
+            continue;
+        };
+        if !p.pending || p.host != host {
+            continue;
+        }
+        p.pending = false;
+        let size = inner(outer);
+        p.term.resize(size.height, size.width);
+        fx.push(Effect::OpenSession {
+            pane: id,
+            host,
+            container: p.container.clone(),
+            kind: p.kind.clone(),
+            rows: size.height,
+            cols: size.width,
+        });
+    }
 }
 
 /// Closes a pane, ending its session. The focus moves to the last pane

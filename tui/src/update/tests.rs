@@ -235,7 +235,9 @@ fn marks_open_a_group_and_broadcast_types_into_it() {
     for pane in order.clone() {
         s.send(Msg::Session {
             pane,
-            ev: crate::msg::SessionEvent::Started,
+            ev: crate::msg::SessionEvent::Started {
+                session_id: String::new(),
+            },
         });
     }
     let (first, outside) = (order[0], order[2]);

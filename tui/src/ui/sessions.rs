@@ -1,0 +1,103 @@
+//! The sessions picker and the question quitting asks about sessions.
+
+use dockyard_client::text::{human_duration, printable};
+use ratatui::Frame;
+use ratatui::layout::Constraint;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+
+use super::centered;
+use crate::state::State;
+use crate::state::sessions::SessionsPicker;
+
+pub fn draw(f: &mut Frame, state: &State, picker: &SessionsPicker) {
+    let area = centered(f.area(), 100, 16);
+    f.render_widget(Clear, area);
+    let footer = if picker.confirm_end {
+        " end this session (its program is ended)? y: yes · any other key: no "
+    } else {
+        " Enter attach in a pane · x end · Esc close "
+    };
+    let title = match picker.waiting {
+        0 => " Sessions ".to_string(),
+        n => format!(
+            " Sessions (asking {n} host{}) ",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    let block = Block::bordered()
+        .title(title)
+        .title_bottom(footer)
+        .border_style(Style::default().fg(Color::Cyan));
+    if picker.rows.is_empty() {
+        let mut text = if picker.waiting > 0 {
+            "…".to_string()
+        } else {
+            "No sessions: a shell's session is kept by its agent when its pane is detached (Ctrl-a d) or its connection is lost.".to_string()
+        };
+        for e in &picker.errors {
+            text.push_str(&format!("\n{}", printable(e)));
+        }
+        f.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
+            area,
+        );
+        return;
+    }
+    let header = Row::new(["ID", "HOST", "CONTAINER", "COMMAND", "STATE", "IDLE"])
+        .style(Style::default().add_modifier(Modifier::BOLD));
+    let rows = picker.rows.iter().map(|(host, s)| {
+        let label = state.list.host(*host).map_or("", |h| h.label.as_str());
+        let command = if s.command == dockyard_client::exec_session::default_shell() {
+            "shell".to_string()
+        } else {
+            printable(&s.command.join(" "))
+        };
+        let st = match s.clients {
+            0 => "detached".to_string(),
+            n => format!("attached ({n})"),
+        };
+        Row::new([
+            Cell::from(s.id.clone()),
+            Cell::from(printable(label)),
+            Cell::from(printable(&s.container_name)),
+            Cell::from(command),
+            Cell::from(st),
+            Cell::from(human_duration(std::time::Duration::from_secs(
+                s.idle_seconds,
+            ))),
+        ])
+    });
+    let widths = [
+        Constraint::Length(13),
+        Constraint::Length(16),
+        Constraint::Length(22),
+        Constraint::Fill(1),
+        Constraint::Length(13),
+        Constraint::Length(16),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let mut ts = TableState::default().with_selected(Some(picker.selected));
+    f.render_stateful_widget(table, area, &mut ts);
+}
+
+pub fn draw_quit(f: &mut Frame, count: usize) {
+    let text = format!(
+        "{count} pane{} run{} a session on a remote agent.\n\nk: keep them running; the next `dockyard` brings the panes back\ne: end them\nEsc: don't quit",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "s" } else { "" },
+    );
+    let area = centered(f.area(), 70, 8);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(" Quit ")
+                .border_style(Style::default().fg(Color::Yellow)),
+        ),
+        area,
+    );
+}
