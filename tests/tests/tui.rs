@@ -16,6 +16,15 @@ fn settle() {
     std::thread::sleep(Duration::from_millis(300));
 }
 
+/// Ctrl-a q with shells open on a remote agent: the TUI asks whether to
+/// keep their sessions; `e` ends them.
+fn quit_ending_sessions(pty: &mut Pty) {
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    pty.wait_for_text("e: end them", WAIT);
+    pty.type_bytes(b"e");
+}
+
 /// Types `stty size` in the focused pane and checks the answer against the
 /// pane's box on screen.
 fn check_size(pty: &mut Pty, title: &str) {
@@ -144,9 +153,9 @@ fn browse_open_panes_type_resize_launch_and_quit() {
             .any(|l| l.contains(shown) && l.contains("running"))
     });
 
-    // Ctrl-a q quits and gives the terminal back as it was.
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
+    // Ctrl-a q quits (ending the shells' sessions) and gives the
+    // terminal back as it was.
+    quit_ending_sessions(&mut pty);
     pty.wait_for_text("tui-exit=0", WAIT);
     pty.wait_for("the terminal mode", WAIT, |s| {
         s.lines().any(|l| l.trim() == "icanon")
@@ -171,22 +180,24 @@ fn an_agent_that_goes_away_is_shown_and_reconnected() {
     pty.wait_for("a prompt", WAIT, |s| s.contains("/ #"));
 
     agent.kill();
-    // The host's row says so; the pane's session ends with a message.
+    // The host's row says so; the pane tries to attach its session again.
     pty.wait_for("the host marked unreachable", WAIT, |s| {
         s.contains("unreachable")
     });
-    pty.wait_for("the pane ended", WAIT, |s| {
-        s.contains("[failed]") || s.contains("[exited")
-    });
+    pty.wait_for_text("[reconnecting]", WAIT);
 
     // Back on the same address: the list comes back by itself. The row is
     // matched by name and image together: the ended pane's title also
-    // carries the name.
+    // carries the name. A new agent has none of the old one's sessions:
+    // the pane says its session is gone.
     let _agent2 = TestAgent::start_on(&addr, &[], &[]);
     pty.wait_for("the host's list back", Duration::from_secs(40), |s| {
         !s.contains("unreachable")
             && s.lines()
                 .any(|l| l.contains(&c.name) && l.contains("dockyard-test"))
+    });
+    pty.wait_for("the pane ended", WAIT, |s| {
+        s.contains("[failed]") && s.contains("the session is gone")
     });
     // And a new shell opens with the first Enter.
     pty.type_bytes(CTRL_A);
@@ -199,8 +210,7 @@ fn an_agent_that_goes_away_is_shown_and_reconnected() {
     });
     pty.type_bytes(b"echo back-$((20+22))\r");
     pty.wait_for_text("back-42", WAIT);
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
+    quit_ending_sessions(&mut pty);
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
 
@@ -282,8 +292,7 @@ fn logs_beside_a_shell_stats_inspect_and_pause() {
     pty.type_bytes(b"/no-such-words\r");
     pty.wait_for_text("'no-such-words' not found further back", WAIT);
 
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
+    quit_ending_sessions(&mut pty);
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
 
@@ -337,7 +346,6 @@ fn broadcast_types_into_the_marked_group_only() {
     }
     settle();
     assert!(!has_file(&cs[3]), "the pane outside the group got it");
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
+    quit_ending_sessions(&mut pty);
     assert_eq!(pty.wait_exit(WAIT), 0);
 }

@@ -12,6 +12,7 @@ mod browse;
 mod exec;
 mod fanout;
 mod process;
+mod sessions;
 mod table;
 mod tui;
 
@@ -86,5 +87,8 @@ fn main() {
     }
     if want("stats") {
         stats_watching(&mut table, &agent, &c);
+    }
+    if want("sessions") {
+        sessions::sessions(&mut table, &agent, &c, opts.rounds);
     }
 }

@@ -1,0 +1,162 @@
+//! Durable sessions: how long `dockyard attach` takes to show a detached
+//! session's screen, against opening a fresh `exec -it` of the same
+//! program; and what a detached session costs the agent in memory, with a
+//! full-screen program and 10 000 lines of output behind it.
+
+use std::time::{Duration, Instant};
+
+use dockyard_client::pb::{ExecStart, ListSessionsRequest, SessionRef};
+use dockyard_client::{DialOptions, ExecEvent, ExecSession, HostAddr, dial};
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
+
+use crate::process::rss_kib;
+use crate::table::{Table, ms, pct};
+
+const MARKER: &str = "marker-attach-42";
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Milliseconds from spawning `args` in a terminal until `MARKER` shows
+/// (polled every millisecond); the pty is returned to be ended.
+fn until_marker(args: &[&str]) -> (f64, Pty) {
+    let t = Instant::now();
+    let pty = Pty::spawn(&dockyard_bin(), args, 24, 80);
+    while !pty.contents().contains(MARKER) {
+        assert!(
+            t.elapsed() < LIMIT,
+            "no marker; screen:\n{}",
+            pty.contents()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    (ms(t.elapsed()), pty)
+}
+
+fn detached_count(rt: &tokio::runtime::Runtime, client: &mut dockyard_client::Client) -> usize {
+    rt.block_on(client.list_sessions(ListSessionsRequest {}))
+        .expect("list sessions")
+        .into_inner()
+        .sessions
+        .iter()
+        .filter(|s| s.clients == 0)
+        .count()
+}
+
+pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let addr: HostAddr = agent.addr.parse().expect("addr");
+    let mut client = rt
+        .block_on(dial::connect(&addr, &DialOptions::default()))
+        .expect("connect");
+    let host = agent.addr.as_str();
+    let vi = format!("printf '{MARKER}\\n' > /tmp/attach-bench; exec vi /tmp/attach-bench");
+
+    // The session to come back to: vi, its client killed.
+    let (_, mut first) = until_marker(&["--host", host, "exec", "-it", &c.name, "sh", "-c", &vi]);
+    first.kill_hard();
+    let id = rt
+        .block_on(client.list_sessions(ListSessionsRequest {}))
+        .expect("list")
+        .into_inner()
+        .sessions
+        .into_iter()
+        .find(|s| s.clients == 0)
+        .expect("the detached session")
+        .id;
+
+    let n = rounds.max(20);
+    let (mut attach, mut fresh) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let (ms, mut pty) = until_marker(&["--host", host, "attach", &id]);
+        attach.push(ms);
+        pty.kill_hard();
+        let t0 = Instant::now();
+        while detached_count(&rt, &mut client) != 1 {
+            assert!(t0.elapsed() < LIMIT, "the session did not detach");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (ms, mut pty) = until_marker(&[
+            "--host",
+            host,
+            "exec",
+            "-it",
+            &c.name,
+            "vi",
+            "/tmp/attach-bench",
+        ]);
+        fresh.push(ms);
+        pty.type_bytes(b":q!\r");
+        pty.wait_exit(LIMIT);
+    }
+    t.add(
+        "attach to a detached vi, p50 (to its screen)",
+        &[pct(&attach, 0.5)],
+        &[pct(&fresh, 0.5)],
+        "fresh `exec -it c vi`",
+        "ms",
+    );
+    t.add(
+        "attach to a detached vi, p99",
+        &[pct(&attach, 0.99)],
+        &[pct(&fresh, 0.99)],
+        "fresh `exec -it c vi`",
+        "ms",
+    );
+    rt.block_on(client.end_session(SessionRef { session_id: id }))
+        .expect("end the session");
+
+    // Memory: 20 sessions, each 10 000 lines of output then vi, detached.
+    let count = 20;
+    let lines = "i=0; while [ $i -lt 10000 ]; do echo \"line $i: the sort of text a build or a log prints\"; i=$((i+1)); done";
+    let cmd = format!("{lines}; {vi}");
+    std::thread::sleep(Duration::from_millis(500));
+    let before = rss_kib(agent.pid());
+    for _ in 0..count {
+        let start = ExecStart {
+            container_identifier: c.name.clone(),
+            command: vec!["sh".into(), "-c".into(), cmd.clone()],
+            interactive: true,
+            tty: Some(true),
+            attach_stdin: Some(true),
+            rows: 24,
+            cols: 80,
+            ..Default::default()
+        };
+        rt.block_on(async {
+            let mut s = ExecSession::start(&mut client, start).await.expect("start");
+            let mut seen = Vec::new();
+            while let Ok(Some(ExecEvent::Output { data, .. })) = s.next_event().await {
+                seen.extend_from_slice(&data);
+                let tail = &seen[seen.len().saturating_sub(4096)..];
+                if String::from_utf8_lossy(tail).contains(MARKER) {
+                    break;
+                }
+            }
+            // Dropped: the session is detached.
+        });
+    }
+    let t0 = Instant::now();
+    while detached_count(&rt, &mut client) < count {
+        assert!(t0.elapsed() < LIMIT, "sessions did not detach");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let after = rss_kib(agent.pid());
+    let per = after.saturating_sub(before) as f64 / count as f64;
+    t.note(
+        "agent memory per detached session (vi, 10 000 lines of output behind it)",
+        format!("{per:.0} KiB ({count} sessions: {before} KiB before, {after} KiB after)"),
+    );
+    let all = rt
+        .block_on(client.list_sessions(ListSessionsRequest {}))
+        .expect("list")
+        .into_inner()
+        .sessions;
+    for s in all {
+        let _ = rt.block_on(client.end_session(SessionRef { session_id: s.id }));
+    }
+}
