@@ -1,5 +1,5 @@
-//! Habits of docker users: shell completion that knows the containers,
-//! and man pages.
+//! Habits of docker users: shell completion that knows the containers and
+//! sessions, and man pages.
 
 use std::process::Command;
 
@@ -61,6 +61,31 @@ fn completions_load_and_name_running_containers() {
         let offered = complete_in_bash(&agent.addr, &["dockyard", command, prefix]);
         assert!(offered.contains(&c.name), "{command}: {offered:?}");
     }
+    // A session's id, for attach and sessions rm.
+    let mut session = agent
+        .dockyard(&["exec", "-t", &c.name, "sleep", "4247"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("a TTY exec");
+    dockyard_tests::wait_started(&agent, &c, "sleep 4247");
+    let listed = run(agent.dockyard(&["sessions", "--format", "json"]));
+    let listed: serde_json::Value = serde_json::from_str(&stdout_str(&listed)).expect("json");
+    let id = listed[0]["id"].as_str().expect("a session id").to_string();
+    for words in [
+        vec!["dockyard", "attach", &id[..4]],
+        vec!["dockyard", "sessions", "rm", &id[..4]],
+    ] {
+        assert_eq!(
+            complete_in_bash(&agent.addr, &words),
+            vec![id.clone()],
+            "{words:?}"
+        );
+    }
+    let _ = session.kill();
+    let _ = session.wait();
+    let o = run(agent.dockyard(&["sessions", "rm", &id]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
     // Subcommands and hosts.
     let offered = complete_in_bash(&agent.addr, &["dockyard", "ins"]);
     assert_eq!(offered, vec!["inspect".to_string()]);

@@ -10,8 +10,9 @@ use dockyard_client::{DialOptions, ExecEvent, ExecSession, HostAddr, dial};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
 
+use crate::exec::{docker_cli, dockyard, read_count};
 use crate::process::rss_kib;
-use crate::table::{Table, ms, pct};
+use crate::table::{Table, alternate, ms, pct};
 
 const MARKER: &str = "marker-attach-42";
 const LIMIT: Duration = Duration::from_secs(20);
@@ -30,6 +31,18 @@ fn until_marker(args: &[&str]) -> (f64, Pty) {
         std::thread::sleep(Duration::from_millis(1));
     }
     (ms(t.elapsed()), pty)
+}
+
+/// Ends every session the agent keeps (for this anonymous client).
+fn end_all(rt: &tokio::runtime::Runtime, client: &mut dockyard_client::Client) {
+    let all = rt
+        .block_on(client.list_sessions(ListSessionsRequest {}))
+        .expect("list")
+        .into_inner()
+        .sessions;
+    for s in all {
+        let _ = rt.block_on(client.end_session(SessionRef { session_id: s.id }));
+    }
 }
 
 fn detached_count(rt: &tokio::runtime::Runtime, client: &mut dockyard_client::Client) -> usize {
@@ -52,11 +65,28 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
     let mut client = rt
         .block_on(dial::connect(&addr, &DialOptions::default()))
         .expect("connect");
-    let host = agent.addr.as_str();
     let vi = format!("printf '{MARKER}\\n' > /tmp/attach-bench; exec vi /tmp/attach-bench");
+    attach_time(t, agent, c, rounds, &rt, &mut client, &vi);
+    memory_per_session(t, agent, c, &rt, &mut client, &vi);
+    flood_cost(t, agent, c, rounds);
+    end_all(&rt, &mut client);
+}
+
+/// `dockyard attach` to a detached `vi` against a fresh `exec -it c vi`,
+/// alternately.
+fn attach_time(
+    t: &mut Table,
+    agent: &TestAgent,
+    c: &TestContainer,
+    rounds: usize,
+    rt: &tokio::runtime::Runtime,
+    client: &mut dockyard_client::Client,
+    vi: &str,
+) {
+    let host = agent.addr.as_str();
 
     // The session to come back to: vi, its client killed.
-    let (_, mut first) = until_marker(&["--host", host, "exec", "-it", &c.name, "sh", "-c", &vi]);
+    let (_, mut first) = until_marker(&["--host", host, "exec", "-it", &c.name, "sh", "-c", vi]);
     first.kill_hard();
     let id = rt
         .block_on(client.list_sessions(ListSessionsRequest {}))
@@ -75,7 +105,7 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
         attach.push(ms);
         pty.kill_hard();
         let t0 = Instant::now();
-        while detached_count(&rt, &mut client) != 1 {
+        while detached_count(rt, client) != 1 {
             assert!(t0.elapsed() < LIMIT, "the session did not detach");
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -108,8 +138,18 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
     );
     rt.block_on(client.end_session(SessionRef { session_id: id }))
         .expect("end the session");
+}
 
-    // Memory: 20 sessions, each 10 000 lines of output then vi, detached.
+/// Agent RSS growth over 20 sessions, each 10 000 lines of output then
+/// `vi`, detached.
+fn memory_per_session(
+    t: &mut Table,
+    agent: &TestAgent,
+    c: &TestContainer,
+    rt: &tokio::runtime::Runtime,
+    client: &mut dockyard_client::Client,
+    vi: &str,
+) {
     let count = 20;
     let lines = "i=0; while [ $i -lt 10000 ]; do echo \"line $i: the sort of text a build or a log prints\"; i=$((i+1)); done";
     let cmd = format!("{lines}; {vi}");
@@ -127,7 +167,7 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
             ..Default::default()
         };
         rt.block_on(async {
-            let mut s = ExecSession::start(&mut client, start).await.expect("start");
+            let mut s = ExecSession::start(client, start).await.expect("start");
             let mut seen = Vec::new();
             while let Ok(Some(ExecEvent::Output { data, .. })) = s.next_event().await {
                 seen.extend_from_slice(&data);
@@ -140,7 +180,7 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
         });
     }
     let t0 = Instant::now();
-    while detached_count(&rt, &mut client) < count {
+    while detached_count(rt, client) < count {
         assert!(t0.elapsed() < LIMIT, "sessions did not detach");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -151,12 +191,44 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
         "agent memory per detached session (vi, 10 000 lines of output behind it)",
         format!("{per:.0} KiB ({count} sessions: {before} KiB before, {after} KiB after)"),
     );
-    let all = rt
-        .block_on(client.list_sessions(ListSessionsRequest {}))
-        .expect("list")
-        .into_inner()
-        .sessions;
-    for s in all {
-        let _ = rt.block_on(client.end_session(SessionRef { session_id: s.id }));
+    end_all(rt, client);
+}
+
+/// What keeping sessions costs a TTY flood: the agent parses every byte
+/// into its screen. Text (the parser's real work) and NUL bytes, through
+/// this agent against one with sessions off and against docker,
+/// alternately.
+fn flood_cost(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
+    let plain = TestAgent::start_with(&["--detached-ttl", "0"], &[]);
+    let text = "yes 'drwxr-xr-x  2 root root 4096 Nov 29 12:00 a build or listing line' | head -c 100000000";
+    for (what, cmd) in [
+        ("text", text.to_string()),
+        ("NUL bytes", "head -c 200000000 /dev/zero".to_string()),
+    ] {
+        let args = ["exec", "-t", c.name.as_str(), "sh", "-c", cmd.as_str()];
+        let (on, off) = alternate(
+            rounds.min(5),
+            || read_count(dockyard(Some(&agent.addr), &args)).0,
+            || read_count(dockyard(Some(&plain.addr), &args)).0,
+        );
+        t.add(
+            &format!("stdout MB/s, TTY, {what}, sessions on"),
+            &on,
+            &off,
+            "--detached-ttl 0 (no sessions)",
+            "MB/s",
+        );
+        let (on, theirs) = alternate(
+            rounds.min(5),
+            || read_count(dockyard(Some(&agent.addr), &args)).0,
+            || read_count(docker_cli(&args)).0,
+        );
+        t.add(
+            &format!("stdout MB/s, TTY, {what}, sessions on"),
+            &on,
+            &theirs,
+            "docker exec -t",
+            "MB/s",
+        );
     }
 }
