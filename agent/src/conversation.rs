@@ -45,7 +45,7 @@ pub const OUTPUT_QUEUE: usize = 16;
 const EARLY_OUTPUT: usize = 1024;
 
 /// How long an exec orphaned by a lost engine is waited on to be ended.
-const ENGINE_RETURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+pub(crate) const ENGINE_RETURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 pub use crate::sessions::ResponseTx;
 

@@ -13,6 +13,9 @@ pub struct TestPki {
     pub server_key: PathBuf,
     pub client_cert: PathBuf,
     pub client_key: PathBuf,
+    /// A second client, with its own subject (CN=dockyard-client-2).
+    pub client2_cert: PathBuf,
+    pub client2_key: PathBuf,
 }
 
 impl TestPki {
@@ -26,16 +29,20 @@ impl TestPki {
             .push(DnType::CommonName, "dockyard test CA");
         let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key"))
             .expect("ca");
-        let leaf = |names: Vec<String>| {
+        let leaf = |names: Vec<String>, cn: &str| {
             let key = KeyPair::generate().expect("key");
-            let cert = CertificateParams::new(names)
-                .expect("params")
-                .signed_by(&key, &ca)
-                .expect("sign");
+            let mut params = CertificateParams::new(names).expect("params");
+            params.distinguished_name.push(DnType::CommonName, cn);
+            let cert = params.signed_by(&key, &ca).expect("sign");
             (cert.pem(), key.serialize_pem())
         };
-        let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()]);
-        let (client_cert, client_key) = leaf(vec!["dockyard-client".into()]);
+        let (server_cert, server_key) = leaf(
+            vec!["127.0.0.1".into(), "localhost".into()],
+            "dockyard-agent",
+        );
+        let (client_cert, client_key) = leaf(vec!["dockyard-client".into()], "dockyard-client");
+        let (client2_cert, client2_key) =
+            leaf(vec!["dockyard-client-2".into()], "dockyard-client-2");
         let write = |name: &str, pem: &str| {
             let p = dir.join(name);
             std::fs::write(&p, pem).expect("write pem");
@@ -47,6 +54,8 @@ impl TestPki {
             server_key: write("server.key", &server_key),
             client_cert: write("client.pem", &client_cert),
             client_key: write("client.key", &client_key),
+            client2_cert: write("client2.pem", &client2_cert),
+            client2_key: write("client2.key", &client2_key),
             dir,
         }
     }

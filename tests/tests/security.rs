@@ -2,6 +2,7 @@
 //! terminal control characters from the engine reaching the user.
 
 use std::process::Command;
+use std::time::Duration;
 
 use dockyard_tests::certs::{TestPki, path};
 use dockyard_tests::{
@@ -187,6 +188,46 @@ fn client_certificates_when_required() {
         &["exec", &c.name, "echo", "mutual"],
     ));
     assert_eq!(stdout_str(&o), "mutual\n", "{}", stderr_str(&o));
+
+    // Sessions belong to the certificate's subject too: the same token
+    // with another client certificate sees none of them.
+    let mut started = dockyard(&agent, &args, &["exec", "-t", &c.name, "sleep", "4248"]);
+    let mut child = started
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("a TTY exec");
+    let list = |who: &[&str]| -> Vec<serde_json::Value> {
+        let o = run(dockyard(&agent, who, &["sessions", "--format", "json"]));
+        assert!(o.status.success(), "{}", stderr_str(&o));
+        serde_json::from_str(&stdout_str(&o)).expect("json")
+    };
+    assert!(dockyard_tests::eventually(
+        Duration::from_secs(15),
+        || list(&args).len() == 1
+    ));
+    let other = [
+        "--tls-ca",
+        path(&pki.ca),
+        "--tls-cert",
+        path(&pki.client2_cert),
+        "--tls-key",
+        path(&pki.client2_key),
+        "--token",
+        TOKEN,
+    ];
+    assert!(list(&other).is_empty());
+    let id = list(&args)[0]["id"].as_str().expect("id").to_string();
+    let o = run(dockyard(&agent, &other, &["sessions", "rm", &id]));
+    assert_eq!(stderr_str(&o), format!("dockyard: No such session: {id}\n"));
+    let o = run(dockyard(&agent, &args, &["sessions", "rm", &id]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    let _ = child.wait();
+    assert!(
+        agent.log().contains("CN=dockyard-client"),
+        "{}",
+        agent.log()
+    );
 }
 
 #[test]

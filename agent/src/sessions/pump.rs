@@ -337,6 +337,15 @@ impl Pump {
             }
             Err(e) => {
                 tracing::warn!(session = session.id, "session lost: {e}");
+                // The engine went away under the session: its process runs
+                // on unattended. End it once the engine can say which it is.
+                if matches!(e, crate::error::AgentError::EngineUnavailable { .. }) {
+                    let (engine, exec_id) = (engine.clone(), session.exec_id.clone());
+                    tokio::spawn(async move {
+                        let limit = crate::conversation::ENGINE_RETURN_LIMIT;
+                        exec::kill_when_engine_returns(&engine, &exec_id, limit).await;
+                    });
+                }
                 ExecStatus {
                     success: false,
                     exec_id: session.exec_id.clone(),
