@@ -101,6 +101,9 @@ pub enum Command {
     /// Return to a session in this terminal: its screen as the program
     /// left it, then live
     Attach(AttachArgs),
+    /// Play an asciicast recording in this terminal (q quits, space
+    /// pauses)
+    Replay(ReplayArgs),
     /// Shell completion script (bash, zsh, fish): container names are
     /// completed by asking the agents
     Completions(CompletionsArgs),
@@ -164,9 +167,36 @@ pub struct AttachArgs {
     /// syntax: e.g. ctrl-p,ctrl-q; off by default)
     #[arg(long, value_name = "KEYS")]
     pub detach_keys: Option<String>,
+    /// Record the session to FILE as asciicast v2 (asciinema's format),
+    /// written as it happens; needs -t
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// With --record: record what is typed too (off by default: passwords)
+    #[arg(long, requires = "record")]
+    pub record_input: bool,
     /// Session id (or a unique prefix), as `dockyard sessions` lists it
     #[arg(add = ArgValueCompleter::new(crate::completion::sessions))]
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// How many times faster than it was recorded
+    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    pub speed: f64,
+    /// Pauses longer than this many seconds are cut to it (default: the
+    /// recording's idle_time_limit, else none)
+    #[arg(long, value_name = "SECONDS", value_parser = positive)]
+    pub idle_limit: Option<f64>,
+    /// An asciicast v2 file (Dockyard's or asciinema's)
+    pub file: PathBuf,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +225,13 @@ pub struct ExecArgs {
     /// syntax: e.g. ctrl-p,ctrl-q; off by default)
     #[arg(long, value_name = "KEYS")]
     pub detach_keys: Option<String>,
+    /// Record the session to FILE as asciicast v2 (asciinema's format),
+    /// written as it happens; needs -t
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// With --record: record what is typed too (off by default: passwords)
+    #[arg(long, requires = "record")]
+    pub record_input: bool,
     /// User to run as: name or uid[:gid]
     #[arg(short, long)]
     pub user: Option<String>,

@@ -17,6 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::ExecArgs;
 use crate::detach_keys::{DetachKeys, Scan};
+use crate::record::Recording;
 use dockyard_client::parse::environment;
 
 use crate::connect::Connector;
@@ -28,6 +29,9 @@ use crate::{EXIT_DOCKYARD, terminal};
 const STDIN_CHUNK: usize = 256 * 1024;
 
 pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
+    if args.record.is_some() && (args.detach || !args.filter.is_empty()) {
+        bail!("--record records one attached terminal session: not with -d or --filter");
+    }
     if !args.filter.is_empty() {
         return crate::fanout::run(conn, args).await;
     }
@@ -57,8 +61,21 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         (0, 0)
     };
 
-    let mut client = conn.for_container(&container).await?;
+    if args.record.is_some() && !tty {
+        bail!("--record needs -t: a recording is of a terminal");
+    }
+    let (host, mut client) = conn.locate(&container).await?;
     tracing::debug!("connected");
+    let recording = match &args.record {
+        Some(path) => Some(Recording::start(
+            path,
+            (rows, cols),
+            &command,
+            format!("{host}/{container}"),
+            args.record_input,
+        )?),
+        None => None,
+    };
     let start = ExecStart {
         container_identifier: container,
         command,
@@ -81,6 +98,7 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         interactive: args.interactive,
         raw: tty && stdin_tty && args.interactive,
         detach_keys,
+        recording,
     };
     interact(session, how).await
 }
@@ -93,6 +111,8 @@ pub struct Interaction {
     /// The terminal is put in raw mode: keys go to the command.
     pub raw: bool,
     pub detach_keys: Option<DetachKeys>,
+    /// `--record`: what the terminal shows (and, if asked, what is typed).
+    pub recording: Option<Recording>,
 }
 
 pub fn detach_keys(spec: Option<&str>, interactive: bool) -> anyhow::Result<Option<DetachKeys>> {
@@ -118,6 +138,7 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
         interactive,
         raw,
         mut detach_keys,
+        recording,
     } = how;
     if detach_keys.is_some() && session.session_id().is_empty() {
         eprintln!(
@@ -133,7 +154,7 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
         None
     };
     if interactive {
-        spawn_stdin_pump(session.input(), detach_keys);
+        spawn_stdin_pump(session.input(), detach_keys, recording.clone());
     }
     let mut winch = if tty {
         signal(SignalKind::window_change()).ok()
@@ -150,6 +171,9 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
         tokio::select! {
             ev = session.next_event() => match ev {
                 Ok(Some(ExecEvent::Output { stream, data })) => {
+                    if let Some(r) = &recording {
+                        r.output(&data);
+                    }
                     if writer.write(stream, data).await.is_err() {
                         break writer.finish()?;
                     }
@@ -177,6 +201,9 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
             },
             Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
                 if let Some((r, c)) = terminal::size() {
+                    if let Some(rec) = &recording {
+                        rec.resize(r, c);
+                    }
                     // Not awaited here: behind a stalled stdin queue a
                     // resize must not stop output from being read.
                     let input = input.clone();
@@ -192,6 +219,9 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
             Some(()) = hangup.recv() => break 128 + libc::SIGHUP,
         }
     };
+    if let Some(r) = &recording {
+        r.finish();
+    }
     Ok(code)
 }
 
@@ -267,7 +297,11 @@ async fn run_detached(conn: &Connector, container: String, args: ExecArgs) -> an
 
 /// Reads stdin on a plain thread and feeds the session; half-closes at EOF.
 /// With detach keys, typing them detaches instead.
-fn spawn_stdin_pump(input: ExecInput, mut detach_keys: Option<DetachKeys>) {
+fn spawn_stdin_pump(
+    input: ExecInput,
+    mut detach_keys: Option<DetachKeys>,
+    recording: Option<Recording>,
+) {
     let handle = tokio::runtime::Handle::current();
     let spawned = std::thread::Builder::new()
         .name("stdin".into())
@@ -278,6 +312,9 @@ fn spawn_stdin_pump(input: ExecInput, mut detach_keys: Option<DetachKeys>) {
                 match stdin.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
+                        if let Some(r) = &recording {
+                            r.input(&buf[..n]);
+                        }
                         let (data, detach) = match detach_keys.as_mut().map(|k| k.scan(&buf[..n])) {
                             None => (Bytes::copy_from_slice(&buf[..n]), false),
                             Some(Scan::Send(d)) => (Bytes::from(d), false),

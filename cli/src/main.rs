@@ -16,6 +16,8 @@ mod exec_cmd;
 mod fanout;
 mod man_cmd;
 mod output;
+mod record;
+mod replay_cmd;
 mod sessions_cmd;
 mod terminal;
 mod tui_cmd;
@@ -208,6 +210,7 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
             Some(Command::Version(a)) => version_cmd::run(conn, a).await,
             Some(Command::Sessions(a)) => sessions_cmd::run(conn, a).await,
             Some(Command::Attach(a)) => sessions_cmd::attach(conn, a).await,
+            Some(Command::Replay(a)) => replay_cmd::run(a).await,
             Some(Command::Completions(a)) => completion::print_script(a.shell),
             Some(Command::Man(a)) => man_cmd::run(a),
             Some(Command::Kill(a)) => {

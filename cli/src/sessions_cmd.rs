@@ -11,6 +11,7 @@ use crate::cli::{AttachArgs, PsFormat, SessionsArgs, SessionsCommand};
 use crate::connect::Connector;
 use crate::exec_cmd::{Interaction, detach_keys, interact};
 use crate::output::{print, tabwriter};
+use crate::record::Recording;
 use crate::terminal;
 
 pub async fn run(conn: &Connector, args: SessionsArgs) -> anyhow::Result<i32> {
@@ -118,9 +119,9 @@ fn json(host: &str, s: &SessionInfo) -> serde_json::Value {
     })
 }
 
-/// The host and full id of the session `id` names: an id or a prefix of
-/// exactly one session's id, on any host.
-async fn locate(conn: &Connector, id: &str) -> anyhow::Result<(String, Client, String)> {
+/// The host and the session `id` names: an id or a prefix of exactly one
+/// session's id, on any host.
+async fn locate(conn: &Connector, id: &str) -> anyhow::Result<(String, Client, SessionInfo)> {
     if id.is_empty() {
         bail!("a session id is needed (see `dockyard sessions`)");
     }
@@ -141,16 +142,18 @@ async fn locate(conn: &Connector, id: &str) -> anyhow::Result<(String, Client, S
         .iter()
         .find(|h| &h.to_string() == host)
         .ok_or_else(|| anyhow::anyhow!("host {host} went away"))?;
-    Ok((host.clone(), conn.connect(spec).await?, s.id.clone()))
+    Ok((host.clone(), conn.connect(spec).await?, s.clone()))
 }
 
 async fn rm(conn: &Connector, ids: Vec<String>) -> anyhow::Result<i32> {
     let mut failed = false;
     for id in ids {
         let ended = async {
-            let (_, mut client, full) = locate(conn, &id).await?;
+            let (_, mut client, info) = locate(conn, &id).await?;
             client
-                .end_session(SessionRef { session_id: full })
+                .end_session(SessionRef {
+                    session_id: info.id,
+                })
                 .await
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)))?;
             anyhow::Ok(())
@@ -170,17 +173,29 @@ async fn rm(conn: &Connector, ids: Vec<String>) -> anyhow::Result<i32> {
 /// this terminal, then live, with `exec -it`'s exit-status rules.
 pub async fn attach(conn: &Connector, args: AttachArgs) -> anyhow::Result<i32> {
     let detach_keys = detach_keys(args.detach_keys.as_deref(), true)?;
-    let (_, mut client, id) = locate(conn, &args.id).await?;
+    let (host, mut client, info) = locate(conn, &args.id).await?;
+    let id = info.id.clone();
     if !terminal::stdin_is_tty() || !terminal::stdout_is_tty() {
         bail!("attach needs a terminal (stdin and stdout): a session is a full screen");
     }
     let size = terminal::size().unwrap_or((24, 80));
+    let recording = match &args.record {
+        Some(path) => Some(Recording::start(
+            path,
+            size,
+            &info.command,
+            format!("{host}/{}", info.container_name),
+            args.record_input,
+        )?),
+        None => None,
+    };
     let session = ExecSession::attach(&mut client, &id, size, None).await?;
     let how = Interaction {
         tty: true,
         interactive: true,
         raw: true,
         detach_keys,
+        recording,
     };
     interact(session, how).await
 }

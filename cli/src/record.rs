@@ -1,0 +1,89 @@
+//! `--record FILE`: the session as the terminal showed it, written to an
+//! asciicast v2 file as it happens (dockyard-cast), from the output loop,
+//! the stdin thread (with `--record-input`) and the resize handler alike.
+//! A write that fails (a full disk) stops the recording with one line on
+//! stderr; the session goes on.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use dockyard_cast::{Header, Writer};
+
+#[derive(Clone)]
+pub struct Recording {
+    writer: Arc<Mutex<Option<Writer<File>>>>,
+    input: bool,
+    path: PathBuf,
+}
+
+impl Recording {
+    /// Creates `path` and writes the header: `width` x `height`, the
+    /// command, `HOST/CONTAINER` as the title, and this terminal's `TERM`
+    /// and `SHELL`.
+    pub fn start(
+        path: &Path,
+        (rows, cols): (u16, u16),
+        command: &[String],
+        title: String,
+        record_input: bool,
+    ) -> anyhow::Result<Self> {
+        let file =
+            File::create(path).with_context(|| format!("cannot record to {}", path.display()))?;
+        let env = ["TERM", "SHELL"]
+            .iter()
+            .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+            .collect();
+        let header = Header {
+            width: cols,
+            height: rows,
+            timestamp: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            command: Some(shell_words::join(command)),
+            title: Some(title),
+            env,
+            ..Default::default()
+        };
+        let writer = Writer::new(file, &header)
+            .with_context(|| format!("cannot record to {}", path.display()))?;
+        Ok(Recording {
+            writer: Arc::new(Mutex::new(Some(writer))),
+            input: record_input,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Writer<File>) -> std::io::Result<()>) {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(w) = guard.as_mut()
+            && let Err(e) = f(w)
+        {
+            eprintln!(
+                "\r\ndockyard: recording to {} stopped: {e}\r",
+                self.path.display()
+            );
+            *guard = None;
+        }
+    }
+
+    pub fn output(&self, data: &[u8]) {
+        self.with(|w| w.output(data));
+    }
+
+    /// Typed bytes, only with `--record-input` (they may be passwords).
+    pub fn input(&self, data: &[u8]) {
+        if self.input {
+            self.with(|w| w.input(data));
+        }
+    }
+
+    pub fn resize(&self, rows: u16, cols: u16) {
+        self.with(|w| w.resize(cols, rows));
+    }
+
+    pub fn finish(&self) {
+        self.with(|w| w.finish());
+    }
+}

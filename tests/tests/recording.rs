@@ -1,0 +1,236 @@
+//! Recordings: `exec -it --record` writes asciicast v2 that asciinema
+//! itself plays back byte for byte; split and invalid UTF-8 still make
+//! valid JSON; `dockyard replay` plays Dockyard's files and asciinema's.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin, run, stderr_str, unique_name};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let d = std::env::temp_dir().join(unique_name("rec"));
+        std::fs::create_dir_all(&d).expect("temp dir");
+        TempDir(d)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Every line of a recording, as JSON (each must parse).
+fn lines(file: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(file)
+        .expect("read the recording")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// What `asciinema cat` prints for a file: the output as a player has it.
+fn asciinema_cat(file: &Path) -> Vec<u8> {
+    let o = Command::new("asciinema")
+        .args(["cat", path(file)])
+        .output()
+        .expect("asciinema (pip install asciinema==2.4.0)");
+    assert!(
+        o.status.success(),
+        "asciinema cat: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+#[test]
+fn exec_record_is_asciicast_that_asciinema_plays_byte_for_byte() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("rec"));
+    let dir = TempDir::new();
+    let cast = dir.file("session.cast");
+    let args = [
+        "--host",
+        agent.addr.as_str(),
+        "exec",
+        "-it",
+        "--record",
+        path(&cast),
+        &c.name,
+        "sh",
+    ];
+    let mut pty = Pty::spawn(&dockyard_bin(), &args, 24, 80);
+    pty.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    pty.type_bytes(b"echo rec-$((40+2))\r");
+    pty.wait_for_text("rec-42", WAIT);
+    pty.resize(30, 100);
+    pty.type_bytes(b"clear; stty size\r");
+    pty.wait_for_text("30 100", WAIT);
+    pty.type_bytes(b"exit\r");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+
+    let all = lines(&cast);
+    let header = &all[0];
+    assert_eq!(header["version"], 2);
+    assert_eq!(
+        (header["width"].as_u64(), header["height"].as_u64()),
+        (Some(80), Some(24))
+    );
+    assert!(
+        header["timestamp"]
+            .as_i64()
+            .is_some_and(|t| t > 1_700_000_000)
+    );
+    assert_eq!(header["command"], "sh");
+    assert_eq!(header["title"], format!("{}/{}", agent.addr, c.name));
+    assert_eq!(header["env"]["TERM"], "xterm-256color");
+    let events = &all[1..];
+    let times: Vec<f64> = events
+        .iter()
+        .map(|e| e[0].as_f64().expect("time"))
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "times go back: {times:?}"
+    );
+    assert!(
+        events.iter().any(|e| e[1] == "r" && e[2] == "100x30"),
+        "no resize event"
+    );
+    // Typed keys are not recorded unless asked (passwords).
+    assert!(events.iter().all(|e| e[1] != "i"));
+    let played = asciinema_cat(&cast);
+    assert_eq!(
+        String::from_utf8_lossy(&played),
+        String::from_utf8_lossy(&pty.raw_output()),
+        "asciinema's playback differs from what the terminal got"
+    );
+    assert!(played.windows(6).any(|w| w == b"rec-42"));
+}
+
+#[test]
+fn split_and_invalid_utf8_still_record_valid_json() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("recutf"));
+    let dir = TempDir::new();
+    let cast = dir.file("utf8.cast");
+    // é cut in two across reads, then bytes that are not UTF-8 at all.
+    let script = "printf 'caf\\303'; sleep 0.5; printf '\\251 \\377\\376 end\\n'";
+    let o = run(agent.dockyard(&[
+        "exec",
+        "-t",
+        "--record",
+        path(&cast),
+        "--record-input",
+        &c.name,
+        "sh",
+        "-c",
+        script,
+    ]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert_eq!(o.stdout, b"caf\xc3\xa9 \xff\xfe end\r\n");
+    let all = lines(&cast);
+    let shown: String = all[1..]
+        .iter()
+        .filter(|e| e[1] == "o")
+        .map(|e| e[2].as_str().expect("text"))
+        .collect();
+    assert_eq!(shown, String::from_utf8_lossy(&o.stdout));
+    assert!(
+        all[1..]
+            .iter()
+            .any(|e| e[2].as_str().is_some_and(|t| t.contains("é"))),
+        "é was split"
+    );
+    assert_eq!(
+        asciinema_cat(&cast),
+        String::from_utf8_lossy(&o.stdout).as_bytes()
+    );
+}
+
+#[test]
+fn replay_plays_ours_and_asciinemas_with_speed_idle_limit_and_quit() {
+    let dir = TempDir::new();
+    // A recording by hand: a minute of silence between two lines.
+    let slow = dir.file("slow.cast");
+    std::fs::write(
+        &slow,
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.1, \"o\", \"first-line\\r\\n\"]\n[60.0, \"o\", \"after-a-minute\\r\\n\"]\n",
+    )
+    .expect("write");
+    for args in [["--speed", "100"], ["--idle-limit", "0.2"]] {
+        let mut full = vec!["replay"];
+        full.extend(args);
+        full.push(path(&slow));
+        let mut pty = Pty::spawn(&dockyard_bin(), &full, 24, 80);
+        pty.wait_for_text("after-a-minute", WAIT);
+        assert_eq!(pty.wait_exit(WAIT), 0, "{args:?}");
+    }
+    // q quits in the middle of the minute.
+    let mut pty = Pty::spawn(&dockyard_bin(), &["replay", path(&slow)], 24, 80);
+    pty.wait_for_text("first-line", WAIT);
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    assert!(!pty.contents().contains("after-a-minute"));
+
+    // asciinema's own recording.
+    let theirs = dir.file("asciinema.cast");
+    let rec = format!("printf 'from-asciinema-%s\\n' 77");
+    let mut pty = Pty::spawn(
+        Path::new("asciinema"),
+        &["rec", "-q", "-c", &rec, path(&theirs)],
+        24,
+        80,
+    );
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    let mut pty = Pty::spawn(&dockyard_bin(), &["replay", path(&theirs)], 24, 80);
+    pty.wait_for_text("from-asciinema-77", WAIT);
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn bad_recordings_and_flags_are_one_line_errors() {
+    let dir = TempDir::new();
+    let text = dir.file("notes.txt");
+    std::fs::write(&text, "hello\n").expect("write");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["replay", "/nonexistent/x.cast"],
+            "cannot open /nonexistent/x.cast",
+        ),
+        (vec!["replay", path(&text)], "not JSON"),
+        (
+            vec!["exec", "--record", "/tmp/x.cast", "c", "true"],
+            "--record needs -t",
+        ),
+        (
+            vec!["replay", "--speed", "0", path(&text)],
+            "not a positive number",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = run({
+            let mut c = Command::new(dockyard_bin());
+            c.args(&args)
+                .env("DOCKYARD_CONFIG", "/nonexistent/dockyard.toml");
+            c
+        });
+        assert_eq!(o.status.code(), Some(125), "{args:?}");
+        let err = stderr_str(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
