@@ -188,10 +188,10 @@ fn replay_plays_ours_and_asciinemas_with_speed_idle_limit_and_quit() {
 
     // asciinema's own recording.
     let theirs = dir.file("asciinema.cast");
-    let rec = format!("printf 'from-asciinema-%s\\n' 77");
+    let rec = "printf 'from-asciinema-%s\\n' 77";
     let mut pty = Pty::spawn(
         Path::new("asciinema"),
-        &["rec", "-q", "-c", &rec, path(&theirs)],
+        &["rec", "-q", "-c", rec, path(&theirs)],
         24,
         80,
     );
