@@ -58,6 +58,28 @@ pub struct Args {
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = bytes_size)]
     pub session_history: usize,
 
+    /// Record every TTY session into DIR, one asciicast v2 file each, its
+    /// header naming who (token name, certificate subject), the container,
+    /// command and user; the exit code as a final marker
+    #[arg(long, value_name = "DIR")]
+    pub record_dir: Option<PathBuf>,
+
+    /// A recording stops (with a marker saying so) past this many bytes of
+    /// output (K, M, G suffixes)
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = bytes_size)]
+    pub record_max_file: usize,
+
+    /// The recordings in --record-dir are kept under this size: the oldest
+    /// are removed first, logged (K, M, G suffixes)
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = bytes_size)]
+    pub record_max_dir: usize,
+
+    /// Append one JSON line per exec (TTY or not) at its start and at its
+    /// end to FILE: time, who, host, container, command, user, workdir,
+    /// tty, exit code, duration, bytes in and out; never what was typed
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+
     /// Allow listening on a non-loopback address without TLS and a token.
     /// Anyone who can reach the port gets a root shell in every container.
     #[arg(long)]
@@ -65,6 +87,15 @@ pub struct Args {
 }
 
 impl Args {
+    pub fn audit_config(&self) -> crate::audit::AuditConfig {
+        crate::audit::AuditConfig {
+            log: self.audit_log.clone(),
+            record_dir: self.record_dir.clone(),
+            record_max_file: self.record_max_file as u64,
+            record_max_dir: self.record_max_dir as u64,
+        }
+    }
+
     pub fn session_config(&self) -> SessionConfig {
         SessionConfig {
             ttl: self.detached_ttl,

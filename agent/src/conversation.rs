@@ -14,6 +14,7 @@
 //! left running in the container.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use dockyard_proto::pb::{
@@ -26,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
 use crate::attach::{Chunk, ExecStdin, OutputStream, StdStream};
+use crate::audit::{Audit, ExecRecord, Outcome};
 use crate::auth::Caller;
 use crate::engine::Engine;
 use crate::error::AgentError;
@@ -98,6 +100,7 @@ fn unreadable(s: &Status) -> bool {
 pub async fn run<S>(
     engine: Arc<Engine>,
     sessions: Sessions,
+    audit: Arc<Audit>,
     caller: Caller,
     mut inbound: S,
     tx: ResponseTx,
@@ -114,7 +117,7 @@ pub async fn run<S>(
     };
     let spec = spec_from(start);
     if spec.detach {
-        return detached(&engine, &spec, &tx).await;
+        return detached(&engine, &spec, &caller, &audit, &tx).await;
     }
     if sessions.durable(&spec) {
         return sessions::client::start(&sessions, spec, caller, inbound, tx).await;
@@ -122,11 +125,24 @@ pub async fn run<S>(
     let Some((mut session, started)) = begin(engine, &spec, tx, shutdown).await else {
         return;
     };
+    let record = ExecRecord::new(&session.exec_id, &caller, &spec);
+    audit.started(&record);
     let input = tokio::spawn(feed_input(session.input(&spec, started.stdin), inbound));
     let Some(ended) = session.pump(started.output, input).await else {
+        let outcome = Outcome {
+            note: Some("the client went away; the command was ended".into()),
+            ..session.counts()
+        };
+        audit.ended(&record, &outcome);
         return;
     };
     let status = session.final_status(ended).await;
+    let outcome = Outcome {
+        exit_code: Some(status.exit_code).filter(|_| status.success),
+        note: (!status.success).then(|| status.message.clone()),
+        ..session.counts()
+    };
+    audit.ended(&record, &outcome);
     session.finish(status).await;
 }
 
@@ -134,7 +150,13 @@ pub async fn run<S>(
 /// or, when the runtime refused the process, its reason on stderr and its
 /// exit code (126/127), as for an attached exec. No reaper: the process is
 /// meant to outlive this conversation.
-async fn detached(engine: &Engine, spec: &ExecSpec, tx: &ResponseTx) {
+async fn detached(
+    engine: &Engine,
+    spec: &ExecSpec,
+    caller: &Caller,
+    audit: &Audit,
+    tx: &ResponseTx,
+) {
     let (exec_id, refused) = match exec::start_detached(engine, spec).await {
         Ok(exec::Detached::Running(id)) => (id, None),
         Ok(exec::Detached::Refused {
@@ -145,6 +167,8 @@ async fn detached(engine: &Engine, spec: &ExecSpec, tx: &ResponseTx) {
         Err(e) => return reject(tx, e.to_string()).await,
     };
     tracing::info!(exec_id, container = spec.container, cmd = ?spec.cmd, "exec started detached");
+    // Its end is not seen: nothing is attached to it.
+    audit.started(&ExecRecord::new(&exec_id, caller, spec));
     let started = ExecStatus {
         success: true,
         exec_id: exec_id.clone(),
@@ -259,6 +283,9 @@ async fn begin(
 struct Session {
     engine: Arc<Engine>,
     exec_id: String,
+    /// Bytes written to the program's stdin and sent to the client.
+    bytes_in: Arc<AtomicU64>,
+    bytes_out: u64,
     tx: ResponseTx,
     shutdown: CancellationToken,
     /// Anything that means "nobody will read the output any more", or that
@@ -293,6 +320,8 @@ impl Session {
         Session {
             engine,
             exec_id,
+            bytes_in: Arc::default(),
+            bytes_out: 0,
             tx,
             shutdown,
             abandoned,
@@ -310,6 +339,16 @@ impl Session {
             stdin,
             closed_by_client: false,
             abandoned: self.abandoned.clone(),
+            bytes_in: self.bytes_in.clone(),
+        }
+    }
+
+    /// Bytes each way so far, for the audit log.
+    fn counts(&self) -> Outcome {
+        Outcome {
+            bytes_in: self.bytes_in.load(Ordering::Relaxed),
+            bytes_out: self.bytes_out,
+            ..Outcome::default()
         }
     }
 
@@ -337,7 +376,7 @@ impl Session {
 
     /// Forwards output until it ends or fails. False when the client went
     /// away.
-    async fn forward_output(&self, mut output: OutputStream, early: &mut Vec<u8>) -> bool {
+    async fn forward_output(&mut self, mut output: OutputStream, early: &mut Vec<u8>) -> bool {
         while let Some(item) = output.next().await {
             let chunk = match item {
                 Ok(c) => c,
@@ -348,6 +387,7 @@ impl Session {
                 }
             };
             keep_early(early, &chunk.data);
+            self.bytes_out += chunk.data.len() as u64;
             if self.tx.send(Ok(output_message(chunk))).await.is_err() {
                 self.abandoned.cancel();
                 return false;

@@ -7,6 +7,7 @@
 //! `server` the ways of serving it (TCP, or in-process for the client's embedded default).
 
 pub mod attach;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod containers;

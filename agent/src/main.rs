@@ -54,6 +54,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         client_certs = args.tls_client_ca.is_some(),
         "protection"
     );
+    let audit = Arc::new(
+        dockyard_agent::audit::Audit::open(&args.audit_config())
+            .context("cannot open the audit log or the recording directory")?,
+    );
     let engine = Arc::new(Engine::from_env()?);
     greet(&engine).await;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -73,6 +77,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             tls,
             tokens,
             sessions: args.session_config(),
+            audit,
         },
         shutdown.clone(),
     );

@@ -41,13 +41,13 @@ fn service(agent: Agent) -> DockyardServiceServer<Agent> {
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// How the TCP server protects itself (see `auth`), and what it keeps of
-/// sessions.
-#[derive(Default)]
+/// How the TCP server protects itself (see `auth`), what it keeps of
+/// sessions, and its audit trail.
 pub struct Settings {
     pub tls: Option<ServerTlsConfig>,
     pub tokens: Vec<crate::auth::Token>,
     pub sessions: SessionConfig,
+    pub audit: Arc<crate::audit::Audit>,
 }
 
 /// Serves until `shutdown` is cancelled, then ends running execs (each gets
@@ -60,7 +60,7 @@ pub async fn serve(
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<DockyardServiceServer<Agent>>().await;
-    let agent = Agent::new(engine, settings.sessions, shutdown.clone());
+    let agent = Agent::new(engine, settings.sessions, settings.audit, shutdown.clone());
     let mut server = builder();
     if let Some(tls) = settings.tls {
         server = server.tls_config(tls)?;
@@ -88,7 +88,8 @@ impl Embedded {
     pub fn start(engine: Arc<Engine>) -> Self {
         let (conn_tx, conn_rx) = tokio::sync::mpsc::unbounded_channel();
         let shutdown = CancellationToken::new();
-        let agent = Agent::new(engine, SessionConfig::default(), shutdown.clone());
+        let audit = Arc::new(crate::audit::Audit::none());
+        let agent = Agent::new(engine, SessionConfig::default(), audit, shutdown.clone());
         let sessions = agent.tasks();
         tokio::spawn(async move {
             let incoming = UnboundedReceiverStream::new(conn_rx).map(Ok::<_, std::io::Error>);

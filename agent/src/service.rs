@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::containers::{self, Lifecycle};
 use crate::conversation::{self, OUTPUT_QUEUE};
@@ -26,19 +27,32 @@ pub struct Agent {
     shutdown: CancellationToken,
     tasks: TaskTracker,
     sessions: Sessions,
+    audit: Arc<Audit>,
 }
 
 impl Agent {
     /// `shutdown` ends every running exec and session (each client still
     /// gets its final status) when cancelled.
-    pub fn new(engine: Arc<Engine>, config: SessionConfig, shutdown: CancellationToken) -> Self {
+    pub fn new(
+        engine: Arc<Engine>,
+        config: SessionConfig,
+        audit: Arc<Audit>,
+        shutdown: CancellationToken,
+    ) -> Self {
         let tasks = TaskTracker::new();
-        let sessions = Sessions::new(config, engine.clone(), shutdown.clone(), tasks.clone());
+        let sessions = Sessions::new(
+            config,
+            engine.clone(),
+            audit.clone(),
+            shutdown.clone(),
+            tasks.clone(),
+        );
         Agent {
             engine,
             shutdown,
             tasks,
             sessions,
+            audit,
         }
     }
 
@@ -109,6 +123,7 @@ impl DockyardService for Agent {
         self.tasks.spawn(conversation::run(
             self.engine.clone(),
             self.sessions.clone(),
+            self.audit.clone(),
             caller,
             inbound,
             tx,

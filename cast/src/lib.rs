@@ -1,7 +1,7 @@
 //! asciicast v2, the format asciinema, asciinema-player and agg play: a
 //! JSON header line, then one JSON array per event, `[seconds, code,
-//! data]`, where code is `"o"` (output), `"i"` (input) or `"r"` (a resize,
-//! `"COLSxROWS"`).
+//! data]`, where code is `"o"` (output), `"i"` (input), `"r"` (a resize,
+//! `"COLSxROWS"`) or `"m"` (a marker).
 //!
 //! [`Writer`] records as things happen: every event is one line written
 //! with one `write` call, so a recording cut short (a crash, a kill) is a
@@ -177,6 +177,8 @@ pub struct Writer<W: Write> {
     input: Utf8Carry,
     /// Time of the last event: events never go back in time.
     last: f64,
+    /// Bytes written so far, header included.
+    written: u64,
 }
 
 impl<W: Write> Writer<W> {
@@ -192,6 +194,7 @@ impl<W: Write> Writer<W> {
             output: Utf8Carry::default(),
             input: Utf8Carry::default(),
             last: 0.0,
+            written: line.len() as u64,
         })
     }
 
@@ -203,7 +206,13 @@ impl<W: Write> Writer<W> {
             Value::String(data.to_string())
         );
         self.out.write_all(line.as_bytes())?;
+        self.written += line.len() as u64;
         self.out.flush()
+    }
+
+    /// The file's size so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.written
     }
 
     /// Bytes the terminal showed.
@@ -226,6 +235,11 @@ impl<W: Write> Writer<W> {
 
     pub fn resize(&mut self, cols: u16, rows: u16) -> std::io::Result<()> {
         self.event("r", &format!("{cols}x{rows}"))
+    }
+
+    /// A marker (players can pause on it), e.g. how the session ended.
+    pub fn marker(&mut self, label: &str) -> std::io::Result<()> {
+        self.event("m", label)
     }
 
     /// The end: a character left unfinished is written as U+FFFD.

@@ -234,3 +234,151 @@ fn bad_recordings_and_flags_are_one_line_errors() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+fn casts_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read the recording dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cast"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_agent_records_tty_sessions_and_audits_every_exec() {
+    let dir = TempDir::new();
+    let (records, log, tokens) = (
+        dir.file("casts"),
+        dir.file("audit.jsonl"),
+        dir.file("tokens"),
+    );
+    std::fs::write(&tokens, "alice alice-0123456789abcdef\n").expect("tokens");
+    let agent = TestAgent::start_with(
+        &[
+            "--token-file",
+            path(&tokens),
+            "--record-dir",
+            path(&records),
+            "--audit-log",
+            path(&log),
+        ],
+        &[],
+    );
+    let c = TestContainer::start("audit");
+    let alice = ["--token", "alice-0123456789abcdef"];
+    let mut args = alice.to_vec();
+    args.extend([
+        "exec",
+        "-t",
+        &c.name,
+        "sh",
+        "-c",
+        "echo audited-$((1+1)); exit 3",
+    ]);
+    let o = run(agent.dockyard(&args));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr_str(&o));
+    let mut args = alice.to_vec();
+    args.extend(["exec", "-i", &c.name, "sh", "-c", "cat; exit 4"]);
+    let o = dockyard_tests::run_with_input(agent.dockyard(&args), b"secret\n");
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(o.stdout, b"secret\n");
+
+    // One recording, of the TTY session only, naming who and ending with
+    // the exit code.
+    let casts = casts_in(&records);
+    assert_eq!(casts.len(), 1, "{casts:?}");
+    let all = lines(&casts[0]);
+    let who = &all[0]["dockyard"];
+    assert_eq!(who["who"], "token alice");
+    assert_eq!(who["token"], "alice");
+    assert_eq!(who["container"], c.name.as_str());
+    assert_eq!(who["command"][0], "sh");
+    let last = all.last().expect("events");
+    assert_eq!(
+        (last[1].as_str(), last[2].as_str()),
+        (Some("m"), Some("exit 3"))
+    );
+    assert!(String::from_utf8_lossy(&asciinema_cat(&casts[0])).contains("audited-2"));
+
+    // The audit log: a start and an end line per exec, never the input.
+    let text = std::fs::read_to_string(&log).expect("audit log");
+    assert!(!text.contains("secret"), "stdin leaked into the audit log");
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(entries.len(), 4, "{text}");
+    let end_of = |tty: bool| {
+        entries
+            .iter()
+            .find(|e| e["event"] == "end" && e["tty"] == tty)
+            .unwrap_or_else(|| panic!("no end line for tty={tty}: {text}"))
+    };
+    let plain = end_of(false);
+    assert_eq!(plain["exit_code"], 4);
+    assert_eq!(
+        (plain["bytes_in"].as_u64(), plain["bytes_out"].as_u64()),
+        (Some(7), Some(7))
+    );
+    assert_eq!(plain["who"], "token alice");
+    assert_eq!(plain["container"], c.name.as_str());
+    assert!(plain["duration_ms"].as_u64().is_some() && plain["time"].as_str().is_some());
+    assert_eq!(end_of(true)["exit_code"], 3);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["host"].as_str().is_some_and(|h| !h.is_empty()))
+    );
+}
+
+#[test]
+fn recording_caps_stop_a_file_and_evict_the_oldest() {
+    let dir = TempDir::new();
+    let records = dir.file("casts");
+    let agent = TestAgent::start_with(
+        &[
+            "--record-dir",
+            path(&records),
+            "--record-max-file",
+            "1K",
+            "--record-max-dir",
+            "3K",
+        ],
+        &[],
+    );
+    let c = TestContainer::start("reccap");
+    for i in 0..4 {
+        let script = format!("echo session-{i}; yes x | head -c 3000 | tr -d '\\n'; echo");
+        let o = run(agent.dockyard(&["exec", "-t", &c.name, "sh", "-c", &script]));
+        assert!(o.status.success(), "{}", stderr_str(&o));
+    }
+    let casts = casts_in(&records);
+    let total: u64 = casts
+        .iter()
+        .map(|p| std::fs::metadata(p).expect("meta").len())
+        .sum();
+    assert!(casts.len() < 4, "nothing was evicted: {casts:?}");
+    let sizes: Vec<u64> = casts
+        .iter()
+        .map(|p| std::fs::metadata(p).expect("meta").len())
+        .collect();
+    // Each file stops at the event that reaches 1 KiB (an event is at
+    // most a 3 000-byte line here); before a file is made, the directory
+    // is brought under 3 KiB less one file's cap.
+    assert!(sizes.iter().all(|s| *s < 1024 + 4096), "{sizes:?}");
+    assert!(total <= 3 * 1024 + 4096, "{total} bytes kept: {sizes:?}");
+    let newest = std::fs::read_to_string(casts.last().expect("a recording")).expect("read");
+    assert!(newest.contains("session-3"));
+    assert!(newest.contains("recording stopped: over --record-max-file"));
+    let oldest_kept = std::fs::read_to_string(&casts[0]).expect("read");
+    assert!(
+        !oldest_kept.contains("session-0"),
+        "the oldest was not removed first"
+    );
+    assert!(
+        agent.log().contains("oldest recording removed"),
+        "{}",
+        agent.log()
+    );
+}

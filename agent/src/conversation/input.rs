@@ -44,6 +44,8 @@ pub(super) struct Input {
     /// The client sent StdinClose.
     pub(super) closed_by_client: bool,
     pub(super) abandoned: CancellationToken,
+    /// Bytes written to stdin, for the audit log.
+    pub(super) bytes_in: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The input direction: stdin bytes, resizes, end of stdin. Returns when the
@@ -111,6 +113,8 @@ impl Input {
 
     async fn write(&mut self, data: &[u8]) -> ControlFlow<InputEnd> {
         if self.stdin_open {
+            self.bytes_in
+                .fetch_add(data.len() as u64, std::sync::atomic::Ordering::Relaxed);
             if let Err(e) = self.stdin.write_all(data).await {
                 // The program closed its stdin or ended; output and the
                 // exit status still come.

@@ -143,6 +143,9 @@ async fn leave(session: &Session, id: u64, detached: bool) {
 /// its stdin or ended; its output and exit status still come.
 async fn write(session: &Session, data: &[u8]) {
     session.touch();
+    session
+        .bytes_in
+        .fetch_add(data.len() as u64, std::sync::atomic::Ordering::Relaxed);
     if let Some(stdin) = &session.stdin
         && let Err(e) = stdin.lock().await.write_all(data).await
     {

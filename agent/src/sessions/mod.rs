@@ -26,6 +26,7 @@ use tokio_util::task::TaskTracker;
 use tonic::Status;
 
 use crate::attach::ExecStdin;
+use crate::audit::{Audit, ExecRecord};
 use crate::auth::Caller;
 use crate::engine::Engine;
 use crate::error::AgentError;
@@ -82,6 +83,7 @@ pub struct Sessions(Arc<Registry>);
 struct Registry {
     config: SessionConfig,
     engine: Arc<Engine>,
+    audit: Arc<Audit>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     table: Mutex<HashMap<String, Arc<Session>>>,
@@ -107,6 +109,8 @@ pub struct Session {
     state: Mutex<State>,
     /// Milliseconds since `born` of the last output or input.
     last_active: AtomicU64,
+    /// Bytes typed into it, by every client (for the audit log).
+    bytes_in: AtomicU64,
     next_client: AtomicU64,
     /// Cancelled when the session is over (its clients have their final
     /// status).
@@ -137,12 +141,14 @@ impl Sessions {
     pub fn new(
         config: SessionConfig,
         engine: Arc<Engine>,
+        audit: Arc<Audit>,
         shutdown: CancellationToken,
         tracker: TaskTracker,
     ) -> Self {
         Sessions(Arc::new(Registry {
             config,
             engine,
+            audit,
             shutdown,
             tracker,
             table: Mutex::new(HashMap::new()),
@@ -190,6 +196,7 @@ impl Sessions {
                 ..State::default()
             }),
             last_active: AtomicU64::new(0),
+            bytes_in: AtomicU64::new(0),
             next_client: AtomicU64::new(1),
             ended: CancellationToken::new(),
         });
@@ -209,13 +216,23 @@ impl Sessions {
                 ..Default::default()
             }))
             .await;
-        lock(&reg.table).insert(id, session.clone());
+        lock(&reg.table).insert(id.clone(), session.clone());
+        let mut record = ExecRecord::new(&session.exec_id, &session.owner, spec);
+        record.session = Some(id);
+        reg.audit.started(&record);
+        let recorder = reg.audit.recorder(&record, spec.rows, spec.cols);
+        let audit = pump::Audited {
+            audit: reg.audit.clone(),
+            record,
+            recorder,
+        };
         let pump = pump::Pump::new(
             self.clone(),
             session.clone(),
             started.output,
             control_rx,
             first,
+            audit,
         );
         reg.tracker.spawn(pump.run());
         if sent.is_err() {

@@ -18,6 +18,7 @@ use super::ring::Ring;
 use super::screen::{self, ScreenMsg, ScreenTx};
 use super::{ResponseTx, Session, Sessions, lock, status};
 use crate::attach::OutputStream;
+use crate::audit::{Audit, ExecRecord, Outcome, Recorder};
 use crate::exec;
 
 pub(super) const CONTROL_QUEUE: usize = 32;
@@ -54,8 +55,16 @@ pub(super) enum Control {
     End(String),
 }
 
+/// The session's audit trail: its record, and its recording if on.
+pub(super) struct Audited {
+    pub(super) audit: Arc<Audit>,
+    pub(super) record: ExecRecord,
+    pub(super) recorder: Option<Recorder>,
+}
+
 pub(super) struct Pump {
     sessions: Sessions,
+    audited: Audited,
     session: Arc<Session>,
     output: OutputStream,
     control: tokio::sync::mpsc::Receiver<Control>,
@@ -77,12 +86,14 @@ impl Pump {
         output: OutputStream,
         control: tokio::sync::mpsc::Receiver<Control>,
         first: Client,
+        audited: Audited,
     ) -> Self {
         let size = first.size;
         let screen = screen::spawn(session.clone(), size.0, size.1);
         let ring = Ring::new(sessions.0.config.history_bytes);
         Pump {
             sessions,
+            audited,
             session,
             output,
             control,
@@ -130,6 +141,9 @@ impl Pump {
             self.early.extend_from_slice(&data[..n]);
         }
         self.ring.push(data.clone());
+        if let Some(r) = self.audited.recorder.as_mut() {
+            r.output(&data);
+        }
         self.send_all(output_message(data.clone(), "stdout")).await;
         let _ = self.screen.send(ScreenMsg::Output(data)).await;
     }
@@ -293,6 +307,9 @@ impl Pump {
             st.cols = cols;
         }
         let _ = self.screen.send(ScreenMsg::Resize(rows, cols)).await;
+        if let Some(r) = self.audited.recorder.as_mut() {
+            r.resize(rows, cols);
+        }
         let engine = &self.sessions.0.engine;
         if let Err(e) = exec::resize(engine, &self.session.exec_id, rows, cols, false).await {
             let session = &self.session.id;
@@ -358,6 +375,20 @@ impl Pump {
             }
         };
         self.sessions.forget(&session.id);
+        let exit_code = Some(final_status.exit_code).filter(|_| final_status.success);
+        if let Some(r) = self.audited.recorder.as_mut() {
+            r.finish(&match exit_code {
+                Some(c) => format!("exit {c}"),
+                None => "exit unknown".to_string(),
+            });
+        }
+        let outcome = Outcome {
+            exit_code,
+            note: self.ending.clone(),
+            bytes_in: session.bytes_in.load(std::sync::atomic::Ordering::Relaxed),
+            bytes_out: self.ring.end(),
+        };
+        self.audited.audit.ended(&self.audited.record, &outcome);
         for c in std::mem::take(&mut self.clients) {
             let _ = c.tx.send(status(final_status.clone())).await;
         }
