@@ -45,6 +45,7 @@ pub fn run(
             keymap,
             on_quit,
             workspace: state_dir().map(|d| d.join("workspace.json")),
+            recordings: recordings_dir(),
         };
         let r = dockyard_tui::run(targets, options)
             .await
@@ -90,6 +91,19 @@ fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
             })
         })
         .collect()
+}
+
+/// $XDG_DATA_HOME/dockyard/recordings (~/.local/share/...): where
+/// `Ctrl-a r` puts recordings.
+fn recordings_dir() -> Option<std::path::PathBuf> {
+    Some(
+        std::env::var_os("XDG_DATA_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/share"))
+            })?
+            .join("dockyard/recordings"),
+    )
 }
 
 /// $XDG_STATE_HOME/dockyard (~/.local/state/dockyard): the log, and the

@@ -382,3 +382,49 @@ fn recording_caps_stop_a_file_and_evict_the_oldest() {
         agent.log()
     );
 }
+
+#[test]
+fn the_tui_records_a_pane_with_ctrl_a_r() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("tuirec"));
+    let dir = TempDir::new();
+    let data = dir.file("data");
+    let mut pty = Pty::spawn_env(
+        &dockyard_bin(),
+        &["--host", &agent.addr],
+        &[
+            ("XDG_DATA_HOME", path(&data)),
+            ("XDG_STATE_HOME", path(&dir.file("state"))),
+        ],
+        30,
+        160,
+    );
+    pty.wait_for_text(&c.name, WAIT);
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt", WAIT, |s| s.contains("/ #"));
+    pty.type_bytes(b"\x01r");
+    pty.wait_for_text("● REC", WAIT);
+    pty.wait_for_text("recording to", WAIT);
+    pty.type_bytes(b"echo tui-rec-$((5*5))\r");
+    pty.wait_for_text("tui-rec-25", WAIT);
+    pty.type_bytes(b"\x01r");
+    pty.wait_for_text("recording saved to", WAIT);
+    assert!(!pty.contents().contains("● REC"));
+    let recordings = data.join("dockyard/recordings");
+    let casts = casts_in(&recordings);
+    assert_eq!(casts.len(), 1, "{casts:?}");
+    let name = casts[0]
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.ends_with(&format!("{}.cast", c.name)), "{name}");
+    let all = lines(&casts[0]);
+    assert_eq!(all[0]["title"], format!("{}/{}", agent.addr, c.name));
+    assert!(String::from_utf8_lossy(&asciinema_cat(&casts[0])).contains("tui-rec-25"));
+    pty.type_bytes(b"\x01q");
+    pty.wait_for_text("e: end them", WAIT);
+    pty.type_bytes(b"e");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}

@@ -78,6 +78,8 @@ pub enum SessionEvent {
     Resumed,
     /// This pane left the session, which runs on at the agent.
     Detached,
+    /// The pane's recording could not be written (and is off).
+    RecordingFailed(String),
 }
 
 #[derive(Debug)]
@@ -115,6 +117,12 @@ pub enum Effect {
     /// Leaves the pane's session running at its agent.
     DetachSession {
         pane: PaneId,
+    },
+    /// Starts recording the pane's output to a file (with its header), or
+    /// stops it (None).
+    Record {
+        pane: PaneId,
+        to: Option<(std::path::PathBuf, dockyard_cast::Header)>,
     },
     /// The sessions of every connected host, for the picker.
     ListSessions,

@@ -39,6 +39,8 @@ pub struct Options {
     /// Where the workspace is kept between runs when sessions are kept
     /// (and restored from at start); None: never kept.
     pub workspace: Option<std::path::PathBuf>,
+    /// Where `Ctrl-a r` writes recordings.
+    pub recordings: Option<std::path::PathBuf>,
 }
 
 /// How long quitting waits for the agents to confirm that sessions were
@@ -67,6 +69,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let labels = targets.iter().map(|t| t.label.clone()).collect();
     let mut state = State::new(labels, opts.keymap);
     state.on_quit = opts.on_quit;
+    state.recordings_dir = opts.recordings.clone();
     if let Some(path) = &opts.workspace {
         restore_workspace(&mut state, path);
     }

@@ -105,6 +105,7 @@ actions! {
     Zoom => "zoom",
     ClosePane => "close_pane",
     DetachPane => "detach_pane",
+    Record => "record",
     Sessions => "sessions",
     ScrollBack => "scroll_back",
     ScrollUp => "scroll_up",
@@ -238,6 +239,7 @@ const DEFAULTS: &[Default] = {
         ),
         (Leader, DetachPane, &["d"], "detach (it runs on)", None),
         (Leader, Sessions, &["S"], "sessions: attach one", None),
+        (Leader, Record, &["r"], "record the pane on / off", None),
         (
             Leader,
             ScrollBack,

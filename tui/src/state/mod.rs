@@ -111,6 +111,8 @@ pub struct State {
     /// Quitting leaves the panes' sessions running (and the workspace is
     /// saved to be restored).
     pub keep_sessions: bool,
+    /// Where `Ctrl-a r` puts recordings (None: nowhere to put them).
+    pub recordings_dir: Option<std::path::PathBuf>,
 }
 
 /// Where everything goes on screen, computed from the state for one
@@ -139,6 +141,7 @@ impl State {
             quit: false,
             on_quit: OnQuit::default(),
             keep_sessions: false,
+            recordings_dir: None,
         }
     }
 

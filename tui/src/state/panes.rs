@@ -74,6 +74,8 @@ pub struct Pane {
     /// Waiting for its host to be connected before its session opens (a
     /// pane restored from the last workspace).
     pub pending: bool,
+    /// Where its output is being recorded (`Ctrl-a r`).
+    pub recording: Option<std::path::PathBuf>,
 }
 
 impl Pane {
@@ -108,8 +110,13 @@ impl Pane {
             PaneKind::Logs { timestamps: false } => " logs".to_string(),
             PaneKind::Logs { timestamps: true } => " logs (timestamps)".to_string(),
         };
+        let rec = if self.recording.is_some() {
+            " ● REC"
+        } else {
+            ""
+        };
         format!(
-            "{}/{}{what}{state}",
+            "{}/{}{what}{state}{rec}",
             printable(&self.host_label),
             printable(&self.container)
         )

@@ -128,6 +128,7 @@ fn node_from(state: &State, v: &Value, panes: &mut Vec<Pane>) -> Result<Option<N
             group: None,
             session_id: None,
             pending: true,
+            recording: None,
         });
         return Ok(Some(Node::Pane(id)));
     }

@@ -114,6 +114,11 @@ impl Runner {
                 // Dropped: its task ends the session and finishes alone.
                 self.sessions.remove(&pane);
             }
+            Effect::Record { pane, to } => {
+                if let Some(s) = self.session(pane) {
+                    s.record(to);
+                }
+            }
             Effect::DetachSession { pane } => {
                 if let Some(s) = self.session(pane) {
                     s.detach();

@@ -10,12 +10,15 @@
 //! reconnecting. Closing the pane ends the session; detaching leaves it
 //! running at the agent.
 
+use std::fs::File;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use dockyard_cast::{Header, Writer};
 use dockyard_client::dial::status_text;
 use dockyard_client::exec_session::default_shell;
 use dockyard_client::pb::{ExecStart, LogsRequest};
@@ -27,12 +30,27 @@ use crate::msg::SessionEvent;
 use crate::state::panes::PaneKind;
 use crate::term::screen::SCROLLBACK;
 
-#[derive(Debug)]
 enum InputMsg {
     Data(Bytes),
     Resize(u16, u16),
     Detach,
+    Record(Option<(PathBuf, Header)>),
 }
+
+impl std::fmt::Debug for InputMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputMsg::Data(d) => write!(f, "Data({} bytes)", d.len()),
+            InputMsg::Resize(r, c) => write!(f, "Resize({r}, {c})"),
+            InputMsg::Detach => f.write_str("Detach"),
+            InputMsg::Record(to) => write!(f, "Record({:?})", to.as_ref().map(|t| &t.0)),
+        }
+    }
+}
+
+/// The pane's recording, shared by the output loop (output) and the input
+/// task (resizes, starting and stopping it).
+type Recorder = Arc<Mutex<Option<Writer<File>>>>;
 
 /// The UI side of one pane's session: its input going out and its events
 /// coming in, as one value. Dropping it ends the session: the task tells
@@ -58,6 +76,12 @@ impl Session {
     /// Leaves the session running at the agent; `Detached` follows.
     pub fn detach(&self) {
         let _ = self.input.send(InputMsg::Detach);
+    }
+
+    /// Starts recording what the pane's program shows into a file, or
+    /// stops (None).
+    pub fn record(&self, to: Option<(PathBuf, Header)>) {
+        let _ = self.input.send(InputMsg::Record(to));
     }
 
     /// Ends (or, with `keep`, detaches) the session and returns its task,
@@ -216,10 +240,16 @@ async fn run(
         session_id: session_id.clone(),
     };
     let size = Arc::new(Mutex::new(size));
+    let recorder: Recorder = Arc::default();
     let (current, input_watch) = watch::channel(session.input());
     // The input side runs on its own, so a program that does not read its
     // stdin never stops its output from being read.
-    tokio::spawn(forward(input_rx, input_watch, size.clone()));
+    let side = Side {
+        size: size.clone(),
+        recorder: recorder.clone(),
+        events: events.clone(),
+    };
+    tokio::spawn(forward(input_rx, input_watch, side));
     // A pane closed before it heard of the start: its end is on its way.
     let mut closing = events.send(started).await.is_err();
     loop {
@@ -232,7 +262,12 @@ async fn run(
             session.next_event().await
         };
         let ev = match next {
-            Ok(Some(ExecEvent::Output { data, .. })) => SessionEvent::Output(data),
+            Ok(Some(ExecEvent::Output { data, .. })) => {
+                if let Err(why) = record(&recorder, |w| w.output(&data)) {
+                    let _ = events.send(SessionEvent::RecordingFailed(why)).await;
+                }
+                SessionEvent::Output(data)
+            }
             Ok(Some(ExecEvent::Exited { code, message })) => SessionEvent::Exited { code, message },
             Ok(Some(ExecEvent::Detached { .. })) => SessionEvent::Detached,
             Ok(None) => break,
@@ -305,14 +340,51 @@ async fn reattach(
     }
 }
 
+/// Writes to the recording, if there is one; an error ends it.
+fn record(
+    recorder: &Recorder,
+    f: impl FnOnce(&mut Writer<File>) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut guard = recorder.lock().unwrap_or_else(|p| p.into_inner());
+    match guard.as_mut().map(f) {
+        Some(Err(e)) => {
+            *guard = None;
+            Err(e.to_string())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A new recording: its directory, its file, its header.
+fn start_recording(path: &std::path::Path, header: &Header) -> Result<Writer<File>, String> {
+    let made = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| File::create(path))
+        .and_then(|f| Writer::new(f, header));
+    made.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// What the input task shares with the rest of the session.
+struct Side {
+    size: Arc<Mutex<(u16, u16)>>,
+    recorder: Recorder,
+    events: mpsc::Sender<SessionEvent>,
+}
+
 /// Carries the pane's keystrokes, resizes and detach to whichever
-/// connection is current. When the pane is gone (its sender dropped), the
-/// session is ended.
+/// connection is current, and starts and stops its recording. When the
+/// pane is gone (its sender dropped), the session is ended.
 async fn forward(
     mut input_rx: mpsc::UnboundedReceiver<InputMsg>,
     current: watch::Receiver<ExecInput>,
-    size: Arc<Mutex<(u16, u16)>>,
+    side: Side,
 ) {
+    let Side {
+        size,
+        recorder,
+        events,
+    } = side;
     while let Some(msg) = input_rx.recv().await {
         let input = current.borrow().clone();
         // A failed send means the connection is down: what was typed then
@@ -322,7 +394,27 @@ async fn forward(
             InputMsg::Data(d) => input.send(d).await,
             InputMsg::Resize(r, c) => {
                 *size.lock().unwrap_or_else(|p| p.into_inner()) = (r, c);
+                if let Err(why) = record(&recorder, |w| w.resize(c, r)) {
+                    let _ = events.send(SessionEvent::RecordingFailed(why)).await;
+                }
                 input.resize(r, c).await
+            }
+            InputMsg::Record(Some((path, header))) => {
+                let started = start_recording(&path, &header);
+                let mut guard = recorder.lock().unwrap_or_else(|p| p.into_inner());
+                match started {
+                    Ok(w) => *guard = Some(w),
+                    Err(why) => {
+                        drop(guard);
+                        let _ = events.send(SessionEvent::RecordingFailed(why)).await;
+                    }
+                }
+                continue;
+            }
+            InputMsg::Record(None) => {
+                let _ = record(&recorder, |w| w.finish());
+                *recorder.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                continue;
             }
             // Left running: nothing more to send, and nothing to end.
             InputMsg::Detach => {

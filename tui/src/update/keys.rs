@@ -179,6 +179,11 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 panes::detach(state, p, fx);
             }
         }
+        Record => {
+            if let Some(p) = state.focused_pane() {
+                panes::toggle_record(state, p, fx);
+            }
+        }
         Sessions => {
             state.mode = Mode::Sessions(SessionsPicker::new(state.list.hosts_up()));
             fx.push(Effect::ListSessions);

@@ -154,8 +154,25 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
                 fx.push(Effect::Input { pane, data: reply });
             }
         }
+        SessionEvent::RecordingFailed(why) => {
+            p.recording = None;
+            state.notice = Some(Notice {
+                text: format!("recording stopped: {}", printable(&why)),
+                error: true,
+            });
+        }
         SessionEvent::Exited { code, message } => {
             p.state = PaneState::Exited(code);
+            if let Some(path) = p.recording.take() {
+                state.notice = Some(Notice {
+                    text: format!("recording saved to {}", path.display()),
+                    error: false,
+                });
+            }
+            // The notice borrowed the state: the pane again.
+            let Some(p) = state.panes.get_mut(pane) else {
+                return;
+            };
             if p.is_logs() {
                 // The end of a followed log is news, not an error.
                 let text = format!("\r\n\x1b[2m— {} —\x1b[0m", printable(&message));

@@ -92,6 +92,7 @@ pub fn open(
             group: None,
             session_id: None,
             pending: false,
+            recording: None,
         },
     );
     state.focus = Focus::Pane(id);
@@ -166,6 +167,80 @@ pub fn detach(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         return error(state, text);
     }
     fx.push(Effect::DetachSession { pane: id });
+}
+
+/// `Ctrl-a r`: starts recording the pane's output (asciicast v2, into the
+/// recordings directory), or stops and says where it went.
+pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
+    let Some(p) = state.panes.get_mut(id) else {
+        return;
+    };
+    if let Some(path) = p.recording.take() {
+        fx.push(Effect::Record { pane: id, to: None });
+        state.notice = Some(Notice {
+            text: format!("recording saved to {}", path.display()),
+            error: false,
+        });
+        return;
+    }
+    if p.is_logs() {
+        return error(
+            state,
+            "a logs pane is not recorded: record a shell or command pane".into(),
+        );
+    }
+    if !p.is_live() {
+        return error(state, "this pane's session has ended".into());
+    }
+    let Some(dir) = state.recordings_dir.clone() else {
+        return error(
+            state,
+            "nowhere to put recordings: set XDG_DATA_HOME or HOME".into(),
+        );
+    };
+    let now = chrono::Local::now();
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let path = dir.join(format!(
+        "{}-{}-{}.cast",
+        now.format("%Y%m%d-%H%M%S"),
+        safe(&p.host_label),
+        safe(&p.container)
+    ));
+    let command = match &p.kind {
+        PaneKind::Shell => dockyard_client::exec_session::default_shell(),
+        PaneKind::Command(spec) => spec.command.clone(),
+        PaneKind::Attached { command, .. } => command.clone(),
+        PaneKind::Logs { .. } => Vec::new(),
+    };
+    let (rows, cols) = p.term.size();
+    let header = dockyard_cast::Header {
+        width: cols,
+        height: rows,
+        timestamp: now.timestamp(),
+        command: Some(shell_words::join(&command)),
+        title: Some(format!("{}/{}", p.host_label, p.container)),
+        env: vec![("TERM".into(), "xterm-256color".into())],
+        ..Default::default()
+    };
+    p.recording = Some(path.clone());
+    fx.push(Effect::Record {
+        pane: id,
+        to: Some((path.clone(), header)),
+    });
+    state.notice = Some(Notice {
+        text: format!("recording to {} (Ctrl-a r stops)", path.display()),
+        error: false,
+    });
 }
 
 /// Removes a pane whose session is already over or elsewhere (detached).
