@@ -239,7 +239,7 @@ const DEFAULTS: &[Default] = {
         ),
         (Leader, DetachPane, &["d"], "detach (it runs on)", None),
         (Leader, Sessions, &["S"], "sessions: attach one", None),
-        (Leader, Record, &["r"], "record the pane on / off", None),
+        (Leader, Record, &["r"], "record pane on / off", None),
         (
             Leader,
             ScrollBack,
