@@ -126,7 +126,13 @@ struct Utf8Carry {
 }
 
 impl Utf8Carry {
-    fn decode(&mut self, data: &[u8]) -> String {
+    fn decode<'a>(&mut self, data: &'a [u8]) -> std::borrow::Cow<'a, str> {
+        // The usual case, whole UTF-8 and nothing carried: no copy.
+        if self.pending.is_empty()
+            && let Ok(s) = std::str::from_utf8(data)
+        {
+            return s.into();
+        }
         let mut bytes = std::mem::take(&mut self.pending);
         bytes.extend_from_slice(data);
         let mut out = String::with_capacity(bytes.len());
@@ -155,7 +161,7 @@ impl Utf8Carry {
                 }
             }
         }
-        out
+        out.into()
     }
 
     /// What is left at the end: an unfinished character.
@@ -201,11 +207,11 @@ impl<W: Write> Writer<W> {
     fn event(&mut self, code: &str, data: &str) -> std::io::Result<()> {
         let t = self.start.elapsed().as_secs_f64().max(self.last);
         self.last = t;
-        let line = format!(
-            "[{t:.6}, \"{code}\", {}]\n",
-            Value::String(data.to_string())
-        );
-        self.out.write_all(line.as_bytes())?;
+        let mut line = format!("[{t:.6}, \"{code}\", ").into_bytes();
+        line.reserve(data.len() + data.len() / 8 + 4);
+        serde_json::to_writer(&mut line, data)?;
+        line.extend_from_slice(b"]\n");
+        self.out.write_all(&line)?;
         self.written += line.len() as u64;
         self.out.flush()
     }

@@ -12,6 +12,7 @@ mod browse;
 mod exec;
 mod fanout;
 mod process;
+mod record;
 mod sessions;
 mod table;
 mod tui;
@@ -87,6 +88,9 @@ fn main() {
     }
     if want("stats") {
         stats_watching(&mut table, &agent, &c);
+    }
+    if want("record") {
+        record::record_cost(&mut table, &agent, &c, opts.rounds);
     }
     if want("sessions") {
         sessions::sessions(&mut table, &agent, &c, opts.rounds);
