@@ -188,6 +188,10 @@ pub struct ReplayArgs {
     /// recording's idle_time_limit, else none)
     #[arg(long, value_name = "SECONDS", value_parser = positive)]
     pub idle_limit: Option<f64>,
+    /// Play it in a pane of the terminal UI instead (space pauses, left
+    /// and right seek 5 s, + and - change the speed)
+    #[arg(long, conflicts_with_all = ["speed", "idle_limit"])]
+    pub tui: bool,
     /// An asciicast v2 file (Dockyard's or asciinema's)
     pub file: PathBuf,
 }

@@ -168,6 +168,16 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
         tls_key: cli.tls_key.clone(),
     };
     let connector = Arc::new(connector(&config, reach)?);
+    // A recording in a pane of the TUI, beside whatever the hosts show.
+    if let Some(Command::Replay(a)) = &cli.command
+        && a.tui
+    {
+        replay_cmd::check(&a.file)?;
+        let args = cli::TuiArgs {
+            leader: cli.tui.leader.clone().or(config.leader.clone()),
+        };
+        return tui_cmd::run(connector, args, &config, Some(a.file.clone()));
+    }
     if matches!(cli.command, None | Some(Command::Tui(_))) {
         // `dockyard --leader X tui` as well as `dockyard tui --leader X`.
         let mut args = match cli.command {
@@ -179,7 +189,7 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
         if args.leader.is_none() {
             args.leader = config.leader.clone();
         }
-        return tui_cmd::run(connector, args, &config);
+        return tui_cmd::run(connector, args, &config, None);
     }
     // One thread: a CLI drives one session, and starting worker threads
     // costs more than it saves.

@@ -21,6 +21,14 @@ enum Key {
     Pause,
 }
 
+/// Whether `file` is a recording that can be played: for `--tui`, which
+/// must say so before the screen is taken over.
+pub fn check(file: &std::path::Path) -> anyhow::Result<()> {
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    Reader::new(BufReader::new(f)).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    Ok(())
+}
+
 pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;

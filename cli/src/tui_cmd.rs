@@ -16,6 +16,7 @@ pub fn run(
     conn: Arc<Connector>,
     args: TuiArgs,
     config: &crate::config::Config,
+    replay: Option<std::path::PathBuf>,
 ) -> anyhow::Result<i32> {
     let overrides = &config.key_overrides();
     let on_quit = match config.on_quit.as_deref() {
@@ -46,6 +47,7 @@ pub fn run(
             on_quit,
             workspace: state_dir().map(|d| d.join("workspace.json")),
             recordings: recordings_dir(),
+            replay,
         };
         let r = dockyard_tui::run(targets, options)
             .await

@@ -383,21 +383,22 @@ fn recording_caps_stop_a_file_and_evict_the_oldest() {
     );
 }
 
+/// The TUI in a 30-row terminal, its data and state under `dir`.
+fn tui(dir: &TempDir, args: &[&str], cols: u16) -> Pty {
+    let (data, state) = (dir.file("data"), dir.file("state"));
+    let env = [
+        ("XDG_DATA_HOME", path(&data)),
+        ("XDG_STATE_HOME", path(&state)),
+    ];
+    Pty::spawn_env(&dockyard_bin(), args, &env, 30, cols)
+}
+
 #[test]
 fn the_tui_records_a_pane_with_ctrl_a_r() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("tuirec"));
     let dir = TempDir::new();
     let data = dir.file("data");
-    let mut pty = Pty::spawn_env(
-        &dockyard_bin(),
-        &["--host", &agent.addr],
-        &[
-            ("XDG_DATA_HOME", path(&data)),
-            ("XDG_STATE_HOME", path(&dir.file("state"))),
-        ],
-        30,
-        160,
-    );
+    let mut pty = tui(&dir, &["--host", &agent.addr], 160);
     pty.wait_for_text(&c.name, WAIT);
     pty.type_bytes(b"/");
     pty.type_bytes(c.name.as_bytes());
@@ -426,5 +427,42 @@ fn the_tui_records_a_pane_with_ctrl_a_r() {
     pty.type_bytes(b"\x01q");
     pty.wait_for_text("e: end them", WAIT);
     pty.type_bytes(b"e");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn replay_in_a_tui_pane_pauses_seeks_and_changes_speed() {
+    let agent = TestAgent::start();
+    let dir = TempDir::new();
+    let cast = dir.file("seek.cast");
+    std::fs::write(
+        &cast,
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n\
+         [0.2, \"o\", \"early-line\\r\\n\"]\n\
+         [30.0, \"o\", \"late-line\\r\\n\"]\n",
+    )
+    .expect("write");
+    let mut pty = tui(
+        &dir,
+        &["--host", &agent.addr, "replay", "--tui", path(&cast)],
+        120,
+    );
+    pty.wait_for_text("early-line", WAIT);
+    pty.wait_for_text("replay seek.cast ▶", WAIT);
+    // Space pauses; + doubles the speed.
+    pty.type_bytes(b" ");
+    pty.wait_for_text("⏸", WAIT);
+    pty.type_bytes(b"+");
+    pty.wait_for_text("x2", WAIT);
+    // Forward past the late line: it shows at once, and the end is reached.
+    pty.type_bytes(&b"\x1b[C".repeat(7));
+    pty.wait_for_text("late-line", WAIT);
+    pty.wait_for_text("■ 0:30/0:30", WAIT);
+    // Back to the start: the screen starts over.
+    pty.type_bytes(&b"\x1b[D".repeat(7));
+    pty.wait_for("the late line gone", WAIT, |s| !s.contains("late-line"));
+    pty.type_bytes(b"q");
+    pty.wait_for("the pane closed", WAIT, |s| !s.contains("replay seek.cast"));
+    pty.type_bytes(b"q");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }

@@ -80,6 +80,31 @@ pub enum SessionEvent {
     Detached,
     /// The pane's recording could not be written (and is off).
     RecordingFailed(String),
+    /// A replay went back: the pane's screen starts blank again.
+    Reset,
+    /// Where a replay is.
+    Replay(ReplayStatus),
+}
+
+/// A replay's position, for the pane's title.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplayStatus {
+    pub at: f64,
+    pub total: f64,
+    pub speed: f64,
+    pub paused: bool,
+    pub ended: bool,
+}
+
+/// What a replay pane's keys ask of the player.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReplayCtl {
+    /// Pause or play (at the end: from the start again).
+    Pause,
+    /// Seconds forward (or back, negative).
+    Seek(f64),
+    Faster,
+    Slower,
 }
 
 #[derive(Debug)]
@@ -117,6 +142,15 @@ pub enum Effect {
     /// Leaves the pane's session running at its agent.
     DetachSession {
         pane: PaneId,
+    },
+    /// Plays a recording in pane `pane`.
+    OpenReplay {
+        pane: PaneId,
+        file: std::path::PathBuf,
+    },
+    ReplayControl {
+        pane: PaneId,
+        ctl: ReplayCtl,
     },
     /// Starts recording the pane's output to a file (with its header), or
     /// stops it (None).

@@ -41,6 +41,8 @@ pub struct Options {
     pub workspace: Option<std::path::PathBuf>,
     /// Where `Ctrl-a r` writes recordings.
     pub recordings: Option<std::path::PathBuf>,
+    /// A recording to play in a pane at start (`dockyard replay --tui`).
+    pub replay: Option<std::path::PathBuf>,
 }
 
 /// How long quitting waits for the agents to confirm that sessions were
@@ -92,6 +94,11 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let resize = crossterm::event::Event::Resize(size.width, size.height);
     // Through `step`: the first update's effects (the stats streams) count.
     step(&mut state, &mut runner, Msg::Terminal(resize));
+    if let Some(file) = opts.replay.clone() {
+        for effect in crate::update::open_replay(&mut state, file) {
+            runner.carry_out(effect);
+        }
+    }
 
     let mut term_events = EventStream::new();
     let mut dirty = true;

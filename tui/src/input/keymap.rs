@@ -25,15 +25,18 @@ pub enum Context {
     /// A logs pane has the focus (it takes no typing, so plain keys are
     /// free).
     LogsPane,
+    /// A pane playing a recording.
+    ReplayPane,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::List,
         Context::Leader,
         Context::Pane,
         Context::EndedPane,
         Context::LogsPane,
+        Context::ReplayPane,
     ];
 
     /// The name in the config file (`[keys.list]`).
@@ -44,6 +47,7 @@ impl Context {
             Context::Pane => "pane",
             Context::EndedPane => "ended_pane",
             Context::LogsPane => "logs_pane",
+            Context::ReplayPane => "replay_pane",
         }
     }
 }
@@ -106,6 +110,11 @@ actions! {
     ClosePane => "close_pane",
     DetachPane => "detach_pane",
     Record => "record",
+    PlayPause => "play_pause",
+    SeekBack => "seek_back",
+    SeekForward => "seek_forward",
+    Faster => "faster",
+    Slower => "slower",
     Sessions => "sessions",
     ScrollBack => "scroll_back",
     ScrollUp => "scroll_up",
@@ -305,6 +314,42 @@ const DEFAULTS: &[Default] = {
             None,
         ),
         (LogsPane, ClosePane, &["q"], "close the pane", Some("close")),
+        (
+            ReplayPane,
+            PlayPause,
+            &["space"],
+            "play / pause",
+            Some("play"),
+        ),
+        (
+            ReplayPane,
+            SeekBack,
+            &["left", "h"],
+            "back 5 seconds",
+            Some("seek"),
+        ),
+        (
+            ReplayPane,
+            SeekForward,
+            &["right", "l"],
+            "forward 5 seconds",
+            Some("seek"),
+        ),
+        (
+            ReplayPane,
+            Faster,
+            &["+", "="],
+            "twice as fast",
+            Some("speed"),
+        ),
+        (ReplayPane, Slower, &["-"], "half as fast", None),
+        (
+            ReplayPane,
+            ClosePane,
+            &["q"],
+            "close the pane",
+            Some("close"),
+        ),
     ]
 };
 
@@ -501,6 +546,7 @@ impl Keymap {
                 Context::Pane => "in a pane (other keys go to the program)".to_string(),
                 Context::EndedPane => "in a pane whose session ended".to_string(),
                 Context::LogsPane => "in a logs pane".to_string(),
+                Context::ReplayPane => "in a replay pane".to_string(),
             };
             out.push_str(&format!("| keys | {heading} |\n|---|---|\n"));
             for (keys, help) in rows {
@@ -524,6 +570,7 @@ fn section_title(context: Context, leader: &str) -> String {
         Context::Pane => "In a pane".into(),
         Context::EndedPane => "In an ended pane".into(),
         Context::LogsPane => "In a logs pane".into(),
+        Context::ReplayPane => "In a replay pane".into(),
     }
 }
 

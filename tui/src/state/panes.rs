@@ -20,6 +20,8 @@ pub enum PaneKind {
     Command(ExecSpec),
     /// The container's log, followed; read-only.
     Logs { timestamps: bool },
+    /// A recording played back (`dockyard replay --tui FILE`).
+    Replay { file: std::path::PathBuf },
     /// A session the agent kept (detached earlier, or left when the last
     /// UI quit), attached again; `command` is what it runs.
     Attached {
@@ -76,9 +78,36 @@ pub struct Pane {
     pub pending: bool,
     /// Where its output is being recorded (`Ctrl-a r`).
     pub recording: Option<std::path::PathBuf>,
+    /// A replay's position.
+    pub replay: Option<crate::msg::ReplayStatus>,
 }
 
 impl Pane {
+    /// A pane about to start what `kind` says, its screen sized later.
+    pub fn new(
+        id: PaneId,
+        host: usize,
+        host_label: String,
+        container: String,
+        kind: PaneKind,
+    ) -> Self {
+        Pane {
+            id,
+            host,
+            host_label,
+            container,
+            kind,
+            term: TermScreen::new(24, 80),
+            state: PaneState::Starting,
+            search: None,
+            group: None,
+            session_id: None,
+            pending: false,
+            recording: None,
+            replay: None,
+        }
+    }
+
     pub fn is_live(&self) -> bool {
         matches!(
             self.state,
@@ -88,6 +117,10 @@ impl Pane {
 
     pub fn is_logs(&self) -> bool {
         matches!(self.kind, PaneKind::Logs { .. })
+    }
+
+    pub fn is_replay(&self) -> bool {
+        matches!(self.kind, PaneKind::Replay { .. })
     }
 
     /// `host/container [exited 0]`, `host/container logs`, `host/container:
@@ -107,6 +140,24 @@ impl Pane {
             PaneKind::Shell => String::new(),
             PaneKind::Command(spec) => format!(": {}", printable(&spec.command.join(" "))),
             PaneKind::Attached { command, .. } => format!(": {}", printable(&command.join(" "))),
+            PaneKind::Replay { file } => {
+                let name = file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                let pos = self.replay.map_or(String::new(), |r| {
+                    let clock = |s: f64| format!("{}:{:02}", s as u64 / 60, s as u64 % 60);
+                    let how = if r.ended {
+                        "■"
+                    } else if r.paused {
+                        "⏸"
+                    } else {
+                        "▶"
+                    };
+                    format!(" {how} {}/{} x{}", clock(r.at), clock(r.total), r.speed)
+                });
+                return format!("replay {}{pos}", printable(&name));
+            }
             PaneKind::Logs { timestamps: false } => " logs".to_string(),
             PaneKind::Logs { timestamps: true } => " logs (timestamps)".to_string(),
         };

@@ -14,9 +14,8 @@ use ratatui::layout::Direction;
 use serde_json::{Value, json};
 
 use super::State;
-use super::panes::{Pane, PaneId, PaneKind, PaneState};
+use super::panes::{Pane, PaneId, PaneKind};
 use crate::term::layout::Node;
-use crate::term::screen::TermScreen;
 
 pub const VERSION: u64 = 1;
 
@@ -56,7 +55,7 @@ fn node_json(state: &State, node: &Node) -> Value {
                 PaneKind::Shell => dockyard_client::exec_session::default_shell(),
                 PaneKind::Command(spec) => spec.command.clone(),
                 PaneKind::Attached { command, .. } => command.clone(),
-                PaneKind::Logs { .. } => Vec::new(),
+                PaneKind::Logs { .. } | PaneKind::Replay { .. } => Vec::new(),
             };
             json!({"pane": {
                 "host": p.host_label,
@@ -113,23 +112,13 @@ fn node_from(state: &State, v: &Value, panes: &mut Vec<Pane>) -> Result<Option<N
             return Ok(None);
         };
         let id = state.panes.next_id() + panes.len() as PaneId;
-        panes.push(Pane {
-            id,
-            host,
-            host_label,
-            container,
-            kind: PaneKind::Attached {
-                session_id,
-                command,
-            },
-            term: TermScreen::new(24, 80),
-            state: PaneState::Starting,
-            search: None,
-            group: None,
-            session_id: None,
-            pending: true,
-            recording: None,
-        });
+        let kind = PaneKind::Attached {
+            session_id,
+            command,
+        };
+        let mut pane = Pane::new(id, host, host_label, container, kind);
+        pane.pending = true;
+        panes.push(pane);
         return Ok(Some(Node::Pane(id)));
     }
     let dir = match v["split"].as_str() {

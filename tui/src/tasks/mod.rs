@@ -4,6 +4,7 @@
 
 pub mod hosts;
 pub mod ops;
+pub mod replay;
 pub mod session;
 
 use std::collections::HashMap;
@@ -113,6 +114,14 @@ impl Runner {
             Effect::CloseSession { pane } => {
                 // Dropped: its task ends the session and finishes alone.
                 self.sessions.remove(&pane);
+            }
+            Effect::OpenReplay { pane, file } => {
+                self.sessions.insert(pane, session::spawn_replay(file));
+            }
+            Effect::ReplayControl { pane, ctl } => {
+                if let Some(s) = self.session(pane) {
+                    s.replay(ctl);
+                }
             }
             Effect::Record { pane, to } => {
                 if let Some(s) = self.session(pane) {

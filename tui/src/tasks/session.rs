@@ -26,15 +26,17 @@ use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use futures::Stream;
 use tokio::sync::{mpsc, watch};
 
-use crate::msg::SessionEvent;
+use crate::msg::{ReplayCtl, SessionEvent};
 use crate::state::panes::PaneKind;
 use crate::term::screen::SCROLLBACK;
 
-enum InputMsg {
+pub(super) enum InputMsg {
     Data(Bytes),
     Resize(u16, u16),
     Detach,
     Record(Option<(PathBuf, Header)>),
+    /// For a recording played in the pane.
+    Replay(ReplayCtl),
 }
 
 impl std::fmt::Debug for InputMsg {
@@ -44,6 +46,7 @@ impl std::fmt::Debug for InputMsg {
             InputMsg::Resize(r, c) => write!(f, "Resize({r}, {c})"),
             InputMsg::Detach => f.write_str("Detach"),
             InputMsg::Record(to) => write!(f, "Record({:?})", to.as_ref().map(|t| &t.0)),
+            InputMsg::Replay(c) => write!(f, "Replay({c:?})"),
         }
     }
 }
@@ -76,6 +79,11 @@ impl Session {
     /// Leaves the session running at the agent; `Detached` follows.
     pub fn detach(&self) {
         let _ = self.input.send(InputMsg::Detach);
+    }
+
+    /// Plays, pauses, seeks or changes the speed of a replay.
+    pub fn replay(&self, ctl: ReplayCtl) {
+        let _ = self.input.send(InputMsg::Replay(ctl));
     }
 
     /// Starts recording what the pane's program shows into a file, or
@@ -131,6 +139,19 @@ const END_WAIT: Duration = Duration::from_secs(3);
 /// How long a lost session is tried again: the agent's default time to
 /// live for detached sessions.
 const RECONNECT_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// A recording played in a pane.
+pub fn spawn_replay(file: PathBuf) -> Session {
+    let (input, input_rx) = mpsc::unbounded_channel::<InputMsg>();
+    let (events, events_rx) = mpsc::channel(OUTPUT_QUEUE);
+    let task = tokio::spawn(super::replay::run(file, input_rx, events));
+    Session {
+        input,
+        events: events_rx,
+        task: Some(task),
+        abort_on_drop: true,
+    }
+}
 
 /// How an exec session opens.
 enum Opening {
@@ -192,6 +213,10 @@ pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols:
                 false,
             )
         }
+        PaneKind::Replay { file } => (
+            tokio::spawn(super::replay::run(file, input_rx, events)),
+            true,
+        ),
         PaneKind::Attached { session_id, .. } => {
             let opening = Opening::Attach { session_id };
             (
@@ -416,6 +441,7 @@ async fn forward(
                 *recorder.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 continue;
             }
+            InputMsg::Replay(_) => continue,
             // Left running: nothing more to send, and nothing to end.
             InputMsg::Detach => {
                 let _ = input.detach().await;

@@ -23,6 +23,9 @@ fn left(state: &State) -> String {
     }
     match state.focus {
         Focus::Pane(p) => state.panes.get(p).map(|pane| {
+            if pane.is_replay() {
+                return format!(" {}", pane.title());
+            }
             let how = match &pane.state {
                 PaneState::Starting => "starting".to_string(),
                 PaneState::Running => "running".to_string(),
@@ -73,6 +76,9 @@ fn hints(state: &State) -> String {
         }
         Focus::Pane(p) if state.panes.get(p).is_some_and(|p| p.is_logs()) => {
             format!(" {} · {help} ", keymap.hints(Context::LogsPane))
+        }
+        Focus::Pane(p) if state.panes.get(p).is_some_and(|p| p.is_replay()) => {
+            format!(" {} · {help} ", keymap.hints(Context::ReplayPane))
         }
         _ => format!(" {help} "),
     }

@@ -7,7 +7,7 @@ use ratatui::layout::Direction;
 
 use super::{dialogs, panes};
 use crate::input::{Action, Context};
-use crate::msg::{Effect, Lifecycle};
+use crate::msg::{Effect, Lifecycle, ReplayCtl};
 use crate::state::exec_form::ExecForm;
 use crate::state::hosts::ContainerKey;
 use crate::state::inspect::InspectView;
@@ -67,6 +67,12 @@ fn on_leader_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn on_pane_key(state: &mut State, p: PaneId, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if state.panes.get(p).is_some_and(|pane| pane.is_replay()) {
+        if let Some(a) = state.keymap.action(Context::ReplayPane, key) {
+            apply(state, a, fx);
+        }
+        return;
+    }
     if state.panes.get(p).is_some_and(|pane| pane.is_logs()) {
         // A log takes no typing: unbound keys do nothing.
         if let Some(a) = state.keymap.action(Context::LogsPane, key) {
@@ -184,6 +190,11 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 panes::toggle_record(state, p, fx);
             }
         }
+        PlayPause => replay(state, ReplayCtl::Pause, fx),
+        SeekBack => replay(state, ReplayCtl::Seek(-5.0), fx),
+        SeekForward => replay(state, ReplayCtl::Seek(5.0), fx),
+        Faster => replay(state, ReplayCtl::Faster, fx),
+        Slower => replay(state, ReplayCtl::Slower, fx),
         Sessions => {
             state.mode = Mode::Sessions(SessionsPicker::new(state.list.hosts_up()));
             fx.push(Effect::ListSessions);
@@ -297,5 +308,12 @@ pub fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
                 panes::paste(state, p, text, fx);
             }
         }
+    }
+}
+
+/// A key for the focused replay pane's player.
+fn replay(state: &mut State, ctl: ReplayCtl, fx: &mut Vec<Effect>) {
+    if let Some(pane) = state.focused_pane() {
+        fx.push(Effect::ReplayControl { pane, ctl });
     }
 }

@@ -16,6 +16,13 @@ use crate::state::hosts::HostStatus;
 use crate::state::panes::{PaneId, PaneState, inner};
 use crate::state::{Mode, Notice, State};
 
+/// Opens a pane playing `file` (`dockyard replay --tui`).
+pub fn open_replay(state: &mut State, file: std::path::PathBuf) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    panes::open_replay(state, file, &mut fx);
+    fx
+}
+
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     // Output moves no pane; everything else may, so sizes are checked.
@@ -154,6 +161,11 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
                 fx.push(Effect::Input { pane, data: reply });
             }
         }
+        SessionEvent::Reset => {
+            let (rows, cols) = p.term.size();
+            p.term = crate::term::screen::TermScreen::new(rows, cols);
+        }
+        SessionEvent::Replay(status) => p.replay = Some(status),
         SessionEvent::RecordingFailed(why) => {
             p.recording = None;
             state.notice = Some(Notice {

@@ -80,20 +80,7 @@ pub fn open(
     state.panes.insert(
         target,
         dir,
-        Pane {
-            id,
-            host,
-            host_label,
-            container: container.clone(),
-            kind: kind.clone(),
-            term: TermScreen::new(24, 80),
-            state: PaneState::Starting,
-            search: None,
-            group: None,
-            session_id: None,
-            pending: false,
-            recording: None,
-        },
+        Pane::new(id, host, host_label, container.clone(), kind.clone()),
     );
     state.focus = Focus::Pane(id);
     // The session starts at the pane's real size, not a default.
@@ -183,11 +170,8 @@ pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         });
         return;
     }
-    if p.is_logs() {
-        return error(
-            state,
-            "a logs pane is not recorded: record a shell or command pane".into(),
-        );
+    if p.is_logs() || p.is_replay() {
+        return error(state, "only shell and command panes are recorded".into());
     }
     if !p.is_live() {
         return error(state, "this pane's session has ended".into());
@@ -220,7 +204,7 @@ pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         PaneKind::Shell => dockyard_client::exec_session::default_shell(),
         PaneKind::Command(spec) => spec.command.clone(),
         PaneKind::Attached { command, .. } => command.clone(),
-        PaneKind::Logs { .. } => Vec::new(),
+        PaneKind::Logs { .. } | PaneKind::Replay { .. } => Vec::new(),
     };
     let (rows, cols) = p.term.size();
     let header = dockyard_cast::Header {
@@ -241,6 +225,22 @@ pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         text: format!("recording to {} (Ctrl-a r stops)", path.display()),
         error: false,
     });
+}
+
+/// A pane playing the recording `file` (no host needed).
+pub fn open_replay(state: &mut State, file: std::path::PathBuf, fx: &mut Vec<Effect>) {
+    state.panes.set_zoom(None);
+    let target = state.focused_pane();
+    let id = state.panes.next_id();
+    let kind = PaneKind::Replay { file: file.clone() };
+    let pane = Pane::new(id, 0, String::new(), String::new(), kind);
+    state.panes.insert(target, Direction::Horizontal, pane);
+    state.focus = Focus::Pane(id);
+    let size = area_of(state, id).map_or(Rect::new(0, 0, 80, 24), inner);
+    if let Some(p) = state.panes.get_mut(id) {
+        p.term.resize(size.height, size.width);
+    }
+    fx.push(Effect::OpenReplay { pane: id, file });
 }
 
 /// Removes a pane whose session is already over or elsewhere (detached).
