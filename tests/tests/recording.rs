@@ -393,6 +393,7 @@ fn tui(dir: &TempDir, args: &[&str], cols: u16) -> Pty {
     Pty::spawn_env(&dockyard_bin(), args, &env, 30, cols)
 }
 
+/// Records a pane, then plays the file from the recordings picker.
 #[test]
 fn the_tui_records_a_pane_with_ctrl_a_r() {
     let (agent, c) = (TestAgent::start(), TestContainer::start("tuirec"));
@@ -424,6 +425,17 @@ fn the_tui_records_a_pane_with_ctrl_a_r() {
     let all = lines(&casts[0]);
     assert_eq!(all[0]["title"], format!("{}/{}", agent.addr, c.name));
     assert!(String::from_utf8_lossy(&asciinema_cat(&casts[0])).contains("tui-rec-25"));
+    // The recordings picker lists it; Enter plays it in a pane.
+    pty.type_bytes(b"\x01R");
+    pty.wait_for_text("Recordings in", WAIT);
+    pty.wait_for_text(&name[..30], WAIT);
+    pty.type_bytes(b"\r");
+    pty.wait_for_text(&format!("replay {}", &name[..30]), WAIT);
+    pty.wait_for("the replay's output", WAIT, |s| {
+        s.matches("tui-rec-25").count() >= 2
+    });
+    pty.type_bytes(b"q");
+    pty.wait_for("the replay pane closed", WAIT, |s| !s.contains("replay "));
     pty.type_bytes(b"\x01q");
     pty.wait_for_text("e: end them", WAIT);
     pty.type_bytes(b"e");

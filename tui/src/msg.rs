@@ -35,6 +35,8 @@ pub enum Msg {
         text: String,
         error: bool,
     },
+    /// The recordings directory's files, for the picker.
+    Recordings(Result<Vec<crate::state::recordings::Recording>, String>),
     /// A host's sessions, for the picker (or why they could not be had).
     Sessions {
         host: usize,
@@ -160,6 +162,8 @@ pub enum Effect {
     },
     /// The sessions of every connected host, for the picker.
     ListSessions,
+    /// The `.cast` files in a directory, for the recordings picker.
+    ListRecordings(std::path::PathBuf),
     /// Ends a session from the picker.
     EndSession {
         host: usize,

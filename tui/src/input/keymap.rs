@@ -110,6 +110,7 @@ actions! {
     ClosePane => "close_pane",
     DetachPane => "detach_pane",
     Record => "record",
+    Recordings => "recordings",
     PlayPause => "play_pause",
     SeekBack => "seek_back",
     SeekForward => "seek_forward",
@@ -249,6 +250,7 @@ const DEFAULTS: &[Default] = {
         (Leader, DetachPane, &["d"], "detach (it runs on)", None),
         (Leader, Sessions, &["S"], "sessions: attach one", None),
         (Leader, Record, &["r"], "record pane on / off", None),
+        (Leader, Recordings, &["R"], "recordings: play one", None),
         (
             Leader,
             ScrollBack,

@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod launch_form;
 pub mod list;
 pub mod panes;
+pub mod recordings;
 pub mod sessions;
 pub mod stats;
 pub mod workspace;
@@ -66,6 +67,8 @@ pub enum Mode {
     },
     /// The sessions the hosts keep, to attach one in a pane.
     Sessions(SessionsPicker),
+    /// The recordings made with `Ctrl-a r`, to play one in a pane.
+    Recordings(recordings::RecordingsPicker),
     /// Quitting with sessions open on remote agents: keep or end them?
     QuitSessions {
         count: usize,

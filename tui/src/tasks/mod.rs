@@ -133,6 +133,7 @@ impl Runner {
                     s.detach();
                 }
             }
+            Effect::ListRecordings(dir) => ops::spawn_list_recordings(dir, self.msgs.clone()),
             Effect::ListSessions => {
                 for (host, c) in &self.clients {
                     ops::spawn_list_sessions(c.clone(), *host, self.msgs.clone());

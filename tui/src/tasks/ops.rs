@@ -209,3 +209,40 @@ pub fn spawn_end_session(mut client: Client, id: String, msgs: mpsc::Sender<Msg>
         let _ = msgs.send(Msg::Notice { text, error }).await;
     });
 }
+
+/// The `.cast` files in `dir` (none when it does not exist yet).
+pub fn spawn_list_recordings(dir: std::path::PathBuf, msgs: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let read = tokio::task::spawn_blocking(move || list_recordings(&dir)).await;
+        let result = read.unwrap_or_else(|e| Err(e.to_string()));
+        let _ = msgs.send(Msg::Recordings(result)).await;
+    });
+}
+
+fn list_recordings(
+    dir: &std::path::Path,
+) -> Result<Vec<crate::state::recordings::Recording>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    Ok(entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cast"))
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            let modified = meta
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_secs() as i64;
+            Some(crate::state::recordings::Recording {
+                path: e.path(),
+                bytes: meta.len(),
+                modified,
+            })
+        })
+        .collect())
+}

@@ -34,6 +34,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Mode::Inspect(view) => inspect::draw(f, view),
         Mode::Stats { container, name } => stats::draw(f, state, container, name),
         Mode::Sessions(picker) => sessions::draw(f, state, picker),
+        Mode::Recordings(picker) => sessions::draw_recordings(f, state, picker),
         Mode::QuitSessions { count } => sessions::draw_quit(f, *count),
         _ => {}
     }

@@ -1,4 +1,5 @@
-//! The sessions picker and the question quitting asks about sessions.
+//! The sessions and recordings pickers, and the question quitting asks
+//! about sessions.
 
 use dockyard_client::text::{human_duration, printable};
 use ratatui::Frame;
@@ -8,6 +9,7 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wr
 
 use super::centered;
 use crate::state::State;
+use crate::state::recordings::RecordingsPicker;
 use crate::state::sessions::SessionsPicker;
 
 pub fn draw(f: &mut Frame, state: &State, picker: &SessionsPicker) {
@@ -100,4 +102,56 @@ pub fn draw_quit(f: &mut Frame, count: usize) {
         ),
         area,
     );
+}
+
+pub fn draw_recordings(f: &mut Frame, state: &State, picker: &RecordingsPicker) {
+    let area = centered(f.area(), 100, 16);
+    f.render_widget(Clear, area);
+    let dir = state
+        .recordings_dir
+        .as_ref()
+        .map_or(String::new(), |d| d.display().to_string());
+    let block = Block::bordered()
+        .title(format!(" Recordings in {} ", printable(&dir)))
+        .title_bottom(" Enter play in a pane · Esc close ")
+        .border_style(Style::default().fg(Color::Cyan));
+    let files = match &picker.files {
+        None => return f.render_widget(Paragraph::new("…").block(block), area),
+        Some(files) if files.is_empty() => {
+            let text = picker.error.clone().unwrap_or_else(|| {
+                "No recordings yet: Ctrl-a r records the focused pane.".to_string()
+            });
+            let para = Paragraph::new(printable(&text)).wrap(Wrap { trim: false });
+            return f.render_widget(para.block(block), area);
+        }
+        Some(files) => files,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let rows = files.iter().map(|r| {
+        let name = r
+            .path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let age = std::time::Duration::from_secs((now - r.modified).max(0) as u64);
+        Row::new([
+            Cell::from(printable(&name)),
+            Cell::from(dockyard_client::stats::human_size(r.bytes)),
+            Cell::from(format!("{} ago", human_duration(age))),
+        ])
+    });
+    let header =
+        Row::new(["FILE", "SIZE", "RECORDED"]).style(Style::default().add_modifier(Modifier::BOLD));
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(10),
+        Constraint::Length(24),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let mut ts = TableState::default().with_selected(Some(picker.selected));
+    f.render_stateful_widget(table, area, &mut ts);
 }

@@ -11,6 +11,7 @@ use crate::state::exec_form::ExecForm;
 use crate::state::inspect::InspectView;
 use crate::state::launch_form::LaunchForm;
 use crate::state::panes::{PaneId, PaneKind};
+use crate::state::recordings::RecordingsPicker;
 use crate::state::sessions::SessionsPicker;
 use crate::state::{Confirm, Mode, Notice, State};
 
@@ -256,4 +257,26 @@ pub fn on_sessions_key(
         _ => picker.confirm_end = false,
     }
     state.mode = Mode::Sessions(picker);
+}
+
+/// The recordings picker: Enter plays the selected one in a new pane, Esc
+/// or q closes.
+pub fn on_recordings_key(
+    state: &mut State,
+    key: KeyEvent,
+    mut picker: RecordingsPicker,
+    fx: &mut Vec<Effect>,
+) {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return,
+        KeyCode::Up | KeyCode::Char('k') => picker.move_by(-1),
+        KeyCode::Down | KeyCode::Char('j') => picker.move_by(1),
+        KeyCode::Enter => {
+            if let Some(r) = picker.selected() {
+                return panes::open_replay(state, r.path.clone(), fx);
+            }
+        }
+        _ => {}
+    }
+    state.mode = Mode::Recordings(picker);
 }

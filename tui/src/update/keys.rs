@@ -39,6 +39,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Search { pane, query } => dialogs::on_search_key(state, key, pane, query),
         Mode::Filter => dialogs::on_filter_key(state, key),
         Mode::Sessions(picker) => dialogs::on_sessions_key(state, key, picker, fx),
+        Mode::Recordings(picker) => dialogs::on_recordings_key(state, key, picker, fx),
         Mode::QuitSessions { count } => dialogs::on_quit_key(state, key, count),
         Mode::Leader => on_leader_key(state, key, fx),
         Mode::Normal if state.keymap.is_leader(key) => state.mode = Mode::Leader,
@@ -190,6 +191,18 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 panes::toggle_record(state, p, fx);
             }
         }
+        Recordings => match state.recordings_dir.clone() {
+            Some(dir) => {
+                state.mode = Mode::Recordings(Default::default());
+                fx.push(Effect::ListRecordings(dir));
+            }
+            None => {
+                state.notice = Some(Notice {
+                    text: "nowhere to find recordings: set XDG_DATA_HOME or HOME".into(),
+                    error: true,
+                });
+            }
+        },
         PlayPause => replay(state, ReplayCtl::Pause, fx),
         SeekBack => replay(state, ReplayCtl::Seek(-5.0), fx),
         SeekForward => replay(state, ReplayCtl::Seek(5.0), fx),

@@ -45,6 +45,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Notice { text, error } => state.notice = Some(Notice { text, error }),
+        Msg::Recordings(result) => {
+            if let Mode::Recordings(picker) = &mut state.mode {
+                picker.set(result);
+            }
+        }
         Msg::Sessions { host, result } => {
             let label = state
                 .list
