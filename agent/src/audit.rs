@@ -95,15 +95,24 @@ fn rfc3339_now() -> String {
 }
 
 impl Audit {
+    /// Owner-only files: what root shells showed, who ran what.
     pub fn open(config: &AuditConfig) -> std::io::Result<Self> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         let log = match &config.log {
             Some(p) => Some(Mutex::new(
-                OpenOptions::new().create(true).append(true).open(p)?,
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .mode(0o600)
+                    .open(p)?,
             )),
             None => None,
         };
         if let Some(d) = &config.record_dir {
-            std::fs::create_dir_all(d)?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(d)?;
         }
         Ok(Audit {
             log,
@@ -201,7 +210,7 @@ impl Audit {
             .unwrap_or_default(),
             ..Default::default()
         };
-        let opened = File::create(&path).and_then(|f| Writer::new(f, &header));
+        let opened = dockyard_cast::create_private(&path).and_then(|f| Writer::new(f, &header));
         match opened {
             Ok(writer) => Some(Recorder {
                 writer: Some(writer),

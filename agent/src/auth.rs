@@ -35,6 +35,8 @@ pub enum AuthError {
     BadLine { path: String, line: usize },
     #[error("{path}: the name {name} is given twice")]
     DuplicateName { path: String, name: String },
+    #[error("{path}: line {line}: this token is already in the file under another name")]
+    DuplicateToken { path: String, line: usize },
 }
 
 /// May the agent listen on `addr` with these protections?
@@ -96,6 +98,13 @@ pub fn read_tokens(path: &Path) -> Result<Vec<Token>, AuthError> {
         }
         if tokens.iter().any(|t| t.name == name) {
             return Err(AuthError::DuplicateName { path: shown, name });
+        }
+        // One secret, two names: its holders could not be told apart.
+        if tokens.iter().any(|t| *t.secret == *secret.as_bytes()) {
+            return Err(AuthError::DuplicateToken {
+                path: shown,
+                line: i + 1,
+            });
         }
         tokens.push(Token {
             name,
@@ -300,6 +309,7 @@ mod tests {
             "# only\n",
             "a b c\n",
             "x 0123456789abcdef\nx fedcba9876543210\n",
+            "x 0123456789abcdef\ny 0123456789abcdef\n",
         ] {
             assert!(read_tokens(&file("bad", bad)).is_err(), "{bad:?}");
         }

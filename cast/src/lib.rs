@@ -15,6 +15,25 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// Creates `path` (and missing directories) readable by its owner only:
+/// a recording holds what a root shell showed, and with input, what was
+/// typed. Directories made here are 0700, files 0600.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
 /// What the header says about a recording.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Header {
@@ -313,6 +332,9 @@ impl<R: BufRead> Reader<R> {
             else {
                 return Err(bad("not an event [time, code, data]"));
             };
+            if !time.is_finite() || !(0.0..=1e9).contains(&time) {
+                return Err(bad("an event time out of range"));
+            }
             return Ok(Some(Event {
                 time,
                 code: code.to_string(),

@@ -154,7 +154,15 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
         None
     };
     if interactive {
-        spawn_stdin_pump(session.input(), detach_keys, recording.clone());
+        // At a terminal, stdin ends only when the terminal goes away: a
+        // session then runs on, with nothing typed into it.
+        let close_at_eof = !raw || session.session_id().is_empty();
+        spawn_stdin_pump(
+            session.input(),
+            detach_keys,
+            recording.clone(),
+            close_at_eof,
+        );
     }
     let mut winch = if tty {
         signal(SignalKind::window_change()).ok()
@@ -301,6 +309,7 @@ fn spawn_stdin_pump(
     input: ExecInput,
     mut detach_keys: Option<DetachKeys>,
     recording: Option<Recording>,
+    close_at_eof: bool,
 ) {
     let handle = tokio::runtime::Handle::current();
     let spawned = std::thread::Builder::new()
@@ -335,7 +344,9 @@ fn spawn_stdin_pump(
                     }
                 }
             }
-            let _ = handle.block_on(input.close_stdin());
+            if close_at_eof {
+                let _ = handle.block_on(input.close_stdin());
+            }
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the stdin thread: {e}");

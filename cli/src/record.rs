@@ -29,8 +29,8 @@ impl Recording {
         title: String,
         record_input: bool,
     ) -> anyhow::Result<Self> {
-        let file =
-            File::create(path).with_context(|| format!("cannot record to {}", path.display()))?;
+        let file = dockyard_cast::create_private(path)
+            .with_context(|| format!("cannot record to {}", path.display()))?;
         let env = ["TERM", "SHELL"]
             .iter()
             .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))

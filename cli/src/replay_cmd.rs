@@ -62,7 +62,9 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
         if let Some(limit) = idle_limit {
             gap = gap.min(limit);
         }
-        let mut wait = Duration::from_secs_f64(gap / args.speed);
+        // A tiny --speed makes a gap longer than a Duration: a year will do.
+        let mut wait = Duration::try_from_secs_f64(gap / args.speed)
+            .unwrap_or(Duration::from_secs(365 * 86_400));
         // Waits out the gap, or the pause; a key may end either.
         loop {
             let sleep = tokio::time::sleep(wait);

@@ -113,6 +113,17 @@ impl Pty {
         }
     }
 
+    /// SIGHUP, as the kernel sends when the terminal goes away (a closed
+    /// window, a dropped SSH link). (Dropping the pty's writer would type
+    /// an EOF first: portable-pty sends ^D then.)
+    pub fn hang_up(&mut self) {
+        if let Some(pid) = self.child.process_id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-HUP", &pid.to_string()])
+                .status();
+        }
+    }
+
     /// SIGKILL: the program vanishes without a word, as a crashed client.
     pub fn kill_hard(&mut self) {
         if let Some(pid) = self.child.process_id() {

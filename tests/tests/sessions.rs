@@ -383,3 +383,31 @@ fn tui_detach_and_the_sessions_picker() {
     assert_eq!(pty.wait_exit(WAIT), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_closed_terminal_leaves_the_session_as_it_was() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("hangup"));
+    let mut first = in_pty(&agent, &["exec", "-it", &c.name, "sh"], 24, 80);
+    first.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    first.type_bytes(b"export Z=alive\r");
+    first.type_bytes(b"echo set-$((2+3))\r");
+    first.wait_for_text("set-5", WAIT);
+    // The terminal hangs up: the client leaves, the session runs on with
+    // nothing typed into it (an end of input would be Ctrl-D to the shell).
+    first.hang_up();
+    assert_eq!(first.wait_exit(WAIT), 128 + 1);
+    assert!(
+        eventually(WAIT, || sessions(&agent, &[])
+            .first()
+            .is_some_and(|s| s["state"] == "detached")),
+        "{}",
+        agent.log()
+    );
+    let id = only_session(&agent)["id"].as_str().expect("id").to_string();
+    let mut back = in_pty(&agent, &["attach", &id], 24, 80);
+    back.wait_for_text("set-5", WAIT);
+    back.type_bytes(b"echo Z=$Z\r");
+    back.wait_for_text("Z=alive", WAIT);
+    back.type_bytes(b"exit\r");
+    assert_eq!(back.wait_exit(WAIT), 0);
+}

@@ -85,11 +85,11 @@ where
                 return leave(&session, id, false).await;
             }
             None => {
-                // End of input: typed as a terminal's EOF (as a plain TTY
-                // exec does); the client still gets output until it goes.
-                if !typed_eof {
-                    write(&session, b"\x04").await;
-                }
+                // The client's request stream ended: a terminal that went
+                // away (a dropped SSH link ends stdin too). Nothing is
+                // typed into a session that is meant to run on; the client
+                // still gets output until it goes. (An explicit StdinClose
+                // types the terminal's EOF, as for a plain TTY exec.)
                 tokio::select! {
                     _ = session.ended.cancelled() => {}
                     _ = tx.closed() => leave(&session, id, false).await,

@@ -124,6 +124,8 @@ struct State {
     cols: u16,
     detached_since: Option<Instant>,
     title: String,
+    /// Being ended: no longer counted against the cap.
+    ending: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -282,7 +284,12 @@ impl Sessions {
             let table = lock(&self.0.table);
             let mut detached: Vec<(Instant, Arc<Session>)> = table
                 .values()
-                .filter_map(|s| lock(&s.state).detached_since.map(|t| (t, s.clone())))
+                .filter_map(|s| {
+                    let st = lock(&s.state);
+                    st.detached_since
+                        .filter(|_| !st.ending)
+                        .map(|t| (t, s.clone()))
+                })
                 .collect();
             if detached.len() <= self.0.config.max_detached {
                 return;

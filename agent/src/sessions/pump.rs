@@ -23,6 +23,10 @@ use crate::exec;
 
 pub(super) const CONTROL_QUEUE: usize = 32;
 
+/// How long a killed session's output may go on before its terminal is
+/// closed.
+const HANG_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How much of the output is kept to recognise the runtime's
 /// "executable file not found" message.
 const EARLY_OUTPUT: usize = 1024;
@@ -77,6 +81,10 @@ pub(super) struct Pump {
     deadline: Option<Instant>,
     /// Why the session is being ended, once it is.
     ending: Option<String>,
+    /// When the output is dropped if the kill did not end it (a remote
+    /// engine, whose processes the agent cannot signal): closing the
+    /// terminal hangs the program up.
+    hang_up_at: Option<Instant>,
 }
 
 impl Pump {
@@ -104,6 +112,7 @@ impl Pump {
             early: Vec::new(),
             deadline: None,
             ending: None,
+            hang_up_at: None,
         }
     }
 
@@ -128,6 +137,12 @@ impl Pump {
                 }
                 _ = shutdown.cancelled(), if self.ending.is_none() => {
                     self.end("the agent is shutting down").await;
+                }
+                _ = async { match self.hang_up_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                    let session = &self.session.id;
+                    tracing::warn!(session, "the process did not end when killed; closing its terminal");
+                    self.hang_up_at = None;
+                    self.output = Box::pin(futures::stream::empty());
                 }
             }
         }
@@ -271,7 +286,8 @@ impl Pump {
         }
         let ttl = self.sessions.0.config.ttl;
         tracing::info!(session, ?ttl, "session detached");
-        self.deadline = Some(Instant::now() + ttl);
+        // A TTL too large to add is no deadline at all.
+        self.deadline = Instant::now().checked_add(ttl);
         lock(&self.session.state).detached_since = Some(std::time::Instant::now());
         let sessions = self.sessions.clone();
         // Not awaited here: ending the oldest session goes through that
@@ -324,7 +340,9 @@ impl Pump {
         let session = &self.session.id;
         tracing::info!(session, "ending the session: {why}");
         self.ending = Some(why.to_string());
+        lock(&self.session.state).ending = true;
         exec::kill(&self.sessions.0.engine, &self.session.exec_id).await;
+        self.hang_up_at = Some(Instant::now() + HANG_UP_AFTER);
     }
 
     /// The output ended: every client gets the final status, and the

@@ -126,8 +126,14 @@ async fn after_output(session: &Session, parser: &mut vt100::Parser<Asked>) {
     if lock(&session.state).clients > 0 {
         return;
     }
-    if let Some(stdin) = &session.stdin {
-        let _ = stdin.lock().await.write_all(&replies).await;
+    // Never waits on the program: one that does not read its stdin (or a
+    // client's write in progress) must not stop the screen, and with it
+    // the pump. An answer that cannot go at once is dropped.
+    if let Some(stdin) = &session.stdin
+        && let Ok(mut stdin) = stdin.try_lock()
+    {
+        let write = stdin.write_all(&replies);
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(100), write).await;
     }
 }
 

@@ -156,8 +156,7 @@ pub fn spawn_replay(file: PathBuf) -> Session {
 /// How an exec session opens.
 enum Opening {
     Start(ExecStart),
-    /// An agent's session, with its output from the start if the agent
-    /// still has it all (else its screen as it is).
+    /// An agent's session, from its screen as it is.
     Attach {
         session_id: String,
     },
@@ -241,7 +240,9 @@ async fn open(
     match opening {
         Opening::Start(start) => ExecSession::start(client, start).await,
         Opening::Attach { session_id } => {
-            ExecSession::attach(client, &session_id, size, Some(0)).await
+            // The screen as it is, not the history replayed: the pane
+            // would answer the terminal queries in it, into the program.
+            ExecSession::attach(client, &session_id, size, None).await
         }
     }
 }
@@ -382,11 +383,7 @@ fn record(
 
 /// A new recording: its directory, its file, its header.
 fn start_recording(path: &std::path::Path, header: &Header) -> Result<Writer<File>, String> {
-    let made = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| File::create(path))
-        .and_then(|f| Writer::new(f, header));
+    let made = dockyard_cast::create_private(path).and_then(|f| Writer::new(f, header));
     made.map_err(|e| format!("{}: {e}", path.display()))
 }
 
