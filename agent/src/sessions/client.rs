@@ -11,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 use tonic::Status;
 
 use super::pump::{Client, Control};
-use super::{ResponseTx, Session, Sessions, status};
+use super::{ResponseTx, Session, Sessions};
 use crate::auth::Caller;
 use crate::exec::ExecSpec;
 
@@ -100,8 +100,7 @@ where
         match request {
             Some(RequestType::Input(i)) => {
                 if session.stdin.is_none() {
-                    return violation(&session, id, &tx, "input to an exec started without stdin")
-                        .await;
+                    return violation(&session, id, "input to an exec started without stdin").await;
                 }
                 write(&session, &i.data).await;
             }
@@ -125,18 +124,23 @@ where
             // other ending.
             Some(RequestType::End(_)) => session.end("ended by its client").await,
             Some(RequestType::Start(_)) => {
-                return violation(&session, id, &tx, "a second ExecStart").await;
+                return violation(&session, id, "a second ExecStart").await;
             }
             Some(RequestType::Attach(_)) => {
-                return violation(&session, id, &tx, "an attach after the start").await;
+                return violation(&session, id, "an attach after the start").await;
             }
-            None => return violation(&session, id, &tx, "an empty request").await,
+            None => return violation(&session, id, "an empty request").await,
         }
     }
 }
 
 async fn leave(session: &Session, id: u64, detached: bool) {
-    let _ = session.control.send(Control::Leave { id, detached }).await;
+    let leave = Control::Leave {
+        id,
+        detached,
+        farewell: None,
+    };
+    let _ = session.control.send(leave).await;
 }
 
 /// Keystrokes for the program. A failed write means the program closed
@@ -156,19 +160,22 @@ async fn write(session: &Session, data: &[u8]) {
 
 /// A client broke the protocol: it is told, and leaves. The session (which
 /// others may share) runs on.
-async fn violation(session: &Session, id: u64, tx: &ResponseTx, what: &str) {
+async fn violation(session: &Session, id: u64, what: &str) {
     let sid = &session.id;
     tracing::info!(session = sid, client = id, "protocol error: {what}");
-    let _ = tx
-        .send(status(ExecStatus {
-            success: false,
-            exec_id: session.exec_id.clone(),
-            message: format!("protocol error: {what}; this client was detached"),
-            exit_code: -1,
-            finished: true,
-            session_id: session.id.clone(),
-            ..Default::default()
-        }))
-        .await;
-    leave(session, id, false).await;
+    let farewell = ExecStatus {
+        success: false,
+        exec_id: session.exec_id.clone(),
+        message: format!("protocol error: {what}; this client was detached"),
+        exit_code: -1,
+        finished: true,
+        session_id: session.id.clone(),
+        ..Default::default()
+    };
+    let leave = Control::Leave {
+        id,
+        detached: false,
+        farewell: Some(farewell),
+    };
+    let _ = session.control.send(leave).await;
 }

@@ -45,10 +45,13 @@ pub(super) enum Control {
         resume_from: Option<u64>,
     },
     /// A client leaves; `detached` says it asked to (it is told the
-    /// session runs on), otherwise it went away.
+    /// session runs on), otherwise it went away, or (`farewell`) broke the
+    /// protocol and is told so. Its last status comes from the pump, so it
+    /// never gets two (the session's end may be on its way to it too).
     Leave {
         id: u64,
         detached: bool,
+        farewell: Option<ExecStatus>,
     },
     Resize {
         id: u64,
@@ -182,20 +185,27 @@ impl Pump {
                 client,
                 resume_from,
             } => self.attach(client, resume_from).await,
-            Control::Leave { id, detached } => {
-                if detached && let Some(c) = self.clients.iter().find(|c| c.id == id) {
-                    let _ =
-                        c.tx.send(status(ExecStatus {
-                            success: true,
-                            exec_id: self.session.exec_id.clone(),
-                            message: "Detached; the session runs on".into(),
-                            session_id: self.session.id.clone(),
-                            offset: self.ring.end(),
-                            detached: true,
-                            finished: true,
-                            ..Default::default()
-                        }))
-                        .await;
+            Control::Leave {
+                id,
+                detached,
+                farewell,
+            } => {
+                let last = if detached {
+                    Some(ExecStatus {
+                        success: true,
+                        exec_id: self.session.exec_id.clone(),
+                        message: "Detached; the session runs on".into(),
+                        session_id: self.session.id.clone(),
+                        offset: self.ring.end(),
+                        detached: true,
+                        finished: true,
+                        ..Default::default()
+                    })
+                } else {
+                    farewell
+                };
+                if let (Some(last), Some(c)) = (last, self.clients.iter().find(|c| c.id == id)) {
+                    let _ = c.tx.send(status(last)).await;
                 }
                 self.leave(id, detached).await;
             }
