@@ -23,6 +23,9 @@ use crate::exec;
 
 pub(super) const CONTROL_QUEUE: usize = 32;
 
+/// How long the pump waits for a leaving client to take its last status.
+const LEAVE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How long a killed session's output may go on before its terminal is
 /// closed.
 const HANG_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
@@ -204,8 +207,11 @@ impl Pump {
                 } else {
                     farewell
                 };
+                // A leaving client that does not read its last status
+                // within a moment does not hold the session up for it.
                 if let (Some(last), Some(c)) = (last, self.clients.iter().find(|c| c.id == id)) {
-                    let _ = c.tx.send(status(last)).await;
+                    let send = c.tx.send(status(last));
+                    let _ = tokio::time::timeout(LEAVE_WAIT, send).await;
                 }
                 self.leave(id, detached).await;
             }
