@@ -36,9 +36,7 @@ impl RecordingsPicker {
 
     pub fn move_by(&mut self, delta: isize) {
         let n = self.files.as_ref().map_or(0, Vec::len);
-        if n > 0 {
-            self.selected = (self.selected as isize + delta).clamp(0, n as isize - 1) as usize;
-        }
+        self.selected = super::sessions::moved(self.selected, delta, n);
     }
 
     pub fn selected(&self) -> Option<&Recording> {

@@ -65,11 +65,7 @@ impl SessionsPicker {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.rows.is_empty() {
-            return;
-        }
-        let last = self.rows.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+        self.selected = moved(self.selected, delta, self.rows.len());
         self.confirm_end = false;
     }
 
@@ -81,4 +77,12 @@ impl SessionsPicker {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
         self.confirm_end = false;
     }
+}
+
+/// A picker's selection moved by `delta` rows among `len`, kept on a row.
+pub fn moved(selected: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (selected as isize + delta).clamp(0, len as isize - 1) as usize
 }

@@ -78,12 +78,12 @@ pub fn draw(f: &mut Frame, state: &State, picker: &SessionsPicker) {
         Constraint::Length(13),
         Constraint::Length(16),
     ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
-    let mut ts = TableState::default().with_selected(Some(picker.selected));
-    f.render_stateful_widget(table, area, &mut ts);
+    picker_table(
+        f,
+        area,
+        Table::new(rows, widths).header(header).block(block),
+        picker.selected,
+    );
 }
 
 pub fn draw_quit(f: &mut Frame, count: usize) {
@@ -148,10 +148,17 @@ pub fn draw_recordings(f: &mut Frame, state: &State, picker: &RecordingsPicker) 
         Constraint::Length(10),
         Constraint::Length(24),
     ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
-    let mut ts = TableState::default().with_selected(Some(picker.selected));
+    picker_table(
+        f,
+        area,
+        Table::new(rows, widths).header(header).block(block),
+        picker.selected,
+    );
+}
+
+/// A picker's table, its selected row shown reversed.
+fn picker_table(f: &mut Frame, area: ratatui::layout::Rect, table: Table, selected: usize) {
+    let table = table.row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let mut ts = TableState::default().with_selected(Some(selected));
     f.render_stateful_widget(table, area, &mut ts);
 }
