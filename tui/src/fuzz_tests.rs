@@ -96,8 +96,8 @@ proptest! {
         let buf_area = Rect::new(0, 0, 120, 60);
         let mut buf = Buffer::empty(buf_area);
         let area = Rect::new(x, y, area_w, area_h);
-        TermView::new(pane.screen()).render(area, &mut buf);
-        if let Some(p) = cursor_position(pane.screen(), area.intersection(buf_area)) {
+        TermView::new(&pane).render(area, &mut buf);
+        if let Some(p) = cursor_position(&pane, area.intersection(buf_area)) {
             prop_assert!(buf_area.contains(p));
         }
     }
@@ -145,8 +145,8 @@ proptest! {
         }
         let area = Rect::new(0, 0, 120, 60);
         let mut buf = Buffer::empty(area);
-        TermView::new(pane.screen()).render(area, &mut buf);
-        if let Some(p) = cursor_position(pane.screen(), area) {
+        TermView::new(&pane).render(area, &mut buf);
+        if let Some(p) = cursor_position(&pane, area) {
             prop_assert!(area.contains(p));
         }
     }

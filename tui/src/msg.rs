@@ -118,6 +118,9 @@ pub enum LaunchEvent {
 /// What `update` asks for; the tasks carry it out and answer with `Msg`s.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Text for the system clipboard: OSC 52 to the outer terminal (which
+    /// works over SSH, and in tmux with `set-clipboard on`).
+    Clipboard(String),
     /// What `kind` says (a shell, a command, the logs) in `container` on
     /// `host`, its output to pane `pane`.
     OpenSession {

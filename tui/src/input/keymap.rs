@@ -27,16 +27,19 @@ pub enum Context {
     LogsPane,
     /// A pane playing a recording.
     ReplayPane,
+    /// A pane in copy mode (`Ctrl-a [`, or a mouse drag).
+    Copy,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::List,
         Context::Leader,
         Context::Pane,
         Context::EndedPane,
         Context::LogsPane,
         Context::ReplayPane,
+        Context::Copy,
     ];
 
     /// The name in the config file (`[keys.list]`).
@@ -48,6 +51,7 @@ impl Context {
             Context::EndedPane => "ended_pane",
             Context::LogsPane => "logs_pane",
             Context::ReplayPane => "replay_pane",
+            Context::Copy => "copy_mode",
         }
     }
 }
@@ -128,6 +132,24 @@ actions! {
     Search => "search",
     SearchNext => "search_next",
     SearchPrev => "search_prev",
+    SearchBack => "search_back",
+    CopyMode => "copy_mode",
+    Paste => "paste",
+    Left => "left",
+    Right => "right",
+    WordNext => "word_next",
+    WordPrev => "word_prev",
+    WordEnd => "word_end",
+    LineStart => "line_start",
+    LineIndent => "line_indent",
+    LineEnd => "line_end",
+    HalfPageUp => "half_page_up",
+    HalfPageDown => "half_page_down",
+    SelectChars => "select_chars",
+    SelectLines => "select_lines",
+    SelectBlock => "select_block",
+    CopySelection => "copy",
+    LeaveCopy => "leave",
 }
 
 /// One binding: an action in a context, its keys, what the help says of
@@ -253,8 +275,16 @@ const DEFAULTS: &[Default] = {
         (Leader, Recordings, &["R"], "recordings: play one", None),
         (
             Leader,
+            CopyMode,
+            &["["],
+            "copy mode: select, search",
+            Some("copy"),
+        ),
+        (Leader, Paste, &["]"], "paste what was copied", None),
+        (
+            Leader,
             ScrollBack,
-            &["[", "pgup"],
+            &["pgup"],
             "scroll back half a page",
             None,
         ),
@@ -352,6 +382,49 @@ const DEFAULTS: &[Default] = {
             "close the pane",
             Some("close"),
         ),
+        (Copy, Left, &["left", "h"], "left", Some("move")),
+        (Copy, Down, &["down", "j"], "down", Some("move")),
+        (Copy, Up, &["up", "k"], "up", Some("move")),
+        (Copy, Right, &["right", "l"], "right", Some("move")),
+        (Copy, WordNext, &["w"], "next word", None),
+        (Copy, WordPrev, &["b"], "word back", None),
+        (Copy, WordEnd, &["e"], "end of word", None),
+        (Copy, LineStart, &["0", "home"], "start of line", None),
+        (Copy, LineIndent, &["^"], "first non-blank", None),
+        (Copy, LineEnd, &["$", "end"], "end of line", None),
+        (Copy, Top, &["g"], "oldest line", None),
+        (Copy, Bottom, &["G"], "newest line", None),
+        (Copy, HalfPageUp, &["ctrl-u"], "up half a page", None),
+        (Copy, HalfPageDown, &["ctrl-d"], "down half a page", None),
+        (Copy, PageUp, &["pgup"], "up a page", None),
+        (Copy, PageDown, &["pgdn"], "down a page", None),
+        (
+            Copy,
+            SelectChars,
+            &["v", "space"],
+            "select characters",
+            Some("select"),
+        ),
+        (Copy, SelectLines, &["V"], "select lines", None),
+        (Copy, SelectBlock, &["ctrl-v"], "select a block", None),
+        (
+            Copy,
+            CopySelection,
+            &["y", "enter"],
+            "copy and leave",
+            Some("copy"),
+        ),
+        (Copy, Search, &["/"], "search down", Some("search")),
+        (Copy, SearchBack, &["?"], "search up", None),
+        (Copy, SearchNext, &["n"], "next match", None),
+        (Copy, SearchPrev, &["N"], "previous match", None),
+        (
+            Copy,
+            LeaveCopy,
+            &["q", "esc"],
+            "leave copy mode",
+            Some("leave"),
+        ),
     ]
 };
 
@@ -417,7 +490,7 @@ impl Keymap {
             .find(|c| c.name() == o.context)
             .ok_or_else(|| {
                 format!(
-                    "keys.{}: no such context (use list, leader, pane, ended_pane or logs_pane)",
+                    "keys.{}: no such context (use list, leader, pane, ended_pane, logs_pane, replay_pane or copy_mode)",
                     o.context
                 )
             })?;
@@ -549,6 +622,7 @@ impl Keymap {
                 Context::EndedPane => "in a pane whose session ended".to_string(),
                 Context::LogsPane => "in a logs pane".to_string(),
                 Context::ReplayPane => "in a replay pane".to_string(),
+                Context::Copy => "in copy mode".to_string(),
             };
             out.push_str(&format!("| keys | {heading} |\n|---|---|\n"));
             for (keys, help) in rows {
@@ -573,6 +647,7 @@ fn section_title(context: Context, leader: &str) -> String {
         Context::EndedPane => "In an ended pane".into(),
         Context::LogsPane => "In a logs pane".into(),
         Context::ReplayPane => "In a replay pane".into(),
+        Context::Copy => "In copy mode".into(),
     }
 }
 

@@ -60,10 +60,12 @@ pub enum Mode {
         container: ContainerKey,
         name: String,
     },
-    /// Typing what to search for in a logs pane.
+    /// Typing what to search for in a logs pane, or in a pane in copy
+    /// mode (`up`: towards older lines).
     Search {
         pane: PaneId,
         query: String,
+        up: bool,
     },
     /// The sessions the hosts keep, to attach one in a pane.
     Sessions(SessionsPicker),
@@ -116,6 +118,8 @@ pub struct State {
     pub keep_sessions: bool,
     /// Where `Ctrl-a r` puts recordings (None: nowhere to put them).
     pub recordings_dir: Option<std::path::PathBuf>,
+    /// The text copy mode or the mouse copied last, for `Ctrl-a ]`.
+    pub paste_buffer: Option<String>,
 }
 
 /// Where everything goes on screen, computed from the state for one
@@ -145,6 +149,7 @@ impl State {
             on_quit: OnQuit::default(),
             keep_sessions: false,
             recordings_dir: None,
+            paste_buffer: None,
         }
     }
 

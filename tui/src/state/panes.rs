@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use ratatui::layout::{Direction, Rect};
 
+use crate::term::copy::CopyMode;
 use crate::term::layout::Layout;
 pub use crate::term::layout::PaneId;
 use crate::term::screen::TermScreen;
@@ -80,6 +81,8 @@ pub struct Pane {
     pub recording: Option<std::path::PathBuf>,
     /// A replay's position.
     pub replay: Option<crate::msg::ReplayStatus>,
+    /// Copy mode, while it is on.
+    pub copy: Option<CopyMode>,
 }
 
 impl Pane {
@@ -105,6 +108,7 @@ impl Pane {
             pending: false,
             recording: None,
             replay: None,
+            copy: None,
         }
     }
 
@@ -166,8 +170,9 @@ impl Pane {
         } else {
             ""
         };
+        let copy = if self.copy.is_some() { " [copy]" } else { "" };
         format!(
-            "{}/{}{what}{state}{rec}",
+            "{}/{}{what}{state}{rec}{copy}",
             printable(&self.host_label),
             printable(&self.container)
         )

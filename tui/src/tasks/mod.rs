@@ -93,6 +93,7 @@ impl Runner {
 
     pub fn carry_out(&mut self, effect: Effect) {
         match effect {
+            Effect::Clipboard(text) => set_clipboard(&text),
             Effect::OpenSession {
                 pane,
                 host,
@@ -249,5 +250,19 @@ impl Runner {
         tokio::spawn(async move {
             let _ = msgs.send(msg).await;
         });
+    }
+}
+
+/// Puts `text` on the outer terminal's clipboard: the terminal Dockyard
+/// runs in does it (OSC 52), so it works over SSH, and through tmux with
+/// `set-clipboard on`. Written between frames; it moves no cursor.
+fn set_clipboard(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let written = out
+        .write_all(crate::term::encode::osc52(text).as_bytes())
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        tracing::warn!("cannot set the clipboard: {e}");
     }
 }

@@ -28,7 +28,6 @@ use tokio::sync::{mpsc, watch};
 
 use crate::msg::{ReplayCtl, SessionEvent};
 use crate::state::panes::PaneKind;
-use crate::term::screen::SCROLLBACK;
 
 pub(super) enum InputMsg {
     Data(Bytes),
@@ -183,7 +182,7 @@ pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols:
                 container_identifier: start.container_identifier,
                 follow: true,
                 // What the pane can keep, no more.
-                tail: Some(SCROLLBACK as u64),
+                tail: Some(crate::term::history::Limits::configured().lines as u64),
                 timestamps,
                 ..Default::default()
             };

@@ -193,6 +193,14 @@ fn button_code(b: MouseButton) -> u8 {
     }
 }
 
+/// The sequence that puts `text` on the terminal's clipboard (OSC 52,
+/// base64, "c" for the clipboard selection).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

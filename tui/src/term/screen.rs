@@ -3,22 +3,26 @@
 //! terminal (answers to queries, a title). Everything outside reads the
 //! screen through here; nothing else holds the parser.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 use crate::term::encode::Modes;
+use crate::term::history::{History, Limits, Line};
 
-/// Lines of scrollback kept per pane.
-pub const SCROLLBACK: usize = 10_000;
-
-/// Answers the queries a shell sends at start. Without a reply to the
-/// cursor-position report (`ESC[6n`) some shells wait before their prompt.
+/// What the pane's terminal does besides drawing: answers to queries, the
+/// title, and keeping the rows that scroll off the top.
 #[derive(Debug, Default)]
-pub struct Replies {
+pub struct Hooks {
     pending: Vec<u8>,
     title: Option<String>,
+    history: History,
+    /// Rows kept since the view last looked (to hold a scrolled-back view
+    /// on the same lines).
+    pushed: usize,
 }
 
-impl vt100::Callbacks for Replies {
+impl vt100::Callbacks for Hooks {
     fn unhandled_csi(
         &mut self,
         screen: &mut vt100::Screen,
@@ -49,12 +53,27 @@ impl vt100::Callbacks for Replies {
             .collect();
         self.title = Some(t);
     }
+
+    /// The alternate screen (vi, less) keeps no history, as in xterm and
+    /// tmux.
+    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate: bool) {
+        if !alternate {
+            self.history.push_row(&row);
+            self.pushed += 1;
+        }
+    }
 }
 
+/// A pane's terminal: the live screen is vt100's grid; every line that
+/// scrolled off it is in the compact [`History`] (vt100 itself keeps
+/// none). Lines are numbered from the first ever kept, so a number stays
+/// the same line while newer ones arrive and older ones are dropped.
 pub struct TermScreen {
-    parser: vt100::Parser<Replies>,
+    parser: vt100::Parser<Hooks>,
     /// The size last given to the parser (and so to the remote TTY).
     size: (u16, u16),
+    /// How many lines the view is scrolled back from the live screen.
+    back: usize,
 }
 
 fn nz(v: u16) -> std::num::NonZeroU16 {
@@ -62,23 +81,41 @@ fn nz(v: u16) -> std::num::NonZeroU16 {
 }
 
 impl TermScreen {
+    /// A terminal keeping the configured history.
     pub fn new(rows: u16, cols: u16) -> Self {
+        Self::with_limits(rows, cols, Limits::configured())
+    }
+
+    pub fn with_limits(rows: u16, cols: u16, limits: Limits) -> Self {
+        let hooks = Hooks {
+            history: History::new(limits),
+            ..Default::default()
+        };
         TermScreen {
-            parser: vt100::Parser::new_with_callbacks(
-                nz(rows),
-                nz(cols),
-                SCROLLBACK,
-                Replies::default(),
-            ),
+            // No scrollback in vt100: every row leaving the screen comes
+            // to `on_scroll`, and from there to the history.
+            parser: vt100::Parser::new_with_callbacks(nz(rows), nz(cols), 0, hooks),
             size: (rows.max(1), cols.max(1)),
+            back: 0,
         }
     }
 
     /// Feeds output; returns bytes to send back (answers to queries).
     pub fn feed(&mut self, data: &[u8]) -> Option<Bytes> {
         self.parser.process(data);
+        self.hold_view();
         let replies = &mut self.parser.callbacks_mut().pending;
         (!replies.is_empty()).then(|| Bytes::from(std::mem::take(replies)))
+    }
+
+    /// A view scrolled back stays on the lines it shows while new ones
+    /// push the screen up (until they are dropped from the history).
+    fn hold_view(&mut self) {
+        let hooks = self.parser.callbacks_mut();
+        let pushed = std::mem::take(&mut hooks.pushed);
+        if self.back > 0 {
+            self.back = (self.back + pushed).min(hooks.history.len());
+        }
     }
 
     /// Sets the terminal size; true when it changed (and the remote TTY
@@ -89,7 +126,14 @@ impl TermScreen {
             return false;
         }
         self.size = (rows, cols);
-        self.parser.screen_mut().set_size(nz(rows), nz(cols));
+        // vt100 would make a taller screen by pulling rows back from the
+        // scrollback it thinks it has, blank as it keeps none: forgetting
+        // that count adds the new rows at the bottom instead, and the
+        // history stays whole. Rows a shorter screen pushes off go to the
+        // history (`set_size` on the parser, not the screen, reports them).
+        self.parser.screen_mut().clear_scrollback();
+        self.parser.set_size(nz(rows), nz(cols));
+        self.hold_view();
         true
     }
 
@@ -97,80 +141,99 @@ impl TermScreen {
         self.size
     }
 
+    fn history(&self) -> &History {
+        &self.parser.callbacks().history
+    }
+
+    /// Lines scrolled back from the live screen (0: live).
+    pub fn back(&self) -> usize {
+        self.back
+    }
+
     /// Moves the view `delta` lines back (positive) or forward.
     pub fn scroll(&mut self, delta: isize) {
-        let screen = self.parser.screen_mut();
-        let cur = screen.scrollback() as isize;
-        screen.set_scrollback((cur + delta).max(0) as usize);
+        let max = self.history().len() as isize;
+        self.back = (self.back as isize).saturating_add(delta).clamp(0, max) as usize;
     }
 
     /// Back to the live screen; true if the view was scrolled back.
     pub fn scroll_to_bottom(&mut self) -> bool {
-        let scrolled = self.parser.screen().scrollback() > 0;
-        if scrolled {
-            self.parser.screen_mut().set_scrollback(0);
+        std::mem::take(&mut self.back) > 0
+    }
+
+    /// The number of the oldest line kept.
+    pub fn first_line(&self) -> usize {
+        self.history().dropped()
+    }
+
+    /// The number of the live screen's first row.
+    fn screen_line(&self) -> usize {
+        self.history().dropped() + self.history().len()
+    }
+
+    /// One past the number of the last line (the screen's last row).
+    pub fn end_line(&self) -> usize {
+        self.screen_line() + usize::from(self.size.0)
+    }
+
+    /// Line `n`: from the history, or a row of the live screen.
+    pub fn line(&self, n: usize) -> Option<Cow<'_, Line>> {
+        let i = n.checked_sub(self.first_line())?;
+        let history = self.history();
+        if let Some(l) = history.get(i) {
+            return Some(Cow::Borrowed(l));
         }
-        scrolled
-    }
-
-    /// Every line kept, scrollback then screen, oldest first, as text.
-    /// Walks the scrollback a screen at a time; for a search, not a frame.
-    pub fn lines(&mut self) -> Vec<String> {
-        let screen = self.parser.screen_mut();
-        let shown = screen.scrollback();
-        screen.set_scrollback(usize::MAX);
-        let total = screen.scrollback();
-        let (rows, cols) = (screen.size().0.get() as usize, screen.size().1.get());
-        let mut out: Vec<String> = Vec::with_capacity(total + rows);
-        let mut offset = total;
-        loop {
-            screen.set_scrollback(offset);
-            let first = total - offset;
-            for (r, text) in screen.rows(0, cols).enumerate() {
-                if first + r == out.len() {
-                    out.push(text);
-                }
-            }
-            if offset == 0 {
-                break;
-            }
-            offset = offset.saturating_sub(rows);
+        let row = u16::try_from(i - history.len()).ok()?;
+        if row >= self.size.0 {
+            return None;
         }
-        screen.set_scrollback(shown);
-        out
+        let screen = self.parser.screen();
+        let cells = (0..self.size.1).map_while(|c| screen.cell(row, c));
+        Some(Cow::Owned(Line::from_cells(cells, screen.row_wrapped(row))))
     }
 
-    /// How many lines have scrolled off into the scrollback.
-    fn scrollback_len(&mut self) -> usize {
-        let screen = self.parser.screen_mut();
-        let shown = screen.scrollback();
-        screen.set_scrollback(usize::MAX);
-        let total = screen.scrollback();
-        screen.set_scrollback(shown);
-        total
-    }
-
-    /// The line (as [`lines`](Self::lines) counts) at the top of the view.
-    pub fn top_line(&mut self) -> usize {
-        self.scrollback_len() - self.parser.screen().scrollback()
+    /// The line at the top of the view.
+    pub fn top_line(&self) -> usize {
+        self.screen_line() - self.back
     }
 
     /// The line at the bottom of the view.
-    pub fn bottom_line(&mut self) -> usize {
+    pub fn bottom_line(&self) -> usize {
         self.top_line() + usize::from(self.size.0) - 1
     }
 
-    /// Scrolls so that line `i` is in the middle of the view (or as near
+    /// Scrolls so that line `n` is in the middle of the view (or as near
     /// as the ends allow).
-    pub fn show_line(&mut self, i: usize) {
-        let total = self.scrollback_len();
+    pub fn show_line(&mut self, n: usize) {
         let half = usize::from(self.size.0) / 2;
-        let offset = (total + half).saturating_sub(i).min(total);
-        self.parser.screen_mut().set_scrollback(offset);
+        let top = n
+            .saturating_sub(half)
+            .clamp(self.first_line(), self.screen_line());
+        self.back = self.screen_line() - top;
     }
 
+    /// Scrolls as little as needed for line `n` to be in view.
+    pub fn reveal_line(&mut self, n: usize) {
+        let rows = usize::from(self.size.0);
+        let top = if n < self.top_line() {
+            n
+        } else if n > self.bottom_line() {
+            n + 1 - rows
+        } else {
+            return;
+        };
+        let top = top.clamp(self.first_line(), self.screen_line());
+        self.back = self.screen_line() - top;
+    }
+
+    /// The live screen (cells, modes, cursor), whatever the view shows.
     pub fn screen(&self) -> &vt100::Screen {
         self.parser.screen()
+    }
+
+    /// Bytes the history holds.
+    pub fn history_bytes(&self) -> usize {
+        self.history().bytes()
     }
 
     /// The input modes the program asked for, for encoding keys.
@@ -218,19 +281,85 @@ mod tests {
         for i in 0..30 {
             t.feed(format!("line {i}\r\n").as_bytes());
         }
-        let lines = t.lines();
-        assert_eq!(lines.len(), 31);
-        assert_eq!(lines[0], "line 0");
-        assert_eq!(lines[29], "line 29");
+        let text = |t: &TermScreen, n| t.line(n).map(|l| l.text().to_string());
+        // 27 lines in the history, 4 on the screen (the last one empty).
+        assert_eq!(t.end_line(), 31);
+        assert_eq!(text(&t, 0).as_deref(), Some("line 0"));
+        assert_eq!(text(&t, 26).as_deref(), Some("line 26"));
+        assert_eq!(text(&t, 29).as_deref(), Some("line 29"));
+        assert_eq!(text(&t, 30).as_deref(), Some(""));
+        assert_eq!(text(&t, 31), None);
         assert_eq!(t.bottom_line(), 30);
         t.show_line(5);
         assert_eq!(t.top_line(), 3);
-        assert!(t.screen().contents().contains("line 5"));
         t.show_line(0);
         assert_eq!(t.top_line(), 0);
         t.show_line(30);
         assert_eq!(t.top_line(), 27);
-        assert_eq!(t.lines(), lines, "looking does not move the view's content");
+        assert_eq!(t.back(), 0);
+    }
+
+    #[test]
+    fn a_view_scrolled_back_holds_its_lines() {
+        let mut t = TermScreen::new(3, 10);
+        for i in 0..10 {
+            t.feed(format!("{i}\r\n").as_bytes());
+        }
+        t.scroll(4);
+        let top = t.top_line();
+        let shown = t.line(top).map(|l| l.text().to_string());
+        t.feed(b"a\r\nb\r\nc\r\n");
+        assert_eq!(t.top_line(), top);
+        assert_eq!(t.line(top).map(|l| l.text().to_string()), shown);
+        t.scroll_to_bottom();
+        t.feed(b"d\r\n");
+        assert_eq!(t.back(), 0, "a live view follows");
+    }
+
+    #[test]
+    fn history_limits_drop_the_oldest() {
+        let limits = Limits {
+            lines: 5,
+            bytes: usize::MAX,
+        };
+        let mut t = TermScreen::with_limits(2, 10, limits);
+        for i in 0..20 {
+            t.feed(format!("{i}\r\n").as_bytes());
+        }
+        assert_eq!(t.first_line(), 14);
+        assert_eq!(
+            t.line(14).map(|l| l.text().to_string()).as_deref(),
+            Some("14")
+        );
+        assert!(t.line(13).is_none());
+        let limits = Limits {
+            lines: 1000,
+            bytes: 2000,
+        };
+        let mut t = TermScreen::with_limits(2, 100, limits);
+        for _ in 0..100 {
+            t.feed(&[b'x'; 80]);
+            t.feed(b"\r\n");
+        }
+        assert!(t.history_bytes() <= 2000, "{}", t.history_bytes());
+    }
+
+    #[test]
+    fn growing_keeps_the_history_whole() {
+        let mut t = TermScreen::new(3, 10);
+        for i in 0..6 {
+            t.feed(format!("{i}\r\n").as_bytes());
+        }
+        let before: Vec<_> = (t.first_line()..t.end_line())
+            .map(|n| t.line(n).map(|l| l.text().to_string()))
+            .collect();
+        // Zoomed and back: no blank lines pushed into the history.
+        t.resize(10, 10);
+        t.resize(3, 10);
+        let after: Vec<_> = (t.first_line()..t.end_line())
+            .map(|n| t.line(n).map(|l| l.text().to_string()))
+            .collect();
+        assert_eq!(before, after);
     }
 
     #[test]

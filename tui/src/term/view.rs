@@ -1,20 +1,46 @@
-//! Drawing a vt100 screen into a ratatui buffer, cell by cell: text,
+//! Drawing a pane's terminal into a ratatui buffer, cell by cell: text,
 //! colours (16, 256, RGB), bold/dim/italic/underline/inverse and wide
-//! characters. The parser's size and the area may differ for a frame (a
-//! resize in flight); both are clamped, never indexed past.
+//! characters, from the live screen or the history the view is scrolled
+//! to, with a selection and search matches marked. The terminal's size
+//! and the area may differ for a frame (a resize in flight); both are
+//! clamped, never indexed past.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 
+use crate::term::copy::Selection;
+use crate::term::history::Attrs;
+use crate::term::screen::TermScreen;
+
+/// A pane's terminal as the view shows it (live, or scrolled back into
+/// its history), with what is marked over it.
 pub struct TermView<'a> {
-    screen: &'a vt100::Screen,
+    term: &'a TermScreen,
+    selection: Option<&'a Selection>,
+    query: Option<&'a str>,
 }
 
 impl<'a> TermView<'a> {
-    pub fn new(screen: &'a vt100::Screen) -> Self {
-        TermView { screen }
+    pub fn new(term: &'a TermScreen) -> Self {
+        TermView {
+            term,
+            selection: None,
+            query: None,
+        }
+    }
+
+    /// Marks the selected cells.
+    pub fn selection(mut self, selection: Option<&'a Selection>) -> Self {
+        self.selection = selection;
+        self
+    }
+
+    /// Highlights a search's matches.
+    pub fn query(mut self, query: Option<&'a str>) -> Self {
+        self.query = query.filter(|q| !q.is_empty());
+        self
     }
 }
 
@@ -26,66 +52,75 @@ fn color(c: vt100::Color) -> Color {
     }
 }
 
-fn style(cell: &vt100::Cell) -> Style {
+fn style(a: Attrs) -> Style {
     let mut m = Modifier::empty();
-    if cell.bold() {
-        m |= Modifier::BOLD;
-    }
-    if cell.dim() {
-        m |= Modifier::DIM;
-    }
-    if cell.italic() {
-        m |= Modifier::ITALIC;
-    }
-    if cell.underline() {
-        m |= Modifier::UNDERLINED;
-    }
-    if cell.inverse() {
-        m |= Modifier::REVERSED;
+    for (flag, modifier) in [
+        (Attrs::BOLD, Modifier::BOLD),
+        (Attrs::DIM, Modifier::DIM),
+        (Attrs::ITALIC, Modifier::ITALIC),
+        (Attrs::UNDERLINE, Modifier::UNDERLINED),
+        (Attrs::INVERSE, Modifier::REVERSED),
+    ] {
+        if a.flags & flag != 0 {
+            m |= modifier;
+        }
     }
     Style::default()
-        .fg(color(cell.fgcolor()))
-        .bg(color(cell.bgcolor()))
+        .fg(color(a.fg))
+        .bg(color(a.bg))
         .add_modifier(m)
 }
+
+/// Selected text: its own colours, whatever the program's were.
+pub const SELECTION: Style = Style::new().fg(Color::Black).bg(Color::LightBlue);
+/// A search's matches.
+pub const MATCH: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
 
 impl Widget for TermView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
-        let (rows, cols) = self.screen.size();
-        let rows = rows.get().min(area.height);
-        let cols = cols.get().min(area.width);
+        let term = self.term;
+        let cols = term.size().1.min(area.width);
+        let top = term.top_line();
         for y in 0..area.height {
+            let row_y = area.y + y;
             for x in 0..area.width {
-                let target = &mut buf[(area.x + x, area.y + y)];
-                let cell = if y < rows && x < cols {
-                    self.screen.cell(y, x)
-                } else {
-                    None
-                };
-                let Some(cell) = cell else {
-                    target.reset();
-                    continue;
-                };
-                if cell.is_wide_continuation() {
-                    // ratatui skips the cell after a wide symbol when it
-                    // diffs; it must hold nothing of its own.
-                    target.reset();
-                    continue;
+                buf[(area.x + x, row_y)].reset();
+            }
+            let n = top + usize::from(y);
+            let Some(line) = term.line(n) else {
+                continue;
+            };
+            for cell in line.cells() {
+                if cell.col >= cols {
+                    break;
                 }
-                let text = cell.contents();
-                let symbol = if text.is_empty() {
-                    " "
-                } else if cell.is_wide() && x + 1 >= cols {
-                    // Half of a wide character would stick out of the area.
+                // Half of a wide character would stick out of the area.
+                let symbol = if cell.wide && cell.col + 1 >= cols {
                     " "
                 } else {
-                    text
+                    cell.text
                 };
-                target.set_symbol(symbol).set_style(style(cell));
+                buf[(area.x + cell.col, row_y)]
+                    .set_symbol(symbol)
+                    .set_style(style(cell.attrs));
+            }
+            if let Some(q) = self.query {
+                for (from, to) in crate::term::search::columns(&line, q) {
+                    for x in from..to.min(cols) {
+                        buf[(area.x + x, row_y)].set_style(MATCH);
+                    }
+                }
+            }
+            if let Some(sel) = self.selection
+                && let Some((from, to)) = sel.columns(n, &line)
+            {
+                for x in from..to.min(cols) {
+                    buf[(area.x + x, row_y)].set_style(SELECTION);
+                }
             }
         }
-        let back = self.screen.scrollback();
+        let back = term.back();
         if back > 0 && area.width >= 8 {
             let label = format!("[+{back}]");
             let x = area.x + area.width.saturating_sub(label.len() as u16);
@@ -102,29 +137,35 @@ impl Widget for TermView<'_> {
 /// Where the terminal cursor goes for a pane drawn at `area`, if it is to
 /// be shown (the program has not hidden it, the view is not scrolled back,
 /// and it falls inside the area).
-pub fn cursor_position(screen: &vt100::Screen, area: Rect) -> Option<Position> {
-    if screen.hide_cursor() || screen.scrollback() > 0 {
+pub fn cursor_position(term: &TermScreen, area: Rect) -> Option<Position> {
+    let screen = term.screen();
+    if screen.hide_cursor() || term.back() > 0 {
         return None;
     }
     let (row, col) = screen.cursor_position();
     (row < area.height && col < area.width).then(|| Position::new(area.x + col, area.y + row))
 }
 
+/// Where a line and column of the terminal are drawn, if in view.
+pub fn position_of(term: &TermScreen, area: Rect, line: usize, col: u16) -> Option<Position> {
+    let y = line.checked_sub(term.top_line())?;
+    let y = u16::try_from(y).ok().filter(|y| *y < area.height)?;
+    (col < area.width).then(|| Position::new(area.x + col, area.y + y))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::num::NonZeroU16;
 
-    fn parser(rows: u16, cols: u16, bytes: &[u8]) -> vt100::Parser {
-        let nz = |v| NonZeroU16::new(v).expect("non-zero");
-        let mut p = vt100::Parser::new(nz(rows), nz(cols), 100);
-        p.process(bytes);
-        p
+    fn parser(rows: u16, cols: u16, bytes: &[u8]) -> TermScreen {
+        let mut t = TermScreen::new(rows, cols);
+        t.feed(bytes);
+        t
     }
 
-    fn render(p: &vt100::Parser, w: u16, h: u16) -> Buffer {
+    fn render(p: &TermScreen, w: u16, h: u16) -> Buffer {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
-        TermView::new(p.screen()).render(Rect::new(0, 0, w, h), &mut buf);
+        TermView::new(p).render(Rect::new(0, 0, w, h), &mut buf);
         buf
     }
 
@@ -182,7 +223,7 @@ mod tests {
         assert_eq!(buf[(2, 0)].symbol(), "3");
         // Drawn at an offset inside a bigger buffer, past its edge.
         let mut buf = Buffer::empty(Rect::new(0, 0, 4, 4));
-        TermView::new(p.screen()).render(Rect::new(2, 2, 10, 10), &mut buf);
+        TermView::new(&p).render(Rect::new(2, 2, 10, 10), &mut buf);
         assert_eq!(buf[(2, 2)].symbol(), "1");
     }
 
@@ -190,23 +231,23 @@ mod tests {
     fn cursor_follows_and_hides() {
         let mut p = parser(4, 10, b"ab\r\nc");
         let area = Rect::new(5, 5, 10, 4);
-        assert_eq!(cursor_position(p.screen(), area), Some(Position::new(6, 6)));
-        p.process(b"\x1b[?25l");
-        assert_eq!(cursor_position(p.screen(), area), None);
+        assert_eq!(cursor_position(&p, area), Some(Position::new(6, 6)));
+        p.feed(b"\x1b[?25l");
+        assert_eq!(cursor_position(&p, area), None);
     }
 
     #[test]
     fn scrollback_view_and_indicator() {
         let mut p = parser(3, 12, b"");
         for i in 0..10 {
-            p.process(format!("line{i}\r\n").as_bytes());
+            p.feed(format!("line{i}\r\n").as_bytes());
         }
-        p.screen_mut().set_scrollback(2);
+        p.scroll(2);
         let buf = render(&p, 12, 3);
         let top: String = (0..5).map(|x| buf[(x, 0)].symbol().to_string()).collect();
         assert_eq!(top, "line6");
         let label: String = (8..12).map(|x| buf[(x, 0)].symbol().to_string()).collect();
         assert_eq!(label, "[+2]");
-        assert_eq!(cursor_position(p.screen(), Rect::new(0, 0, 12, 3)), None);
+        assert_eq!(cursor_position(&p, Rect::new(0, 0, 12, 3)), None);
     }
 }

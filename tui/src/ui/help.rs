@@ -112,12 +112,12 @@ mod tests {
     fn help_scrolls_to_the_end() {
         let mut s = state_with_containers(80, 24, &["web"]);
         s.send(key(KeyCode::Char('?'), KeyModifiers::NONE));
-        assert!(!render(&s.state, 80, 24).contains("newest line (follow)"));
+        assert!(!render(&s.state, 80, 24).contains("leave copy mode"));
         for _ in 0..3 {
             s.send(key(KeyCode::PageDown, KeyModifiers::NONE));
         }
         let screen = render(&s.state, 80, 24);
-        assert!(screen.contains("newest line (follow)"), "{screen}");
+        assert!(screen.contains("leave copy mode"), "{screen}");
         s.send(key(KeyCode::Char('x'), KeyModifiers::NONE));
         assert_eq!(s.state.mode, crate::state::Mode::Normal);
     }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::state::panes::{PaneId, PaneState, inner};
 use crate::state::{Focus, Mode, State};
-use crate::term::view::{TermView, cursor_position};
+use crate::term::view::{TermView, cursor_position, position_of};
 
 pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
     let Some(pane) = state.panes.get(id) else {
@@ -45,49 +45,28 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
         ));
     f.render_widget(block, outer);
     let area = inner(outer).intersection(outer);
-    let screen = pane.term.screen();
-    f.render_widget(TermView::new(screen), area);
-    if let Some(search) = &pane.search {
-        highlight(f, screen, area, &search.query);
+    let selection = pane.copy.as_ref().and_then(|c| c.selection());
+    let query = match &pane.copy {
+        Some(c) => c.search.as_ref().map(|(q, _)| q.as_str()),
+        None => pane.search.as_ref().map(|s| s.query.as_str()),
+    };
+    f.render_widget(
+        TermView::new(&pane.term)
+            .selection(selection.as_ref())
+            .query(query),
+        area,
+    );
+    if !focused || !matches!(state.mode, Mode::Normal | Mode::Leader) {
+        return;
     }
-    if focused
-        && pane.is_live()
-        && !pane.is_logs()
-        && matches!(state.mode, Mode::Normal | Mode::Leader)
-        && let Some(pos) = cursor_position(screen, area)
-    {
+    // In copy mode the cursor is copy mode's.
+    let cursor = match &pane.copy {
+        Some(c) => position_of(&pane.term, area, c.cursor.line, c.cursor.col),
+        None if pane.is_live() && !pane.is_logs() => cursor_position(&pane.term, area),
+        None => None,
+    };
+    if let Some(pos) = cursor {
         f.set_cursor_position(pos);
-    }
-}
-
-/// Marks the search's matches among the rows shown.
-fn highlight(f: &mut Frame, screen: &vt100::Screen, area: Rect, query: &str) {
-    let (rows, cols) = (screen.size().0.get(), screen.size().1.get());
-    let style = Style::default().bg(Color::Yellow).fg(Color::Black);
-    for y in 0..rows.min(area.height) {
-        // The row's text, and the column each byte of it came from.
-        let mut text = String::new();
-        let mut column_of = Vec::new();
-        for x in 0..cols.min(area.width) {
-            let Some(cell) = screen.cell(y, x) else {
-                continue;
-            };
-            if cell.is_wide_continuation() {
-                continue;
-            }
-            let c = if cell.has_contents() {
-                cell.contents()
-            } else {
-                " "
-            };
-            text.push_str(c);
-            column_of.extend(std::iter::repeat_n(x, c.len()));
-        }
-        for (start, end) in crate::term::search::matches(&text, query) {
-            for &x in column_of[start..end].iter() {
-                f.buffer_mut()[(area.x + x, area.y + y)].set_style(style);
-            }
-        }
     }
 }
 

@@ -18,8 +18,13 @@ fn plural(n: usize, what: &str) -> String {
 }
 
 fn left(state: &State) -> String {
-    if let Mode::Search { query, .. } = &state.mode {
-        return format!(" search: /{}█", printable(query));
+    if let Mode::Search { query, pane, up } = &state.mode {
+        let how = if *up && state.panes.get(*pane).is_some_and(|p| p.copy.is_some()) {
+            '?'
+        } else {
+            '/'
+        };
+        return format!(" search: {how}{}█", printable(query));
     }
     match state.focus {
         Focus::Pane(p) => state.panes.get(p).map(|pane| {
@@ -67,10 +72,19 @@ fn hints(state: &State) -> String {
         .key_for(Context::Leader, Action::Help)
         .map(|k| format!("{} {k} help", display(keymap.leader())))
         .unwrap_or_default();
-    if matches!(state.mode, Mode::Search { .. }) {
-        return " Enter search back · Esc cancel ".into();
+    if let Mode::Search { pane, up, .. } = &state.mode {
+        let copy = state.panes.get(*pane).is_some_and(|p| p.copy.is_some());
+        let way = match (copy, up) {
+            (true, true) => "up",
+            (true, false) => "down",
+            (false, _) => "back",
+        };
+        return format!(" Enter search {way} · Esc cancel ");
     }
     match state.focus {
+        Focus::Pane(p) if state.panes.get(p).is_some_and(|p| p.copy.is_some()) => {
+            format!(" COPY {} ", keymap.hints(Context::Copy))
+        }
         Focus::List if state.panes.is_empty() => {
             format!(" {} ", keymap.hints(Context::List))
         }

@@ -126,9 +126,12 @@ pub fn on_inspect_key(state: &mut State, key: KeyEvent, mut view: InspectView) {
 }
 
 /// Typing the search; Enter looks back from the view, Esc cancels.
-pub fn on_search_key(state: &mut State, key: KeyEvent, pane: PaneId, mut query: String) {
+pub fn on_search_key(state: &mut State, key: KeyEvent, pane: PaneId, mut query: String, up: bool) {
     match key.code {
         KeyCode::Esc => return,
+        KeyCode::Enter if super::copy::active(state, pane) => {
+            return super::copy::search(state, pane, query, up);
+        }
         KeyCode::Enter => return panes::search(state, pane, query),
         KeyCode::Backspace => {
             query.pop();
@@ -139,7 +142,7 @@ pub fn on_search_key(state: &mut State, key: KeyEvent, pane: PaneId, mut query: 
             }
         }
     }
-    state.mode = Mode::Search { pane, query };
+    state.mode = Mode::Search { pane, query, up };
 }
 
 pub fn on_launch_key(state: &mut State, key: KeyEvent, mut form: LaunchForm, fx: &mut Vec<Effect>) {

@@ -5,7 +5,7 @@
 use crossterm::event::KeyEvent;
 use ratatui::layout::Direction;
 
-use super::{dialogs, panes};
+use super::{copy, dialogs, panes};
 use crate::input::{Action, Context};
 use crate::msg::{Effect, Lifecycle, ReplayCtl};
 use crate::state::exec_form::ExecForm;
@@ -36,7 +36,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Launch(form) => dialogs::on_launch_key(state, key, form, fx),
         Mode::Exec(form) => dialogs::on_exec_key(state, key, form, fx),
         Mode::Inspect(view) => dialogs::on_inspect_key(state, key, view),
-        Mode::Search { pane, query } => dialogs::on_search_key(state, key, pane, query),
+        Mode::Search { pane, query, up } => dialogs::on_search_key(state, key, pane, query, up),
         Mode::Filter => dialogs::on_filter_key(state, key),
         Mode::Sessions(picker) => dialogs::on_sessions_key(state, key, picker, fx),
         Mode::Recordings(picker) => dialogs::on_recordings_key(state, key, picker, fx),
@@ -68,6 +68,13 @@ fn on_leader_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn on_pane_key(state: &mut State, p: PaneId, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if copy::active(state, p) {
+        // Copy mode takes the keys; unbound ones do nothing.
+        if let Some(a) = state.keymap.action(Context::Copy, key) {
+            copy::apply(state, p, a, fx);
+        }
+        return;
+    }
     if state.panes.get(p).is_some_and(|pane| pane.is_replay()) {
         if let Some(a) = state.keymap.action(Context::ReplayPane, key) {
             apply(state, a, fx);
@@ -224,11 +231,22 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.mode = Mode::Search {
                     pane,
                     query: String::new(),
+                    up: true,
                 };
             }
         }
         SearchNext => panes::search_again(state, true),
         SearchPrev => panes::search_again(state, false),
+        CopyMode => {
+            if let Some(pane) = state.focused_pane() {
+                copy::enter(state, pane);
+            }
+        }
+        Paste => copy::paste(state, fx),
+        // Copy mode's own (see `copy::apply`).
+        SearchBack | Left | Right | WordNext | WordPrev | WordEnd | LineStart | LineIndent
+        | LineEnd | HalfPageUp | HalfPageDown | SelectChars | SelectLines | SelectBlock
+        | CopySelection | LeaveCopy => {}
     }
 }
 

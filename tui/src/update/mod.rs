@@ -3,6 +3,7 @@
 //! outcome) changes the [`State`] and returns the [`Effect`]s the tasks
 //! must carry out. Nothing here spawns, awaits or draws.
 
+mod copy;
 mod dialogs;
 mod keys;
 mod mouse;

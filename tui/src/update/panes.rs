@@ -395,21 +395,20 @@ fn find_from(state: &mut State, pane: PaneId, start: usize, backward: bool) {
     let Some(search) = p.search.as_mut() else {
         return;
     };
-    let lines = p.term.lines();
-    let hit = |l: &String| {
-        crate::term::search::matches(l, &search.query)
-            .next()
-            .is_some()
+    let term = &p.term;
+    let hit = |n: &usize| {
+        term.line(*n).is_some_and(|l| {
+            crate::term::search::matches(l.text(), &search.query)
+                .next()
+                .is_some()
+        })
     };
     let found = if backward {
-        lines[..start.min(lines.len())].iter().rposition(hit)
+        (term.first_line()..start.min(term.end_line()))
+            .rev()
+            .find(hit)
     } else {
-        lines
-            .iter()
-            .enumerate()
-            .skip(start + 1)
-            .find(|(_, l)| hit(l))
-            .map(|(i, _)| i)
+        (start.saturating_add(1).max(term.first_line())..term.end_line()).find(hit)
     };
     match found {
         Some(i) => {

@@ -90,7 +90,7 @@ fn hints_group_keys_sharing_one() {
     let map = Keymap::new(ctrl('a'));
     assert_eq!(
         map.hints(Context::Leader),
-        "c list · ← → ↑ ↓ move · | - split · z zoom · x close · ? help · q quit"
+        "c list · ← → ↑ ↓ move · | - split · z zoom · x close · [ copy · ? help · q quit"
     );
 }
 

@@ -1,0 +1,302 @@
+//! The lines that scrolled off a pane's screen, kept compactly: a line is
+//! its text (each cell's characters, blank cells as spaces, trailing
+//! blanks cut) and the runs of attributes over it, about one byte per
+//! ASCII cell where vt100's grid spends 32 (tmux and termwiz keep their
+//! history the same way). vt100 hands each row over as it leaves the
+//! screen (`Callbacks::on_scroll`, with the cell accessor our vendored
+//! copy adds: vendor/README.md).
+
+use std::collections::VecDeque;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A cell's colours and attributes, as vt100 keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Attrs {
+    pub fg: vt100::Color,
+    pub bg: vt100::Color,
+    pub flags: u8,
+}
+
+impl Attrs {
+    pub const BOLD: u8 = 1;
+    pub const DIM: u8 = 2;
+    pub const ITALIC: u8 = 4;
+    pub const UNDERLINE: u8 = 8;
+    pub const INVERSE: u8 = 16;
+
+    /// A vt100 cell's attributes.
+    pub fn of(cell: &vt100::Cell) -> Self {
+        let mut flags = 0;
+        for (on, f) in [
+            (cell.bold(), Self::BOLD),
+            (cell.dim(), Self::DIM),
+            (cell.italic(), Self::ITALIC),
+            (cell.underline(), Self::UNDERLINE),
+            (cell.inverse(), Self::INVERSE),
+        ] {
+            if on {
+                flags |= f;
+            }
+        }
+        Attrs {
+            fg: cell.fgcolor(),
+            bg: cell.bgcolor(),
+            flags,
+        }
+    }
+}
+
+/// One cell of a kept line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell<'a> {
+    pub col: u16,
+    /// Where its characters start in the line's text.
+    pub offset: usize,
+    /// Its characters: one of non-zero width, then any combining ones.
+    pub text: &'a str,
+    pub wide: bool,
+    pub attrs: Attrs,
+}
+
+/// One line of history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Line {
+    text: Box<str>,
+    /// Where (a byte offset into `text`) attributes change, and to what;
+    /// the text before the first run has the default ones.
+    runs: Box<[(u32, Attrs)]>,
+    /// The line continues on the next one (the program's line was longer
+    /// than the screen was wide).
+    pub wrapped: bool,
+}
+
+/// Whether `c`, following a cell's characters, joins that cell.
+fn joins(c: char) -> bool {
+    c.width() == Some(0)
+}
+
+impl Line {
+    /// A line of plain text (default attributes).
+    pub fn plain(text: &str) -> Line {
+        Line {
+            text: text.into(),
+            runs: Box::new([]),
+            wrapped: false,
+        }
+    }
+
+    /// A line from a row's cells.
+    pub fn from_cells<'a>(cells: impl Iterator<Item = &'a vt100::Cell>, wrapped: bool) -> Line {
+        let mut text = String::new();
+        let mut runs: Vec<(u32, Attrs)> = Vec::new();
+        let mut current = Attrs::default();
+        let mut blanks = 0usize;
+        for cell in cells {
+            if cell.is_wide_continuation() {
+                continue;
+            }
+            let attrs = Attrs::of(cell);
+            if !cell.has_contents() && attrs == Attrs::default() {
+                blanks += 1;
+                continue;
+            }
+            if blanks > 0 && current != Attrs::default() {
+                current = Attrs::default();
+                runs.push((text.len() as u32, current));
+            }
+            text.extend(std::iter::repeat_n(' ', std::mem::take(&mut blanks)));
+            if attrs != current {
+                current = attrs;
+                runs.push((text.len() as u32, current));
+            }
+            if cell.has_contents() {
+                text.push_str(cell.contents());
+            } else {
+                text.push(' ');
+            }
+        }
+        text.shrink_to_fit();
+        Line {
+            text: text.into_boxed_str(),
+            runs: runs.into_boxed_slice(),
+            wrapped,
+        }
+    }
+
+    /// The text, one character (or cluster) per cell; wide characters
+    /// take two columns but appear once.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Bytes this line holds, its own size included.
+    pub fn footprint(&self) -> usize {
+        std::mem::size_of::<Line>()
+            + self.text.len()
+            + self.runs.len() * std::mem::size_of::<(u32, Attrs)>()
+    }
+
+    /// Its cells, left to right (blank cells after the last are not there).
+    pub fn cells(&self) -> Cells<'_> {
+        Cells {
+            line: self,
+            at: 0,
+            col: 0,
+            run: 0,
+            attrs: Attrs::default(),
+        }
+    }
+
+    /// The number of columns its cells take.
+    pub fn width(&self) -> u16 {
+        self.cells()
+            .last()
+            .map_or(0, |c| c.col + if c.wide { 2 } else { 1 })
+    }
+}
+
+pub struct Cells<'a> {
+    line: &'a Line,
+    at: usize,
+    col: u16,
+    run: usize,
+    attrs: Attrs,
+}
+
+impl<'a> Iterator for Cells<'a> {
+    type Item = Cell<'a>;
+
+    fn next(&mut self) -> Option<Cell<'a>> {
+        let text = &self.line.text[..];
+        let rest = text.get(self.at..).filter(|r| !r.is_empty())?;
+        while let Some((at, attrs)) = self.line.runs.get(self.run)
+            && *at as usize <= self.at
+        {
+            self.attrs = *attrs;
+            self.run += 1;
+        }
+        let mut chars = rest.char_indices();
+        let (_, base) = chars.next()?;
+        let mut wide = base.width().unwrap_or(1) > 1;
+        let mut end = base.len_utf8();
+        for (i, c) in chars {
+            if !joins(c) {
+                break;
+            }
+            end = i + c.len_utf8();
+            // vt100 widens a cell when emoji presentation is asked for.
+            if c == '\u{FE0F}' {
+                wide = rest[..end].width() > 1;
+            }
+        }
+        let cell = Cell {
+            col: self.col,
+            offset: self.at,
+            text: &rest[..end],
+            wide,
+            attrs: self.attrs,
+        };
+        self.at += end;
+        self.col = self.col.saturating_add(if wide { 2 } else { 1 });
+        Some(cell)
+    }
+}
+
+/// How much history a pane keeps: the oldest lines go first once either
+/// limit is passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub lines: usize,
+    pub bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            lines: 10_000,
+            bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+static CONFIGURED: std::sync::OnceLock<Limits> = std::sync::OnceLock::new();
+
+impl Limits {
+    /// Sets the limits every pane opened from now on gets (the config
+    /// file's `history_limit` and `history_bytes`); once, at start.
+    pub fn configure(limits: Limits) {
+        let _ = CONFIGURED.set(limits);
+    }
+
+    /// The configured limits, or the defaults.
+    pub fn configured() -> Limits {
+        CONFIGURED.get().copied().unwrap_or_default()
+    }
+}
+
+/// A pane's history, oldest line first.
+#[derive(Debug, Default)]
+pub struct History {
+    lines: VecDeque<Line>,
+    bytes: usize,
+    limits: Limits,
+    /// Lines dropped from the front since the start: a line's absolute
+    /// number is this plus its index.
+    dropped: usize,
+}
+
+impl History {
+    pub fn new(limits: Limits) -> Self {
+        History {
+            limits,
+            ..Default::default()
+        }
+    }
+
+    pub fn push(&mut self, line: Line) {
+        self.bytes += line.footprint();
+        self.lines.push_back(line);
+        while self.lines.len() > self.limits.lines.max(1)
+            || (self.bytes > self.limits.bytes && self.lines.len() > 1)
+        {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.footprint();
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// A row vt100 pushed off the top of its screen.
+    pub fn push_row(&mut self, row: &vt100::capture::RowContents<'_>) {
+        self.push(Line::from_cells(row.cells(), row.wrapped()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Line> {
+        self.lines.get(i)
+    }
+
+    /// Lines dropped for the limits so far.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn clear(&mut self) {
+        self.dropped += self.lines.len();
+        self.lines.clear();
+        self.bytes = 0;
+    }
+}
