@@ -62,14 +62,14 @@ pub fn render_throughput() -> f64 {
         for piece in chunk.chunks(4096) {
             pane.feed(piece);
         }
-        dockyard_tui::term::view::TermView::new(pane.screen()).render(area, &mut buf);
+        dockyard_tui::term::view::TermView::new(&pane).render(area, &mut buf);
     }
     data.len() as f64 / t.elapsed().as_secs_f64() / 1e6
 }
 
 pub fn pane_memory() -> (u64, usize) {
     // Resident memory before and after 20 panes fill their scrollback.
-    let lines = dockyard_tui::term::screen::SCROLLBACK;
+    let lines = dockyard_tui::term::history::Limits::default().lines;
     let before = rss_kib(std::process::id());
     let mut panes = Vec::new();
     for _ in 0..20 {
