@@ -54,11 +54,15 @@ impl Pty {
         let (s, r) = (screen.clone(), raw.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
+            // Reads split characters; vt100 must only see whole ones.
+            let mut whole = dockyard_cast::WholeChars::default();
             loop {
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        s.lock().expect("screen").process(&buf[..n]);
+                        let mut screen = s.lock().expect("screen");
+                        whole.feed(&buf[..n], |data| screen.process(data));
+                        drop(screen);
                         r.lock().expect("raw").extend_from_slice(&buf[..n]);
                     }
                 }

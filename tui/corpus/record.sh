@@ -34,3 +34,5 @@ record shell 'echo hello\r|ls -l /bin | head -5\r|printf "\\033[1;31mred\\033[0m
 record vi 'jjjx|dd|ihello\033|:set number\r|G|gg|:q!\r' vi /etc/passwd
 record top '||||||s|q' top
 record less ' |b|/root\r|G|q' less /etc/passwd
+docker cp "$dir/colours.sh" "$c:/tmp/colours.sh"
+record colours '' sh /tmp/colours.sh

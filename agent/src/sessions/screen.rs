@@ -97,10 +97,11 @@ async fn run(
     mut parser: vt100::Parser<Asked>,
     mut rx: mpsc::Receiver<ScreenMsg>,
 ) {
+    let mut whole = dockyard_cast::WholeChars::default();
     while let Some(msg) = rx.recv().await {
         match msg {
             ScreenMsg::Output(data) => {
-                parser.process(&data);
+                whole.feed(&data, |data| parser.process(data));
                 after_output(&session, &mut parser).await;
             }
             ScreenMsg::Resize(rows, cols) => {

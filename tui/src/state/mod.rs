@@ -86,6 +86,19 @@ pub enum Broadcast {
     All,
 }
 
+/// A press of the left button in a pane, which may become a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Press {
+    pub pane: PaneId,
+    pub at: crate::term::copy::Point,
+    /// 1, 2 or 3: a click, a double or a triple click.
+    pub clicks: u8,
+    pub when: std::time::Instant,
+    /// Where on the screen.
+    pub column: u16,
+    pub row: u16,
+}
+
 /// A line in the status bar: an outcome, or an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -120,6 +133,10 @@ pub struct State {
     pub recordings_dir: Option<std::path::PathBuf>,
     /// The text copy mode or the mouse copied last, for `Ctrl-a ]`.
     pub paste_buffer: Option<String>,
+    /// The left button held down in a pane (a selection may follow).
+    pub press: Option<Press>,
+    /// The last click, to tell a double or triple click.
+    pub last_click: Option<Press>,
 }
 
 /// Where everything goes on screen, computed from the state for one
@@ -150,6 +167,8 @@ impl State {
             keep_sessions: false,
             recordings_dir: None,
             paste_buffer: None,
+            press: None,
+            last_click: None,
         }
     }
 

@@ -74,6 +74,8 @@ pub struct TermScreen {
     size: (u16, u16),
     /// How many lines the view is scrolled back from the live screen.
     back: usize,
+    /// A character cut by the end of the last output, for the next.
+    whole: dockyard_cast::WholeChars,
 }
 
 fn nz(v: u16) -> std::num::NonZeroU16 {
@@ -97,12 +99,14 @@ impl TermScreen {
             parser: vt100::Parser::new_with_callbacks(nz(rows), nz(cols), 0, hooks),
             size: (rows.max(1), cols.max(1)),
             back: 0,
+            whole: Default::default(),
         }
     }
 
     /// Feeds output; returns bytes to send back (answers to queries).
     pub fn feed(&mut self, data: &[u8]) -> Option<Bytes> {
-        self.parser.process(data);
+        let parser = &mut self.parser;
+        self.whole.feed(data, |whole| parser.process(whole));
         self.hold_view();
         let replies = &mut self.parser.callbacks_mut().pending;
         (!replies.is_empty()).then(|| Bytes::from(std::mem::take(replies)))
