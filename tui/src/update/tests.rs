@@ -274,3 +274,174 @@ fn marks_open_a_group_and_broadcast_types_into_it() {
     s.focus_pane(first);
     assert_eq!(s.send(ch('y')).len(), 1, "broadcast off");
 }
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16, modifiers: KeyModifiers) -> Msg {
+    Msg::Terminal(Event::Mouse(MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers,
+    }))
+}
+
+/// What went to the clipboard.
+fn clipboard(fx: &[Effect]) -> Option<String> {
+    fx.iter().find_map(|e| match e {
+        Effect::Clipboard(t) => Some(t.clone()),
+        _ => None,
+    })
+}
+
+/// The screen position of a pane's inner top-left corner.
+fn origin(s: &Harness, pane: u64) -> (u16, u16) {
+    let (_, outer) = s
+        .state
+        .frame()
+        .panes
+        .into_iter()
+        .find(|(p, _)| *p == pane)
+        .expect("pane shown");
+    (outer.x + 1, outer.y + 1)
+}
+
+#[test]
+fn copy_mode_selects_a_line_copies_it_and_pastes_it_elsewhere() {
+    let mut s = state_with_panes(120, 40, 2);
+    let (first, second) = (1, 2);
+    s.feed(first, "$ echo copy-me-77\r\ncopy-me-77\r\n$ ");
+    s.focus_pane(first);
+    s.send(ctrl('a'));
+    s.send(ch('['));
+    assert!(s.state.panes.get(first).is_some_and(|p| p.copy.is_some()));
+    // Typing in copy mode reaches no program.
+    assert_eq!(s.send(ch('k')), vec![]);
+    s.send(ch('V'));
+    let fx = s.send(ch('y'));
+    assert_eq!(clipboard(&fx).as_deref(), Some("copy-me-77"));
+    assert!(s.state.panes.get(first).is_some_and(|p| p.copy.is_none()));
+    // Pasted into the other pane, bracketed as its program asked.
+    s.feed(second, "\x1b[?2004h");
+    s.focus_pane(second);
+    s.send(ctrl('a'));
+    let fx = s.send(ch(']'));
+    assert_eq!(fx, typed_into(second, b"\x1b[200~copy-me-77\x1b[201~"));
+}
+
+#[test]
+fn copy_mode_search_finds_an_old_line_and_shows_it() {
+    let mut s = state_with_panes(100, 30, 1);
+    s.feed(1, "needle-5000\r\n");
+    for i in 0..5000 {
+        s.feed(1, &format!("line {i}\r\n"));
+    }
+    s.focus_pane(1);
+    s.send(ctrl('a'));
+    s.send(ch('['));
+    s.send(ch('?'));
+    typed(&mut s, "needle-5000");
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    let p = s.state.panes.get(1).expect("pane");
+    let cursor = p.copy.as_ref().expect("in copy mode").cursor;
+    assert_eq!(cursor.line, p.term.first_line());
+    assert!(p.term.top_line() <= cursor.line && cursor.line <= p.term.bottom_line());
+    let shown = crate::ui::testing::render(&s.state, 100, 30);
+    assert!(shown.contains("needle-5000"), "{shown}");
+    // q leaves, back to the live screen.
+    s.send(ch('q'));
+    let p = s.state.panes.get(1).expect("pane");
+    assert!(p.copy.is_none());
+    assert_eq!(p.term.back(), 0);
+}
+
+#[test]
+fn a_drag_selects_in_its_own_pane_only_and_copies_on_release() {
+    let mut s = state_with_panes(120, 30, 2);
+    s.feed(1, "left-one left-two\r\n");
+    s.feed(2, "right-one right-two\r\n");
+    let (x1, y1) = origin(&s, 1);
+    let (x2, _) = origin(&s, 2);
+    assert!(x2 > x1 + 10, "side by side");
+    let none = KeyModifiers::NONE;
+    s.send(mouse(MouseEventKind::Down(MouseButton::Left), x1, y1, none));
+    // Across the border, into the neighbour and beyond.
+    s.send(mouse(
+        MouseEventKind::Drag(MouseButton::Left),
+        x2 + 5,
+        y1,
+        none,
+    ));
+    let fx = s.send(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        x2 + 5,
+        y1,
+        none,
+    ));
+    assert_eq!(clipboard(&fx).as_deref(), Some("left-one left-two"));
+    assert_eq!(s.state.paste_buffer.as_deref(), Some("left-one left-two"));
+    assert!(s.state.panes.get(1).is_some_and(|p| p.copy.is_none()));
+    // A plain click copies nothing.
+    s.send(mouse(MouseEventKind::Down(MouseButton::Left), x2, y1, none));
+    let fx = s.send(mouse(MouseEventKind::Up(MouseButton::Left), x2, y1, none));
+    assert_eq!(clipboard(&fx), None);
+}
+
+#[test]
+fn double_and_triple_clicks_select_a_word_and_a_line() {
+    let mut s = state_with_panes(100, 30, 1);
+    s.feed(1, "alpha beta-gamma delta\r\n");
+    let (x, y) = origin(&s, 1);
+    let none = KeyModifiers::NONE;
+    let click = |s: &mut Harness| {
+        s.send(mouse(
+            MouseEventKind::Down(MouseButton::Left),
+            x + 7,
+            y,
+            none,
+        ));
+        s.send(mouse(MouseEventKind::Up(MouseButton::Left), x + 7, y, none))
+    };
+    click(&mut s);
+    let fx = click(&mut s);
+    assert_eq!(clipboard(&fx).as_deref(), Some("beta"));
+    let fx = click(&mut s);
+    assert_eq!(clipboard(&fx).as_deref(), Some("alpha beta-gamma delta"));
+}
+
+#[test]
+fn shift_drag_selects_over_a_program_that_takes_the_mouse() {
+    let mut s = state_with_panes(100, 30, 1);
+    // The program asks for button events (as vi with mouse=a does).
+    s.feed(1, "\x1b[?1002hpick me\r\n");
+    let (x, y) = origin(&s, 1);
+    let fx = s.send(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        x,
+        y,
+        KeyModifiers::NONE,
+    ));
+    assert!(
+        matches!(&fx[..], [Effect::Input { .. }]),
+        "the program gets it: {fx:?}"
+    );
+    s.send(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        x,
+        y,
+        KeyModifiers::NONE,
+    ));
+    let shift = KeyModifiers::SHIFT;
+    s.send(mouse(MouseEventKind::Down(MouseButton::Left), x, y, shift));
+    s.send(mouse(
+        MouseEventKind::Drag(MouseButton::Left),
+        x + 3,
+        y,
+        shift,
+    ));
+    let fx = s.send(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        x + 3,
+        y,
+        shift,
+    ));
+    assert_eq!(clipboard(&fx).as_deref(), Some("pick"));
+}
