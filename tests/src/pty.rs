@@ -138,6 +138,36 @@ impl Pty {
         let _ = self.child.wait();
     }
 
+    /// What the program put on the clipboard (OSC 52), oldest first.
+    pub fn clipboard(&self) -> Vec<String> {
+        use base64::Engine as _;
+        let raw = self.raw_output();
+        let mut out = Vec::new();
+        let mut rest = &raw[..];
+        while let Some(at) = find(rest, b"\x1b]52;c;") {
+            let payload = &rest[at + 7..];
+            let Some(end) = payload.iter().position(|&b| b == 0x07) else {
+                break;
+            };
+            let text = base64::engine::general_purpose::STANDARD
+                .decode(&payload[..end])
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|e| format!("<bad base64: {e}>"));
+            out.push(text);
+            rest = &payload[end..];
+        }
+        out
+    }
+
+    /// A mouse event as a terminal with SGR reporting sends it: `button`
+    /// (0 left, 32 + button for a drag, 64/65 the wheel), at a 0-based
+    /// column and row, pressed or released.
+    pub fn mouse(&mut self, button: u8, col: u16, row: u16, pressed: bool) {
+        let end = if pressed { 'M' } else { 'm' };
+        let seq = format!("\x1b[<{button};{};{}{end}", col + 1, row + 1);
+        self.type_bytes(seq.as_bytes());
+    }
+
     /// Everything the program wrote, as bytes.
     pub fn raw_output(&self) -> Vec<u8> {
         self.raw.lock().expect("raw").clone()
@@ -229,4 +259,8 @@ impl Pty {
         }
         None
     }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }

@@ -1,0 +1,145 @@
+//! Panes as good as tmux, end to end: the real `dockyard` in a
+//! pseudo-terminal against a real agent and engine. Copy mode copies to
+//! the outer terminal's clipboard (OSC 52, read back from the bytes the
+//! TUI wrote) and pastes into another pane; a search reaches 5 000 lines
+//! back; a mouse drag across the border of two panes copies only its own
+//! pane's text.
+
+use std::time::Duration;
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
+
+const WAIT: Duration = Duration::from_secs(20);
+const CTRL_A: &[u8] = b"\x01";
+
+/// The TUI on `agent`, a shell pane open on `c`, its prompt showing.
+fn tui_with_a_shell(agent: &TestAgent, c: &TestContainer) -> Pty {
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 40, 160);
+    pty.wait_for_text(&c.name, WAIT);
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt", WAIT, |s| s.contains("/ #"));
+    pty
+}
+
+fn quit(pty: &mut Pty) {
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    pty.wait_for_text("e: end them", WAIT);
+    pty.type_bytes(b"e");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
+/// Whether a pane shows a line that is exactly `text` (a pane's rows start
+/// with its border, plain or thick when focused).
+fn shows_line(pty: &Pty, text: &str) -> bool {
+    pty.rows()
+        .iter()
+        .any(|r| r.contains(&format!("│{text} ")) || r.contains(&format!("┃{text} ")))
+}
+
+/// The screen row and column where `needle` first shows.
+fn position(pty: &Pty, needle: &str) -> Option<(u16, u16)> {
+    pty.rows().iter().enumerate().find_map(|(y, r)| {
+        let x = r.find(needle)?;
+        Some((r[..x].chars().count() as u16, y as u16))
+    })
+}
+
+#[test]
+fn copy_mode_copies_a_line_to_the_clipboard_and_pastes_it_in_another_pane() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("copy");
+    let mut pty = tui_with_a_shell(&agent, &c);
+    pty.type_bytes(b"echo copy-me-77\r");
+    pty.wait_for("the output line", WAIT, |s| {
+        s.matches("copy-me-77").count() >= 2
+    });
+    // Copy mode, up one line from the prompt to the output, the line, y.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"[");
+    pty.wait_for_text("[copy]", WAIT);
+    pty.type_bytes(b"kVy");
+    pty.wait_for_text("copied 10 characters", WAIT);
+    assert_eq!(pty.clipboard(), vec!["copy-me-77".to_string()]);
+    // Another shell beside it; Ctrl-a ] types it there.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"|");
+    pty.wait_for("a second prompt", WAIT, |s| s.matches("/ #").count() >= 3);
+    pty.type_bytes(b"echo pasted-");
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"]");
+    pty.type_bytes(b"\r");
+    pty.wait_for("the pasted command's output", WAIT, |_| {
+        shows_line(&pty, "pasted-copy-me-77")
+    });
+    quit(&mut pty);
+}
+
+#[test]
+fn search_finds_a_line_5000_lines_back_and_shows_it() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("search");
+    let mut pty = tui_with_a_shell(&agent, &c);
+    pty.type_bytes(b"echo needle-4242; seq 5000\r");
+    pty.wait_for("seq's last line", WAIT, |_| shows_line(&pty, "5000"));
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"[");
+    pty.wait_for_text("[copy]", WAIT);
+    pty.type_bytes(b"?needle-4242\r");
+    // The view is 5 000 lines back: the marker says how far.
+    pty.wait_for("the found line in view", WAIT, |_| {
+        shows_line(&pty, "needle-4242")
+    });
+    let back: usize = pty
+        .rows()
+        .iter()
+        .find_map(|r| {
+            let at = r.find("[+")?;
+            r[at + 2..].split(']').next()?.parse().ok()
+        })
+        .expect("the scrolled-back marker");
+    // The found line at the top of a ~30-row view: the rest below it.
+    assert!(back > 4900, "{back} lines back");
+    pty.type_bytes(b"q");
+    pty.wait_for("the live screen", WAIT, |s| !s.contains("[+"));
+    quit(&mut pty);
+}
+
+#[test]
+fn a_drag_across_two_panes_copies_the_first_panes_text_only() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("drag");
+    let mut pty = tui_with_a_shell(&agent, &c);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"|");
+    pty.wait_for("two prompts", WAIT, |s| s.matches("/ #").count() >= 2);
+    pty.type_bytes(b"echo right-side-text-and-more\r");
+    pty.wait_for("the right output", WAIT, |_| {
+        shows_line(&pty, "right-side-text-and-more")
+    });
+    // Back to the left pane: its output on a row of its own.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"h");
+    pty.type_bytes(b"clear; echo left-side-text\r");
+    pty.wait_for("the left output", WAIT, |_| {
+        shows_line(&pty, "left-side-text")
+    });
+    let (x, y) = position(&pty, "┃left-side-text ").expect("on screen");
+    let (right_x, _) = position(&pty, "right-side-text-and-more").expect("on screen");
+    // Press on the first letter, drag far into the right pane, release.
+    pty.mouse(0, x + 1, y, true);
+    pty.mouse(32, x + 5, y, true);
+    pty.mouse(32, right_x + 10, y + 1, true);
+    pty.mouse(0, right_x + 10, y + 1, false);
+    pty.wait_for("the copy", WAIT, |_| !pty.clipboard().is_empty());
+    let copied = pty.clipboard().pop().expect("copied");
+    assert!(copied.starts_with("left-side-text"), "{copied:?}");
+    assert!(
+        !copied.contains("right"),
+        "the neighbour's text: {copied:?}"
+    );
+    quit(&mut pty);
+}
