@@ -211,6 +211,9 @@ async fn not_running(engine: &Engine, name: &str) -> Option<AgentError> {
 /// Sets a TTY exec's size. This engine starts TTY execs at 0x0 whatever the
 /// create request says, and refuses a resize until the process exists, so
 /// right after start we retry briefly.
+/// How long one resize call may take.
+const RESIZE_CALL_LIMIT: Duration = Duration::from_secs(2);
+
 pub async fn resize(
     engine: &Engine,
     exec_id: &str,
@@ -229,9 +232,18 @@ pub async fn resize(
     let attempts = if retry { 50 } else { 1 };
     let mut last = None;
     for _ in 0..attempts {
-        match docker.resize_exec(exec_id, opts.clone()).await {
-            Ok(()) => return Ok(()),
-            Err(e) => last = Some(e),
+        // The engine holds a resize until the exec's process has started,
+        // for 10 s, and one that failed to start (an unknown user) never
+        // does: such a call is not waited for, nor tried again.
+        let call = docker.resize_exec(exec_id, opts.clone());
+        match tokio::time::timeout(RESIZE_CALL_LIMIT, call).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => last = Some(e),
+            Err(_) => {
+                return Err(AgentError::Engine(format!(
+                    "resize: no answer within {RESIZE_CALL_LIMIT:?} (the exec never started?)"
+                )));
+            }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

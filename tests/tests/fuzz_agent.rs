@@ -464,7 +464,10 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
         failure_persistence: None,
         // Each step is a real conversation (up to 20 s): keep shrinking
         // from turning one failure into hours.
-        max_shrink_iters: 64,
+        max_shrink_iters: std::env::var("DOCKYARD_FUZZ_SHRINK")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64),
         ..Config::default()
     });
     // What the cases came to, so a run shows it reached the engine.
@@ -506,4 +509,54 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
         "nothing left running {:.1} s after the last case",
         since.elapsed().as_secs_f64()
     );
+}
+
+/// Found by the fuzz test: a TTY exec whose process cannot start (an
+/// unknown user) got no answer at all, because the engine holds a resize
+/// of such an exec for 10 s and the session's first resize was tried 50
+/// times before the start was even reported.
+#[test]
+fn a_tty_exec_that_cannot_start_is_answered_at_once() {
+    let agent = TestAgent::start_with(&["--detached-ttl", "1s"], &[]);
+    let c = TestContainer::start("nouser");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let addr: HostAddr = agent.addr.parse().expect("addr");
+    let client = rt
+        .block_on(dial::connect(&addr, &DialOptions::default()))
+        .expect("connect");
+    for input in [false, true] {
+        let mut msgs = vec![Msg::Start {
+            real_container: true,
+            odd_name: String::new(),
+            cmd: Cmd::True,
+            user: "no-such-user".into(),
+            workdir: String::new(),
+            env: HashMap::new(),
+            tty: Some(true),
+            attach_stdin: Some(false),
+            interactive: false,
+            rows: 24,
+            cols: 80,
+        }];
+        if input {
+            msgs.push(Msg::Input(b"x".to_vec()));
+        }
+        let (resp, end) = rt.block_on(converse(
+            &mut client.clone(),
+            &msgs,
+            Ending::HalfClose,
+            &c.name,
+        ));
+        assert_eq!(end, End::Clean, "{resp:?}");
+        let want = if input {
+            "ended: protocol error"
+        } else {
+            "ran to an exit code"
+        };
+        assert_eq!(outcome(&resp), want, "{resp:?}");
+    }
 }

@@ -174,10 +174,6 @@ impl Sessions {
     ) -> Result<Arc<Session>, AgentError> {
         let reg = &self.0;
         let started = exec::start(&reg.engine, spec).await?;
-        if let Err(e) = exec::resize(&reg.engine, &started.id, spec.rows, spec.cols, true).await {
-            let exec_id = &started.id;
-            tracing::warn!(exec_id, "initial resize failed: {e}");
-        }
         let id: String = started.id.chars().take(12).collect();
         let (control, control_rx) = mpsc::channel(pump::CONTROL_QUEUE);
         let session = Arc::new(Session {

@@ -123,6 +123,14 @@ impl Pump {
     }
 
     pub(super) async fn run(mut self) {
+        // In the pump, not before the client hears that its exec started:
+        // the engine may hold it (see `exec::resize`).
+        let (rows, cols) = self.size;
+        let engine = &self.sessions.0.engine;
+        if let Err(e) = exec::resize(engine, &self.session.exec_id, rows, cols, true).await {
+            let session = &self.session.id;
+            tracing::warn!(session, "initial resize failed: {e}");
+        }
         let shutdown = self.sessions.0.shutdown.clone();
         loop {
             let deadline = self.deadline;
