@@ -112,7 +112,8 @@ fn duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (e.g. 30s, 10m, 2h, or 0)"))
 }
 
-fn bytes_size(s: &str) -> Result<usize, String> {
+/// A size as people write it: `1048576`, `512K`, `1M`, `2G` (binary units).
+pub fn bytes_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: usize = digits

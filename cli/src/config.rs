@@ -9,6 +9,8 @@
 //! tokens = { "h2:7000" = "..." }
 //! tls_ca = "/etc/dockyard/ca.pem"       # trust agents' certificates
 //! on_quit = "ask"              # TUI quit with sessions open: ask, keep, end
+//! history_limit = 10000        # lines of history per TUI pane
+//! history_bytes = "8M"         # and at most this much of it
 //!
 //! [keys.list]                  # rebind the TUI's keys, per context:
 //! stop = "x"                   # list, leader, pane, ended_pane, logs_pane
@@ -39,9 +41,30 @@ pub struct Config {
     /// What quitting the TUI does with sessions on remote agents: "ask"
     /// (default), "keep" (and restore the panes next time) or "end".
     pub on_quit: Option<String>,
+    /// Lines of history each TUI pane keeps.
+    pub history_limit: Option<usize>,
+    /// Bytes of history each TUI pane keeps at most (`8M`, or a number).
+    pub history_bytes: Option<Size>,
     /// `[keys.CONTEXT] action = "key"` or `["key", ...]`.
     #[serde(default)]
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
+}
+
+/// A size: a number of bytes, or text with a unit (`8M`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(usize),
+    Text(String),
+}
+
+impl Size {
+    pub fn bytes(&self) -> Result<usize, String> {
+        match self {
+            Size::Bytes(n) => Ok(*n),
+            Size::Text(s) => dockyard_agent::cli::bytes_size(s),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +75,24 @@ pub enum KeyList {
 }
 
 impl Config {
+    /// How much history each TUI pane keeps: the file's settings over the
+    /// defaults; a bad one is an error naming it.
+    pub fn history(&self) -> anyhow::Result<dockyard_tui::term::history::Limits> {
+        let mut limits = dockyard_tui::term::history::Limits::default();
+        if let Some(lines) = self.history_limit {
+            if lines == 0 {
+                anyhow::bail!("config file: history_limit: give at least 1 line");
+            }
+            limits.lines = lines;
+        }
+        if let Some(size) = &self.history_bytes {
+            limits.bytes = size
+                .bytes()
+                .map_err(|e| anyhow::anyhow!("config file: history_bytes: {e}"))?;
+        }
+        Ok(limits)
+    }
+
     /// The key overrides, for the TUI's keymap.
     pub fn key_overrides(&self) -> Vec<dockyard_tui::input::Override> {
         let mut out = Vec::new();

@@ -174,6 +174,17 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
         value: config.on_quit.clone().unwrap_or_else(|| "ask".into()),
         from: in_file(config.on_quit.is_some()).unwrap_or_else(|| "default".into()),
     });
+    let history = config.history()?;
+    rows.push(Row {
+        name: "history_limit",
+        value: history.lines.to_string(),
+        from: in_file(config.history_limit.is_some()).unwrap_or_else(|| "default".into()),
+    });
+    rows.push(Row {
+        name: "history_bytes",
+        value: history.bytes.to_string(),
+        from: in_file(config.history_bytes.is_some()).unwrap_or_else(|| "default".into()),
+    });
     for o in config.key_overrides() {
         rows.push(Row {
             name: "key",

@@ -25,6 +25,7 @@ pub fn run(
             .map_err(|e| anyhow::anyhow!("config file: on_quit: {e}"))?,
         None => dockyard_tui::state::sessions::OnQuit::Ask,
     };
+    dockyard_tui::term::history::Limits::configure(config.history()?);
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }

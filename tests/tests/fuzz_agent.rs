@@ -265,6 +265,19 @@ enum End {
 }
 
 /// Runs one conversation; returns what came back and how it ended.
+/// Whether the conversation's command ends by itself once the client
+/// half-closes. On a TTY, ^S (stop output) or ^Z (stop the process) typed
+/// before the program's last write rightly holds it, as in any terminal.
+fn ends_by_itself(msgs: &[Msg]) -> bool {
+    let holds = msgs.iter().any(|m| match m {
+        Msg::Input(data) => data.iter().any(|b| matches!(b, 0x13 | 0x1a)),
+        _ => false,
+    });
+    msgs[0]
+        .start_kind()
+        .is_none_or(|(cmd, tty)| cmd.ends_by_itself(tty) && !(tty && holds))
+}
+
 async fn converse(
     client: &mut Client,
     msgs: &[Msg],
@@ -275,15 +288,7 @@ async fn converse(
     for m in msgs {
         tx.send(to_request(m, container)).await.expect("queue");
     }
-    // On a TTY, ^S (stop output) or ^Z (stop the process) typed before
-    // the program's last write rightly holds it, as in any terminal.
-    let holds = msgs.iter().any(|m| match m {
-        Msg::Input(data) => data.iter().any(|b| matches!(b, 0x13 | 0x1a)),
-        _ => false,
-    });
-    let ends = msgs[0]
-        .start_kind()
-        .is_none_or(|(cmd, tty)| cmd.ends_by_itself(tty) && !(tty && holds));
+    let ends = ends_by_itself(msgs);
     let (limit, keep_tx) = match ending {
         // Long enough for anything that ends by itself; a hang shows here.
         // `cat` on a TTY and `sleep` may rightly run on: read a while, then
@@ -377,7 +382,7 @@ fn check(
         prop_assert!(!statuses.is_empty(), "no status at all");
         prop_assert_eq!(finals.len(), 1, "ended without a final status: {:?}", resp);
     }
-    if matches!(ending, Ending::HalfClose) && cmd.ends_by_itself(is_tty) {
+    if matches!(ending, Ending::HalfClose) && ends_by_itself(msgs) {
         prop_assert!(
             ended,
             "a command that ends by itself never finished: {:?}",

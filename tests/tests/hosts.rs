@@ -108,6 +108,33 @@ fn config_file_names_hosts_and_bad_ones_are_reported() {
     assert_eq!(o.status.code(), Some(125));
     assert_eq!(stderr_str(&o).lines().count(), 1, "{}", stderr_str(&o));
     assert!(stderr_str(&o).contains("bad host"), "{}", stderr_str(&o));
+    // The TUI's history limits: shown by `config`, a bad one refused.
+    std::fs::write(&path, "history_limit = 500\nhistory_bytes = \"2M\"\n").expect("config");
+    let o = run(with_config(&path, &["config", "--format", "json"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_str(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let value = |name: &str| {
+        rows.as_array()
+            .and_then(|r| r.iter().find(|r| r["setting"] == name))
+            .map(|r| (r["value"].clone(), r["from"].clone()))
+    };
+    assert_eq!(
+        value("history_limit"),
+        Some(("500".into(), "config file".into()))
+    );
+    assert_eq!(
+        value("history_bytes"),
+        Some(("2097152".into(), "config file".into()))
+    );
+    std::fs::write(&path, "history_bytes = \"lots\"\n").expect("config");
+    let o = run(with_config(&path, &["config"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(stderr_str(&o).lines().count(), 1, "{}", stderr_str(&o));
+    assert!(
+        stderr_str(&o).contains("history_bytes"),
+        "{}",
+        stderr_str(&o)
+    );
     std::fs::write(&path, "unknown_key = 1\n").expect("config");
     let o = run(with_config(&path, &["ps"]));
     std::fs::remove_file(&path).ok();

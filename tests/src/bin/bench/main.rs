@@ -11,6 +11,7 @@
 mod browse;
 mod exec;
 mod fanout;
+mod panes;
 mod process;
 mod record;
 mod sessions;
@@ -79,6 +80,10 @@ fn main() {
     }
     if want("tui") {
         tui_figures(&mut table, &agent, &c);
+    }
+    if want("panes") {
+        panes::history_memory(&mut table, &agent, &c, opts.rounds.min(3));
+        panes::echo_under_floods(&mut table, &agent, &c);
     }
     if want("logs") {
         logs_throughput(&mut table, &agent, opts.rounds.min(5));

@@ -7,7 +7,7 @@ use dockyard_tests::pty::Pty;
 use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
 
 use crate::process::{cpu_seconds, find_pid, rss_kib};
-use crate::table::{Table, ms, pct};
+use crate::table::{Table, ms};
 
 pub fn tui_figures(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
     t.note(
@@ -18,11 +18,6 @@ pub fn tui_figures(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
     t.note(
         "TUI memory per pane",
         format!("{kib} KiB with {lines} lines of scrollback (80 columns)"),
-    );
-    let (p50, p99) = tui_echo_under_flood(agent, c);
-    t.note(
-        "TUI echo with 4 panes running `yes`",
-        format!("p50 {p50:.1} ms, p99 {p99:.1} ms (50 keystrokes)"),
     );
     t.note(
         "TUI idle CPU over 10 s (2 panes open)",
@@ -109,16 +104,6 @@ pub fn tui_with_panes(agent: &TestAgent, c: &TestContainer, cmds: &[&str]) -> Pt
         pty.type_bytes(b"\r");
     }
     pty
-}
-
-pub fn tui_echo_under_flood(agent: &TestAgent, c: &TestContainer) -> (f64, f64) {
-    let mut pty = tui_with_panes(agent, c, &["yes", "yes", "yes", "yes", "echo typing-here"]);
-    pty.wait_for_text("typing-here", Duration::from_secs(20));
-    std::thread::sleep(Duration::from_secs(1));
-    let samples = echo_samples(&mut pty, 50);
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
-    (pct(&samples, 0.5), pct(&samples, 0.99))
 }
 
 /// Keystroke-to-echo in the TUI's focused pane, `n` keystrokes: typed on

@@ -1,0 +1,234 @@
+//! Panes against tmux, in the same run: the memory 10 000 lines of
+//! history cost a pane (Dockyard's TUI process against the tmux server,
+//! `history-limit 10000`), and keystroke echo in a pane while four others
+//! run `yes` (both showing shells reached through the same container).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
+
+use crate::process::{find_pid, rss_kib};
+use crate::table::{Table, median, pct};
+use crate::tui::{CTRL_A, echo_samples, tui_with_panes, typical_output};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A tmux server of its own (its socket named for this run), torn down
+/// on drop.
+struct Tmux {
+    socket: String,
+    conf: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn start(name: &str, cols: u16, rows: u16, first: &str) -> Tmux {
+        let socket = format!("dyt-bench-{name}-{}", std::process::id());
+        let conf = std::env::temp_dir().join(format!("{socket}.conf"));
+        std::fs::write(&conf, "set -g history-limit 10000\nset -g status off\n")
+            .expect("tmux config");
+        let t = Tmux { socket, conf };
+        let (x, y) = (cols.to_string(), rows.to_string());
+        let conf = t.conf.to_string_lossy().into_owned();
+        t.run(&["-f", &conf, "new-session", "-d", "-x", &x, "-y", &y, first]);
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]).args(args);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let o = self.cmd(args).output().expect("tmux");
+        assert!(
+            o.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn server_pid(&self) -> u32 {
+        self.run(&["display-message", "-p", "#{pid}"])
+            .trim()
+            .parse()
+            .expect("tmux server pid")
+    }
+
+    fn pane_text(&self, target: &str) -> String {
+        self.run(&["capture-pane", "-p", "-t", target])
+    }
+
+    fn wait_for(&self, target: &str, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.pane_text(target).contains(what) {
+            assert!(Instant::now() < deadline, "tmux never showed {what:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).output();
+        let _ = std::fs::remove_file(&self.conf);
+    }
+}
+
+/// 10 000 lines of typical shell output (prompts, `ls -l` with colours,
+/// log lines, a progress line with a wide character), ending in a line
+/// that says so, copied into the container.
+fn put_lines(c: &TestContainer) -> &'static str {
+    let mut data = Vec::new();
+    let mut n = 0;
+    for line in typical_output(4 * 1024 * 1024).split(|b| *b == b'\n') {
+        if n == 9_999 {
+            break;
+        }
+        data.extend_from_slice(line);
+        data.push(b'\n');
+        n += 1;
+    }
+    data.extend_from_slice(b"the-10000th-line\n");
+    let local = std::env::temp_dir().join(format!("dyt-lines-{}.txt", std::process::id()));
+    std::fs::write(&local, &data).expect("lines");
+    let st = Command::new("docker")
+        .args([
+            "cp",
+            &local.to_string_lossy(),
+            &format!("{}:/tmp/lines.txt", c.name),
+        ])
+        .status()
+        .expect("docker cp");
+    assert!(st.success());
+    let _ = std::fs::remove_file(&local);
+    "the-10000th-line"
+}
+
+/// RSS growth (KiB) of the TUI process with one 80x23 pane printing the
+/// 10 000 lines.
+fn dockyard_growth(agent: &TestAgent, c: &TestContainer, last: &str) -> u64 {
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 26, 82);
+    pty.wait_for_text(&c.name, WAIT);
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt", WAIT, |s| s.contains("/ #"));
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"z");
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = find_pid(&agent.addr).expect("the TUI's pid");
+    let before = rss_kib(pid);
+    pty.type_bytes(b"cat /tmp/lines.txt\r");
+    pty.wait_for("the last line", WAIT, |s| {
+        s.contains(&format!("\n{last}")) || s.contains(&format!("┃{last}"))
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let after = rss_kib(pid);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    let _ = pty.wait_for("the quit question", Duration::from_secs(5), |s| {
+        s.contains("e: end them")
+    });
+    pty.type_bytes(b"e");
+    after.saturating_sub(before)
+}
+
+/// RSS growth (KiB) of a tmux server with one 80x23 pane printing them.
+fn tmux_growth(c: &TestContainer, last: &str, round: usize) -> u64 {
+    let shell = format!("docker exec -it {} sh", c.name);
+    let tmux = Tmux::start(&format!("mem{round}"), 80, 23, &shell);
+    tmux.wait_for("0", "/ #");
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = tmux.server_pid();
+    let before = rss_kib(pid);
+    tmux.run(&["send-keys", "-t", "0", "cat /tmp/lines.txt", "Enter"]);
+    tmux.wait_for("0", last);
+    std::thread::sleep(Duration::from_secs(1));
+    rss_kib(pid).saturating_sub(before)
+}
+
+pub fn history_memory(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
+    let last = put_lines(c);
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    for round in 0..rounds {
+        ours.push(dockyard_growth(agent, c, last) as f64);
+        theirs.push(tmux_growth(c, last, round) as f64);
+    }
+    let (o, m) = (median(&ours), median(&theirs));
+    t.note(
+        "pane history, 10 000 lines, RSS growth",
+        format!(
+            "Dockyard {:.0} KiB vs tmux (history-limit 10000) {:.0} KiB = {:.2}x (goal <= 1.0x; {} rounds, medians)",
+            o,
+            m,
+            o / m.max(1.0),
+            rounds
+        ),
+    );
+}
+
+/// The tmux reference for echo under floods: a 5-pane tmux session
+/// (tiled, 200x50, like the TUI's) whose panes are shells in the
+/// container, four running `yes`, keystrokes typed into the fifth through
+/// a tmux client in a pseudo-terminal.
+fn tmux_echo_under_flood(c: &TestContainer, n: usize) -> Vec<f64> {
+    let shell = format!("docker exec -it {} sh", c.name);
+    let tmux = Tmux::start("echo", 200, 50, &shell);
+    for _ in 0..4 {
+        tmux.run(&["split-window", "-t", "0", &shell]);
+        tmux.run(&["select-layout", "-t", "0", "tiled"]);
+    }
+    for p in 0..5 {
+        tmux.wait_for(&format!("0.{p}"), "/ #");
+    }
+    let mut args = vec!["-L".to_string(), tmux.socket.clone(), "attach".to_string()];
+    args.extend(["-t".to_string(), "0".to_string()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut pty = Pty::spawn(std::path::Path::new("/usr/bin/tmux"), &argv, 50, 200);
+    for p in 0..4 {
+        tmux.run(&["send-keys", "-t", &format!("0.{p}"), "yes", "Enter"]);
+    }
+    tmux.run(&["select-pane", "-t", "0.4"]);
+    tmux.run(&["send-keys", "-t", "0.4", "echo typing-here", "Enter"]);
+    pty.wait_for_text("typing-here", WAIT);
+    std::thread::sleep(Duration::from_secs(1));
+    let samples = echo_samples(&mut pty, n);
+    for p in 0..4 {
+        tmux.run(&["send-keys", "-t", &format!("0.{p}"), "C-c", ""]);
+    }
+    samples
+}
+
+fn dockyard_echo_under_flood(agent: &TestAgent, c: &TestContainer, n: usize) -> Vec<f64> {
+    let mut pty = tui_with_panes(agent, c, &["yes", "yes", "yes", "yes", "echo typing-here"]);
+    pty.wait_for_text("typing-here", WAIT);
+    std::thread::sleep(Duration::from_secs(1));
+    let samples = echo_samples(&mut pty, n);
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    let _ = pty.wait_for("the quit question", Duration::from_secs(5), |s| {
+        s.contains("e: end them")
+    });
+    pty.type_bytes(b"e");
+    samples
+}
+
+pub fn echo_under_floods(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
+    const KEYS: usize = 200;
+    let ours = dockyard_echo_under_flood(agent, c, KEYS);
+    let theirs = tmux_echo_under_flood(c, KEYS);
+    t.note(
+        "echo with 4 panes running `yes`",
+        format!(
+            "Dockyard p50 {:.1} ms, p99 {:.1} ms vs tmux p50 {:.1} ms, p99 {:.1} ms ({KEYS} keystrokes each; goal p50 <= 10, p99 <= 30)",
+            pct(&ours, 0.5),
+            pct(&ours, 0.99),
+            pct(&theirs, 0.5),
+            pct(&theirs, 0.99),
+        ),
+    );
+}
