@@ -103,13 +103,18 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let mut term_events = EventStream::new();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
+    // Keys were typed since the last frame: the focused pane's output
+    // (their echo) is drawn at once, not at the next frame.
+    let mut typed = false;
+    let mut echo = false;
     loop {
         // Drawing first when a frame is due: under a flood of output the
         // queues are never empty, and a draw waiting in `select!` would
         // lose to them every time.
-        if dirty && Instant::now() >= last_draw + FRAME {
+        if dirty && (echo || Instant::now() >= last_draw + FRAME) {
             terminal.draw(|f| ui::draw(f, &state))?;
             dirty = false;
+            (typed, echo) = (false, false);
             last_draw = Instant::now();
         }
         let due = last_draw + FRAME;
@@ -128,14 +133,25 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             Some((pane, ev)) = runner.next_session_event() => Some(Msg::Session { pane, ev }),
         };
         if let Some(msg) = msg {
+            typed |= matches!(
+                msg,
+                Msg::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
+            );
+            echo |= typed && is_focused_output(&state, &msg);
             step(&mut state, &mut runner, msg);
             dirty = true;
         }
         // Whatever else is ready, for a bounded time: a flood is handled
-        // in slices between frames and key presses.
+        // in slices between frames and key presses; the focused pane's
+        // output first.
         let slice = Instant::now() + BATCH_TIME;
-        while Instant::now() < slice {
-            let msg = if let Ok((host, report)) = reports.try_recv() {
+        while Instant::now() < slice && !echo {
+            let focused = state
+                .focused_pane()
+                .and_then(|p| runner.ready_event_of(p).map(|ev| (p, ev)));
+            let msg = if let Some((pane, ev)) = focused {
+                Msg::Session { pane, ev }
+            } else if let Ok((host, report)) = reports.try_recv() {
                 runner.on_host(host, report)
             } else if let Ok(msg) = msgs.try_recv() {
                 msg
@@ -144,6 +160,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             } else {
                 break;
             };
+            echo |= typed && is_focused_output(&state, &msg);
             step(&mut state, &mut runner, msg);
             dirty = true;
         }
@@ -197,6 +214,15 @@ fn save_workspace(state: &State, path: &std::path::Path) {
         Ok(()) => tracing::info!("workspace kept in {}", path.display()),
         Err(e) => tracing::warn!("cannot keep the workspace in {}: {e}", path.display()),
     }
+}
+
+/// Output for the focused pane.
+fn is_focused_output(state: &State, msg: &Msg) -> bool {
+    matches!(
+        msg,
+        Msg::Session { pane, ev: crate::msg::SessionEvent::Output(_) }
+            if Some(*pane) == state.focused_pane()
+    )
 }
 
 fn step(state: &mut State, runner: &mut Runner, msg: Msg) {

@@ -86,6 +86,13 @@ impl Runner {
         self.sessions.next().await
     }
 
+    /// An event of `pane`'s session that is ready now (the focused pane's
+    /// are taken before the others', so its echo never waits behind a
+    /// neighbour's flood).
+    pub fn ready_event_of(&mut self, pane: PaneId) -> Option<SessionEvent> {
+        self.session(pane).and_then(Session::try_next)
+    }
+
     /// A session event that is ready now, without waiting.
     pub fn ready_session_event(&mut self) -> Option<(PaneId, SessionEvent)> {
         futures::FutureExt::now_or_never(self.sessions.next()).flatten()

@@ -118,6 +118,13 @@ impl Drop for Session {
 }
 
 /// The session's events; it ends after the last one.
+impl Session {
+    /// An event that is ready now, without waiting.
+    pub fn try_next(&mut self) -> Option<SessionEvent> {
+        self.events.try_recv().ok()
+    }
+}
+
 impl Stream for Session {
     type Item = SessionEvent;
 
