@@ -2,7 +2,7 @@
 //! its screen back through vt100, as a person at a terminal would.
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -13,6 +13,10 @@ pub struct Pty {
     child: Box<dyn Child + Send + Sync>,
     screen: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Reads so far, and a wake-up for each: waiting for text looks again
+    /// as soon as the program writes (a latency measured here is not the
+    /// polling interval's).
+    reads: Arc<(Mutex<u64>, Condvar)>,
 }
 
 impl Pty {
@@ -51,7 +55,8 @@ impl Pty {
         let writer = pair.master.take_writer().expect("pty writer");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 1000)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (s, r) = (screen.clone(), raw.clone());
+        let reads = Arc::new((Mutex::new(0u64), Condvar::new()));
+        let (s, r, notify) = (screen.clone(), raw.clone(), reads.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             // Reads split characters; vt100 must only see whole ones.
@@ -64,6 +69,9 @@ impl Pty {
                         whole.feed(&buf[..n], |data| screen.process(data));
                         drop(screen);
                         r.lock().expect("raw").extend_from_slice(&buf[..n]);
+                        let (count, wake) = &*notify;
+                        *count.lock().expect("reads") += 1;
+                        wake.notify_all();
                     }
                 }
             }
@@ -74,6 +82,7 @@ impl Pty {
             child,
             screen,
             raw,
+            reads,
         }
     }
 
@@ -177,7 +186,9 @@ impl Pty {
     /// the screen's contents if it never does.
     pub fn wait_for(&self, what: &str, limit: Duration, f: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + limit;
+        let (count, wake) = &*self.reads;
         loop {
+            let seen = *count.lock().expect("reads");
             let text = self.contents();
             if f(&text) {
                 return;
@@ -185,7 +196,12 @@ impl Pty {
             if Instant::now() > deadline {
                 panic!("timed out waiting for {what}; screen:\n{text}");
             }
-            std::thread::sleep(Duration::from_millis(20));
+            // Until the next read (or a while, for conditions outside the
+            // screen).
+            let guard = count.lock().expect("reads");
+            if *guard == seen {
+                let _ = wake.wait_timeout(guard, Duration::from_millis(20));
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 //! per frame interval, and never while nothing changed (an idle TUI
 //! sleeps in `select!`).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tokio::time::Instant;
 use crate::input::Keymap;
 use crate::msg::Msg;
 use crate::state::State;
+use crate::state::panes::PaneId;
 use crate::tasks::Runner;
 use crate::tasks::hosts::{self, Target};
 use crate::ui;
@@ -31,6 +33,14 @@ const FRAME: Duration = Duration::from_millis(16);
 /// How long ready events are taken in one go before the loop looks at keys
 /// and the frame clock again.
 const BATCH_TIME: Duration = Duration::from_millis(4);
+
+/// Output parsed per pane per frame, at most (1 MB/s at 60 frames; the
+/// focused pane 16 MB/s): a pane flooded by `yes` or `cat` of a big file
+/// waits for the next frame beyond it, its agent and program with it, so
+/// floods cannot take the machine from the keys typed elsewhere (nobody
+/// reads faster than that).
+const FRAME_SHARE: usize = 16 * 1024;
+const FOCUSED_FRAME_SHARE: usize = 256 * 1024;
 
 pub struct Options {
     pub keymap: Keymap,
@@ -107,15 +117,21 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     // (their echo) is drawn at once, not at the next frame.
     let mut typed = false;
     let mut echo = false;
+    // Output taken this frame, per pane.
+    let mut taken: HashMap<PaneId, usize> = HashMap::new();
+    let mut shown = ui::Shown::default();
     loop {
         // Drawing first when a frame is due: under a flood of output the
         // queues are never empty, and a draw waiting in `select!` would
         // lose to them every time.
         if dirty && (echo || Instant::now() >= last_draw + FRAME) {
-            terminal.draw(|f| ui::draw(f, &state))?;
-            dirty = false;
+            terminal.draw(|f| ui::draw_with(f, &state, &mut shown))?;
+            // A pane drawn as it was: its news comes with a later frame.
+            dirty = shown.stale;
             (typed, echo) = (false, false);
             last_draw = Instant::now();
+            taken.clear();
+            runner.wake_all();
         }
         let due = last_draw + FRAME;
         let msg = tokio::select! {
@@ -133,6 +149,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             Some((pane, ev)) = runner.next_session_event() => Some(Msg::Session { pane, ev }),
         };
         if let Some(msg) = msg {
+            share(&state, &mut runner, &mut taken, &msg);
             typed |= matches!(
                 msg,
                 Msg::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
@@ -161,6 +178,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 break;
             };
             echo |= typed && is_focused_output(&state, &msg);
+            share(&state, &mut runner, &mut taken, &msg);
             step(&mut state, &mut runner, msg);
             dirty = true;
         }
@@ -213,6 +231,28 @@ fn save_workspace(state: &State, path: &std::path::Path) {
     match written {
         Ok(()) => tracing::info!("workspace kept in {}", path.display()),
         Err(e) => tracing::warn!("cannot keep the workspace in {}: {e}", path.display()),
+    }
+}
+
+/// Counts a pane's output against its share of the frame; past it, its
+/// session rests until the next frame.
+fn share(state: &State, runner: &mut Runner, taken: &mut HashMap<PaneId, usize>, msg: &Msg) {
+    let Msg::Session {
+        pane,
+        ev: crate::msg::SessionEvent::Output(data),
+    } = msg
+    else {
+        return;
+    };
+    let total = taken.entry(*pane).or_default();
+    *total += data.len();
+    let share = if state.focused_pane() == Some(*pane) {
+        FOCUSED_FRAME_SHARE
+    } else {
+        FRAME_SHARE
+    };
+    if *total >= share {
+        runner.rest(*pane);
     }
 }
 

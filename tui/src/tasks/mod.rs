@@ -25,6 +25,9 @@ pub struct Runner {
     /// at a random one), so no pane's flood delays another pane's echo;
     /// a session whose events end is dropped from it.
     sessions: StreamMap<PaneId, Session>,
+    /// Sessions whose pane had its share of output for this frame: not
+    /// read until the next one (their agent waits, and so their program).
+    resting: Vec<(PaneId, Session)>,
     /// A stats stream per connected host while `stats_on`.
     stats: HashMap<usize, tokio::task::JoinHandle<()>>,
     stats_on: bool,
@@ -45,6 +48,7 @@ impl Runner {
         Runner {
             clients: HashMap::new(),
             sessions: StreamMap::new(),
+            resting: Vec::new(),
             stats: HashMap::new(),
             stats_on: false,
             msgs,
@@ -122,6 +126,7 @@ impl Runner {
             Effect::CloseSession { pane } => {
                 // Dropped: its task ends the session and finishes alone.
                 self.sessions.remove(&pane);
+                self.resting.retain(|(id, _)| *id != pane);
             }
             Effect::OpenReplay { pane, file } => {
                 self.sessions.insert(pane, session::spawn_replay(file));
@@ -185,6 +190,7 @@ impl Runner {
     /// `keep` detached (left running at its agent), and their tasks given
     /// `limit` to hear the agent confirm it.
     pub async fn finish(&mut self, keep: bool, limit: std::time::Duration) {
+        self.wake_all();
         let panes: Vec<PaneId> = self.sessions.keys().copied().collect();
         let mut tasks = Vec::new();
         for pane in panes {
@@ -201,8 +207,23 @@ impl Runner {
     fn session(&mut self, pane: PaneId) -> Option<&mut Session> {
         self.sessions
             .iter_mut()
+            .chain(self.resting.iter_mut())
             .find(|(id, _)| *id == pane)
             .map(|(_, s)| s)
+    }
+
+    /// `pane`'s output is not read again until [`wake_all`](Self::wake_all).
+    pub fn rest(&mut self, pane: PaneId) {
+        if let Some(s) = self.sessions.remove(&pane) {
+            self.resting.push((pane, s));
+        }
+    }
+
+    /// Every resting session is read again.
+    pub fn wake_all(&mut self) {
+        for (pane, s) in self.resting.drain(..) {
+            self.sessions.insert(pane, s);
+        }
     }
 
     /// A stats stream for each connected host that has none, if wanted.

@@ -1,5 +1,6 @@
-//! Drawing the whole screen from the state: a pure function of `State`
-//! and the frame's size, no I/O, no state changes. One file per panel.
+//! Drawing the whole screen from the state: a function of `State`, the
+//! frame's size and (for the panes not focused) what they showed a moment
+//! ago; no I/O, no state changes. One file per panel.
 
 mod confirm;
 mod exec_form;
@@ -17,13 +18,24 @@ use ratatui::layout::Rect;
 
 use crate::state::{Mode, State};
 
+pub use pane::Shown;
+
+/// The whole screen, every pane drawn afresh.
 pub fn draw(f: &mut Frame, state: &State) {
+    draw_with(f, state, &mut Shown::default());
+}
+
+/// The whole screen; panes without the focus are drawn afresh at most
+/// every [`pane::SIDE_FRAME`] (see [`Shown`]).
+pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
     let layout = state.frame();
     if let Some(area) = layout.list {
         list::draw(f, state, area);
     }
+    shown.stale = false;
+    shown.keep_only(&layout.panes);
     for (id, outer) in &layout.panes {
-        pane::draw(f, state, *id, *outer);
+        pane::draw(f, state, *id, *outer, shown);
     }
     status::draw(f, state, layout.status);
     match &state.mode {

@@ -8,11 +8,40 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders};
 
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use ratatui::buffer::Cell;
+
 use crate::state::panes::{PaneId, PaneState, inner};
 use crate::state::{Focus, Mode, State};
 use crate::term::view::{TermView, cursor_position, position_of};
 
-pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
+/// How often a pane without the focus is drawn afresh, at most. A pane
+/// flooded with output changes every cell every frame; drawing it 20
+/// times a second instead of 60 is a third of the bytes to the terminal
+/// (ratatui rewrites a scrolled pane cell by cell), which leaves the
+/// machine to the keys typed in the focused pane.
+pub const SIDE_FRAME: Duration = Duration::from_millis(50);
+
+/// What each pane's screen showed when last drawn afresh.
+#[derive(Default)]
+pub struct Shown {
+    panes: HashMap<PaneId, (Instant, Rect, Vec<Cell>)>,
+    /// A pane was drawn from what it showed before: another frame is
+    /// needed soon for its news.
+    pub stale: bool,
+}
+
+impl Shown {
+    /// Forgets the panes no longer shown.
+    pub fn keep_only(&mut self, panes: &[(PaneId, Rect)]) {
+        self.panes
+            .retain(|id, _| panes.iter().any(|(p, _)| p == id));
+    }
+}
+
+pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut Shown) {
     let Some(pane) = state.panes.get(id) else {
         return;
     };
@@ -45,17 +74,32 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect) {
         ));
     f.render_widget(block, outer);
     let area = inner(outer).intersection(outer);
-    let selection = pane.copy.as_ref().and_then(|c| c.selection());
-    let query = match &pane.copy {
-        Some(c) => c.search.as_ref().map(|(q, _)| q.as_str()),
-        None => pane.search.as_ref().map(|s| s.query.as_str()),
-    };
-    f.render_widget(
-        TermView::new(&pane.term)
-            .selection(selection.as_ref())
-            .query(query),
-        area,
-    );
+    let recent = shown
+        .panes
+        .get(&id)
+        .filter(|(at, was, _)| !focused && *was == area && at.elapsed() < SIDE_FRAME);
+    if let Some((_, _, cells)) = recent {
+        let buf = f.buffer_mut();
+        for (p, cell) in area.positions().zip(cells) {
+            buf[p] = cell.clone();
+        }
+        shown.stale = true;
+    } else {
+        let selection = pane.copy.as_ref().and_then(|c| c.selection());
+        let query = match &pane.copy {
+            Some(c) => c.search.as_ref().map(|(q, _)| q.as_str()),
+            None => pane.search.as_ref().map(|s| s.query.as_str()),
+        };
+        f.render_widget(
+            TermView::new(&pane.term)
+                .selection(selection.as_ref())
+                .query(query),
+            area,
+        );
+        let buf = f.buffer_mut();
+        let cells = area.positions().map(|p| buf[p].clone()).collect();
+        shown.panes.insert(id, (Instant::now(), area, cells));
+    }
     if !focused || !matches!(state.mode, Mode::Normal | Mode::Leader) {
         return;
     }
@@ -98,5 +142,40 @@ mod tests {
             s.focus_pane(1);
             insta::assert_snapshot!(format!("panes_{w}x{h}"), render(&s.state, w, h));
         }
+    }
+
+    /// A pane without the focus is drawn afresh at most every SIDE_FRAME:
+    /// within it, the frame shows what it showed and says a later frame
+    /// is due; the focused pane is always drawn afresh.
+    #[test]
+    fn side_panes_are_drawn_afresh_at_most_every_side_frame() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let mut s = state_with_panes(120, 30, 2);
+        s.focus_pane(2);
+        let mut term = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
+        let mut shown = super::Shown::default();
+        let text = |term: &Terminal<TestBackend>| format!("{:?}", term.backend().buffer());
+        s.feed(1, "first-news ");
+        s.feed(2, "focused-one ");
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
+        assert!(text(&term).contains("first-news"));
+        assert!(!shown.stale);
+        s.feed(1, "second-news ");
+        s.feed(2, "focused-two ");
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
+        assert!(!text(&term).contains("second-news"), "drawn as it was");
+        assert!(
+            text(&term).contains("focused-two"),
+            "the focused pane is fresh"
+        );
+        assert!(shown.stale, "a later frame is due");
+        std::thread::sleep(super::SIDE_FRAME);
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
+        assert!(text(&term).contains("second-news"));
+        assert!(!shown.stale);
     }
 }

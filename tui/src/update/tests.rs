@@ -445,3 +445,34 @@ fn shift_drag_selects_over_a_program_that_takes_the_mouse() {
     ));
     assert_eq!(clipboard(&fx).as_deref(), Some("pick"));
 }
+
+#[test]
+fn a_logs_pane_has_copy_mode_and_search_too() {
+    let mut s = state_with_containers(100, 30, &["web"]);
+    s.send(ch('l'));
+    s.started(1);
+    assert!(s.state.panes.get(1).is_some_and(|p| p.is_logs()));
+    for i in 0..300 {
+        s.feed(1, &format!("GET /item/{i} 200\r\n"));
+    }
+    s.focus_pane(1);
+    // The logs pane's own search, back from the bottom.
+    s.send(ch('/'));
+    typed(&mut s, "item/17 ");
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    let shown = crate::ui::testing::render(&s.state, 100, 30);
+    assert!(shown.contains("GET /item/17 200"), "{shown}");
+    // Copy mode from there: the line found, copied.
+    s.send(ctrl('a'));
+    s.send(ch('['));
+    s.send(ch('?'));
+    typed(&mut s, "item/17 ");
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    s.send(ch('V'));
+    let fx = s.send(ch('y'));
+    assert_eq!(clipboard(&fx).as_deref(), Some("GET /item/17 200"));
+    // Nothing to paste into: a log takes no input.
+    s.send(ctrl('a'));
+    assert_eq!(s.send(ch(']')), vec![]);
+    assert!(s.state.notice.as_ref().is_some_and(|n| n.error));
+}
