@@ -83,14 +83,12 @@ impl Drop for Tmux {
 /// that says so, copied into the container.
 fn put_lines(c: &TestContainer) -> &'static str {
     let mut data = Vec::new();
-    let mut n = 0;
-    for line in typical_output(4 * 1024 * 1024).split(|b| *b == b'\n') {
-        if n == 9_999 {
-            break;
-        }
+    for line in typical_output(4 * 1024 * 1024)
+        .split(|b| *b == b'\n')
+        .take(9_999)
+    {
         data.extend_from_slice(line);
         data.push(b'\n');
-        n += 1;
     }
     data.extend_from_slice(b"the-10000th-line\n");
     let local = std::env::temp_dir().join(format!("dyt-lines-{}.txt", std::process::id()));
@@ -131,7 +129,7 @@ fn dockyard_growth(agent: &TestAgent, c: &TestContainer, last: &str) -> u64 {
     let after = rss_kib(pid);
     pty.type_bytes(CTRL_A);
     pty.type_bytes(b"q");
-    let _ = pty.wait_for("the quit question", Duration::from_secs(5), |s| {
+    pty.wait_for("the quit question", Duration::from_secs(5), |s| {
         s.contains("e: end them")
     });
     pty.type_bytes(b"e");
@@ -211,7 +209,7 @@ fn dockyard_echo_under_flood(agent: &TestAgent, c: &TestContainer, n: usize) -> 
     let samples = echo_samples(&mut pty, n);
     pty.type_bytes(CTRL_A);
     pty.type_bytes(b"q");
-    let _ = pty.wait_for("the quit question", Duration::from_secs(5), |s| {
+    pty.wait_for("the quit question", Duration::from_secs(5), |s| {
         s.contains("e: end them")
     });
     pty.type_bytes(b"e");
