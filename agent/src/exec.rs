@@ -208,12 +208,12 @@ async fn not_running(engine: &Engine, name: &str) -> Option<AgentError> {
     })
 }
 
-/// Sets a TTY exec's size. This engine starts TTY execs at 0x0 whatever the
-/// create request says, and refuses a resize until the process exists, so
-/// right after start we retry briefly.
 /// How long one resize call may take.
 const RESIZE_CALL_LIMIT: Duration = Duration::from_secs(2);
 
+/// Sets a TTY exec's size. This engine starts TTY execs at 0x0 whatever the
+/// create request says, and refuses a resize until the process exists, so
+/// right after start we retry briefly.
 pub async fn resize(
     engine: &Engine,
     exec_id: &str,

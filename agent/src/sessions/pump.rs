@@ -130,6 +130,8 @@ impl Pump {
         if let Err(e) = exec::resize(engine, &self.session.exec_id, rows, cols, true).await {
             let session = &self.session.id;
             tracing::warn!(session, "initial resize failed: {e}");
+            // Not known to be set: the next size a client gives is sent.
+            self.size = (0, 0);
         }
         let shutdown = self.sessions.0.shutdown.clone();
         loop {

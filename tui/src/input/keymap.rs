@@ -150,6 +150,7 @@ actions! {
     SelectBlock => "select_block",
     CopySelection => "copy",
     LeaveCopy => "leave",
+    ClearSelection => "clear_selection",
 }
 
 /// One binding: an action in a context, its keys, what the help says of
@@ -420,11 +421,12 @@ const DEFAULTS: &[Default] = {
         (Copy, SearchPrev, &["N"], "previous match", None),
         (
             Copy,
-            LeaveCopy,
-            &["q", "esc"],
-            "leave copy mode",
-            Some("leave"),
+            ClearSelection,
+            &["esc"],
+            "clear selection / leave",
+            None,
         ),
+        (Copy, LeaveCopy, &["q"], "leave copy mode", Some("leave")),
     ]
 };
 

@@ -94,7 +94,11 @@ impl Runner {
     /// are taken before the others', so its echo never waits behind a
     /// neighbour's flood).
     pub fn ready_event_of(&mut self, pane: PaneId) -> Option<SessionEvent> {
-        self.session(pane).and_then(Session::try_next)
+        // Not a resting one: its share of the frame is taken.
+        self.sessions
+            .iter_mut()
+            .find(|(id, _)| *id == pane)
+            .and_then(|(_, s)| s.try_next())
     }
 
     /// A session event that is ready now, without waiting.
@@ -129,6 +133,7 @@ impl Runner {
                 self.resting.retain(|(id, _)| *id != pane);
             }
             Effect::OpenReplay { pane, file } => {
+                self.resting.retain(|(id, _)| *id != pane);
                 self.sessions.insert(pane, session::spawn_replay(file));
             }
             Effect::ReplayControl { pane, ctl } => {
@@ -222,7 +227,9 @@ impl Runner {
     /// Every resting session is read again.
     pub fn wake_all(&mut self) {
         for (pane, s) in self.resting.drain(..) {
-            self.sessions.insert(pane, s);
+            if !self.sessions.contains_key(&pane) {
+                self.sessions.insert(pane, s);
+            }
         }
     }
 
@@ -252,6 +259,9 @@ impl Runner {
         match self.clients.get(&host) {
             Some(c) => {
                 let s = session::spawn(c.clone(), container, kind, rows, cols);
+                // A session the pane had before (a log read again) is
+                // replaced, resting or not.
+                self.resting.retain(|(id, _)| *id != pane);
                 self.sessions.insert(pane, s);
             }
             None => self.tell(Msg::Session {

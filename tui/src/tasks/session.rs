@@ -117,7 +117,6 @@ impl Drop for Session {
     }
 }
 
-/// The session's events; it ends after the last one.
 impl Session {
     /// An event that is ready now, without waiting.
     pub fn try_next(&mut self) -> Option<SessionEvent> {
@@ -125,6 +124,7 @@ impl Session {
     }
 }
 
+/// The session's events; it ends after the last one.
 impl Stream for Session {
     type Item = SessionEvent;
 

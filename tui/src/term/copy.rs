@@ -408,10 +408,18 @@ impl CopyMode {
         let Some(line) = term.line(self.cursor.line) else {
             return;
         };
-        let cells: Vec<_> = line.cells().map(|c| (c.col, class(c.text))).collect();
-        let Some(i) = cells.iter().rposition(|(col, _)| *col <= self.cursor.col) else {
+        let cells: Vec<_> = line
+            .cells()
+            .map(|c| (c.col, c.col + if c.wide { 2 } else { 1 }, class(c.text)))
+            .collect();
+        // The cell under the pointer; none past the line's end.
+        let Some(i) = cells
+            .iter()
+            .position(|(from, to, _)| (*from..*to).contains(&self.cursor.col))
+        else {
             return;
         };
+        let cells: Vec<(u16, Class)> = cells.into_iter().map(|(c, _, k)| (c, k)).collect();
         let c = cells[i].1;
         let mut from = i;
         while from > 0 && cells[from - 1].1 == c {

@@ -20,6 +20,8 @@ pub struct Hooks {
     /// Rows kept since the view last looked (to hold a scrolled-back view
     /// on the same lines).
     pushed: usize,
+    /// The history was erased since the view last looked.
+    cleared: bool,
 }
 
 impl vt100::Callbacks for Hooks {
@@ -52,6 +54,13 @@ impl vt100::Callbacks for Hooks {
             .filter(|c| !c.is_control())
             .collect();
         self.title = Some(t);
+    }
+
+    /// `clear` (ED 3) erases the history, as in xterm and tmux.
+    fn erase_scrollback(&mut self, _: &mut vt100::Screen) {
+        self.history.clear();
+        self.pushed = 0;
+        self.cleared = true;
     }
 
     /// The alternate screen (vi, less) keeps no history, as in xterm and
@@ -117,6 +126,9 @@ impl TermScreen {
     fn hold_view(&mut self) {
         let hooks = self.parser.callbacks_mut();
         let pushed = std::mem::take(&mut hooks.pushed);
+        if std::mem::take(&mut hooks.cleared) {
+            self.back = 0;
+        }
         if self.back > 0 {
             self.back = (self.back + pushed).min(hooks.history.len());
         }
@@ -130,12 +142,10 @@ impl TermScreen {
             return false;
         }
         self.size = (rows, cols);
-        // vt100 would make a taller screen by pulling rows back from the
-        // scrollback it thinks it has, blank as it keeps none: forgetting
-        // that count adds the new rows at the bottom instead, and the
-        // history stays whole. Rows a shorter screen pushes off go to the
-        // history (`set_size` on the parser, not the screen, reports them).
-        self.parser.screen_mut().clear_scrollback();
+        // Rows a shorter screen pushes off go to the history (`set_size` on
+        // the parser, not the screen, reports them). A taller one gets rows
+        // at the bottom: asked for no scrollback, vt100 keeps none to pull
+        // back.
         self.parser.set_size(nz(rows), nz(cols));
         self.hold_view();
         true
@@ -361,6 +371,50 @@ mod tests {
         t.resize(10, 10);
         t.resize(3, 10);
         let after: Vec<_> = (t.first_line()..t.end_line())
+            .map(|n| t.line(n).map(|l| l.text().to_string()))
+            .collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn clear_erases_the_history() {
+        let mut t = TermScreen::new(3, 10);
+        for i in 0..10 {
+            t.feed(format!("secret{i}\r\n").as_bytes());
+        }
+        t.scroll(5);
+        assert!(
+            t.line(t.first_line())
+                .is_some_and(|l| l.text() == "secret0")
+        );
+        // What `clear` sends.
+        t.feed(b"\x1b[H\x1b[2J\x1b[3J");
+        assert_eq!(
+            t.first_line(),
+            t.end_line() - 3,
+            "nothing kept above the screen"
+        );
+        assert_eq!(t.back(), 0);
+        for n in t.first_line()..t.end_line() {
+            assert!(!t.line(n).is_some_and(|l| l.text().contains("secret")));
+        }
+    }
+
+    #[test]
+    fn growing_under_vi_keeps_the_history_whole() {
+        let mut t = TermScreen::new(3, 10);
+        for i in 0..6 {
+            t.feed(format!("{i}\r\n").as_bytes());
+        }
+        let before: Vec<_> = (t.first_line()..t.end_line() - 3)
+            .map(|n| t.line(n).map(|l| l.text().to_string()))
+            .collect();
+        // vi on the alternate screen; the pane zoomed and back; vi quits.
+        t.feed(b"\x1b[?1049h");
+        t.resize(10, 10);
+        t.resize(3, 10);
+        t.feed(b"\x1b[?1049l");
+        let after: Vec<_> = (t.first_line()..t.end_line() - 3)
             .map(|n| t.line(n).map(|l| l.text().to_string()))
             .collect();
         assert_eq!(before, after);

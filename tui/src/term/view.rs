@@ -121,8 +121,8 @@ impl Widget for TermView<'_> {
             }
         }
         let back = term.back();
-        if back > 0 && area.width >= 8 {
-            let label = format!("[+{back}]");
+        let label = format!("[+{back}]");
+        if back > 0 && usize::from(area.width) > label.len() {
             let x = area.x + area.width.saturating_sub(label.len() as u16);
             buf.set_string(
                 x,

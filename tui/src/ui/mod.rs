@@ -32,8 +32,7 @@ pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
     if let Some(area) = layout.list {
         list::draw(f, state, area);
     }
-    shown.stale = false;
-    shown.keep_only(&layout.panes);
+    shown.start_frame(&layout.panes);
     for (id, outer) in &layout.panes {
         pane::draw(f, state, *id, *outer, shown);
     }

@@ -24,20 +24,33 @@ use crate::term::view::{TermView, cursor_position, position_of};
 /// machine to the keys typed in the focused pane.
 pub const SIDE_FRAME: Duration = Duration::from_millis(50);
 
-/// What each pane's screen showed when last drawn afresh.
+/// What each pane's screen showed when last drawn afresh. The panes
+/// without the focus are drawn afresh together, on one clock, so that once
+/// nothing happens the frames stop (apart, their turns would keep one of
+/// them stale every frame).
 #[derive(Default)]
 pub struct Shown {
-    panes: HashMap<PaneId, (Instant, Rect, Vec<Cell>)>,
+    panes: HashMap<PaneId, (Rect, Vec<Cell>)>,
+    /// When the panes without the focus were last drawn afresh.
+    sides_at: Option<Instant>,
+    /// This frame draws them afresh.
+    sides_fresh: bool,
     /// A pane was drawn from what it showed before: another frame is
     /// needed soon for its news.
     pub stale: bool,
 }
 
 impl Shown {
-    /// Forgets the panes no longer shown.
-    pub fn keep_only(&mut self, panes: &[(PaneId, Rect)]) {
+    /// Starts a frame showing `panes`: forgets the others, and says
+    /// whether the panes without the focus are drawn afresh in it.
+    pub fn start_frame(&mut self, panes: &[(PaneId, Rect)]) {
         self.panes
             .retain(|id, _| panes.iter().any(|(p, _)| p == id));
+        self.stale = false;
+        self.sides_fresh = self.sides_at.is_none_or(|t| t.elapsed() >= SIDE_FRAME);
+        if self.sides_fresh {
+            self.sides_at = Some(Instant::now());
+        }
     }
 }
 
@@ -77,8 +90,8 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
     let recent = shown
         .panes
         .get(&id)
-        .filter(|(at, was, _)| !focused && *was == area && at.elapsed() < SIDE_FRAME);
-    if let Some((_, _, cells)) = recent {
+        .filter(|(was, _)| !focused && !shown.sides_fresh && *was == area);
+    if let Some((_, cells)) = recent {
         let buf = f.buffer_mut();
         for (p, cell) in area.positions().zip(cells) {
             buf[p] = cell.clone();
@@ -98,7 +111,7 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
         );
         let buf = f.buffer_mut();
         let cells = area.positions().map(|p| buf[p].clone()).collect();
-        shown.panes.insert(id, (Instant::now(), area, cells));
+        shown.panes.insert(id, (area, cells));
     }
     if !focused || !matches!(state.mode, Mode::Normal | Mode::Leader) {
         return;

@@ -68,9 +68,10 @@ pub fn apply(state: &mut State, pane: PaneId, action: Action, fx: &mut Vec<Effec
         SelectLines => copy.toggle_selection(Kind::Lines),
         SelectBlock => copy.toggle_selection(Kind::Block),
         CopySelection => copy_selection(state, pane, fx),
+        LeaveCopy => leave(state, pane),
         // Esc clears a selection first, as in vi; again, it leaves.
-        LeaveCopy if copy.selection.take().is_none() => leave(state, pane),
-        LeaveCopy => {}
+        ClearSelection if copy.selection.take().is_none() => leave(state, pane),
+        ClearSelection => {}
         Search | SearchBack => {
             state.mode = Mode::Search {
                 pane,

@@ -246,7 +246,7 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         // Copy mode's own (see `copy::apply`).
         SearchBack | Left | Right | WordNext | WordPrev | WordEnd | LineStart | LineIndent
         | LineEnd | HalfPageUp | HalfPageDown | SelectChars | SelectLines | SelectBlock
-        | CopySelection | LeaveCopy => {}
+        | CopySelection | LeaveCopy | ClearSelection => {}
     }
 }
 

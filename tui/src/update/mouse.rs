@@ -22,6 +22,11 @@ use crate::term::encode;
 const MULTI_CLICK: Duration = Duration::from_millis(400);
 
 pub fn on_mouse(state: &mut State, m: MouseEvent, fx: &mut Vec<Effect>) {
+    // A press starts afresh (one whose release never came, outside the
+    // window, is forgotten).
+    if matches!(m.kind, MouseEventKind::Down(_)) {
+        state.press = None;
+    }
     // A drag and its release belong to the pane it started in, wherever
     // the pointer went.
     if let Some(press) = state.press
@@ -146,7 +151,10 @@ fn on_press(state: &mut State, pane: PaneId, area: Rect, m: MouseEvent) {
     } else {
         mode.selection = Some((Kind::Lines, at));
     }
-    p.copy = Some(mode);
+    // A double click where there is no word selects nothing.
+    if mode.selection.is_some() {
+        p.copy = Some(mode);
+    }
 }
 
 /// A drag (the selection follows the pointer) or the release (what is
@@ -164,13 +172,16 @@ fn on_selecting(state: &mut State, press: Press, m: MouseEvent, fx: &mut Vec<Eff
     };
     if m.kind == MouseEventKind::Up(MouseButton::Left) {
         state.press = None;
-        let selected = state
+        let by_mouse = state
             .panes
             .get(press.pane)
             .and_then(|p| p.copy.as_ref())
-            .is_some_and(|c| c.by_mouse && c.selection.is_some());
-        if selected {
-            copy::copy_selection(state, press.pane, fx);
+            .filter(|c| c.by_mouse)
+            .map(|c| c.selection.is_some());
+        match by_mouse {
+            Some(true) => copy::copy_selection(state, press.pane, fx),
+            Some(false) => copy::leave(state, press.pane),
+            None => {}
         }
         return;
     }

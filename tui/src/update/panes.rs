@@ -118,6 +118,7 @@ pub fn toggle_timestamps(state: &mut State, fx: &mut Vec<Effect>) {
     p.term = TermScreen::new(rows, cols);
     p.state = PaneState::Starting;
     p.search = None;
+    p.copy = None;
     fx.push(Effect::OpenSession {
         pane: id,
         host: p.host,

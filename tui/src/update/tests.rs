@@ -476,3 +476,66 @@ fn a_logs_pane_has_copy_mode_and_search_too() {
     assert_eq!(s.send(ch(']')), vec![]);
     assert!(s.state.notice.as_ref().is_some_and(|n| n.error));
 }
+
+#[test]
+fn a_double_click_on_nothing_leaves_no_copy_mode_behind() {
+    let mut s = state_with_panes(100, 30, 1);
+    s.feed(1, "word\r\n");
+    let (x, y) = origin(&s, 1);
+    let none = KeyModifiers::NONE;
+    // Far right of the text, then on an empty row.
+    for (cx, cy) in [(x + 40, y), (x, y + 5)] {
+        for _ in 0..2 {
+            s.send(mouse(MouseEventKind::Down(MouseButton::Left), cx, cy, none));
+            let fx = s.send(mouse(MouseEventKind::Up(MouseButton::Left), cx, cy, none));
+            assert_eq!(clipboard(&fx), None);
+        }
+        assert!(s.state.panes.get(1).is_some_and(|p| p.copy.is_none()));
+        // Wait out the double click before the next place.
+        s.state.last_click = None;
+    }
+    // Keys still reach the shell.
+    assert_eq!(s.send(ch('x')), typed_into(1, b"x"));
+}
+
+#[test]
+fn esc_clears_a_selection_first_and_q_leaves_at_once() {
+    let mut s = state_with_panes(100, 30, 1);
+    s.feed(1, "some text\r\n");
+    s.focus_pane(1);
+    let copying = |s: &Harness| s.state.panes.get(1).is_some_and(|p| p.copy.is_some());
+    s.send(ctrl('a'));
+    s.send(ch('['));
+    s.send(ch('v'));
+    s.send(key(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(copying(&s), "Esc cleared the selection only");
+    s.send(key(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(!copying(&s));
+    s.send(ctrl('a'));
+    s.send(ch('['));
+    s.send(ch('v'));
+    s.send(ch('q'));
+    assert!(!copying(&s), "q leaves with a selection");
+}
+
+#[test]
+fn a_press_whose_release_never_came_is_forgotten() {
+    let mut s = state_with_panes(120, 30, 2);
+    s.feed(1, "left text\r\n");
+    s.feed(2, "\x1b[?1002h");
+    let (x1, y1) = origin(&s, 1);
+    let (x2, y2) = origin(&s, 2);
+    let none = KeyModifiers::NONE;
+    s.send(mouse(MouseEventKind::Down(MouseButton::Left), x1, y1, none));
+    // The release happened outside the window; then a click in the other
+    // pane, whose program takes the mouse: its drag is the program's.
+    s.send(mouse(MouseEventKind::Down(MouseButton::Left), x2, y2, none));
+    let fx = s.send(mouse(
+        MouseEventKind::Drag(MouseButton::Left),
+        x2 + 2,
+        y2,
+        none,
+    ));
+    assert!(matches!(&fx[..], [Effect::Input { pane: 2, .. }]), "{fx:?}");
+    assert!(s.state.panes.get(1).is_some_and(|p| p.copy.is_none()));
+}

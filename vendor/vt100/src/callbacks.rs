@@ -64,6 +64,11 @@ pub trait Callbacks {
         _c: char,
     ) {
     }
+    /// Called when the terminal is asked to erase its scrollback (`CSI 3
+    /// J`), for scrollback kept outside the parser (see `on_scroll`).
+    ///
+    /// (Added by Dockyard.)
+    fn erase_scrollback(&mut self, _: &mut crate::Screen) {}
     /// This callback is called when the terminal receives a OSC sequence
     /// (`\e]`) which is otherwise not implemented.
     fn unhandled_osc(&mut self, _: &mut crate::Screen, _params: &[&[u8]]) {}

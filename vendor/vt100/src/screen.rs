@@ -99,12 +99,17 @@ impl Screen {
         size: crate::grid::Size,
         scrollback_capacity: usize,
     ) -> Self {
-        let mut grid = crate::grid::Grid::new(
-            size,
+        // (Dockyard: no scrollback at all when none is wanted, so a taller
+        // screen is not given blank rows at the top for scrollback it never
+        // kept; rows leaving the top still reach `on_scroll`.)
+        let scrollback = if scrollback_capacity == 0 {
+            crate::grid::Scrollback::Disabled
+        } else {
             crate::grid::Scrollback::Enabled {
                 capacity: scrollback_capacity,
-            },
-        );
+            }
+        };
+        let mut grid = crate::grid::Grid::new(size, scrollback);
         grid.allocate_rows();
         Self {
             grid,
@@ -1303,6 +1308,8 @@ impl<CB: crate::Callbacks> WrappedScreen<CB> {
             3 => {
                 let on_row = Self::on_row(&self.screen, &mut self.callbacks);
                 self.screen.grid_mut().erase_all_scrollback(on_row);
+                // (Dockyard: scrollback kept outside vt100 is erased too.)
+                self.callbacks.erase_scrollback(&mut self.screen);
             }
             _ => unhandled(self),
         }
