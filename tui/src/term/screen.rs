@@ -85,6 +85,9 @@ pub struct TermScreen {
     back: usize,
     /// A character cut by the end of the last output, for the next.
     whole: dockyard_cast::WholeChars,
+    /// Counts the changes to what the view shows (output, size, scroll),
+    /// for a drawing that reuses an unchanged pane.
+    changes: u64,
 }
 
 fn nz(v: u16) -> std::num::NonZeroU16 {
@@ -109,11 +112,13 @@ impl TermScreen {
             size: (rows.max(1), cols.max(1)),
             back: 0,
             whole: Default::default(),
+            changes: 0,
         }
     }
 
     /// Feeds output; returns bytes to send back (answers to queries).
     pub fn feed(&mut self, data: &[u8]) -> Option<Bytes> {
+        self.changes += 1;
         let parser = &mut self.parser;
         self.whole.feed(data, |whole| parser.process(whole));
         self.hold_view();
@@ -137,6 +142,7 @@ impl TermScreen {
     /// Sets the terminal size; true when it changed (and the remote TTY
     /// should be told).
     pub fn resize(&mut self, rows: u16, cols: u16) -> bool {
+        self.changes += 1;
         let (rows, cols) = (rows.max(1), cols.max(1));
         if self.size == (rows, cols) {
             return false;
@@ -159,6 +165,12 @@ impl TermScreen {
         &self.parser.callbacks().history
     }
 
+    /// How many changes the view has had (it shows the same while this
+    /// stays the same).
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     /// Lines scrolled back from the live screen (0: live).
     pub fn back(&self) -> usize {
         self.back
@@ -166,12 +178,14 @@ impl TermScreen {
 
     /// Moves the view `delta` lines back (positive) or forward.
     pub fn scroll(&mut self, delta: isize) {
+        self.changes += 1;
         let max = self.history().len() as isize;
         self.back = (self.back as isize).saturating_add(delta).clamp(0, max) as usize;
     }
 
     /// Back to the live screen; true if the view was scrolled back.
     pub fn scroll_to_bottom(&mut self) -> bool {
+        self.changes += 1;
         std::mem::take(&mut self.back) > 0
     }
 
@@ -219,6 +233,7 @@ impl TermScreen {
     /// Scrolls so that line `n` is in the middle of the view (or as near
     /// as the ends allow).
     pub fn show_line(&mut self, n: usize) {
+        self.changes += 1;
         let half = usize::from(self.size.0) / 2;
         let top = n
             .saturating_sub(half)
@@ -228,6 +243,7 @@ impl TermScreen {
 
     /// Scrolls as little as needed for line `n` to be in view.
     pub fn reveal_line(&mut self, n: usize) {
+        self.changes += 1;
         let rows = usize::from(self.size.0);
         let top = if n < self.top_line() {
             n

@@ -24,33 +24,22 @@ use crate::term::view::{TermView, cursor_position, position_of};
 /// machine to the keys typed in the focused pane.
 pub const SIDE_FRAME: Duration = Duration::from_millis(50);
 
-/// What each pane's screen showed when last drawn afresh. The panes
-/// without the focus are drawn afresh together, on one clock, so that once
-/// nothing happens the frames stop (apart, their turns would keep one of
-/// them stale every frame).
+/// What each pane's screen showed when last drawn afresh: when, its area,
+/// its terminal's change count, its cells.
 #[derive(Default)]
 pub struct Shown {
-    panes: HashMap<PaneId, (Rect, Vec<Cell>)>,
-    /// When the panes without the focus were last drawn afresh.
-    sides_at: Option<Instant>,
-    /// This frame draws them afresh.
-    sides_fresh: bool,
-    /// A pane was drawn from what it showed before: another frame is
-    /// needed soon for its news.
+    panes: HashMap<PaneId, (Instant, Rect, u64, Vec<Cell>)>,
+    /// A pane was drawn as it was though it had news: another frame is
+    /// needed soon for them.
     pub stale: bool,
 }
 
 impl Shown {
-    /// Starts a frame showing `panes`: forgets the others, and says
-    /// whether the panes without the focus are drawn afresh in it.
+    /// Starts a frame showing `panes` (the others are forgotten).
     pub fn start_frame(&mut self, panes: &[(PaneId, Rect)]) {
         self.panes
             .retain(|id, _| panes.iter().any(|(p, _)| p == id));
         self.stale = false;
-        self.sides_fresh = self.sides_at.is_none_or(|t| t.elapsed() >= SIDE_FRAME);
-        if self.sides_fresh {
-            self.sides_at = Some(Instant::now());
-        }
     }
 }
 
@@ -87,16 +76,18 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
         ));
     f.render_widget(block, outer);
     let area = inner(outer).intersection(outer);
-    let recent = shown
-        .panes
-        .get(&id)
-        .filter(|(was, _)| !focused && !shown.sides_fresh && *was == area);
-    if let Some((_, cells)) = recent {
+    // A pane without the focus is drawn as it was when it has not changed,
+    // or (with news) when it was drawn afresh less than SIDE_FRAME ago.
+    let changes = pane.term.changes();
+    let reuse = shown.panes.get(&id).filter(|(at, was, seen, _)| {
+        !focused && *was == area && (*seen == changes || at.elapsed() < SIDE_FRAME)
+    });
+    if let Some((_, _, seen, cells)) = reuse {
+        shown.stale |= *seen != changes;
         let buf = f.buffer_mut();
         for (p, cell) in area.positions().zip(cells) {
             buf[p] = cell.clone();
         }
-        shown.stale = true;
     } else {
         let selection = pane.copy.as_ref().and_then(|c| c.selection());
         let query = match &pane.copy {
@@ -111,7 +102,9 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
         );
         let buf = f.buffer_mut();
         let cells = area.positions().map(|p| buf[p].clone()).collect();
-        shown.panes.insert(id, (area, cells));
+        shown
+            .panes
+            .insert(id, (Instant::now(), area, changes, cells));
     }
     if !focused || !matches!(state.mode, Mode::Normal | Mode::Leader) {
         return;
@@ -189,6 +182,11 @@ mod tests {
         term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
             .expect("draw");
         assert!(text(&term).contains("second-news"));
+        assert!(!shown.stale);
+        // Nothing new anywhere: no frame is asked for (an idle TUI draws
+        // nothing).
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
         assert!(!shown.stale);
     }
 }
