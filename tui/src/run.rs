@@ -42,6 +42,9 @@ const BATCH_TIME: Duration = Duration::from_millis(4);
 const FRAME_SHARE: usize = 16 * 1024;
 const FOCUSED_FRAME_SHARE: usize = 256 * 1024;
 
+/// How long after a key its pane's output is taken for the echo.
+const ECHO_WAIT: Duration = Duration::from_millis(500);
+
 pub struct Options {
     pub keymap: Keymap,
     /// What quitting does with sessions on remote agents.
@@ -113,9 +116,10 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let mut term_events = EventStream::new();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
-    // Keys were typed since the last frame: the focused pane's output
-    // (their echo) is drawn at once, not at the next frame.
-    let mut typed = false;
+    // A key was typed and its echo not drawn yet: the focused pane's next
+    // output (the echo) is drawn at once, not at the next frame (frames
+    // drawn for other panes meanwhile do not end the wait).
+    let mut typed: Option<Instant> = None;
     let mut echo = false;
     // Output taken this frame, per pane.
     let mut taken: HashMap<PaneId, usize> = HashMap::new();
@@ -128,7 +132,9 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             terminal.draw(|f| ui::draw_with(f, &state, &mut shown))?;
             // A pane drawn as it was: its news comes with a later frame.
             dirty = shown.stale;
-            (typed, echo) = (false, false);
+            if std::mem::take(&mut echo) || typed.is_some_and(|t| t.elapsed() > ECHO_WAIT) {
+                typed = None;
+            }
             last_draw = Instant::now();
             taken.clear();
             runner.wake_all();
@@ -150,11 +156,13 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
         };
         if let Some(msg) = msg {
             share(&state, &mut runner, &mut taken, &msg);
-            typed |= matches!(
+            if matches!(
                 msg,
                 Msg::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
-            );
-            echo |= typed && is_focused_output(&state, &msg);
+            ) {
+                typed = Some(Instant::now());
+            }
+            echo |= typed.is_some() && is_focused_output(&state, &msg);
             step(&mut state, &mut runner, msg);
             dirty = true;
         }
@@ -177,7 +185,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             } else {
                 break;
             };
-            echo |= typed && is_focused_output(&state, &msg);
+            echo |= typed.is_some() && is_focused_output(&state, &msg);
             share(&state, &mut runner, &mut taken, &msg);
             step(&mut state, &mut runner, msg);
             dirty = true;
