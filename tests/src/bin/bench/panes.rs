@@ -20,6 +20,8 @@ const WAIT: Duration = Duration::from_secs(60);
 struct Tmux {
     socket: String,
     conf: std::path::PathBuf,
+    /// The server's socket file, which it leaves behind when killed.
+    path: String,
 }
 
 impl Tmux {
@@ -28,10 +30,18 @@ impl Tmux {
         let conf = std::env::temp_dir().join(format!("{socket}.conf"));
         std::fs::write(&conf, "set -g history-limit 10000\nset -g status off\n")
             .expect("tmux config");
-        let t = Tmux { socket, conf };
+        let mut t = Tmux {
+            socket,
+            conf,
+            path: String::new(),
+        };
         let (x, y) = (cols.to_string(), rows.to_string());
         let conf = t.conf.to_string_lossy().into_owned();
         t.run(&["-f", &conf, "new-session", "-d", "-x", &x, "-y", &y, first]);
+        t.path = t
+            .run(&["display-message", "-p", "#{socket_path}"])
+            .trim()
+            .to_string();
         t
     }
 
@@ -75,6 +85,9 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]).output();
         let _ = std::fs::remove_file(&self.conf);
+        if !self.path.is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
