@@ -443,6 +443,20 @@ fn leftovers(agent: &TestAgent, c: &TestContainer) -> Vec<String> {
         .collect()
 }
 
+/// A runtime for the conversations, and a client of `agent`.
+fn connect(agent: &TestAgent) -> (tokio::runtime::Runtime, Client) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let addr: HostAddr = agent.addr.parse().expect("addr");
+    let client = rt
+        .block_on(dial::connect(&addr, &DialOptions::default()))
+        .expect("connect");
+    (rt, client)
+}
+
 #[test]
 fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
     let cases = std::env::var("DOCKYARD_FUZZ_CASES")
@@ -454,15 +468,7 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
     let ttl = std::env::var("DOCKYARD_FUZZ_TTL").unwrap_or_else(|_| "1s".into());
     let mut agent = TestAgent::start_with(&["--detached-ttl", &ttl], &[]);
     let c = TestContainer::start("fuzz");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let addr: HostAddr = agent.addr.parse().expect("addr");
-    let client = rt
-        .block_on(dial::connect(&addr, &DialOptions::default()))
-        .expect("connect");
+    let (rt, client) = connect(&agent);
     let started = Instant::now();
     let mut runner = TestRunner::new(Config {
         cases,
@@ -524,15 +530,7 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
 fn a_tty_exec_that_cannot_start_is_answered_at_once() {
     let agent = TestAgent::start_with(&["--detached-ttl", "1s"], &[]);
     let c = TestContainer::start("nouser");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let addr: HostAddr = agent.addr.parse().expect("addr");
-    let client = rt
-        .block_on(dial::connect(&addr, &DialOptions::default()))
-        .expect("connect");
+    let (rt, client) = connect(&agent);
     for input in [false, true] {
         let mut msgs = vec![Msg::Start {
             real_container: true,

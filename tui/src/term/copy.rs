@@ -365,39 +365,23 @@ impl CopyMode {
 
     /// The start of this or the previous word (`b`).
     pub fn word_prev(&mut self, term: &mut TermScreen) {
-        let cells = self.walk(term, false);
-        // Going back: a word starts where the cell before it (the next
-        // one in this walk) is of another class.
-        let mut target = None;
-        for (i, &(p, c)) in cells.iter().enumerate().skip(1) {
-            if c == Class::Blank {
-                continue;
-            }
-            let before = cells.get(i + 1).map_or(Class::Blank, |x| x.1);
-            if before != c {
-                target = Some(p);
-                break;
-            }
-        }
-        if let Some(p) = target {
-            self.go(term, p);
-        }
+        self.word_edge(term, false);
     }
 
     /// The end of this or the next word (`e`).
     pub fn word_end(&mut self, term: &mut TermScreen) {
-        let cells = self.walk(term, true);
-        let mut target = None;
-        for (i, &(p, c)) in cells.iter().enumerate().skip(1) {
-            if c == Class::Blank {
-                continue;
-            }
-            let after = cells.get(i + 1).map_or(Class::Blank, |x| x.1);
-            if after != c {
-                target = Some(p);
-                break;
-            }
-        }
+        self.word_edge(term, true);
+    }
+
+    /// To the first word character, past the cursor, whose neighbour
+    /// further on (after it going forward, before it going back) is of
+    /// another class: a word's end (`e`) or start (`b`).
+    fn word_edge(&mut self, term: &mut TermScreen, forward: bool) {
+        let cells = self.walk(term, forward);
+        let target = cells.iter().enumerate().skip(1).find_map(|(i, &(p, c))| {
+            let beyond = cells.get(i + 1).map_or(Class::Blank, |x| x.1);
+            (c != Class::Blank && beyond != c).then_some(p)
+        });
         if let Some(p) = target {
             self.go(term, p);
         }

@@ -147,13 +147,6 @@ impl Line {
             attrs: Attrs::default(),
         }
     }
-
-    /// The number of columns its cells take.
-    pub fn width(&self) -> u16 {
-        self.cells()
-            .last()
-            .map_or(0, |c| c.col + if c.wide { 2 } else { 1 })
-    }
 }
 
 pub struct Cells<'a> {
