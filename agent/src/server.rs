@@ -10,9 +10,10 @@ use dockyard_proto::{CONNECTION_WINDOW, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WIND
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream};
+use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint, Server, ServerTlsConfig};
 
 use crate::auth::TokenCheck;
@@ -22,8 +23,8 @@ use crate::service::Agent;
 use crate::sessions::SessionConfig;
 
 fn builder() -> Server {
+    // No `tcp_nodelay` here: see `incoming`.
     Server::builder()
-        .tcp_nodelay(true)
         .initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
         // Bulk stdin arrives in 256 KiB messages; 16 KiB frames cost a
@@ -71,8 +72,16 @@ pub async fn serve(
             service(agent),
             TokenCheck::new(settings.tokens),
         ))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
         .await
+}
+
+/// The listener's connections, without Nagle's delay: tonic applies
+/// `Server::tcp_nodelay` only to listeners it binds itself, and with Nagle
+/// a keystroke's echo sent while a neighbouring pane's output was still
+/// unacknowledged waited for the client's delayed ACK (up to 40 ms).
+fn incoming(listener: TcpListener) -> TcpIncoming {
+    TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
 /// An agent in this process, reached through in-memory pipes: every
@@ -85,7 +94,7 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    pub fn start(engine: Arc<Engine>) -> Self {
+    pub fn start(engine: Arc<Engine>, flow: dockyard_proto::Flow) -> Self {
         let (conn_tx, conn_rx) = tokio::sync::mpsc::unbounded_channel();
         let shutdown = CancellationToken::new();
         let audit = Arc::new(crate::audit::Audit::none());
@@ -105,7 +114,7 @@ impl Embedded {
             }
         });
         let endpoint =
-            dockyard_proto::transport::tune(Endpoint::from_static("http://embedded.agent"));
+            dockyard_proto::transport::tune(Endpoint::from_static("http://embedded.agent"), flow);
         let channel = endpoint.connect_with_connector_lazy(tower::service_fn(move |_| {
             let (client, server) = tokio::io::duplex(256 * 1024);
             let sent = conn_tx.send(server);
@@ -133,5 +142,20 @@ impl Embedded {
         {
             tracing::warn!("execs still ending after {limit:?}; leaving");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    #[tokio::test]
+    async fn connections_are_accepted_without_nagle() {
+        let listener = super::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut incoming = super::incoming(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let accepted = incoming.next().await.expect("one").expect("accepted");
+        assert!(accepted.nodelay().expect("nodelay"));
     }
 }
