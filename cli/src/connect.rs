@@ -61,7 +61,7 @@ impl Connector {
         let engine = dockyard_agent::Engine::from_env().context("local Docker engine")?;
         let e = self
             .embedded
-            .get_or_init(|| Embedded::start(Arc::new(engine)));
+            .get_or_init(|| Embedded::start(Arc::new(engine), self.dialing.defaults.flow));
         Ok(dial::client(e.channel.clone(), Auth::default()))
     }
 

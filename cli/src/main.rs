@@ -28,7 +28,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use std::sync::Arc;
 
-use dockyard_client::HostSpec;
+use dockyard_client::{Flow, HostSpec};
 
 use crate::cli::{Cli, Command};
 use crate::connect::Connector;
@@ -75,7 +75,7 @@ struct Reach {
 
 /// The agents of this run: the flags' hosts, else the config file's, else
 /// `local`; flags and environment win over the config file.
-fn connector(config: &config::Config, reach: Reach) -> anyhow::Result<Connector> {
+fn connector(config: &config::Config, reach: Reach, flow: Flow) -> anyhow::Result<Connector> {
     let mut hosts = reach.hosts;
     if hosts.is_empty() {
         hosts = config
@@ -100,6 +100,7 @@ fn connector(config: &config::Config, reach: Reach) -> anyhow::Result<Connector>
             tls_ca: reach.tls_ca.or(config.tls_ca.clone()),
             tls_cert: reach.tls_cert.or(config.tls_cert.clone()),
             tls_key: reach.tls_key.or(config.tls_key.clone()),
+            flow,
         },
         // An explicit --token / DOCKYARD_TOKEN is for every host.
         per_host: if reach.token.is_some() {
@@ -130,7 +131,7 @@ pub fn connector_from_env() -> anyhow::Result<Connector> {
         tls_cert: None,
         tls_key: None,
     };
-    connector(&config::load()?, reach)
+    connector(&config::load()?, reach, Flow::Bulk)
 }
 
 /// Help and version to stdout, exit 0; anything else as one line, 125.
@@ -167,7 +168,13 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
         tls_cert: cli.tls_cert.clone(),
         tls_key: cli.tls_key.clone(),
     };
-    let connector = Arc::new(connector(&config, reach)?);
+    let tui = match &cli.command {
+        None | Some(Command::Tui(_)) => true,
+        Some(Command::Replay(a)) => a.tui,
+        _ => false,
+    };
+    let flow = if tui { Flow::Panes } else { Flow::Bulk };
+    let connector = Arc::new(connector(&config, reach, flow)?);
     // A recording in a pane of the TUI, beside whatever the hosts show.
     if let Some(Command::Replay(a)) = &cli.command
         && a.tui

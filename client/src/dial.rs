@@ -7,7 +7,7 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
-use dockyard_proto::transport::{MAX_MESSAGE_SIZE, tune};
+use dockyard_proto::transport::{Flow, MAX_MESSAGE_SIZE, tune};
 
 use crate::Client;
 use crate::pb::dockyard_service_client::DockyardServiceClient;
@@ -157,6 +157,8 @@ pub struct DialOptions {
     /// PEM client certificate and key, for agents that require one.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// How the connection's streams are read.
+    pub flow: Flow,
 }
 
 impl DialOptions {
@@ -207,13 +209,14 @@ pub async fn connect(addr: &HostAddr, opts: &DialOptions) -> Result<Client, Dial
             .map_err(|e| DialError::Tls(error_chain(&e)))?;
     }
     let auth = Auth::bearer(opts.token.as_deref())?;
-    let channel = tune(endpoint)
-        .connect()
-        .await
-        .map_err(|e| DialError::Unreachable {
-            addr: addr.to_string(),
-            reason: error_chain(&e),
-        })?;
+    let channel =
+        tune(endpoint, opts.flow)
+            .connect()
+            .await
+            .map_err(|e| DialError::Unreachable {
+                addr: addr.to_string(),
+                reason: error_chain(&e),
+            })?;
     Ok(client(channel, auth))
 }
 

@@ -26,7 +26,7 @@ pub mod stats;
 pub mod text;
 
 pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};
-pub use dockyard_proto::pb;
+pub use dockyard_proto::{Flow, pb};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// The client type every Dockyard front end uses.

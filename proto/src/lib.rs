@@ -10,7 +10,7 @@ pub mod pb {
     tonic::include_proto!("dockyard");
 }
 
-pub use transport::{CONNECTION_WINDOW, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
+pub use transport::{CONNECTION_WINDOW, Flow, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 
 /// Status metadata an agent adds when the Docker engine, not the agent, is
 /// what failed, so clients can tell the two apart without reading prose.

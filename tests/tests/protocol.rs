@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use dockyard_client::{Client, DialOptions, ExecEvent, ExecSession, HostAddr, dial};
+use dockyard_client::{Client, DialOptions, ExecEvent, ExecSession, Flow, HostAddr, dial};
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
     exec_request::RequestType, exec_response::ResponseType,
@@ -352,4 +352,68 @@ fn a_slow_reader_does_not_grow_the_agent() {
         late < early + 8 * 1024,
         "agent grew from {early} KiB to {late} KiB"
     );
+}
+
+/// The TUI's connection (`Flow::Panes`): output of sessions it does not
+/// read for a while (panes it draws later) stops at the session's own
+/// window and never takes the connection's, so another session's output
+/// still comes. With the windows `dockyard exec` uses, six such floods
+/// take the whole connection window and a seventh session hears nothing
+/// until they are read.
+#[test]
+fn unread_floods_do_not_hold_up_other_sessions_on_a_panes_connection() {
+    let agent = TestAgent::start();
+    let cont = TestContainer::start("flow");
+    let rt = runtime();
+    let addr: HostAddr = agent.addr.parse().expect("addr");
+    let opts = DialOptions {
+        flow: Flow::Panes,
+        ..Default::default()
+    };
+    let mut c = rt.block_on(dial::connect(&addr, &opts)).expect("connect");
+    let heard = rt.block_on(async {
+        let beside_floods = output_beside_unread_floods(&mut c, &cont.name);
+        tokio::time::timeout(Duration::from_secs(30), beside_floods).await
+    });
+    assert_eq!(
+        heard.as_deref().map(str::trim),
+        Ok("another-session-heard"),
+        "sessions stopped hearing their output while six floods sat unread"
+    );
+}
+
+/// Six sessions flooding output that is never read, then the output of
+/// one more.
+async fn output_beside_unread_floods(c: &mut Client, container: &str) -> String {
+    let line = "x".repeat(1000);
+    let mut floods = Vec::new();
+    for _ in 0..6 {
+        let s = ExecStart {
+            attach_stdin: Some(false),
+            ..start(container, &["yes", &line])
+        };
+        let mut flood = ExecSession::start(c, s).await.expect("start");
+        // Flowing: then left unread.
+        while !matches!(
+            flood.next_event().await.expect("event"),
+            Some(ExecEvent::Output { .. })
+        ) {}
+        floods.push(flood);
+    }
+    // Nothing tells when the unread output has filled the windows: at
+    // `yes`'s rate here (tens of MB/s) it takes milliseconds.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let s = ExecStart {
+        attach_stdin: Some(false),
+        ..start(container, &["echo", "another-session-heard"])
+    };
+    let mut other = ExecSession::start(c, s).await.expect("start");
+    let mut out = Vec::new();
+    while let Some(ev) = other.next_event().await.expect("event") {
+        if let ExecEvent::Output { data, .. } = ev {
+            out.extend_from_slice(&data);
+        }
+    }
+    drop(floods);
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -81,8 +81,11 @@ fn main() {
     if want("tui") {
         tui_figures(&mut table, &agent, &c);
     }
-    if want("panes") {
+    // `--only panes` runs both.
+    if want("panes-memory") {
         panes::history_memory(&mut table, &agent, &c, opts.rounds.min(3));
+    }
+    if want("panes-echo") {
         panes::echo_under_floods(&mut table, &agent, &c);
     }
     if want("logs") {

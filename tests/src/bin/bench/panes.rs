@@ -185,9 +185,9 @@ pub fn history_memory(t: &mut Table, agent: &TestAgent, c: &TestContainer, round
 
 /// The tmux reference for echo under floods: a 5-pane tmux session
 /// (tiled, 200x50, like the TUI's) whose panes are shells in the
-/// container, four running `yes`, keystrokes typed into the fifth through
-/// a tmux client in a pseudo-terminal.
-fn tmux_echo_under_flood(c: &TestContainer, n: usize) -> Vec<f64> {
+/// container, four running `flood`, keystrokes typed into the fifth
+/// through a tmux client in a pseudo-terminal.
+fn tmux_echo_under_flood(c: &TestContainer, flood: &str, n: usize) -> Vec<f64> {
     let shell = format!("docker exec -it {} sh", c.name);
     let tmux = Tmux::start("echo", 200, 50, &shell);
     for _ in 0..4 {
@@ -202,7 +202,7 @@ fn tmux_echo_under_flood(c: &TestContainer, n: usize) -> Vec<f64> {
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut pty = Pty::spawn(std::path::Path::new("/usr/bin/tmux"), &argv, 50, 200);
     for p in 0..4 {
-        tmux.run(&["send-keys", "-t", &format!("0.{p}"), "yes", "Enter"]);
+        tmux.run(&["send-keys", "-t", &format!("0.{p}"), flood, "Enter"]);
     }
     tmux.run(&["select-pane", "-t", "0.4"]);
     tmux.run(&["send-keys", "-t", "0.4", "echo typing-here", "Enter"]);
@@ -215,8 +215,13 @@ fn tmux_echo_under_flood(c: &TestContainer, n: usize) -> Vec<f64> {
     samples
 }
 
-fn dockyard_echo_under_flood(agent: &TestAgent, c: &TestContainer, n: usize) -> Vec<f64> {
-    let mut pty = tui_with_panes(agent, c, &["yes", "yes", "yes", "yes", "echo typing-here"]);
+fn dockyard_echo_under_flood(
+    agent: &TestAgent,
+    c: &TestContainer,
+    flood: &str,
+    n: usize,
+) -> Vec<f64> {
+    let mut pty = tui_with_panes(agent, c, &[flood, flood, flood, flood, "echo typing-here"]);
     pty.wait_for_text("typing-here", WAIT);
     std::thread::sleep(Duration::from_secs(1));
     let samples = echo_samples(&mut pty, n);
@@ -229,12 +234,27 @@ fn dockyard_echo_under_flood(agent: &TestAgent, c: &TestContainer, n: usize) -> 
     samples
 }
 
+/// Echo in a fifth pane while four are flooded: by `yes` (a line per
+/// write, thousands of tiny reads a second) and by `cat` of the 10 000
+/// lines in a loop (bulk output, megabytes a second).
 pub fn echo_under_floods(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
+    put_lines(c);
+    for flood in ["yes", "while :; do cat /tmp/lines.txt; done"] {
+        echo_under_flood(t, agent, c, flood);
+    }
+}
+
+fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flood: &str) {
     const KEYS: usize = 200;
-    let ours = dockyard_echo_under_flood(agent, c, KEYS);
-    let theirs = tmux_echo_under_flood(c, KEYS);
+    let ours = dockyard_echo_under_flood(agent, c, flood, KEYS);
+    let theirs = tmux_echo_under_flood(c, flood, KEYS);
+    let name = if flood == "yes" {
+        "`yes`"
+    } else {
+        "`cat` of a 4 MB file in a loop"
+    };
     t.note(
-        "echo with 4 panes running `yes`",
+        &format!("echo with 4 panes running {name}"),
         format!(
             "Dockyard p50 {:.1} ms, p99 {:.1} ms vs tmux p50 {:.1} ms, p99 {:.1} ms ({KEYS} keystrokes each; goal p50 <= 10, p99 <= 30)",
             pct(&ours, 0.5),

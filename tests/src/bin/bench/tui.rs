@@ -107,15 +107,18 @@ pub fn tui_with_panes(agent: &TestAgent, c: &TestContainer, cmds: &[&str]) -> Pt
 }
 
 /// Keystroke-to-echo in the TUI's focused pane, `n` keystrokes: typed on
-/// the prompt line as "%abc…", cleared (Ctrl-U) before it would wrap, so
-/// the echo is always one unbroken run on screen.
+/// the prompt line as "%3%abc…", cleared (Ctrl-U) before it would wrap, so
+/// the echo is always one unbroken run on screen. The number is the
+/// round's: the line before, still on screen until the clearing is drawn,
+/// can never pass for the new one.
 pub fn echo_samples(pty: &mut Pty, n: usize) -> Vec<f64> {
     let mut typed = String::new();
     let mut samples = Vec::new();
     for i in 0..n {
         if i % 20 == 0 {
-            pty.type_bytes(b"\x15%");
-            typed = "%".into();
+            typed = format!("%{}%", i / 20);
+            pty.type_bytes(b"\x15");
+            pty.type_bytes(typed.as_bytes());
             let t = typed.clone();
             pty.wait_for("the prompt cleared", Duration::from_secs(10), |s| {
                 s.contains(&t)
