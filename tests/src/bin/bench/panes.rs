@@ -11,7 +11,7 @@ use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
 
 use crate::process::{find_pid, rss_kib};
 use crate::table::{Table, median, pct};
-use crate::tui::{CTRL_A, echo_samples, tui_with_panes, typical_output};
+use crate::tui::{CTRL_A, echo_samples, quit_ending_sessions, tui_with_panes, typical_output};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -140,12 +140,7 @@ fn dockyard_growth(agent: &TestAgent, c: &TestContainer, last: &str) -> u64 {
     });
     std::thread::sleep(Duration::from_secs(1));
     let after = rss_kib(pid);
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
-    pty.wait_for("the quit question", Duration::from_secs(5), |s| {
-        s.contains("e: end them")
-    });
-    pty.type_bytes(b"e");
+    quit_ending_sessions(&mut pty);
     after.saturating_sub(before)
 }
 
@@ -181,6 +176,19 @@ pub fn history_memory(t: &mut Table, agent: &TestAgent, c: &TestContainer, round
             rounds
         ),
     );
+}
+
+/// Ends every process in the container but its first, so each
+/// measurement starts on a quiet machine: the engine does not end an
+/// exec's processes when its client goes (tmux's `docker exec` shells
+/// stay), and a flood left running would load the next run.
+fn clear(c: &TestContainer) {
+    let st = Command::new("docker")
+        // Nothing to signal is fine too.
+        .args(["exec", &c.name, "sh", "-c", "kill -9 -1; true"])
+        .status()
+        .expect("docker exec kill");
+    assert!(st.success(), "could not clear {}", c.name);
 }
 
 /// The tmux reference for echo under floods: a 5-pane tmux session
@@ -225,12 +233,7 @@ fn dockyard_echo_under_flood(
     pty.wait_for_text("typing-here", WAIT);
     std::thread::sleep(Duration::from_secs(1));
     let samples = echo_samples(&mut pty, n);
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
-    pty.wait_for("the quit question", Duration::from_secs(5), |s| {
-        s.contains("e: end them")
-    });
-    pty.type_bytes(b"e");
+    quit_ending_sessions(&mut pty);
     samples
 }
 
@@ -247,7 +250,9 @@ pub fn echo_under_floods(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
 fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flood: &str) {
     const KEYS: usize = 200;
     let ours = dockyard_echo_under_flood(agent, c, flood, KEYS);
+    clear(c);
     let theirs = tmux_echo_under_flood(c, flood, KEYS);
+    clear(c);
     let name = if flood == "yes" {
         "`yes`"
     } else {

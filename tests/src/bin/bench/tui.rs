@@ -136,6 +136,20 @@ pub fn echo_samples(pty: &mut Pty, n: usize) -> Vec<f64> {
     samples
 }
 
+/// Quits a TUI whose panes hold sessions, ending them, and waits for it
+/// to exit. Dropping the terminal sooner kills the TUI before it has told
+/// the agent, which then keeps the sessions (their programs running) for
+/// its time to live, under every measurement that follows.
+pub fn quit_ending_sessions(pty: &mut Pty) {
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"q");
+    pty.wait_for("the quit question", Duration::from_secs(5), |s| {
+        s.contains("e: end them")
+    });
+    pty.type_bytes(b"e");
+    pty.wait_exit(Duration::from_secs(20));
+}
+
 pub fn tui_idle_cpu(agent: &TestAgent, c: &TestContainer) -> f64 {
     let mut pty = tui_with_panes(agent, c, &["echo idle-one", "echo idle-two"]);
     pty.wait_for_text("idle-two", Duration::from_secs(20));
@@ -145,7 +159,6 @@ pub fn tui_idle_cpu(agent: &TestAgent, c: &TestContainer) -> f64 {
     let (t0, w0) = (cpu_seconds(pid), Instant::now());
     std::thread::sleep(Duration::from_secs(10));
     let (t1, w1) = (cpu_seconds(pid), w0.elapsed());
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
+    quit_ending_sessions(&mut pty);
     (t1 - t0) / w1.as_secs_f64() * 100.0
 }
