@@ -171,26 +171,10 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
         // output first.
         let slice = Instant::now() + BATCH_TIME;
         while Instant::now() < slice && !echo {
-            // Keys first of all: a slice of output never delays them.
-            // Polled with this task's waker (`now_or_never` would leave
-            // crossterm a no-op one, and the next key would wake nobody).
-            let key = match futures::poll!(term_events.next()) {
-                std::task::Poll::Ready(Some(ev)) => Some(ev),
-                _ => None,
-            };
-            let msg = if let Some(ev) = key {
-                let ev = ev?;
-                if matches!(
-                    ev,
-                    crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_)
-                ) {
-                    typed = Some(Instant::now());
-                }
-                Msg::Terminal(ev)
-            } else if let Some((pane, ev)) = state
+            let focused = state
                 .focused_pane()
-                .and_then(|p| runner.ready_event_of(p).map(|ev| (p, ev)))
-            {
+                .and_then(|p| runner.ready_event_of(p).map(|ev| (p, ev)));
+            let msg = if let Some((pane, ev)) = focused {
                 Msg::Session { pane, ev }
             } else if let Ok((host, report)) = reports.try_recv() {
                 runner.on_host(host, report)
