@@ -193,7 +193,28 @@ pub struct TestAgent {
     stderr_log: PathBuf,
 }
 
+/// A runtime for gRPC calls. A client's connection runs on the runtime
+/// that made it, so every call of that client must too.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 impl TestAgent {
+    /// A gRPC client of this agent, its connection on `rt`.
+    pub fn client(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        opts: &dockyard_client::DialOptions,
+    ) -> dockyard_client::Client {
+        let addr: dockyard_client::HostAddr = self.addr.parse().expect("addr");
+        rt.block_on(dockyard_client::dial::connect(&addr, opts))
+            .expect("connect")
+    }
+
     pub fn start() -> Self {
         Self::start_with_env(&[])
     }

@@ -12,12 +12,12 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use dockyard_client::{Client, DialOptions, HostAddr, dial};
+use dockyard_client::{Client, DialOptions};
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
     exec_request::RequestType, exec_response::ResponseType,
 };
-use dockyard_tests::{TestAgent, TestContainer, eventually, run, stdout_str};
+use dockyard_tests::{TestAgent, TestContainer, eventually, run, runtime, stdout_str};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tokio_stream::wrappers::ReceiverStream;
@@ -443,20 +443,6 @@ fn leftovers(agent: &TestAgent, c: &TestContainer) -> Vec<String> {
         .collect()
 }
 
-/// A runtime for the conversations, and a client of `agent`.
-fn connect(agent: &TestAgent) -> (tokio::runtime::Runtime, Client) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let addr: HostAddr = agent.addr.parse().expect("addr");
-    let client = rt
-        .block_on(dial::connect(&addr, &DialOptions::default()))
-        .expect("connect");
-    (rt, client)
-}
-
 #[test]
 fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
     let cases = std::env::var("DOCKYARD_FUZZ_CASES")
@@ -468,7 +454,8 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
     let ttl = std::env::var("DOCKYARD_FUZZ_TTL").unwrap_or_else(|_| "1s".into());
     let mut agent = TestAgent::start_with(&["--detached-ttl", &ttl], &[]);
     let c = TestContainer::start("fuzz");
-    let (rt, client) = connect(&agent);
+    let rt = runtime();
+    let client = agent.client(&rt, &DialOptions::default());
     let started = Instant::now();
     let mut runner = TestRunner::new(Config {
         cases,
@@ -530,7 +517,8 @@ fn arbitrary_conversations_get_well_formed_answers_and_leave_nothing_behind() {
 fn a_tty_exec_that_cannot_start_is_answered_at_once() {
     let agent = TestAgent::start_with(&["--detached-ttl", "1s"], &[]);
     let c = TestContainer::start("nouser");
-    let (rt, client) = connect(&agent);
+    let rt = runtime();
+    let client = agent.client(&rt, &DialOptions::default());
     for input in [false, true] {
         let mut msgs = vec![Msg::Start {
             real_container: true,

@@ -5,28 +5,16 @@
 
 use std::time::Duration;
 
-use dockyard_client::{Client, DialOptions, ExecEvent, ExecSession, Flow, HostAddr, dial};
+use dockyard_client::{Client, DialOptions, ExecEvent, ExecSession, Flow};
 use dockyard_proto::pb::{
     ExecInput, ExecRequest, ExecResize, ExecResponse, ExecStart, ExecStdinClose,
     exec_request::RequestType, exec_response::ResponseType,
 };
-use dockyard_tests::{TestAgent, TestContainer, eventually, proc_status, run, stdout_str};
+use dockyard_tests::{TestAgent, TestContainer, eventually, proc_status, run, runtime, stdout_str};
 use tokio_stream::wrappers::ReceiverStream;
 
-/// A runtime that lives as long as the test: the client's connection runs
-/// on it, so every call must too.
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn client(rt: &tokio::runtime::Runtime, agent: &TestAgent) -> Client {
-    let addr: HostAddr = agent.addr.parse().expect("addr");
-    rt.block_on(dial::connect(&addr, &DialOptions::default()))
-        .expect("connect")
+    agent.client(rt, &DialOptions::default())
 }
 
 fn start(container: &str, cmd: &[&str]) -> ExecStart {
@@ -365,12 +353,11 @@ fn unread_floods_do_not_hold_up_other_sessions_on_a_panes_connection() {
     let agent = TestAgent::start();
     let cont = TestContainer::start("flow");
     let rt = runtime();
-    let addr: HostAddr = agent.addr.parse().expect("addr");
     let opts = DialOptions {
         flow: Flow::Panes,
         ..Default::default()
     };
-    let mut c = rt.block_on(dial::connect(&addr, &opts)).expect("connect");
+    let mut c = agent.client(&rt, &opts);
     let heard = rt.block_on(async {
         let beside_floods = output_beside_unread_floods(&mut c, &cont.name);
         tokio::time::timeout(Duration::from_secs(30), beside_floods).await

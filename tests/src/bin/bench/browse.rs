@@ -10,7 +10,7 @@ use dockyard_tests::{TestAgent, TestContainer};
 use crate::exec::{docker_cli, dockyard, read_count};
 use crate::process::{cpu_seconds, find_pid};
 use crate::table::{Table, alternate, pct};
-use crate::tui::{CTRL_A, echo_samples, tui_with_panes};
+use crate::tui::{CTRL_A, echo_samples, quit_ending_sessions, tui_with_panes};
 
 /// Bytes the logs container writes: 200 MB of log lines, then a marker.
 const LOG_BYTES: usize = 200_000_000;
@@ -135,8 +135,7 @@ pub fn stats_watching(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
     std::thread::sleep(Duration::from_secs(2));
     let zoomed = cpu_percent(&[tui, agent.pid(), dockerd], 10);
     let without = echo_samples(&mut pty, 100);
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"q");
+    quit_ending_sessions(&mut pty);
     drop(many);
 
     t.note(

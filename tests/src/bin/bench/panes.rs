@@ -242,22 +242,24 @@ fn dockyard_echo_under_flood(
 /// lines in a loop (bulk output, megabytes a second).
 pub fn echo_under_floods(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
     put_lines(c);
-    for flood in ["yes", "while :; do cat /tmp/lines.txt; done"] {
-        echo_under_flood(t, agent, c, flood);
+    let floods = [
+        ("`yes`", "yes"),
+        (
+            "`cat` of a 4 MB file in a loop",
+            "while :; do cat /tmp/lines.txt; done",
+        ),
+    ];
+    for (name, flood) in floods {
+        echo_under_flood(t, agent, c, name, flood);
     }
 }
 
-fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flood: &str) {
+fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, name: &str, flood: &str) {
     const KEYS: usize = 200;
     let ours = dockyard_echo_under_flood(agent, c, flood, KEYS);
     clear(c);
     let theirs = tmux_echo_under_flood(c, flood, KEYS);
     clear(c);
-    let name = if flood == "yes" {
-        "`yes`"
-    } else {
-        "`cat` of a 4 MB file in a loop"
-    };
     t.note(
         &format!("echo with 4 panes running {name}"),
         format!(

@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use dockyard_client::pb::{ExecStart, ListSessionsRequest, SessionRef};
-use dockyard_client::{DialOptions, ExecEvent, ExecSession, HostAddr, dial};
+use dockyard_client::{DialOptions, ExecEvent, ExecSession};
 use dockyard_tests::pty::Pty;
-use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
+use dockyard_tests::{TestAgent, TestContainer, dockyard_bin, runtime};
 
 use crate::exec::{docker_cli, dockyard, read_count};
 use crate::process::rss_kib;
@@ -56,15 +56,8 @@ fn detached_count(rt: &tokio::runtime::Runtime, client: &mut dockyard_client::Cl
 }
 
 pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let addr: HostAddr = agent.addr.parse().expect("addr");
-    let mut client = rt
-        .block_on(dial::connect(&addr, &DialOptions::default()))
-        .expect("connect");
+    let rt = runtime();
+    let mut client = agent.client(&rt, &DialOptions::default());
     let vi = format!("printf '{MARKER}\\n' > /tmp/attach-bench; exec vi /tmp/attach-bench");
     attach_time(t, agent, c, rounds, &rt, &mut client, &vi);
     memory_per_session(t, agent, c, &rt, &mut client, &vi);
