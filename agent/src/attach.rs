@@ -35,6 +35,15 @@ pub enum StdStream {
     Stderr,
 }
 
+impl From<StdStream> for dockyard_proto::pb::OutputKind {
+    fn from(s: StdStream) -> Self {
+        match s {
+            StdStream::Stdout => Self::Stdout,
+            StdStream::Stderr => Self::Stderr,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
     pub stream: StdStream,

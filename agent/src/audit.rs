@@ -7,6 +7,7 @@
 //! which it stops with a marker saying so; `--record-max-dir` for the
 //! directory, the oldest recordings removed first, logged).
 
+use dockyard_term::Size;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -178,7 +179,7 @@ impl Audit {
     }
 
     /// A recording of TTY session `r`, when recording is on.
-    pub fn recorder(&self, r: &ExecRecord, rows: u16, cols: u16) -> Option<Recorder> {
+    pub fn recorder(&self, r: &ExecRecord, size: Size) -> Option<Recorder> {
         let dir = self.record_dir.as_ref()?;
         self.make_room(dir);
         let stamp = rfc3339_now().replace([':', '.'], "");
@@ -187,8 +188,8 @@ impl Audit {
             r.session.as_deref().unwrap_or(&r.exec_id)
         ));
         let header = Header {
-            width: cols,
-            height: rows,
+            width: size.cols,
+            height: size.rows,
             timestamp: SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
@@ -292,8 +293,8 @@ impl Recorder {
         }
     }
 
-    pub fn resize(&mut self, rows: u16, cols: u16) {
-        self.with(|w| w.resize(cols, rows));
+    pub fn resize(&mut self, size: Size) {
+        self.with(|w| w.resize(size));
     }
 
     /// The end: the exit code as a marker.

@@ -1,6 +1,7 @@
 //! Exec operations on the engine: create, start (attached), resize, exit
 //! status, and ending an exec's process when nobody is left to talk to it.
 
+use dockyard_term::Size;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -28,8 +29,8 @@ pub struct ExecSpec {
     pub user: String,
     pub working_dir: String,
     pub env: HashMap<String, String>,
-    pub rows: u16,
-    pub cols: u16,
+    /// The TTY's size (not known: the engine's default).
+    pub size: Size,
     /// Started detached (`exec -d`): nothing attached, never ended by us.
     pub detach: bool,
     pub privileged: bool,
@@ -217,17 +218,16 @@ const RESIZE_CALL_LIMIT: Duration = Duration::from_secs(2);
 pub async fn resize(
     engine: &Engine,
     exec_id: &str,
-    rows: u16,
-    cols: u16,
+    size: Size,
     retry: bool,
 ) -> Result<(), AgentError> {
-    if rows == 0 || cols == 0 {
+    if !size.is_known() {
         return Ok(());
     }
     let docker = engine.docker().await?;
     let opts = ResizeExecOptions {
-        h: rows.into(),
-        w: cols.into(),
+        h: size.rows.into(),
+        w: size.cols.into(),
     };
     let attempts = if retry { 50 } else { 1 };
     let mut last = None;

@@ -2,9 +2,11 @@
 //!
 //! `engine` holds the engine connection, `attach` the hand-made exec
 //! attach, `exec`, `containers`, `logs` and `stats` the engine operations,
-//! `conversation` one exec stream, `sessions` the durable TTY sessions
-//! that outlive their clients, `service` the RPC translation and
-//! `server` the ways of serving it (TCP, or in-process for the client's embedded default).
+//! `conversation` how an exec stream opens, `sessions` the one exec engine
+//! (every attached exec is a session: one output pump, its clients; TTY
+//! ones outlive their clients when the agent keeps sessions), `wire` the
+//! answers it sends, `service` the RPC translation and `server` the ways
+//! of serving it (TCP, or in-process for the client's embedded default).
 
 pub mod attach;
 pub mod audit;
@@ -20,6 +22,7 @@ pub mod server;
 pub mod service;
 pub mod sessions;
 pub mod stats;
+pub mod wire;
 
 pub use engine::Engine;
 pub use error::AgentError;

@@ -125,21 +125,15 @@ pub async fn logs(
         let c = c.map_err(|e| AgentError::unavailable(&at, crate::error::innermost(&e)))?;
         let tty_flag = std::mem::take(&mut first) && tty;
         Ok(pb::LogsChunk {
-            data: c.data,
-            stream_type: match c.stream {
-                StdStream::Stdout => "stdout",
-                StdStream::Stderr => "stderr",
-            }
-            .into(),
             tty: tty_flag,
+            ..pb::LogsChunk::new(c.stream.into(), c.data)
         })
     });
     // The first message says whether the log is a TTY's even when the log
     // is empty, so a client knows before any output.
     let head = futures::stream::iter([Ok(pb::LogsChunk {
-        data: Bytes::new(),
-        stream_type: "stdout".into(),
         tty,
+        ..pb::LogsChunk::new(pb::OutputKind::Stdout, Bytes::new())
     })]);
     let out = head
         .chain(out.filter(|c| futures::future::ready(!matches!(c, Ok(c) if c.data.is_empty()))));

@@ -24,7 +24,6 @@ use crate::sessions::{SessionConfig, Sessions};
 #[derive(Clone)]
 pub struct Agent {
     engine: Arc<Engine>,
-    shutdown: CancellationToken,
     tasks: TaskTracker,
     sessions: Sessions,
     audit: Arc<Audit>,
@@ -44,12 +43,11 @@ impl Agent {
             config,
             engine.clone(),
             audit.clone(),
-            shutdown.clone(),
+            shutdown,
             tasks.clone(),
         );
         Agent {
             engine,
-            shutdown,
             tasks,
             sessions,
             audit,
@@ -127,7 +125,6 @@ impl DockyardService for Agent {
             caller,
             inbound,
             tx,
-            self.shutdown.clone(),
         ));
         Ok(Response::new(ReceiverStream::new(rx)))
     }

@@ -83,7 +83,7 @@ pub async fn logs(conn: &Connector, args: LogsArgs) -> anyhow::Result<i32> {
         if chunk.data.is_empty() {
             continue;
         }
-        let to = if chunk.stream_type == "stderr" {
+        let to = if chunk.output_kind() == pb::OutputKind::Stderr {
             OutputStream::Stderr
         } else {
             OutputStream::Stdout

@@ -77,8 +77,8 @@ pub enum KeyList {
 impl Config {
     /// How much history each TUI pane keeps: the file's settings over the
     /// defaults; a bad one is an error naming it.
-    pub fn history(&self) -> anyhow::Result<dockyard_tui::term::history::Limits> {
-        let mut limits = dockyard_tui::term::history::Limits::default();
+    pub fn history(&self) -> anyhow::Result<dockyard_term::Limits> {
+        let mut limits = dockyard_term::Limits::default();
         if let Some(lines) = self.history_limit {
             if lines == 0 {
                 anyhow::bail!("config file: history_limit: give at least 1 line");

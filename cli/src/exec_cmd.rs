@@ -123,12 +123,6 @@ pub fn detach_keys(spec: Option<&str>, interactive: bool) -> anyhow::Result<Opti
     }
 }
 
-/// Modes a program may leave the terminal in, turned off when this client
-/// detaches from it mid-screen: the alternate screen, application cursor
-/// keys and keypad, bracketed paste, mouse reporting, a hidden cursor,
-/// colours.
-const TERMINAL_RESET: &str = "\x1b[?1049l\x1b[?1l\x1b>\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?25h\x1b[0m";
-
 /// Carries a started (or attached) session between this terminal and the
 /// agent until it ends, the user detaches, or a signal says to leave.
 /// Returns the exit status.
@@ -196,7 +190,7 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
                 }
                 Ok(Some(ExecEvent::Detached { session_id })) => {
                     if tty {
-                        let _ = writer.write(dockyard_client::OutputStream::Stdout, TERMINAL_RESET.into()).await;
+                        let _ = writer.write(dockyard_client::OutputStream::Stdout, dockyard_term::modes::RESTORE.into()).await;
                     }
                     writer.finish()?;
                     drop(raw_mode);
@@ -210,7 +204,7 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
             Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
                 if let Some((r, c)) = terminal::size() {
                     if let Some(rec) = &recording {
-                        rec.resize(r, c);
+                        rec.resize(dockyard_term::Size::new(r, c));
                     }
                     // Not awaited here: behind a stalled stdin queue a
                     // resize must not stop output from being read.

@@ -79,8 +79,8 @@ impl Recording {
         }
     }
 
-    pub fn resize(&self, rows: u16, cols: u16) {
-        self.with(|w| w.resize(cols, rows));
+    pub fn resize(&self, size: dockyard_term::Size) {
+        self.with(|w| w.resize(size));
     }
 
     pub fn finish(&self) {

@@ -25,7 +25,7 @@ pub fn run(
             .map_err(|e| anyhow::anyhow!("config file: on_quit: {e}"))?,
         None => dockyard_tui::state::sessions::OnQuit::Ask,
     };
-    dockyard_tui::term::history::Limits::configure(config.history()?);
+    let history = config.history()?;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }
@@ -49,6 +49,7 @@ pub fn run(
             workspace: state_dir().map(|d| d.join("workspace.json")),
             recordings: recordings_dir(),
             replay,
+            history,
         };
         let r = dockyard_tui::run(targets, options)
             .await

@@ -11,7 +11,8 @@ use tonic::Streaming;
 use crate::Client;
 use crate::pb::{
     ExecAttach, ExecDetach, ExecEnd, ExecInput as PbInput, ExecRequest, ExecResize, ExecResponse,
-    ExecStart, ExecStatus, ExecStdinClose, exec_request::RequestType, exec_response::ResponseType,
+    ExecStart, ExecStatus, ExecStdinClose, OutputKind, exec_request::RequestType,
+    exec_response::ResponseType,
 };
 
 /// The command a shell pane or `exec -t c` with no command runs: bash
@@ -241,10 +242,10 @@ impl ExecSession {
                 Some(ResponseType::Output(o)) => {
                     // "screen" bytes redraw a session's screen on attach:
                     // shown like stdout, not part of the program's output.
-                    let stream = match o.stream_type.as_str() {
-                        "stderr" => OutputStream::Stderr,
-                        "screen" => OutputStream::Stdout,
-                        _ => {
+                    let stream = match o.output_kind() {
+                        OutputKind::Stderr => OutputStream::Stderr,
+                        OutputKind::Screen => OutputStream::Stdout,
+                        OutputKind::Stdout | OutputKind::Unspecified => {
                             self.offset += o.data.len() as u64;
                             OutputStream::Stdout
                         }

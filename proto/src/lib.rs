@@ -16,3 +16,106 @@ pub use transport::{CONNECTION_WINDOW, Flow, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM
 /// what failed, so clients can tell the two apart without reading prose.
 pub const CAUSE_KEY: &str = "dockyard-cause";
 pub const CAUSE_ENGINE_UNAVAILABLE: &str = "engine-unavailable";
+
+use pb::OutputKind;
+
+impl OutputKind {
+    /// The kind's name in `stream_type`, the string field that clients
+    /// generated from the seed's proto read.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputKind::Stdout | OutputKind::Unspecified => "stdout",
+            OutputKind::Stderr => "stderr",
+            OutputKind::Screen => "screen",
+        }
+    }
+
+    /// The kind an agent that predates the `kind` field meant by its
+    /// `stream_type` (anything unknown is the program's output).
+    fn from_name(name: &str) -> Self {
+        match name {
+            "stderr" => OutputKind::Stderr,
+            "screen" => OutputKind::Screen,
+            _ => OutputKind::Stdout,
+        }
+    }
+
+    /// `kind` as sent, or, from an agent that does not send it, what its
+    /// `stream_type` says. The one place a client decides what bytes are.
+    fn resolve(kind: i32, stream_type: &str) -> Self {
+        match OutputKind::try_from(kind) {
+            Ok(OutputKind::Unspecified) | Err(_) => OutputKind::from_name(stream_type),
+            Ok(k) => k,
+        }
+    }
+}
+
+impl pb::ExecOutput {
+    /// Output of `kind`, with both the typed field and the string one
+    /// filled, so old and new clients read it alike.
+    pub fn new(kind: OutputKind, data: bytes::Bytes) -> Self {
+        pb::ExecOutput {
+            data,
+            stream_type: kind.name().into(),
+            kind: kind.into(),
+        }
+    }
+
+    /// What these bytes are (old agents: from `stream_type`).
+    pub fn output_kind(&self) -> OutputKind {
+        OutputKind::resolve(self.kind, &self.stream_type)
+    }
+}
+
+impl pb::LogsChunk {
+    /// A piece of a log of `kind` (stdout or stderr), both fields filled.
+    pub fn new(kind: OutputKind, data: bytes::Bytes) -> Self {
+        pb::LogsChunk {
+            data,
+            stream_type: kind.name().into(),
+            kind: kind.into(),
+            tty: false,
+        }
+    }
+
+    /// Which stream this piece is from (old agents: from `stream_type`).
+    pub fn output_kind(&self) -> OutputKind {
+        OutputKind::resolve(self.kind, &self.stream_type)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_is_read_from_either_field() {
+        let new = pb::ExecOutput::new(OutputKind::Screen, bytes::Bytes::new());
+        assert_eq!(new.stream_type, "screen");
+        assert_eq!(new.output_kind(), OutputKind::Screen);
+        // An agent that predates `kind`.
+        for (name, kind) in [
+            ("stdout", OutputKind::Stdout),
+            ("stderr", OutputKind::Stderr),
+            ("screen", OutputKind::Screen),
+        ] {
+            let old = pb::ExecOutput {
+                stream_type: name.into(),
+                ..Default::default()
+            };
+            assert_eq!(old.output_kind(), kind);
+        }
+        // A kind from a newer agent that this client does not know.
+        let future = pb::ExecOutput {
+            stream_type: "stderr".into(),
+            kind: 99,
+            ..Default::default()
+        };
+        assert_eq!(future.output_kind(), OutputKind::Stderr);
+        let log = pb::LogsChunk::new(OutputKind::Stderr, bytes::Bytes::new());
+        assert_eq!(
+            (log.stream_type.as_str(), log.output_kind()),
+            ("stderr", OutputKind::Stderr)
+        );
+    }
+}

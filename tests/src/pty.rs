@@ -60,7 +60,7 @@ impl Pty {
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             // Reads split characters; vt100 must only see whole ones.
-            let mut whole = dockyard_cast::WholeChars::default();
+            let mut whole = dockyard_term::WholeChars::default();
             loop {
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,

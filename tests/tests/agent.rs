@@ -85,7 +85,7 @@ impl Drop for Cleanup {
     }
 }
 
-/// The agent as a container, the way the README runs it: its own image
+/// The agent as a container, the way docs/security.md runs it: its own image
 /// (built by assets/agent-image/build, nothing pulled), its own network,
 /// the engine's socket, the host's PID namespace, TLS and a token. A
 /// client on the host runs exec, ps and a TUI pane through it, and a

@@ -292,7 +292,7 @@ fn logs_beside_a_shell_stats_inspect_and_pause() {
     pty.type_bytes(b"/log-line\r");
     settle();
     pty.type_bytes(b"/no-such-words\r");
-    pty.wait_for_text("'no-such-words' not found further back", WAIT);
+    pty.wait_for_text("'no-such-words' not found", WAIT);
 
     quit_ending_sessions(&mut pty);
     assert_eq!(pty.wait_exit(WAIT), 0);

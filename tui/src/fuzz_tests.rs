@@ -13,9 +13,9 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use crate::term::encode::{Modes, encode_key, encode_paste};
-use crate::term::history::{Attrs, Limits, Line};
 use crate::term::screen::TermScreen;
 use crate::term::view::{TermView, cursor_position};
+use dockyard_term::{Attrs, Limits, Line};
 
 /// Bytes biased towards escape sequences, which is where parsers break.
 fn term_bytes() -> impl Strategy<Value = Vec<u8>> {

@@ -56,6 +56,8 @@ pub struct Options {
     pub recordings: Option<std::path::PathBuf>,
     /// A recording to play in a pane at start (`dockyard replay --tui`).
     pub replay: Option<std::path::PathBuf>,
+    /// How much history each pane keeps (and how much of a log is read).
+    pub history: dockyard_term::Limits,
 }
 
 /// How long quitting waits for the agents to confirm that sessions were
@@ -84,13 +86,14 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let labels = targets.iter().map(|t| t.label.clone()).collect();
     let mut state = State::new(labels, opts.keymap);
     state.on_quit = opts.on_quit;
+    state.history = opts.history;
     state.recordings_dir = opts.recordings.clone();
     if let Some(path) = &opts.workspace {
         restore_workspace(&mut state, path);
     }
     let (msg_tx, mut msgs) = mpsc::channel(1024);
     let (report_tx, mut reports) = mpsc::channel(1024);
-    let mut runner = Runner::new(msg_tx);
+    let mut runner = Runner::new(msg_tx, opts.history);
     hosts::spawn_watchers(targets, report_tx);
 
     // ratatui::init sets raw mode, the alternate screen and a panic hook

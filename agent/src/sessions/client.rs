@@ -1,19 +1,24 @@
 //! One client of a session: the exec stream that started it or attached to
-//! it. Its requests (keystrokes, resizes, detach, end) are carried out
-//! here; its output comes from the session's pump. The client leaving
-//! (stream closed or broken) is a detach, never the end of the program.
+//! it. Its requests (keystrokes, resizes, end of input, detach, end) are
+//! carried out here, beside the pump, so input never waits on output (a
+//! program blocked on a full stdout while we block on its full stdin would
+//! deadlock); its output comes from the session's pump. A client leaving
+//! (stream closed or broken) detaches it from a durable session and ends
+//! any other.
 
 use std::sync::Arc;
 
 use dockyard_proto::pb::{ExecAttach, ExecRequest, ExecStatus, exec_request::RequestType};
+use dockyard_term::Size;
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tonic::Status;
 
 use super::pump::{Client, Control};
-use super::{ResponseTx, Session, Sessions};
+use super::{Session, Sessions};
 use crate::auth::Caller;
 use crate::exec::ExecSpec;
+use crate::wire::{ResponseTx, reject};
 
 /// Starts `spec` as a session and serves its first client.
 pub async fn start<S>(
@@ -27,7 +32,7 @@ pub async fn start<S>(
 {
     match sessions.start(&spec, caller, tx.clone()).await {
         Ok(session) => serve(session, 0, inbound, tx).await,
-        Err(e) => crate::conversation::reject(&tx, e.to_string()).await,
+        Err(e) => reject(&tx, e.to_string()).await,
     }
 }
 
@@ -43,14 +48,13 @@ pub async fn attach<S>(
 {
     let session = match sessions.find(&req.session_id, &caller) {
         Ok(s) => s,
-        Err(e) => return crate::conversation::reject(&tx, e.to_string()).await,
+        Err(e) => return reject(&tx, e.to_string()).await,
     };
-    let clamp = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
     let id = session.client_id();
     let client = Client {
         id,
         tx: tx.clone(),
-        size: (clamp(req.rows), clamp(req.cols)),
+        size: Size::clamped(req.rows, req.cols),
     };
     let joined = session
         .control
@@ -61,20 +65,23 @@ pub async fn attach<S>(
         .await;
     if joined.is_err() {
         let gone = format!("the session {} has ended", req.session_id);
-        return crate::conversation::reject(&tx, gone).await;
+        return reject(&tx, gone).await;
     }
     serve(session, id, inbound, tx).await
 }
 
 /// Carries out a client's requests until it leaves or the session ends.
-pub async fn serve<S>(session: Arc<Session>, id: u64, mut inbound: S, tx: ResponseTx)
+async fn serve<S>(session: Arc<Session>, id: u64, mut inbound: S, tx: ResponseTx)
 where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
 {
-    let mut typed_eof = false;
+    // This client ended the program's input (StdinClose).
+    let mut closed_stdin = false;
     loop {
         let req = tokio::select! {
             _ = session.ended.cancelled() => return,
+            // Nobody reads this client's output any more.
+            _ = tx.closed() => return leave(&session, id, false).await,
             req = inbound.next() => req,
         };
         let request = match req {
@@ -85,11 +92,16 @@ where
                 return leave(&session, id, false).await;
             }
             None => {
-                // The client's request stream ended: a terminal that went
-                // away (a dropped SSH link ends stdin too). Nothing is
-                // typed into a session that is meant to run on; the client
-                // still gets output until it goes. (An explicit StdinClose
-                // types the terminal's EOF, as for a plain TTY exec.)
+                // The client half-closed its request stream. For an exec
+                // that ends with its client, that is the end of its stdin,
+                // as for `cat` in a pipe. A durable session's client is a
+                // terminal that went away (a dropped SSH link ends stdin
+                // too): nothing is typed into a session that is meant to
+                // run on. Either way the client still gets output until it
+                // goes.
+                if !session.durable && !closed_stdin {
+                    close_stdin(&session).await;
+                }
                 tokio::select! {
                     _ = session.ended.cancelled() => {}
                     _ = tx.closed() => leave(&session, id, false).await,
@@ -102,26 +114,32 @@ where
                 if session.stdin.is_none() {
                     return violation(&session, id, "input to an exec started without stdin").await;
                 }
+                if closed_stdin && !session.durable {
+                    return violation(&session, id, "input after the client closed stdin").await;
+                }
                 write(&session, &i.data).await;
             }
             Some(RequestType::Resize(r)) => {
-                let clamp = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
                 let resize = Control::Resize {
                     id,
-                    rows: clamp(r.rows),
-                    cols: clamp(r.cols),
+                    size: Size::clamped(r.rows, r.cols),
                 };
                 let _ = session.control.send(resize).await;
             }
             Some(RequestType::StdinClose(_)) => {
-                if !typed_eof {
-                    write(&session, b"\x04").await;
-                    typed_eof = true;
+                if !closed_stdin {
+                    close_stdin(&session).await;
+                    closed_stdin = true;
                 }
             }
-            Some(RequestType::Detach(_)) => return leave(&session, id, true).await,
-            // The session's end comes back as the final status, like any
-            // other ending.
+            Some(RequestType::Detach(_)) if session.durable => {
+                return leave(&session, id, true).await;
+            }
+            Some(RequestType::Detach(_)) => {
+                return violation(&session, id, "a detach from an exec that is not a session")
+                    .await;
+            }
+            // The end comes back as the final status, like any other ending.
             Some(RequestType::End(_)) => session.end("ended by its client").await,
             Some(RequestType::Start(_)) => {
                 return violation(&session, id, "a second ExecStart").await;
@@ -144,7 +162,8 @@ async fn leave(session: &Session, id: u64, detached: bool) {
 }
 
 /// Keystrokes for the program. A failed write means the program closed
-/// its stdin or ended; its output and exit status still come.
+/// its stdin or ended (like a pipe whose reader went away, what follows
+/// has nowhere to go); its output and exit status still come.
 async fn write(session: &Session, data: &[u8]) {
     session.touch();
     session
@@ -158,18 +177,43 @@ async fn write(session: &Session, data: &[u8]) {
     }
 }
 
-/// A client broke the protocol: it is told, and leaves. The session (which
-/// others may share) runs on.
+/// End of input. Without a TTY, the program's stdin is closed. With one,
+/// closing it would make the engine end the whole exec at once and leave
+/// the program running, so the terminal's EOF character is typed instead,
+/// as a person would.
+async fn close_stdin(session: &Session) {
+    let Some(stdin) = &session.stdin else {
+        return;
+    };
+    let mut stdin = stdin.lock().await;
+    let r = if session.tty {
+        stdin.write_all(b"\x04").await
+    } else {
+        stdin.shutdown().await
+    };
+    if let Err(e) = r {
+        let session = &session.id;
+        tracing::debug!(session, "closing exec stdin: {e}");
+    }
+}
+
+/// A client broke the protocol: it is told, and leaves. A durable session
+/// (which others may share) runs on; any other exec ends with it.
 async fn violation(session: &Session, id: u64, what: &str) {
     let sid = &session.id;
     tracing::info!(session = sid, client = id, "protocol error: {what}");
+    let then = if session.durable {
+        "this client was detached"
+    } else {
+        "the command was ended"
+    };
     let farewell = ExecStatus {
         success: false,
         exec_id: session.exec_id.clone(),
-        message: format!("protocol error: {what}; this client was detached"),
+        message: format!("protocol error: {what}; {then}"),
         exit_code: -1,
         finished: true,
-        session_id: session.id.clone(),
+        session_id: session.wire_id(),
         ..Default::default()
     };
     let leave = Control::Leave {

@@ -1,15 +1,19 @@
-//! Durable TTY sessions (DESIGN.md, "sessions on the agent").
+//! The agent's one exec engine. Every attached exec is a [`Session`]:
+//! one task (`pump`) is the only reader of the exec's output and forwards
+//! each chunk to the attached clients (`client`: one per exec stream, each
+//! carrying its own requests: keystrokes, resizes, end of input, detach,
+//! end); the final status, engine loss, exit codes and backpressure are
+//! made there once, for every kind of exec.
 //!
-//! A TTY exec belongs to a [`Session`] kept in the agent's [`Sessions`]
-//! registry, not to the gRPC stream that started it. One task per session
-//! (`pump`) is the only reader of the exec's output: it forwards each chunk
-//! to the attached clients, keeps it in a bounded ring (`ring`), and hands
-//! it to the session's own terminal (`screen`: a vt100 parser in a task of
-//! its own, so parsing runs beside forwarding). Clients come and go
-//! (`client`: one per exec stream); when the last one goes the session is
-//! *detached*: the program runs on, its output is still read (it never
-//! blocks on a full pipe), and it is ended after the time to live, or
-//! earlier when too many sessions are detached.
+//! A session is *durable* when it is a TTY and the agent keeps sessions
+//! (`--detached-ttl` above zero): it is then in the [`Sessions`] registry,
+//! where its owner can list, join and end it, it keeps its recent output
+//! in a bounded ring (`ring`) and its own terminal (`screen`: a vt100
+//! parser in a task of its own), and when its last client goes it is
+//! *detached*: the program runs on, its output is still read, and it is
+//! ended after the time to live, or earlier when too many sessions are
+//! detached. Any other exec is a session nobody else can find, with one
+//! client, that ends when that client goes (a time to live of zero).
 //!
 //! The engine cannot re-attach to an exec, so sessions live as long as
 //! the agent process: an agent restart ends them.
@@ -19,11 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use dockyard_proto::pb::{ExecResponse, ExecStatus, SessionInfo, exec_response::ResponseType};
+use dockyard_proto::pb::{ExecStatus, SessionInfo};
+use dockyard_term::Size;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tonic::Status;
 
 use crate::attach::ExecStdin;
 use crate::audit::{Audit, ExecRecord};
@@ -31,14 +35,12 @@ use crate::auth::Caller;
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::exec::{self, ExecSpec};
+use crate::wire::{ResponseTx, status};
 
 pub mod client;
 mod pump;
 mod ring;
 mod screen;
-
-/// A client's response stream, as the service hands it out.
-pub type ResponseTx = mpsc::Sender<Result<ExecResponse, Status>>;
 
 /// How long, how many and how much the agent keeps of detached sessions.
 #[derive(Debug, Clone)]
@@ -89,11 +91,15 @@ struct Registry {
     table: Mutex<HashMap<String, Arc<Session>>>,
 }
 
-/// One durable TTY exec, as the registry and its clients see it; its
-/// output side lives in its pump task.
+/// One attached exec, as the registry and its clients see it; its output
+/// side lives in its pump task.
 pub struct Session {
     pub id: String,
     pub exec_id: String,
+    /// Kept when its clients go, and findable by its owner (see the module
+    /// comment); otherwise it ends with its one client.
+    durable: bool,
+    tty: bool,
     owner: Caller,
     container: String,
     command: Vec<String>,
@@ -120,8 +126,7 @@ pub struct Session {
 #[derive(Debug, Default)]
 struct State {
     clients: usize,
-    rows: u16,
-    cols: u16,
+    size: Size,
     detached_since: Option<Instant>,
     title: String,
     /// Being ended: no longer counted against the cap.
@@ -131,12 +136,6 @@ struct State {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic elsewhere while holding it leaves plain data, still usable.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn status(s: ExecStatus) -> Result<ExecResponse, Status> {
-    Ok(ExecResponse {
-        response_type: Some(ResponseType::Status(s)),
-    })
 }
 
 impl Sessions {
@@ -157,15 +156,15 @@ impl Sessions {
         }))
     }
 
-    /// Whether TTY execs become sessions at all (a time to live of zero
-    /// keeps today's behaviour).
-    pub fn durable(&self, spec: &ExecSpec) -> bool {
+    /// Whether an exec outlives its client: TTY ones do, unless the agent
+    /// keeps no sessions (a time to live of zero).
+    fn durable(&self, spec: &ExecSpec) -> bool {
         spec.tty && !spec.detach && !self.0.config.ttl.is_zero()
     }
 
-    /// Starts a TTY exec as a session whose first client is `tx`: the
-    /// started status (with the session's id) goes to it first, then the
-    /// output from its first byte.
+    /// Starts an exec as a session whose first client is `tx`: the started
+    /// status (with the session's id when it is durable) goes to it first,
+    /// then the output from its first byte.
     pub async fn start(
         &self,
         spec: &ExecSpec,
@@ -175,10 +174,13 @@ impl Sessions {
         let reg = &self.0;
         let started = exec::start(&reg.engine, spec).await?;
         let id: String = started.id.chars().take(12).collect();
+        let durable = self.durable(spec);
         let (control, control_rx) = mpsc::channel(pump::CONTROL_QUEUE);
         let session = Arc::new(Session {
             id: id.clone(),
             exec_id: started.id.clone(),
+            durable,
+            tty: spec.tty,
             owner,
             container: spec.container.clone(),
             command: spec.cmd.clone(),
@@ -189,8 +191,7 @@ impl Sessions {
             stdin: spec.stdin.then(|| tokio::sync::Mutex::new(started.stdin)),
             state: Mutex::new(State {
                 clients: 1,
-                rows: spec.rows,
-                cols: spec.cols,
+                size: spec.size,
                 ..State::default()
             }),
             last_active: AtomicU64::new(0),
@@ -199,26 +200,32 @@ impl Sessions {
             ended: CancellationToken::new(),
         });
         let exec_id = &session.exec_id;
-        tracing::info!(session = id, exec_id, container = spec.container, cmd = ?spec.cmd, owner = %session.owner, "session started");
+        tracing::info!(session = id, exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, durable, owner = %session.owner, "exec started");
         let first = pump::Client {
             id: 0,
             tx: tx.clone(),
-            size: (spec.rows, spec.cols),
+            size: spec.size,
         };
         let sent = tx
             .send(status(ExecStatus {
                 success: true,
                 exec_id: session.exec_id.clone(),
                 message: "Execution started successfully".into(),
-                session_id: id.clone(),
+                session_id: session.wire_id(),
                 ..Default::default()
             }))
             .await;
-        lock(&reg.table).insert(id.clone(), session.clone());
         let mut record = ExecRecord::new(&session.exec_id, &session.owner, spec);
-        record.session = Some(id);
+        if durable {
+            lock(&reg.table).insert(id.clone(), session.clone());
+            record.session = Some(id);
+        }
         reg.audit.started(&record);
-        let recorder = reg.audit.recorder(&record, spec.rows, spec.cols);
+        // Every TTY exec is recorded when recording is on, a session or not.
+        let recorder = spec
+            .tty
+            .then(|| reg.audit.recorder(&record, spec.size))
+            .flatten();
         let audit = pump::Audited {
             audit: reg.audit.clone(),
             record,
@@ -236,7 +243,7 @@ impl Sessions {
         if sent.is_err() {
             // Gone before it heard that its exec started: nobody knows the
             // session's id, so nobody could come back to it.
-            session.end("the client left before the exec started").await;
+            session.end("the client went away").await;
         }
         Ok(session)
     }
@@ -319,8 +326,8 @@ impl Session {
             command: self.command.clone(),
             user: self.user.clone(),
             clients: st.clients as u32,
-            rows: st.rows.into(),
-            cols: st.cols.into(),
+            rows: st.size.rows.into(),
+            cols: st.size.cols.into(),
             created: self
                 .created
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -346,6 +353,16 @@ impl Session {
     /// the exit status).
     pub async fn end(&self, why: &str) {
         let _ = self.control.send(pump::Control::End(why.to_string())).await;
+    }
+
+    /// The session id clients are told: none for an exec that is not
+    /// durable (nothing could attach to it).
+    fn wire_id(&self) -> String {
+        if self.durable {
+            self.id.clone()
+        } else {
+            String::new()
+        }
     }
 
     fn client_id(&self) -> u64 {

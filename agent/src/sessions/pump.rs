@@ -1,25 +1,30 @@
 //! A session's output side: the only reader of the exec's output. Each
 //! chunk goes to every attached client (in turn, each through its bounded
-//! response stream: with one client, exactly the backpressure of a plain
-//! exec), into the ring and to the session's terminal. Attaches, leaves,
-//! resizes and ends arrive as [`Control`] messages and are handled between
-//! chunks, so a client that attaches gets the screen as of one point in the
-//! output and every byte after it: no gap, nothing twice.
+//! response stream: with one client, the backpressure of the program's own
+//! pipe), and for a durable session into the ring and to its terminal.
+//! Attaches, leaves, resizes and ends arrive as [`Control`] messages and are
+//! handled between chunks, so a client that attaches gets the screen as of
+//! one point in the output and every byte after it: no gap, nothing twice.
+//! When the output ends, [`Pump::finish`] makes the one final status every
+//! exec ends with.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use dockyard_proto::pb::{ExecOutput, ExecResponse, ExecStatus, exec_response::ResponseType};
+use dockyard_proto::pb::{ExecStatus, OutputKind};
+use dockyard_term::Size;
 use futures::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::ring::Ring;
 use super::screen::{self, ScreenMsg, ScreenTx};
-use super::{ResponseTx, Session, Sessions, lock, status};
-use crate::attach::OutputStream;
+use super::{Session, Sessions, lock};
+use crate::attach::{Chunk, OutputStream};
 use crate::audit::{Audit, ExecRecord, Outcome, Recorder};
+use crate::error::AgentError;
 use crate::exec;
+use crate::wire::{ResponseTx, output, status};
 
 pub(super) const CONTROL_QUEUE: usize = 32;
 
@@ -34,11 +39,14 @@ const HANG_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 /// "executable file not found" message.
 const EARLY_OUTPUT: usize = 1024;
 
+/// How long an exec orphaned by a lost engine is waited on to be ended.
+const ENGINE_RETURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 pub(super) struct Client {
     pub(super) id: u64,
     pub(super) tx: ResponseTx,
-    /// rows, cols; (0, 0) when the client did not say.
-    pub(super) size: (u16, u16),
+    /// Not known when the client did not say.
+    pub(super) size: Size,
 }
 
 pub(super) enum Control {
@@ -58,8 +66,7 @@ pub(super) enum Control {
     },
     Resize {
         id: u64,
-        rows: u16,
-        cols: u16,
+        size: Size,
     },
     /// End the session: its process is ended, its clients get the status.
     End(String),
@@ -79,9 +86,12 @@ pub(super) struct Pump {
     output: OutputStream,
     control: tokio::sync::mpsc::Receiver<Control>,
     clients: Vec<Client>,
+    /// The output kept for clients that come back (nothing, for an exec
+    /// that is not durable); its end is the count of bytes sent.
     ring: Ring,
-    screen: ScreenTx,
-    size: (u16, u16),
+    /// The session's own terminal, for a durable one.
+    screen: Option<ScreenTx>,
+    size: Size,
     early: Vec<u8>,
     /// When a detached session is ended; None while someone is attached.
     deadline: Option<Instant>,
@@ -103,8 +113,13 @@ impl Pump {
         audited: Audited,
     ) -> Self {
         let size = first.size;
-        let screen = screen::spawn(session.clone(), size.0, size.1);
-        let ring = Ring::new(sessions.0.config.history_bytes);
+        let (screen, kept) = if session.durable {
+            let screen = screen::spawn(session.clone(), size);
+            (Some(screen), sessions.0.config.history_bytes)
+        } else {
+            (None, 0)
+        };
+        let ring = Ring::new(kept);
         Pump {
             sessions,
             audited,
@@ -125,13 +140,14 @@ impl Pump {
     pub(super) async fn run(mut self) {
         // In the pump, not before the client hears that its exec started:
         // the engine may hold it (see `exec::resize`).
-        let (rows, cols) = self.size;
         let engine = &self.sessions.0.engine;
-        if let Err(e) = exec::resize(engine, &self.session.exec_id, rows, cols, true).await {
+        if self.session.tty
+            && let Err(e) = exec::resize(engine, &self.session.exec_id, self.size, true).await
+        {
             let session = &self.session.id;
             tracing::warn!(session, "initial resize failed: {e}");
             // Not known to be set: the next size a client gives is sent.
-            self.size = (0, 0);
+            self.size = Size::default();
         }
         let shutdown = self.sessions.0.shutdown.clone();
         loop {
@@ -140,7 +156,7 @@ impl Pump {
                 biased;
                 Some(c) = self.control.recv() => self.on_control(c).await,
                 item = self.output.next() => match item {
-                    Some(Ok(chunk)) => self.on_output(chunk.data).await,
+                    Some(Ok(chunk)) => self.on_output(chunk).await,
                     Some(Err(e)) => {
                         let session = &self.session.id;
                         tracing::warn!(session, "reading the session's output failed: {e}");
@@ -165,7 +181,7 @@ impl Pump {
         self.finish().await;
     }
 
-    async fn on_output(&mut self, data: Bytes) {
+    async fn on_output(&mut self, Chunk { stream, data }: Chunk) {
         self.session.touch();
         if self.early.len() < EARLY_OUTPUT {
             let n = (EARLY_OUTPUT - self.early.len()).min(data.len());
@@ -175,15 +191,17 @@ impl Pump {
         if let Some(r) = self.audited.recorder.as_mut() {
             r.output(&data);
         }
-        self.send_all(output_message(data.clone(), "stdout")).await;
-        let _ = self.screen.send(ScreenMsg::Output(data)).await;
+        self.send_all(stream.into(), &data).await;
+        if let Some(screen) = &self.screen {
+            let _ = screen.send(ScreenMsg::Output(data)).await;
+        }
     }
 
     /// Sends to every client in turn; one whose stream is gone has left.
-    async fn send_all(&mut self, msg: ExecResponse) {
+    async fn send_all(&mut self, kind: OutputKind, data: &Bytes) {
         let mut gone = Vec::new();
         for c in &self.clients {
-            if c.tx.send(Ok(msg.clone())).await.is_err() {
+            if c.tx.send(output(kind, data.clone())).await.is_err() {
                 gone.push(c.id);
             }
         }
@@ -225,9 +243,9 @@ impl Pump {
                 }
                 self.leave(id, detached).await;
             }
-            Control::Resize { id, rows, cols } => {
+            Control::Resize { id, size } => {
                 if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
-                    c.size = (rows, cols);
+                    c.size = size;
                 }
                 self.fit().await;
             }
@@ -270,22 +288,19 @@ impl Pump {
                     ok = ok
                         && client
                             .tx
-                            .send(Ok(output_message(data, "stdout")))
+                            .send(output(OutputKind::Stdout, data))
                             .await
                             .is_ok();
                 }
             }
             None => {
                 let (reply, redraw) = oneshot::channel();
-                let _ = self.screen.send(ScreenMsg::Snapshot(reply)).await;
-                let mut bytes = redraw.await.unwrap_or_default();
-                bytes.extend(screen::title_bytes(&lock(&self.session.state).title));
-                ok = ok
-                    && client
-                        .tx
-                        .send(Ok(output_message(bytes.into(), "screen")))
-                        .await
-                        .is_ok();
+                if let Some(screen) = &self.screen {
+                    let _ = screen.send(ScreenMsg::Snapshot(reply)).await;
+                }
+                let bytes = redraw.await.unwrap_or_default();
+                let redraw = output(OutputKind::Screen, bytes.into());
+                ok = ok && client.tx.send(redraw).await.is_ok();
             }
         }
         self.clients.push(client);
@@ -310,6 +325,10 @@ impl Pump {
         if self.ending.is_some() {
             return;
         }
+        if !self.session.durable {
+            // Nobody can come back to it: it ends with its client.
+            return self.end("the client went away").await;
+        }
         let ttl = self.sessions.0.config.ttl;
         tracing::info!(session, ?ttl, "session detached");
         // A TTL too large to add is no deadline at all.
@@ -329,31 +348,27 @@ impl Pump {
     /// every client sees the whole screen. Kept as it was while nobody is
     /// attached.
     async fn fit(&mut self) {
-        let sizes = self
-            .clients
-            .iter()
-            .map(|c| c.size)
-            .filter(|s| s.0 > 0 && s.1 > 0);
-        let rows = sizes.clone().map(|s| s.0).min();
-        let cols = sizes.map(|s| s.1).min();
-        let (Some(rows), Some(cols)) = (rows, cols) else {
+        if !self.session.tty {
+            // Without a TTY there is no size to set.
+            return;
+        }
+        let known = self.clients.iter().map(|c| c.size).filter(|s| s.is_known());
+        let Some(size) = known.reduce(Size::min) else {
             return;
         };
-        if (rows, cols) == self.size {
+        if size == self.size {
             return;
         }
-        self.size = (rows, cols);
-        {
-            let mut st = lock(&self.session.state);
-            st.rows = rows;
-            st.cols = cols;
+        self.size = size;
+        lock(&self.session.state).size = size;
+        if let Some(screen) = &self.screen {
+            let _ = screen.send(ScreenMsg::Resize(size)).await;
         }
-        let _ = self.screen.send(ScreenMsg::Resize(rows, cols)).await;
         if let Some(r) = self.audited.recorder.as_mut() {
-            r.resize(rows, cols);
+            r.resize(size);
         }
         let engine = &self.sessions.0.engine;
-        if let Err(e) = exec::resize(engine, &self.session.exec_id, rows, cols, false).await {
+        if let Err(e) = exec::resize(engine, &self.session.exec_id, size, false).await {
             let session = &self.session.id;
             tracing::debug!(session, "resize failed: {e}");
         }
@@ -374,51 +389,17 @@ impl Pump {
     /// The output ended: every client gets the final status, and the
     /// session is gone.
     async fn finish(mut self) {
-        let engine = self.sessions.0.engine.clone();
         let session = self.session.clone();
-        let final_status = match exec::exit_code(&engine, &session.exec_id).await {
-            Ok(code) => {
-                let code = exec::classify_exit(code, &self.early);
-                tracing::info!(session = session.id, code, "session finished");
-                ExecStatus {
-                    success: true,
-                    exec_id: session.exec_id.clone(),
-                    message: self
-                        .ending
-                        .as_ref()
-                        .map_or("Execution completed".into(), |why| {
-                            format!("the session was ended: {why}")
-                        }),
-                    exit_code: code,
-                    finished: true,
-                    session_id: session.id.clone(),
-                    offset: self.ring.end(),
-                    ..Default::default()
-                }
-            }
-            Err(e) => {
-                tracing::warn!(session = session.id, "session lost: {e}");
-                // The engine went away under the session: its process runs
-                // on unattended. End it once the engine can say which it is.
-                if matches!(e, crate::error::AgentError::EngineUnavailable { .. }) {
-                    let (engine, exec_id) = (engine.clone(), session.exec_id.clone());
-                    tokio::spawn(async move {
-                        let limit = crate::conversation::ENGINE_RETURN_LIMIT;
-                        exec::kill_when_engine_returns(&engine, &exec_id, limit).await;
-                    });
-                }
-                ExecStatus {
-                    success: false,
-                    exec_id: session.exec_id.clone(),
-                    message: format!("Failed to get execution result: {e}"),
-                    exit_code: -1,
-                    finished: true,
-                    session_id: session.id.clone(),
-                    ..Default::default()
-                }
-            }
-        };
-        self.sessions.forget(&session.id);
+        let final_status = self.final_status().await;
+        tracing::info!(
+            session = session.id,
+            code = final_status.exit_code,
+            success = final_status.success,
+            "exec finished"
+        );
+        if session.durable {
+            self.sessions.forget(&session.id);
+        }
         let exit_code = Some(final_status.exit_code).filter(|_| final_status.success);
         if let Some(r) = self.audited.recorder.as_mut() {
             r.finish(&match exit_code {
@@ -428,7 +409,10 @@ impl Pump {
         }
         let outcome = Outcome {
             exit_code,
-            note: self.ending.clone(),
+            note: self
+                .ending
+                .clone()
+                .or_else(|| (!final_status.success).then(|| final_status.message.clone())),
             bytes_in: session.bytes_in.load(std::sync::atomic::Ordering::Relaxed),
             bytes_out: self.ring.end(),
         };
@@ -452,13 +436,47 @@ impl Pump {
         }
         session.ended.cancel();
     }
-}
 
-fn output_message(data: Bytes, stream_type: &str) -> ExecResponse {
-    ExecResponse {
-        response_type: Some(ResponseType::Output(ExecOutput {
-            data,
-            stream_type: stream_type.into(),
-        })),
+    /// The one final status of every exec: its exit code (126/127 told
+    /// apart from the runtime's message), or why it could not be had.
+    /// (`&mut`: the pump holds the output stream, which is not `Sync`.)
+    async fn final_status(&mut self) -> ExecStatus {
+        let engine = &self.sessions.0.engine;
+        let session = &self.session;
+        let mut done = ExecStatus {
+            exec_id: session.exec_id.clone(),
+            finished: true,
+            session_id: session.wire_id(),
+            ..Default::default()
+        };
+        match exec::exit_code(engine, &session.exec_id).await {
+            Ok(code) => {
+                done.success = true;
+                done.exit_code = exec::classify_exit(code, &self.early);
+                done.message = match (&self.ending, session.durable) {
+                    (None, _) => "Execution completed".into(),
+                    (Some(why), true) => format!("the session was ended: {why}"),
+                    (Some(why), false) => format!("{why}; the command was ended"),
+                };
+                if session.durable {
+                    done.offset = self.ring.end();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(session = session.id, "exec lost: {e}");
+                // The engine went away under the exec: its process runs on
+                // unattended. End it once the engine can say which it is.
+                if matches!(e, AgentError::EngineUnavailable { .. }) {
+                    let (engine, exec_id) = (engine.clone(), session.exec_id.clone());
+                    tokio::spawn(async move {
+                        exec::kill_when_engine_returns(&engine, &exec_id, ENGINE_RETURN_LIMIT)
+                            .await;
+                    });
+                }
+                done.message = format!("Failed to get execution result: {e}");
+                done.exit_code = -1;
+            }
+        }
+        done
     }
 }

@@ -1,5 +1,5 @@
 //! Every key binding, as data: which key does what, in which context,
-//! with the words the help, the status-line hints and the README's key
+//! with the words the help, the status-line hints and docs/keys.md's key
 //! tables are all generated from. Bindings can be overridden (the config
 //! file's `[keys.CONTEXT]` tables); a bad one is a one-line error naming
 //! the key.
@@ -612,7 +612,7 @@ impl Keymap {
             .collect()
     }
 
-    /// The README's key tables, one per context.
+    /// The key tables of docs/keys.md, one per context.
     pub fn markdown(&self) -> String {
         let leader = display(self.leader);
         let mut out = String::new();

@@ -91,7 +91,7 @@ pub fn parse(spec: &str) -> Result<KeyEvent, String> {
     Ok(normalize(KeyEvent::new(code, mods)))
 }
 
-/// How the help and the README show a key.
+/// How the help and docs/keys.md show a key.
 pub fn display(key: KeyEvent) -> String {
     let mut out = String::new();
     for (m, name) in [

@@ -123,6 +123,8 @@ pub struct State {
     pub last_group: u32,
     /// The whole terminal.
     pub area: Rect,
+    /// How much history each pane keeps.
+    pub history: dockyard_term::Limits,
     pub quit: bool,
     /// What quitting does with the panes' sessions (config `on_quit`).
     pub on_quit: OnQuit,
@@ -151,6 +153,7 @@ pub struct FrameLayout {
 impl State {
     pub fn new(host_labels: Vec<String>, keymap: Keymap) -> Self {
         State {
+            history: dockyard_term::Limits::default(),
             list: ContainerList::new(host_labels),
             panes: Panes::default(),
             focus: Focus::List,

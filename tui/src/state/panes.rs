@@ -112,6 +112,14 @@ impl Pane {
         }
     }
 
+    /// The pane keeping `limits` of history (the config's
+    /// `history_limit` and `history_bytes`).
+    pub fn with_history(mut self, limits: dockyard_term::Limits) -> Self {
+        let (rows, cols) = self.term.size();
+        self.term = TermScreen::with_limits(rows, cols, limits);
+        self
+    }
+
     pub fn is_live(&self) -> bool {
         matches!(
             self.state,

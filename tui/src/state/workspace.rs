@@ -116,7 +116,7 @@ fn node_from(state: &State, v: &Value, panes: &mut Vec<Pane>) -> Result<Option<N
             session_id,
             command,
         };
-        let mut pane = Pane::new(id, host, host_label, container, kind);
+        let mut pane = Pane::new(id, host, host_label, container, kind).with_history(state.history);
         pane.pending = true;
         panes.push(pane);
         return Ok(Some(Node::Pane(id)));

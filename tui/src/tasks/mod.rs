@@ -32,6 +32,8 @@ pub struct Runner {
     stats: HashMap<usize, tokio::task::JoinHandle<()>>,
     stats_on: bool,
     msgs: mpsc::Sender<Msg>,
+    /// What a pane keeps: a log is read back no further.
+    history: dockyard_term::Limits,
 }
 
 impl Drop for Runner {
@@ -44,8 +46,9 @@ impl Drop for Runner {
 
 impl Runner {
     /// `msgs` is where operations' outcomes go.
-    pub fn new(msgs: mpsc::Sender<Msg>) -> Self {
+    pub fn new(msgs: mpsc::Sender<Msg>, history: dockyard_term::Limits) -> Self {
         Runner {
+            history,
             clients: HashMap::new(),
             sessions: StreamMap::new(),
             resting: Vec::new(),
@@ -258,7 +261,7 @@ impl Runner {
     ) {
         match self.clients.get(&host) {
             Some(c) => {
-                let s = session::spawn(c.clone(), container, kind, rows, cols);
+                let s = session::spawn(c.clone(), container, kind, rows, cols, self.history);
                 // A session the pane had before (a log read again) is
                 // replaced, resting or not.
                 self.resting.retain(|(id, _)| *id != pane);

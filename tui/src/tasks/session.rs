@@ -21,7 +21,7 @@ use bytes::Bytes;
 use dockyard_cast::{Header, Writer};
 use dockyard_client::dial::status_text;
 use dockyard_client::exec_session::default_shell;
-use dockyard_client::pb::{ExecStart, LogsRequest};
+use dockyard_client::pb::{ExecStart, LogsRequest, OutputKind};
 use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use futures::Stream;
 use tokio::sync::{mpsc, watch};
@@ -169,7 +169,14 @@ enum Opening {
 }
 
 /// Starts what `kind` says in `container`, at the given size.
-pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols: u16) -> Session {
+pub fn spawn(
+    client: Client,
+    container: String,
+    kind: PaneKind,
+    rows: u16,
+    cols: u16,
+    history: dockyard_term::Limits,
+) -> Session {
     let (input, input_rx) = mpsc::unbounded_channel::<InputMsg>();
     let (events, events_rx) = mpsc::channel(OUTPUT_QUEUE);
     let mut start = ExecStart {
@@ -189,7 +196,7 @@ pub fn spawn(client: Client, container: String, kind: PaneKind, rows: u16, cols:
                 container_identifier: start.container_identifier,
                 follow: true,
                 // What the pane can keep, no more.
-                tail: Some(crate::term::history::Limits::configured().lines as u64),
+                tail: Some(history.lines as u64),
                 timestamps,
                 ..Default::default()
             };
@@ -422,7 +429,7 @@ async fn forward(
             InputMsg::Data(d) => input.send(d).await,
             InputMsg::Resize(r, c) => {
                 *size.lock().unwrap_or_else(|p| p.into_inner()) = (r, c);
-                if let Err(why) = record(&recorder, |w| w.resize(c, r)) {
+                if let Err(why) = record(&recorder, |w| w.resize(dockyard_term::Size::new(r, c))) {
                     let _ = events.send(SessionEvent::RecordingFailed(why)).await;
                 }
                 input.resize(r, c).await
@@ -480,7 +487,7 @@ async fn run_logs(mut client: Client, request: LogsRequest, events: mpsc::Sender
                 if chunk.data.is_empty() {
                     continue;
                 }
-                let stderr = chunk.stream_type == "stderr";
+                let stderr = chunk.output_kind() == OutputKind::Stderr;
                 SessionEvent::Output(for_screen(&chunk.data, stderr, tty))
             }
             Ok(None) => SessionEvent::Exited {

@@ -5,14 +5,11 @@
 //! number (as [`TermScreen`] numbers lines: stable while lines arrive)
 //! and a column.
 
-use crate::term::history::Line;
-use crate::term::screen::TermScreen;
+use dockyard_term::Line;
+use dockyard_term::search::find;
+pub use dockyard_term::search::{Found, Point};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Point {
-    pub line: usize,
-    pub col: u16,
-}
+use crate::term::screen::TermScreen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -148,14 +145,6 @@ pub struct CopyMode {
     pub search: Option<(String, bool)>,
     /// Entered by a mouse drag: leaves once the drag copies.
     pub by_mouse: bool,
-}
-
-/// Where a search found its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Found {
-    pub at: Point,
-    /// It came round from the other end.
-    pub wrapped: bool,
 }
 
 impl CopyMode {
@@ -430,67 +419,10 @@ impl CopyMode {
     /// Searches for `query` from the cursor, up (`backward`, towards older
     /// lines) or down, going round the ends; puts the cursor on the match.
     pub fn find(&mut self, term: &mut TermScreen, query: &str, backward: bool) -> Option<Found> {
-        let found = find(term, query, self.cursor, backward)?;
+        let found = find(term.terminal(), query, self.cursor, backward)?;
         self.go(term, found.at);
         Some(found)
     }
-}
-
-/// The first match of `query` after `from` (or before it, `backward`),
-/// going round the ends once.
-pub fn find(term: &TermScreen, query: &str, from: Point, backward: bool) -> Option<Found> {
-    if query.is_empty() {
-        return None;
-    }
-    let (first, end) = (term.first_line(), term.end_line());
-    if first >= end {
-        return None;
-    }
-    let matches_in = |n: usize| -> Vec<u16> {
-        term.line(n).map_or_else(Vec::new, |l| {
-            crate::term::search::columns(&l, query)
-                .into_iter()
-                .map(|(from, _)| from)
-                .collect()
-        })
-    };
-    let total = end - first;
-    let start = from.line.clamp(first, end - 1);
-    for step in 0..=total {
-        let n = if backward {
-            first + (start - first + total - step % total) % total
-        } else {
-            first + (start - first + step) % total
-        };
-        let cols = matches_in(n);
-        let hit = if step == 0 {
-            // On the cursor's own line, only past the cursor.
-            if backward {
-                cols.into_iter().rev().find(|c| *c < from.col)
-            } else {
-                cols.into_iter().find(|c| *c > from.col)
-            }
-        } else if step == total {
-            // Back on the cursor's line, round the other way.
-            if backward {
-                cols.into_iter().rev().find(|c| *c >= from.col)
-            } else {
-                cols.into_iter().find(|c| *c <= from.col)
-            }
-        } else if backward {
-            cols.into_iter().next_back()
-        } else {
-            cols.into_iter().next()
-        };
-        if let Some(col) = hit {
-            let wrapped = if backward { n > start } else { n < start } || step == total;
-            return Some(Found {
-                at: Point { line: n, col },
-                wrapped,
-            });
-        }
-    }
-    None
 }
 
 #[cfg(test)]

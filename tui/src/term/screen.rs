@@ -1,141 +1,71 @@
-//! A pane's terminal: a vt100 parser fed with a session's bytes, at the
-//! size the pane's area gives it, plus what the program asked of its
-//! terminal (answers to queries, a title). Everything outside reads the
-//! screen through here; nothing else holds the parser.
+//! A pane's terminal: the shared terminal model (`dockyard_term`) fed
+//! with a session's bytes, at the size the pane's area gives it, plus the
+//! pane's view of it (how far it is scrolled back, and a change count for
+//! drawing). Everything outside reads the screen through here; nothing
+//! else holds the terminal.
 
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use dockyard_term::{History, Limits, Line, Size, Terminal};
 
 use crate::term::encode::Modes;
-use crate::term::history::{History, Limits, Line};
 
-/// What the pane's terminal does besides drawing: answers to queries, the
-/// title, and keeping the rows that scroll off the top.
-#[derive(Debug, Default)]
-pub struct Hooks {
-    pending: Vec<u8>,
-    title: Option<String>,
-    history: History,
-    /// Rows kept since the view last looked (to hold a scrolled-back view
-    /// on the same lines).
-    pushed: usize,
-    /// The history was erased since the view last looked.
-    cleared: bool,
-}
-
-impl vt100::Callbacks for Hooks {
-    fn unhandled_csi(
-        &mut self,
-        screen: &mut vt100::Screen,
-        i1: Option<u8>,
-        _i2: Option<u8>,
-        params: &[&[u16]],
-        c: char,
-    ) {
-        let first = params.first().and_then(|p| p.first()).copied().unwrap_or(0);
-        match (i1, c, first) {
-            (None, 'n', 6) => {
-                let (row, col) = screen.cursor_position();
-                self.pending
-                    .extend_from_slice(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
-            }
-            (None, 'n', 5) => self.pending.extend_from_slice(b"\x1b[0n"),
-            // Primary device attributes: a VT100 with advanced video.
-            (None, 'c', 0) => self.pending.extend_from_slice(b"\x1b[?1;2c"),
-            (Some(b'>'), 'c', 0) => self.pending.extend_from_slice(b"\x1b[>0;0;0c"),
-            _ => {}
-        }
-    }
-
-    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
-        let t: String = String::from_utf8_lossy(title)
-            .chars()
-            .filter(|c| !c.is_control())
-            .collect();
-        self.title = Some(t);
-    }
-
-    /// `clear` (ED 3) erases the history, as in xterm and tmux.
-    fn erase_scrollback(&mut self, _: &mut vt100::Screen) {
-        self.history.clear();
-        self.pushed = 0;
-        self.cleared = true;
-    }
-
-    /// The alternate screen (vi, less) keeps no history, as in xterm and
-    /// tmux.
-    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate: bool) {
-        if !alternate {
-            self.history.push_row(&row);
-            self.pushed += 1;
-        }
-    }
-}
-
-/// A pane's terminal: the live screen is vt100's grid; every line that
-/// scrolled off it is in the compact [`History`] (vt100 itself keeps
-/// none). Lines are numbered from the first ever kept, so a number stays
-/// the same line while newer ones arrive and older ones are dropped.
+/// A pane's terminal and its view. Lines are numbered as the terminal
+/// numbers them: from the first ever kept, so a number stays the same
+/// line while newer ones arrive and older ones are dropped.
 pub struct TermScreen {
-    parser: vt100::Parser<Hooks>,
-    /// The size last given to the parser (and so to the remote TTY).
-    size: (u16, u16),
+    term: Terminal,
     /// How many lines the view is scrolled back from the live screen.
     back: usize,
-    /// A character cut by the end of the last output, for the next.
-    whole: dockyard_cast::WholeChars,
     /// Counts the changes to what the view shows (output, size, scroll),
     /// for a drawing that reuses an unchanged pane.
     changes: u64,
 }
 
-fn nz(v: u16) -> std::num::NonZeroU16 {
-    std::num::NonZeroU16::new(v.max(1)).unwrap_or(std::num::NonZeroU16::MIN)
-}
-
 impl TermScreen {
-    /// A terminal keeping the configured history.
+    /// A terminal keeping the default history.
     pub fn new(rows: u16, cols: u16) -> Self {
-        Self::with_limits(rows, cols, Limits::configured())
+        Self::with_limits(rows, cols, Limits::default())
     }
 
     pub fn with_limits(rows: u16, cols: u16, limits: Limits) -> Self {
-        let hooks = Hooks {
-            history: History::new(limits),
-            ..Default::default()
-        };
         TermScreen {
-            // No scrollback in vt100: every row leaving the screen comes
-            // to `on_scroll`, and from there to the history.
-            parser: vt100::Parser::new_with_callbacks(nz(rows), nz(cols), 0, hooks),
-            size: (rows.max(1), cols.max(1)),
+            term: Terminal::new(Size::new(rows, cols), limits),
             back: 0,
-            whole: Default::default(),
             changes: 0,
         }
+    }
+
+    /// A fresh terminal of the same size and history limits, in place
+    /// of this one (a log read again, a session that started anew).
+    pub fn reset(&mut self) {
+        let (rows, cols) = self.size();
+        *self = Self::with_limits(rows, cols, self.history().limits());
+    }
+
+    /// The terminal model itself (for what reads its text: search).
+    pub fn terminal(&self) -> &Terminal {
+        &self.term
     }
 
     /// Feeds output; returns bytes to send back (answers to queries).
     pub fn feed(&mut self, data: &[u8]) -> Option<Bytes> {
         self.changes += 1;
-        let parser = &mut self.parser;
-        self.whole.feed(data, |whole| parser.process(whole));
+        let replies = self.term.feed(data);
         self.hold_view();
-        let replies = &mut self.parser.callbacks_mut().pending;
-        (!replies.is_empty()).then(|| Bytes::from(std::mem::take(replies)))
+        (!replies.is_empty()).then(|| Bytes::from(replies))
     }
 
     /// A view scrolled back stays on the lines it shows while new ones
     /// push the screen up (until they are dropped from the history).
     fn hold_view(&mut self) {
-        let hooks = self.parser.callbacks_mut();
-        let pushed = std::mem::take(&mut hooks.pushed);
-        if std::mem::take(&mut hooks.cleared) {
+        let scrolled = self.term.take_scrolled();
+        if scrolled.cleared {
             self.back = 0;
         }
         if self.back > 0 {
-            self.back = (self.back + pushed).min(hooks.history.len());
+            self.back = (self.back + scrolled.pushed).min(self.history().len());
         }
     }
 
@@ -143,26 +73,20 @@ impl TermScreen {
     /// should be told).
     pub fn resize(&mut self, rows: u16, cols: u16) -> bool {
         self.changes += 1;
-        let (rows, cols) = (rows.max(1), cols.max(1));
-        if self.size == (rows, cols) {
+        if !self.term.resize(Size::new(rows, cols)) {
             return false;
         }
-        self.size = (rows, cols);
-        // Rows a shorter screen pushes off go to the history (`set_size` on
-        // the parser, not the screen, reports them). A taller one gets rows
-        // at the bottom: asked for no scrollback, vt100 keeps none to pull
-        // back.
-        self.parser.set_size(nz(rows), nz(cols));
         self.hold_view();
         true
     }
 
     pub fn size(&self) -> (u16, u16) {
-        self.size
+        let s = self.term.size();
+        (s.rows, s.cols)
     }
 
     fn history(&self) -> &History {
-        &self.parser.callbacks().history
+        self.term.history()
     }
 
     /// How many changes the view has had (it shows the same while this
@@ -191,33 +115,22 @@ impl TermScreen {
 
     /// The number of the oldest line kept.
     pub fn first_line(&self) -> usize {
-        self.history().dropped()
+        self.term.first_line()
     }
 
     /// The number of the live screen's first row.
     fn screen_line(&self) -> usize {
-        self.history().dropped() + self.history().len()
+        self.term.screen_line()
     }
 
     /// One past the number of the last line (the screen's last row).
     pub fn end_line(&self) -> usize {
-        self.screen_line() + usize::from(self.size.0)
+        self.term.end_line()
     }
 
     /// Line `n`: from the history, or a row of the live screen.
     pub fn line(&self, n: usize) -> Option<Cow<'_, Line>> {
-        let i = n.checked_sub(self.first_line())?;
-        let history = self.history();
-        if let Some(l) = history.get(i) {
-            return Some(Cow::Borrowed(l));
-        }
-        let row = u16::try_from(i - history.len()).ok()?;
-        if row >= self.size.0 {
-            return None;
-        }
-        let screen = self.parser.screen();
-        let cells = (0..self.size.1).map_while(|c| screen.cell(row, c));
-        Some(Cow::Owned(Line::from_cells(cells, screen.row_wrapped(row))))
+        self.term.line(n)
     }
 
     /// The line at the top of the view.
@@ -227,14 +140,14 @@ impl TermScreen {
 
     /// The line at the bottom of the view.
     pub fn bottom_line(&self) -> usize {
-        self.top_line() + usize::from(self.size.0) - 1
+        self.top_line() + usize::from(self.term.size().rows) - 1
     }
 
     /// Scrolls so that line `n` is in the middle of the view (or as near
     /// as the ends allow).
     pub fn show_line(&mut self, n: usize) {
         self.changes += 1;
-        let half = usize::from(self.size.0) / 2;
+        let half = usize::from(self.term.size().rows) / 2;
         let top = n
             .saturating_sub(half)
             .clamp(self.first_line(), self.screen_line());
@@ -244,7 +157,7 @@ impl TermScreen {
     /// Scrolls as little as needed for line `n` to be in view.
     pub fn reveal_line(&mut self, n: usize) {
         self.changes += 1;
-        let rows = usize::from(self.size.0);
+        let rows = usize::from(self.term.size().rows);
         let top = if n < self.top_line() {
             n
         } else if n > self.bottom_line() {
@@ -258,7 +171,7 @@ impl TermScreen {
 
     /// The live screen (cells, modes, cursor), whatever the view shows.
     pub fn screen(&self) -> &vt100::Screen {
-        self.parser.screen()
+        self.term.screen()
     }
 
     /// Bytes the history holds.
@@ -268,32 +181,19 @@ impl TermScreen {
 
     /// The input modes the program asked for, for encoding keys.
     pub fn modes(&self) -> Modes {
-        Modes::of(self.parser.screen())
+        Modes::of(self.term.screen())
     }
 
     /// The window title the program set, if any (unescaped: the
     /// program's bytes, less control characters).
     pub fn title(&self) -> Option<&str> {
-        self.parser
-            .callbacks()
-            .title
-            .as_deref()
-            .filter(|t| !t.is_empty())
+        self.term.title()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn answers_cursor_position_and_device_attributes() {
-        let mut t = TermScreen::new(10, 20);
-        let reply = t.feed(b"ab\x1b[6n").expect("a reply");
-        assert_eq!(&reply[..], b"\x1b[1;3R");
-        assert_eq!(&t.feed(b"\x1b[c").expect("DA")[..], b"\x1b[?1;2c");
-        assert!(t.feed(b"plain text").is_none());
-    }
 
     #[test]
     fn resize_reports_changes_only() {

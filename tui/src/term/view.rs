@@ -11,8 +11,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 
 use crate::term::copy::Selection;
-use crate::term::history::Attrs;
 use crate::term::screen::TermScreen;
+use dockyard_term::Attrs;
 
 /// A pane's terminal as the view shows it (live, or scrolled back into
 /// its history), with what is marked over it.
@@ -106,7 +106,7 @@ impl Widget for TermView<'_> {
                     .set_style(style(cell.attrs));
             }
             if let Some(q) = self.query {
-                for (from, to) in crate::term::search::columns(&line, q) {
+                for (from, to) in dockyard_term::search::columns(&line, q) {
                     for x in from..to.min(cols) {
                         buf[(area.x + x, row_y)].set_style(MATCH);
                     }

@@ -168,8 +168,7 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
             }
         }
         SessionEvent::Reset => {
-            let (rows, cols) = p.term.size();
-            p.term = crate::term::screen::TermScreen::new(rows, cols);
+            p.term.reset();
             // Their line numbers were the old terminal's.
             p.copy = None;
             p.search = None;

@@ -10,7 +10,7 @@ use crate::state::panes::{Pane, PaneId, PaneKind, PaneState, Search, inner};
 use crate::state::{Focus, Notice, State};
 use crate::term::encode;
 use crate::term::layout;
-use crate::term::screen::TermScreen;
+use dockyard_term::search::Point;
 
 fn error(state: &mut State, text: String) {
     state.notice = Some(Notice { text, error: true });
@@ -77,11 +77,10 @@ pub fn open(
         layout::natural_split(area)
     });
     let id = state.panes.next_id();
-    state.panes.insert(
-        target,
-        dir,
-        Pane::new(id, host, host_label, container.clone(), kind.clone()),
-    );
+    let pane = Pane::new(id, host, host_label, container.clone(), kind.clone());
+    state
+        .panes
+        .insert(target, dir, pane.with_history(state.history));
     state.focus = Focus::Pane(id);
     // The session starts at the pane's real size, not a default.
     let size = area_of(state, id).map_or(Rect::new(0, 0, 80, 24), inner);
@@ -115,7 +114,7 @@ pub fn toggle_timestamps(state: &mut State, fx: &mut Vec<Effect>) {
         timestamps: !timestamps,
     };
     let (rows, cols) = p.term.size();
-    p.term = TermScreen::new(rows, cols);
+    p.term.reset();
     p.state = PaneState::Starting;
     p.search = None;
     p.copy = None;
@@ -235,7 +234,11 @@ pub fn open_replay(state: &mut State, file: std::path::PathBuf, fx: &mut Vec<Eff
     let id = state.panes.next_id();
     let kind = PaneKind::Replay { file: file.clone() };
     let pane = Pane::new(id, 0, String::new(), String::new(), kind);
-    state.panes.insert(target, Direction::Horizontal, pane);
+    state.panes.insert(
+        target,
+        Direction::Horizontal,
+        pane.with_history(state.history),
+    );
     state.focus = Focus::Pane(id);
     let size = area_of(state, id).map_or(Rect::new(0, 0, 80, 24), inner);
     if let Some(p) = state.panes.get_mut(id) {
@@ -359,8 +362,9 @@ pub fn scroll_lines(state: &mut State, delta: isize) {
     }
 }
 
-/// Searches the pane's kept lines back from what is shown for `query`
-/// (smart case: case-blind unless it has a capital), showing the match.
+/// Searches the pane's kept lines back from the bottom of what is shown
+/// for `query` (smart case: case-blind unless it has a capital), showing
+/// the match; the same search as copy mode's, a line at a time.
 pub fn search(state: &mut State, pane: PaneId, query: String) {
     let Some(p) = state.panes.get_mut(pane) else {
         return;
@@ -369,9 +373,13 @@ pub fn search(state: &mut State, pane: PaneId, query: String) {
         p.search = None;
         return;
     }
-    let start = p.term.bottom_line() + 1;
+    // From past the end of the bottom line, so that line is searched too.
+    let from = Point {
+        line: p.term.bottom_line(),
+        col: u16::MAX,
+    };
     p.search = Some(Search { query, line: None });
-    find_from(state, pane, start, true);
+    find_from(state, pane, from, true);
 }
 
 /// The next match older (`backward`) or newer than the current one.
@@ -385,47 +393,40 @@ pub fn search_again(state: &mut State, backward: bool) {
     let Some(line) = p.search.as_ref().map(|s| s.line) else {
         return error(state, "no search yet: / searches".into());
     };
-    let start = line.unwrap_or_else(|| p.term.bottom_line() + 1);
-    find_from(state, pane, start, backward);
+    // Past the current match's line, whichever way.
+    let from = match line {
+        Some(line) if backward => Point { line, col: 0 },
+        Some(line) => Point {
+            line,
+            col: u16::MAX,
+        },
+        None => Point {
+            line: p.term.bottom_line(),
+            col: u16::MAX,
+        },
+    };
+    find_from(state, pane, from, backward);
 }
 
-fn find_from(state: &mut State, pane: PaneId, start: usize, backward: bool) {
+fn find_from(state: &mut State, pane: PaneId, from: Point, backward: bool) {
     let Some(p) = state.panes.get_mut(pane) else {
         return;
     };
     let Some(search) = p.search.as_mut() else {
         return;
     };
-    let term = &p.term;
-    let hit = |n: &usize| {
-        term.line(*n).is_some_and(|l| {
-            crate::term::search::matches(l.text(), &search.query)
-                .next()
-                .is_some()
-        })
-    };
-    let found = if backward {
-        (term.first_line()..start.min(term.end_line()))
-            .rev()
-            .find(hit)
-    } else {
-        (start.saturating_add(1).max(term.first_line())..term.end_line()).find(hit)
-    };
-    match found {
-        Some(i) => {
-            search.line = Some(i);
-            p.term.show_line(i);
+    match dockyard_term::search::find(p.term.terminal(), &search.query, from, backward) {
+        Some(found) => {
+            search.line = Some(found.at.line);
+            p.term.show_line(found.at.line);
+            if found.wrapped {
+                let end = if backward { "bottom" } else { "top" };
+                let text = format!("search went round from the {end}");
+                state.notice = Some(Notice { text, error: false });
+            }
         }
         None => {
-            let text = format!(
-                "'{}' not found {}",
-                search.query,
-                if backward {
-                    "further back"
-                } else {
-                    "further on"
-                }
-            );
+            let text = format!("'{}' not found", search.query);
             error(state, text);
         }
     }

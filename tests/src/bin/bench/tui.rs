@@ -64,7 +64,7 @@ pub fn render_throughput() -> f64 {
 
 pub fn pane_memory() -> (u64, usize) {
     // Resident memory before and after 20 panes fill their scrollback.
-    let lines = dockyard_tui::term::history::Limits::default().lines;
+    let lines = dockyard_term::Limits::default().lines;
     let before = rss_kib(std::process::id());
     let mut panes = Vec::new();
     for _ in 0..20 {

@@ -1,4 +1,5 @@
-//! The keymap's defaults, overrides, generated texts, and the README.
+//! The keymap's defaults, overrides, generated texts, and the key tables
+//! in docs/keys.md.
 use super::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 
@@ -111,14 +112,14 @@ fn leaders() {
     assert!(parse_leader("alt-b").is_err());
 }
 
-/// The README's key tables are this keymap's, word for word.
+/// The key tables in docs/keys.md are this keymap's, word for word.
 #[test]
-fn readme_tables_match_the_keymap() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README.md");
+fn docs_key_tables_match_the_keymap() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/keys.md"))
+        .expect("docs/keys.md");
     let tables = Keymap::new(ctrl('a')).markdown();
     assert!(
-        readme.contains(&tables),
-        "README.md's key tables differ from the keymap; they should read:\n\n{tables}\n"
+        page.contains(&tables),
+        "docs/keys.md's key tables differ from the keymap; they should read:\n\n{tables}\n"
     );
 }

@@ -4,7 +4,7 @@
 //! ASCII cell where vt100's grid spends 32 (tmux and termwiz keep their
 //! history the same way). vt100 hands each row over as it leaves the
 //! screen (`Callbacks::on_scroll`, with the cell accessor our vendored
-//! copy adds: vendor/README.md).
+//! copy adds: vendor/README.md at the repository's top).
 
 use std::collections::VecDeque;
 
@@ -196,7 +196,7 @@ impl<'a> Iterator for Cells<'a> {
     }
 }
 
-/// How much history a pane keeps: the oldest lines go first once either
+/// How much history a terminal keeps: the oldest lines go first once either
 /// limit is passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -213,22 +213,18 @@ impl Default for Limits {
     }
 }
 
-static CONFIGURED: std::sync::OnceLock<Limits> = std::sync::OnceLock::new();
-
 impl Limits {
-    /// Sets the limits every pane opened from now on gets (the config
-    /// file's `history_limit` and `history_bytes`); once, at start.
-    pub fn configure(limits: Limits) {
-        let _ = CONFIGURED.set(limits);
-    }
+    /// Keeps nothing (the agent's session screens: the ring is their
+    /// history).
+    pub const NONE: Limits = Limits { lines: 0, bytes: 0 };
 
-    /// The configured limits, or the defaults.
-    pub fn configured() -> Limits {
-        CONFIGURED.get().copied().unwrap_or_default()
+    /// Whether any line is kept at all.
+    pub fn keeps_any(&self) -> bool {
+        self.lines > 0
     }
 }
 
-/// A pane's history, oldest line first.
+/// A terminal's history, oldest line first.
 #[derive(Debug, Default)]
 pub struct History {
     lines: VecDeque<Line>,
@@ -275,6 +271,11 @@ impl History {
 
     pub fn get(&self, i: usize) -> Option<&Line> {
         self.lines.get(i)
+    }
+
+    /// What it keeps at most.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Lines dropped for the limits so far.

@@ -1,0 +1,326 @@
+//! A terminal: a vt100 screen fed whole characters, what the program asked
+//! of it beyond the screen (answers to queries, a title), and the lines
+//! that scrolled off its top, kept compactly and numbered.
+
+use std::borrow::Cow;
+use std::num::NonZeroU16;
+
+use crate::history::{History, Limits, Line};
+use crate::modes::RESET_INPUT_MODES;
+use crate::{Size, WholeChars};
+
+/// What the terminal does besides drawing: answers to queries, the title,
+/// and keeping the rows that scroll off the top.
+#[derive(Debug, Default)]
+struct Hooks {
+    replies: Vec<u8>,
+    title: Option<String>,
+    title_changed: bool,
+    history: History,
+    keep_history: bool,
+    /// Rows kept since [`Terminal::take_scrolled`] last looked.
+    pushed: usize,
+    /// The history was erased since then.
+    cleared: bool,
+}
+
+impl vt100::Callbacks for Hooks {
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut vt100::Screen,
+        i1: Option<u8>,
+        _i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        let first = params.first().and_then(|p| p.first()).copied().unwrap_or(0);
+        match (i1, c, first) {
+            // Cursor position report.
+            (None, 'n', 6) => {
+                let (row, col) = screen.cursor_position();
+                self.replies
+                    .extend_from_slice(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+            }
+            // Device status: fine.
+            (None, 'n', 5) => self.replies.extend_from_slice(b"\x1b[0n"),
+            // Primary device attributes: a VT100 with advanced video.
+            (None, 'c', 0) => self.replies.extend_from_slice(b"\x1b[?1;2c"),
+            (Some(b'>'), 'c', 0) => self.replies.extend_from_slice(b"\x1b[>0;0;0c"),
+            _ => {}
+        }
+    }
+
+    /// The program's title, less control characters: it is shown, and
+    /// sent on to other terminals.
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        let t: String = String::from_utf8_lossy(title)
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        self.title = Some(t);
+        self.title_changed = true;
+    }
+
+    /// `clear` (ED 3) erases the history, as in xterm and tmux.
+    fn erase_scrollback(&mut self, _: &mut vt100::Screen) {
+        self.history.clear();
+        self.pushed = 0;
+        self.cleared = true;
+    }
+
+    /// The alternate screen (vi, less) keeps no history, as in xterm and
+    /// tmux.
+    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate: bool) {
+        if self.keep_history && !alternate {
+            self.history.push_row(&row);
+            self.pushed += 1;
+        }
+    }
+}
+
+/// What scrolled since the last look (for a view that holds its lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scrolled {
+    /// Lines that went into the history.
+    pub pushed: usize,
+    /// The history was erased.
+    pub cleared: bool,
+}
+
+/// A terminal: the live screen is vt100's grid; every line that scrolled
+/// off it is in the compact [`History`] (vt100 itself keeps none). Lines
+/// are numbered from the first ever kept, so a number stays the same line
+/// while newer ones arrive and older ones are dropped.
+pub struct Terminal {
+    parser: vt100::Parser<Hooks>,
+    /// The size last given to the parser.
+    size: Size,
+    /// A character cut by the end of the last output, for the next.
+    whole: WholeChars,
+}
+
+fn nz(v: u16) -> NonZeroU16 {
+    NonZeroU16::new(v.max(1)).unwrap_or(NonZeroU16::MIN)
+}
+
+impl Terminal {
+    /// A terminal of `size` (at least 1x1) keeping `limits` of history
+    /// ([`Limits::NONE`]: none).
+    pub fn new(size: Size, limits: Limits) -> Self {
+        let size = size.at_least_one();
+        let hooks = Hooks {
+            history: History::new(limits),
+            keep_history: limits.keeps_any(),
+            ..Default::default()
+        };
+        Terminal {
+            // No scrollback in vt100: every row leaving the screen comes
+            // to `on_scroll`, and from there to the history.
+            parser: vt100::Parser::new_with_callbacks(nz(size.rows), nz(size.cols), 0, hooks),
+            size,
+            whole: WholeChars::default(),
+        }
+    }
+
+    /// Feeds the program's output; returns what the terminal answers to
+    /// the queries in it (empty: none), for the program's input.
+    pub fn feed(&mut self, data: &[u8]) -> Vec<u8> {
+        let parser = &mut self.parser;
+        self.whole.feed(data, |whole| parser.process(whole));
+        std::mem::take(&mut self.parser.callbacks_mut().replies)
+    }
+
+    /// Sets the size (at least 1x1); true when it changed.
+    pub fn resize(&mut self, size: Size) -> bool {
+        let size = size.at_least_one();
+        if self.size == size {
+            return false;
+        }
+        self.size = size;
+        // Rows a shorter screen pushes off go to the history (`set_size` on
+        // the parser, not the screen, reports them). A taller one gets rows
+        // at the bottom: asked for no scrollback, vt100 keeps none to pull
+        // back.
+        self.parser.set_size(nz(size.rows), nz(size.cols));
+        true
+    }
+
+    pub fn size(&self) -> Size {
+        self.size
+    }
+
+    /// The live screen: cells, modes, cursor.
+    pub fn screen(&self) -> &vt100::Screen {
+        self.parser.screen()
+    }
+
+    /// The title the program set, if any (its bytes less control
+    /// characters).
+    pub fn title(&self) -> Option<&str> {
+        self.parser
+            .callbacks()
+            .title
+            .as_deref()
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The title, when the program set one since the last call.
+    pub fn take_new_title(&mut self) -> Option<String> {
+        let hooks = self.parser.callbacks_mut();
+        std::mem::take(&mut hooks.title_changed).then(|| hooks.title.clone().unwrap_or_default())
+    }
+
+    /// What scrolled into (or was erased from) the history since the last
+    /// call.
+    pub fn take_scrolled(&mut self) -> Scrolled {
+        let hooks = self.parser.callbacks_mut();
+        Scrolled {
+            pushed: std::mem::take(&mut hooks.pushed),
+            cleared: std::mem::take(&mut hooks.cleared),
+        }
+    }
+
+    pub fn history(&self) -> &History {
+        &self.parser.callbacks().history
+    }
+
+    /// The number of the oldest line kept.
+    pub fn first_line(&self) -> usize {
+        self.history().dropped()
+    }
+
+    /// The number of the live screen's first row.
+    pub fn screen_line(&self) -> usize {
+        self.history().dropped() + self.history().len()
+    }
+
+    /// One past the number of the last line (the screen's last row).
+    pub fn end_line(&self) -> usize {
+        self.screen_line() + usize::from(self.size.rows)
+    }
+
+    /// Line `n`: from the history, or a row of the live screen.
+    pub fn line(&self, n: usize) -> Option<Cow<'_, Line>> {
+        let i = n.checked_sub(self.first_line())?;
+        let history = self.history();
+        if let Some(l) = history.get(i) {
+            return Some(Cow::Borrowed(l));
+        }
+        let row = u16::try_from(i - history.len()).ok()?;
+        if row >= self.size.rows {
+            return None;
+        }
+        let screen = self.parser.screen();
+        let cells = (0..self.size.cols).map_while(|c| screen.cell(row, c));
+        Some(Cow::Owned(Line::from_cells(cells, screen.row_wrapped(row))))
+    }
+
+    /// Bytes that bring another terminal to this one's state: the screen
+    /// it is on (main or alternate), its visible contents with colours
+    /// and cursor, the input modes (application cursor keys and keypad,
+    /// bracketed paste, mouse reporting) and the title.
+    pub fn redraw(&self) -> Vec<u8> {
+        let screen = self.parser.screen();
+        let mut out = Vec::new();
+        out.extend_from_slice(if screen.alternate_screen() {
+            b"\x1b[?1049h"
+        } else {
+            b"\x1b[?1049l"
+        });
+        // Modes left on by what the other terminal showed before are
+        // turned off, so that the ones written next are the only ones set.
+        out.extend_from_slice(RESET_INPUT_MODES.as_bytes());
+        out.extend_from_slice(b"\x1b[H\x1b[2J");
+        out.extend_from_slice(screen.state_formatted().as_bytes());
+        if let Some(title) = self.title() {
+            out.extend_from_slice(format!("\x1b]0;{title}\x07").as_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(rows: u16, cols: u16) -> Terminal {
+        Terminal::new(Size::new(rows, cols), Limits::default())
+    }
+
+    #[test]
+    fn answers_cursor_position_and_device_attributes() {
+        let mut t = term(10, 20);
+        assert_eq!(t.feed(b"ab\x1b[6n"), b"\x1b[1;3R");
+        assert_eq!(t.feed(b"\x1b[c"), b"\x1b[?1;2c");
+        assert_eq!(t.feed(b"\x1b[>c"), b"\x1b[>0;0;0c");
+        assert_eq!(t.feed(b"\x1b[5n"), b"\x1b[0n");
+        assert!(t.feed(b"plain text").is_empty());
+    }
+
+    #[test]
+    fn title_set_by_the_program() {
+        let mut t = term(2, 10);
+        assert_eq!(t.title(), None);
+        t.feed(b"\x1b]0;vi notes\x07");
+        assert_eq!(t.title(), Some("vi notes"));
+        assert_eq!(t.take_new_title().as_deref(), Some("vi notes"));
+        assert_eq!(t.take_new_title(), None);
+    }
+
+    /// What a terminal shows after the program's bytes and after the
+    /// redraw of them, fed to a fresh terminal, must be the same.
+    fn replayed(bytes: &[u8], rows: u16, cols: u16) -> (Terminal, Terminal) {
+        let mut session = Terminal::new(Size::new(rows, cols), Limits::NONE);
+        session.feed(bytes);
+        let mut client = Terminal::new(Size::new(rows, cols), Limits::NONE);
+        client.feed(b"junk left on the terminal \x1b[?1h\x1b[?2004h");
+        client.feed(&session.redraw());
+        (client, session)
+    }
+
+    #[test]
+    fn redraw_restores_screen_modes_and_title() {
+        let program = b"$ ls\r\n\x1b[31mred\x1b[0m plain\r\n\x1b]2;editing\x07\x1b[?1049h\x1b[H\x1b[1;4mvi screen\x1b[0m\x1b[5;3H\x1b[?1h\x1b=\x1b[?2004h";
+        let (client, session) = replayed(program, 10, 40);
+        let (c, s) = (client.screen(), session.screen());
+        assert!(c.alternate_screen());
+        assert_eq!(c.contents_formatted(), s.contents_formatted());
+        assert_eq!(c.cursor_position(), s.cursor_position());
+        assert!(c.application_cursor() && c.bracketed_paste() && c.application_keypad());
+        assert_eq!(client.title(), Some("editing"));
+        let plain = b"a\r\nb\x1b[?1049h\x1b[?1049l\x1b[3;7H";
+        let (client, session) = replayed(plain, 5, 20);
+        assert!(!client.screen().alternate_screen());
+        assert!(!client.screen().application_cursor() && !client.screen().bracketed_paste());
+        assert_eq!(client.screen().contents(), session.screen().contents());
+        assert_eq!(client.screen().cursor_position(), (2, 6));
+    }
+
+    #[test]
+    fn no_history_is_kept_when_none_is_asked_for() {
+        let mut t = Terminal::new(Size::new(2, 10), Limits::NONE);
+        for i in 0..20 {
+            t.feed(format!("{i}\r\n").as_bytes());
+        }
+        assert_eq!(t.history().len(), 0);
+        assert_eq!(t.take_scrolled(), Scrolled::default());
+        let mut t = term(2, 10);
+        for i in 0..20 {
+            t.feed(format!("{i}\r\n").as_bytes());
+        }
+        assert_eq!(t.take_scrolled().pushed, 19);
+        assert_eq!(
+            t.line(0).map(|l| l.text().to_string()).as_deref(),
+            Some("0")
+        );
+    }
+
+    #[test]
+    fn a_character_split_across_feeds_arrives_whole() {
+        let mut t = term(2, 10);
+        let text = "名前x".as_bytes();
+        t.feed(&text[..2]);
+        t.feed(&text[2..]);
+        assert_eq!(t.screen().contents(), "名前x");
+    }
+}
