@@ -198,7 +198,6 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
                     break 0;
                 }
                 Ok(None) => break EXIT_DOCKYARD,
-                Err(ExecError::Disconnected) => bail!("the agent went away before the command finished"),
                 Err(e) => return Err(lost(e, session.session_id())),
             },
             Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
@@ -246,9 +245,12 @@ async fn end(session: &mut ExecSession, code: i32) -> i32 {
 /// A lost connection to a session leaves it running: say how to return.
 fn lost(e: ExecError, session_id: &str) -> anyhow::Error {
     match e {
-        ExecError::Lost(_) if !session_id.is_empty() => anyhow::anyhow!(
+        e if e.is_transient() && !session_id.is_empty() => anyhow::anyhow!(
             "{e}; the session runs on: `dockyard attach {session_id}` returns to it"
         ),
+        ExecError::Disconnected => {
+            anyhow::anyhow!("the agent went away before the command finished")
+        }
         e => e.into(),
     }
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use anyhow::bail;
 use bytes::Bytes;
+use dockyard_client::container::ContainerState;
 use dockyard_client::filter::Filters;
 use dockyard_client::pb::{ExecStart, ListContainersRequest};
 use dockyard_client::text::printable;
@@ -196,7 +197,7 @@ async fn select(conn: &Connector, filters: &Filters) -> (Vec<Target>, Vec<String
         };
         let mut matched: Vec<_> = list
             .into_iter()
-            .filter(|c| c.state == "running" && filters.matches(c))
+            .filter(|c| ContainerState::parse(&c.state).is_running() && filters.matches(c))
             .collect();
         matched.sort_by(|a, b| a.name.cmp(&b.name));
         for c in matched {

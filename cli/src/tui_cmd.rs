@@ -1,6 +1,7 @@
 //! `dockyard` / `dockyard tui`: the terminal UI on the embedded agent or on
 //! every `--host`. Logs go to a file; the screen belongs to the UI.
 
+use dockyard_tui::state::hosts::{HostName, Reach};
 use std::io::IsTerminal;
 
 use std::sync::Arc;
@@ -89,10 +90,15 @@ fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
                         })
                     }
                 };
-            Ok(Target {
+            let reach = match h {
+                HostSpec::Local => Reach::Embedded,
+                HostSpec::Remote(_) => Reach::Remote,
+            };
+            let name = HostName {
                 label: h.to_string(),
-                connect,
-            })
+                reach,
+            };
+            Ok(Target { name, connect })
         })
         .collect()
 }

@@ -48,6 +48,32 @@ pub enum ExecError {
     Protocol(String),
 }
 
+impl ExecError {
+    /// The connection broke, not the session: a durable session runs on
+    /// and can be attached again. The one place the CLI (which says how to
+    /// return) and the TUI (which reattaches) decide it.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ExecError::Lost(_) | ExecError::Disconnected => true,
+            ExecError::Rpc(s) => transport_broke(s.code()),
+            ExecError::Rejected(_) | ExecError::Protocol(_) => false,
+        }
+    }
+}
+
+/// Codes tonic gives when the connection, not the agent, failed: h2 and
+/// transport errors come as Unknown, Unavailable or Internal, a stream
+/// the connection dropped as Cancelled.
+fn transport_broke(code: tonic::Code) -> bool {
+    matches!(
+        code,
+        tonic::Code::Unknown
+            | tonic::Code::Unavailable
+            | tonic::Code::Internal
+            | tonic::Code::Cancelled
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputStream {
     Stdout,
@@ -228,12 +254,7 @@ impl ExecSession {
                 Ok(None) => return Err(ExecError::Disconnected),
                 // The agent's own refusals keep their words; a broken
                 // transport says what broke.
-                Err(s)
-                    if matches!(
-                        s.code(),
-                        tonic::Code::Unknown | tonic::Code::Unavailable | tonic::Code::Internal
-                    ) =>
-                {
+                Err(s) if transport_broke(s.code()) => {
                     return Err(ExecError::Lost(crate::dial::error_chain(&s)));
                 }
                 Err(s) => return Err(s.into()),

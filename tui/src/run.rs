@@ -83,8 +83,8 @@ impl Drop for TerminalGuard {
 }
 
 pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
-    let labels = targets.iter().map(|t| t.label.clone()).collect();
-    let mut state = State::new(labels, opts.keymap);
+    let hosts = targets.iter().map(|t| t.name.clone()).collect();
+    let mut state = State::new(hosts, opts.keymap);
     state.on_quit = opts.on_quit;
     state.history = opts.history;
     state.recordings_dir = opts.recordings.clone();

@@ -4,8 +4,9 @@
 //! file's `[keys.CONTEXT]` tables); a bad one is a one-line error naming
 //! the key.
 //!
-//! Dialogs (the filter prompt, the launch form, confirmations) take text;
-//! their few keys are shown inside them and are not rebindable.
+//! Dialogs and pickers have contexts of their own, so their keys are
+//! bound, shown and rebound like every other key; what a form or a
+//! prompt does not bind is typed into it.
 
 use crossterm::event::KeyEvent;
 
@@ -29,10 +30,22 @@ pub enum Context {
     ReplayPane,
     /// A pane in copy mode (`Ctrl-a [`, or a mouse drag).
     Copy,
+    /// The launch and command forms (other keys are typed in).
+    Form,
+    /// The filter and search prompts (other keys are typed in).
+    Prompt,
+    /// A yes/no question before stopping, killing or removing.
+    Confirm,
+    /// The question quitting asks when remote sessions run.
+    QuitDialog,
+    /// The inspect view.
+    InspectView,
+    /// The sessions and recordings pickers.
+    Picker,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 13] = [
         Context::List,
         Context::Leader,
         Context::Pane,
@@ -40,6 +53,12 @@ impl Context {
         Context::LogsPane,
         Context::ReplayPane,
         Context::Copy,
+        Context::Form,
+        Context::Prompt,
+        Context::Confirm,
+        Context::QuitDialog,
+        Context::InspectView,
+        Context::Picker,
     ];
 
     /// The name in the config file (`[keys.list]`).
@@ -52,6 +71,12 @@ impl Context {
             Context::LogsPane => "logs_pane",
             Context::ReplayPane => "replay_pane",
             Context::Copy => "copy_mode",
+            Context::Form => "form",
+            Context::Prompt => "prompt",
+            Context::Confirm => "confirm",
+            Context::QuitDialog => "quit_dialog",
+            Context::InspectView => "inspect",
+            Context::Picker => "picker",
         }
     }
 }
@@ -151,6 +176,18 @@ actions! {
     CopySelection => "copy",
     LeaveCopy => "leave",
     ClearSelection => "clear_selection",
+    NextField => "next_field",
+    PrevField => "prev_field",
+    PrevHost => "prev_host",
+    NextHost => "next_host",
+    Submit => "submit",
+    Cancel => "cancel",
+    Yes => "yes",
+    KeepSessions => "keep_sessions",
+    EndSessions => "end_sessions",
+    ToggleRaw => "toggle_raw",
+    Close => "close",
+    EndSession => "end_session",
 }
 
 /// One binding: an action in a context, its keys, what the help says of
@@ -427,6 +464,129 @@ const DEFAULTS: &[Default] = {
             None,
         ),
         (Copy, LeaveCopy, &["q"], "leave copy mode", Some("leave")),
+        (
+            Form,
+            NextField,
+            &["tab", "down"],
+            "next field",
+            Some("move"),
+        ),
+        (
+            Form,
+            PrevField,
+            &["backtab", "up"],
+            "previous field",
+            Some("move"),
+        ),
+        (Form, PrevHost, &["left"], "previous host (launch)", None),
+        (Form, NextHost, &["right"], "next host (launch)", None),
+        (
+            Form,
+            Submit,
+            &["enter"],
+            "launch / run in a pane",
+            Some("go"),
+        ),
+        (
+            Form,
+            Cancel,
+            &["esc"],
+            "cancel (a launch under way goes on)",
+            Some("cancel"),
+        ),
+        (Prompt, Submit, &["enter"], "keep the filter / search", None),
+        (
+            Prompt,
+            Cancel,
+            &["esc"],
+            "clear the filter / cancel the search",
+            None,
+        ),
+        (
+            Confirm,
+            Yes,
+            &["y", "Y", "enter"],
+            "yes, do it",
+            Some("yes"),
+        ),
+        (
+            Confirm,
+            Cancel,
+            &["n", "esc"],
+            "no (so does any other key)",
+            Some("no"),
+        ),
+        (
+            QuitDialog,
+            KeepSessions,
+            &["k", "K", "enter"],
+            "keep the sessions running and quit",
+            Some("keep"),
+        ),
+        (
+            QuitDialog,
+            EndSessions,
+            &["e", "E"],
+            "end the sessions and quit",
+            Some("end"),
+        ),
+        (
+            QuitDialog,
+            Cancel,
+            &["esc", "c", "n"],
+            "don't quit",
+            Some("stay"),
+        ),
+        (InspectView, Up, &["up", "k"], "up a line", Some("scroll")),
+        (
+            InspectView,
+            Down,
+            &["down", "j"],
+            "down a line",
+            Some("scroll"),
+        ),
+        (InspectView, PageUp, &["pgup"], "up a page", Some("scroll")),
+        (
+            InspectView,
+            PageDown,
+            &["pgdn", "space"],
+            "down a page",
+            Some("scroll"),
+        ),
+        (InspectView, First, &["home", "g"], "the top", None),
+        (InspectView, Last, &["end", "G"], "the bottom", None),
+        (
+            InspectView,
+            ToggleRaw,
+            &["r"],
+            "summary / the engine's JSON",
+            Some("summary / JSON"),
+        ),
+        (
+            InspectView,
+            Close,
+            &["q", "esc", "i"],
+            "close",
+            Some("close"),
+        ),
+        (Picker, Up, &["up", "k"], "move up", None),
+        (Picker, Down, &["down", "j"], "move down", None),
+        (
+            Picker,
+            Open,
+            &["enter"],
+            "attach / play it in a pane",
+            Some("open"),
+        ),
+        (
+            Picker,
+            EndSession,
+            &["x"],
+            "end the session (asks first)",
+            Some("end"),
+        ),
+        (Picker, Yes, &["y"], "yes, end it", None),
+        (Picker, Close, &["esc", "q"], "close", Some("close")),
     ]
 };
 
@@ -563,6 +723,20 @@ impl Keymap {
         self.bindings.iter().filter(move |b| b.context == context)
     }
 
+    /// Every key of an action, as shown, joined by `/` ("y/Y/Enter").
+    pub fn keys_for(&self, context: Context, action: Action) -> String {
+        self.bindings(context)
+            .find(|b| b.action == action)
+            .map(|b| {
+                b.keys
+                    .iter()
+                    .map(|k| display(*k))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
+    }
+
     /// The first key of an action, as shown ("?" for help).
     pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
         self.bindings(context)
@@ -625,6 +799,16 @@ impl Keymap {
                 Context::LogsPane => "in a logs pane".to_string(),
                 Context::ReplayPane => "in a replay pane".to_string(),
                 Context::Copy => "in copy mode".to_string(),
+                Context::Form => {
+                    "in the launch and command forms (other keys are typed)".to_string()
+                }
+                Context::Prompt => {
+                    "in the filter and search prompts (other keys are typed)".to_string()
+                }
+                Context::Confirm => "when asked to confirm".to_string(),
+                Context::QuitDialog => "when quitting asks about remote sessions".to_string(),
+                Context::InspectView => "in the inspect view".to_string(),
+                Context::Picker => "in the sessions and recordings pickers".to_string(),
             };
             out.push_str(&format!("| keys | {heading} |\n|---|---|\n"));
             for (keys, help) in rows {
@@ -650,6 +834,12 @@ fn section_title(context: Context, leader: &str) -> String {
         Context::LogsPane => "In a logs pane".into(),
         Context::ReplayPane => "In a replay pane".into(),
         Context::Copy => "In copy mode".into(),
+        Context::Form => "In a form".into(),
+        Context::Prompt => "In a prompt".into(),
+        Context::Confirm => "Confirming".into(),
+        Context::QuitDialog => "Quitting with sessions".into(),
+        Context::InspectView => "In the inspect view".into(),
+        Context::Picker => "In a picker".into(),
     }
 }
 

@@ -16,17 +16,47 @@ pub enum HostStatus {
     },
 }
 
+/// How the TUI reaches a host's engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reach {
+    /// Through an agent elsewhere, whose sessions outlive this process.
+    #[default]
+    Remote,
+    /// Through the agent embedded in this process (`local`): its sessions
+    /// end with the TUI.
+    Embedded,
+}
+
+/// A host as the user named it, and how it is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostName {
+    pub label: String,
+    pub reach: Reach,
+}
+
+impl From<&str> for HostName {
+    /// A remote agent's name.
+    fn from(label: &str) -> Self {
+        HostName {
+            label: label.to_string(),
+            reach: Reach::Remote,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Host {
     pub label: String,
+    pub reach: Reach,
     pub status: HostStatus,
     pub containers: Vec<Container>,
 }
 
 impl Host {
-    pub fn new(label: String) -> Self {
+    pub fn new(name: HostName) -> Self {
         Host {
-            label,
+            label: name.label,
+            reach: name.reach,
             status: HostStatus::Connecting,
             containers: Vec::new(),
         }

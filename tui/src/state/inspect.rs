@@ -2,6 +2,7 @@
 //! (command, entrypoint, env, mounts, ports, labels, networks, restart
 //! policy, state, health), or the engine's JSON, one key apart.
 
+use dockyard_client::container::ContainerState;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,11 +99,10 @@ pub fn summary(v: &Value) -> Vec<String> {
         format!("Image:       {}", s(&config["Image"])),
     ];
     let mut status = s(&state["Status"]);
-    if state["Status"] == "exited" {
-        status = format!("{status} (code {})", s(&state["ExitCode"]));
-    }
-    if state["Status"] == "running" {
-        status = format!("{status} (pid {})", s(&state["Pid"]));
+    match ContainerState::parse(&status) {
+        ContainerState::Exited => status = format!("{status} (code {})", s(&state["ExitCode"])),
+        ContainerState::Running => status = format!("{status} (pid {})", s(&state["Pid"])),
+        _ => {}
     }
     out.push(format!("State:       {status}"));
     out.push(format!("Started:     {}", s(&state["StartedAt"])));

@@ -2,7 +2,7 @@
 //! display, and the selection, kept by container identity (host + id) so
 //! that a container sorting above it or a host's update never moves it.
 
-use crate::state::hosts::{Container, ContainerKey, Host, HostStatus};
+use crate::state::hosts::{Container, ContainerKey, Host, HostName, HostStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -60,9 +60,9 @@ pub struct ContainerList {
 }
 
 impl ContainerList {
-    pub fn new(labels: Vec<String>) -> Self {
+    pub fn new(hosts: Vec<HostName>) -> Self {
         ContainerList {
-            hosts: labels.into_iter().map(Host::new).collect(),
+            hosts: hosts.into_iter().map(Host::new).collect(),
             filter: String::new(),
             sort: SortKey::Name,
             show_all: false,

@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use crate::input::Keymap;
 use crate::msg::Lifecycle;
 use exec_form::ExecForm;
-use hosts::ContainerKey;
+use hosts::{ContainerKey, HostName, Reach};
 use inspect::InspectView;
 use launch_form::LaunchForm;
 use list::ContainerList;
@@ -151,10 +151,10 @@ pub struct FrameLayout {
 }
 
 impl State {
-    pub fn new(host_labels: Vec<String>, keymap: Keymap) -> Self {
+    pub fn new(hosts: Vec<HostName>, keymap: Keymap) -> Self {
         State {
             history: dockyard_term::Limits::default(),
-            list: ContainerList::new(host_labels),
+            list: ContainerList::new(hosts),
             panes: Panes::default(),
             focus: Focus::List,
             mode: Mode::Normal,
@@ -184,7 +184,9 @@ impl State {
             .into_iter()
             .filter(|id| {
                 self.panes.get(*id).is_some_and(|p| {
-                    p.is_live() && p.session_id.is_some() && p.host_label != "local"
+                    p.is_live()
+                        && p.session_id.is_some()
+                        && self.list.hosts().get(p.host).map(|h| h.reach) == Some(Reach::Remote)
                 })
             })
             .collect()

@@ -20,7 +20,7 @@ pub type ConnectFuture = Pin<Box<dyn Future<Output = Result<Client, String>> + S
 
 /// How to reach one host; called again on every reconnect.
 pub struct Target {
-    pub label: String,
+    pub name: crate::state::hosts::HostName,
     pub connect: Box<dyn Fn() -> ConnectFuture + Send + Sync>,
 }
 

@@ -310,7 +310,7 @@ async fn run(
             Ok(Some(ExecEvent::Exited { code, message })) => SessionEvent::Exited { code, message },
             Ok(Some(ExecEvent::Detached { .. })) => SessionEvent::Detached,
             Ok(None) => break,
-            Err(e) if !closing && !session_id.is_empty() && lost(&e) => {
+            Err(e) if !closing && !session_id.is_empty() && e.is_transient() => {
                 let _ = events.send(SessionEvent::Reconnecting(e.to_string())).await;
                 match reattach(&mut client, &session_id, session.offset(), &size, &events).await {
                     Ok(s) => {
@@ -333,18 +333,6 @@ async fn run(
         if last {
             break;
         }
-    }
-}
-
-/// The connection broke (the session itself may be fine).
-fn lost(e: &ExecError) -> bool {
-    match e {
-        ExecError::Lost(_) | ExecError::Disconnected => true,
-        ExecError::Rpc(s) => matches!(
-            s.code(),
-            tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
-        ),
-        _ => false,
     }
 }
 

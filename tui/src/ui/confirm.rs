@@ -1,5 +1,6 @@
 //! Asking before a stop, restart, kill or remove.
 
+use crate::input::{Action, Context};
 use dockyard_client::text::printable;
 use ratatui::Frame;
 use ratatui::style::{Color, Style};
@@ -19,8 +20,9 @@ pub fn draw(f: &mut Frame, state: &State, c: &Confirm) {
         .list
         .host(c.container.host)
         .map_or("", |h| h.label.as_str());
+    let yes = state.keymap.keys_for(Context::Confirm, Action::Yes);
     let text = format!(
-        "{verb} container {} on {}?\n\ny: yes    any other key: no",
+        "{verb} container {} on {}?\n\n{yes}: yes    any other key: no",
         printable(&c.name),
         printable(label)
     );

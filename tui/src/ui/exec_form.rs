@@ -39,7 +39,7 @@ pub fn draw(f: &mut Frame, state: &State, form: &ExecForm) {
         )));
     }
     lines.push(Line::from(Span::styled(
-        "Tab/↑↓ move · Enter run in a pane · Esc cancel",
+        super::launch::form_keys(&state.keymap, "run in a pane"),
         Style::default().fg(Color::DarkGray),
     )));
     f.render_widget(

@@ -1,5 +1,7 @@
 //! The inspect view: a container's configuration, or its JSON, scrolled.
 
+use crate::input::Context;
+use crate::state::State;
 use dockyard_client::text::printable;
 use ratatui::Frame;
 use ratatui::style::{Color, Style};
@@ -8,7 +10,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::state::inspect::InspectView;
 
-pub fn draw(f: &mut Frame, view: &InspectView) {
+pub fn draw(f: &mut Frame, state: &State, view: &InspectView) {
     let area = f.area();
     let area = ratatui::layout::Rect::new(
         area.x + 2,
@@ -24,7 +26,7 @@ pub fn draw(f: &mut Frame, view: &InspectView) {
     };
     let block = Block::bordered()
         .title(format!(" {} — {what} ", printable(&view.name)))
-        .title_bottom(" ↑↓ PgUp PgDn scroll · r summary / JSON · q close ")
+        .title_bottom(format!(" {} ", state.keymap.hints(Context::InspectView)))
         .border_style(Style::default().fg(Color::Cyan));
     let inner = block.inner(area);
     let lines: Vec<Line> = match &view.content {

@@ -1,5 +1,6 @@
 //! The launch form: host, fields with hints, pull progress, the error.
 
+use crate::input::{Action, Context, Keymap};
 use dockyard_client::text::printable;
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
@@ -36,7 +37,7 @@ pub fn draw(f: &mut Frame, state: &State, form: &LaunchForm) {
         )));
     }
     lines.push(Line::from(Span::styled(
-        "Tab/↑↓ move · Enter launch · Esc cancel",
+        form_keys(&state.keymap, "launch"),
         Style::default().fg(Color::DarkGray),
     )));
     f.render_widget(
@@ -121,4 +122,17 @@ mod tests {
             insta::assert_snapshot!(format!("launch_{w}x{h}"), render(&s.state, w, h));
         }
     }
+}
+
+/// A form's keys, from the keymap: "Tab/↓ Shift-Tab/↑ move · Enter
+/// launch · Esc cancel".
+pub(super) fn form_keys(keymap: &Keymap, submit: &str) -> String {
+    let keys = |a| keymap.keys_for(Context::Form, a);
+    format!(
+        "{} {} move · {} {submit} · {} cancel",
+        keys(Action::NextField),
+        keys(Action::PrevField),
+        keys(Action::Submit),
+        keys(Action::Cancel)
+    )
 }

@@ -42,11 +42,11 @@ pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
         Mode::Confirm(c) => confirm::draw(f, state, c),
         Mode::Launch(form) => launch::draw(f, state, form),
         Mode::Exec(form) => exec_form::draw(f, state, form),
-        Mode::Inspect(view) => inspect::draw(f, view),
+        Mode::Inspect(view) => inspect::draw(f, state, view),
         Mode::Stats { container, name } => stats::draw(f, state, container, name),
         Mode::Sessions(picker) => sessions::draw(f, state, picker),
         Mode::Recordings(picker) => sessions::draw_recordings(f, state, picker),
-        Mode::QuitSessions { count } => sessions::draw_quit(f, *count),
+        Mode::QuitSessions { count } => sessions::draw_quit(f, state, *count),
         _ => {}
     }
 }

@@ -1,6 +1,7 @@
 //! The sessions and recordings pickers, and the question quitting asks
 //! about sessions.
 
+use crate::input::{Action, Context};
 use dockyard_client::text::{human_duration, printable};
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -15,10 +16,19 @@ use crate::state::sessions::SessionsPicker;
 pub fn draw(f: &mut Frame, state: &State, picker: &SessionsPicker) {
     let area = centered(f.area(), 100, 16);
     f.render_widget(Clear, area);
+    let keys = |a| state.keymap.keys_for(Context::Picker, a);
     let footer = if picker.confirm_end {
-        " end this session (its program is ended)? y: yes · any other key: no "
+        format!(
+            " end this session (its program is ended)? {}: yes · any other key: no ",
+            keys(Action::Yes)
+        )
     } else {
-        " Enter attach in a pane · x end · Esc close "
+        format!(
+            " {} attach in a pane · {} end · {} close ",
+            keys(Action::Open),
+            keys(Action::EndSession),
+            keys(Action::Close)
+        )
     };
     let title = match picker.waiting {
         0 => " Sessions ".to_string(),
@@ -86,11 +96,15 @@ pub fn draw(f: &mut Frame, state: &State, picker: &SessionsPicker) {
     );
 }
 
-pub fn draw_quit(f: &mut Frame, count: usize) {
+pub fn draw_quit(f: &mut Frame, state: &State, count: usize) {
+    let keys = |a| state.keymap.keys_for(Context::QuitDialog, a);
     let text = format!(
-        "{count} pane{} run{} a session on a remote agent.\n\nk: keep them running; the next `dockyard` brings the panes back\ne: end them\nEsc: don't quit",
+        "{count} pane{} run{} a session on a remote agent.\n\n{}: keep them running; the next `dockyard` brings the panes back\n{}: end them\n{}: don't quit",
         if count == 1 { "" } else { "s" },
         if count == 1 { "s" } else { "" },
+        keys(Action::KeepSessions),
+        keys(Action::EndSessions),
+        keys(Action::Cancel),
     );
     let area = centered(f.area(), 70, 8);
     f.render_widget(Clear, area);
@@ -113,7 +127,11 @@ pub fn draw_recordings(f: &mut Frame, state: &State, picker: &RecordingsPicker) 
         .map_or(String::new(), |d| d.display().to_string());
     let block = Block::bordered()
         .title(format!(" Recordings in {} ", printable(&dir)))
-        .title_bottom(" Enter play in a pane · Esc close ")
+        .title_bottom(format!(
+            " {} play in a pane · {} close ",
+            state.keymap.keys_for(Context::Picker, Action::Open),
+            state.keymap.keys_for(Context::Picker, Action::Close)
+        ))
         .border_style(Style::default().fg(Color::Cyan));
     let files = match &picker.files {
         None => return f.render_widget(Paragraph::new("…").block(block), area),

@@ -79,7 +79,12 @@ fn hints(state: &State) -> String {
             (true, false) => "down",
             (false, _) => "back",
         };
-        return format!(" Enter search {way} · Esc cancel ");
+        let keys = |a| keymap.keys_for(Context::Prompt, a);
+        return format!(
+            " {} search {way} · {} cancel ",
+            keys(Action::Submit),
+            keys(Action::Cancel)
+        );
     }
     match state.focus {
         Focus::Pane(p) if state.panes.get(p).is_some_and(|p| p.copy.is_some()) => {

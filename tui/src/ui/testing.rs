@@ -10,6 +10,7 @@ use ratatui::style::Style;
 
 use crate::input::{Keymap, parse_leader};
 use crate::msg::{Effect, HostEvent, Msg, SessionEvent};
+use crate::state::hosts::HostName;
 use crate::state::panes::PaneId;
 use crate::state::{Focus, State};
 use crate::update::update;
@@ -45,7 +46,7 @@ impl Harness {
     pub fn new(labels: &[&str], w: u16, h: u16) -> Self {
         let keymap = Keymap::new(parse_leader("ctrl-a").expect("leader"));
         let mut h2 = Harness {
-            state: State::new(labels.iter().map(|l| l.to_string()).collect(), keymap),
+            state: State::new(labels.iter().map(|l| HostName::from(*l)).collect(), keymap),
         };
         h2.send(Msg::Terminal(Event::Resize(w, h)));
         h2

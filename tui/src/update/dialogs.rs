@@ -1,11 +1,13 @@
 //! The dialogs' keys: typing a filter or a search, answering a
 //! confirmation, filling in the launch and command forms, reading the
-//! inspect view. They take text, so their few keys are fixed and shown
-//! inside each dialog.
+//! inspect view, the pickers. Their keys come from the keymap (contexts
+//! `form`, `prompt`, `confirm`, `quit_dialog`, `inspect`, `picker`); in
+//! a form or a prompt, a key the keymap does not bind is typed.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::panes;
+use crate::input::{Action, Context};
 use crate::msg::{Effect, Lifecycle};
 use crate::state::exec_form::ExecForm;
 use crate::state::inspect::InspectView;
@@ -22,32 +24,32 @@ fn typed(key: KeyEvent) -> Option<char> {
     }
 }
 
+/// A key typed into a text field: Backspace takes the last character
+/// back, a character is added.
+fn type_into(field: &mut String, key: KeyEvent) {
+    if key.code == KeyCode::Backspace {
+        field.pop();
+    } else if let Some(c) = typed(key) {
+        field.push(c);
+    }
+}
+
 /// Typing narrows the list and selects the first match; Enter keeps the
 /// filter, Esc clears it.
 pub fn on_filter_key(state: &mut State, key: KeyEvent) {
     let mut filter = state.list.filter().to_string();
-    match key.code {
-        KeyCode::Enter => return,
-        KeyCode::Esc => return state.list.clear_filter(),
-        KeyCode::Backspace => {
-            filter.pop();
-        }
-        _ => {
-            if let Some(c) = typed(key) {
-                filter.push(c);
-            }
-        }
+    match state.keymap.action(Context::Prompt, key) {
+        Some(Action::Submit) => return,
+        Some(Action::Cancel) => return state.list.clear_filter(),
+        _ => type_into(&mut filter, key),
     }
     state.list.set_filter(filter);
     state.mode = Mode::Filter;
 }
 
-/// y or Enter carries it out; any other key cancels.
+/// Yes carries it out; any other key cancels.
 pub fn on_confirm_key(state: &mut State, key: KeyEvent, c: Confirm, fx: &mut Vec<Effect>) {
-    if matches!(
-        key.code,
-        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
-    ) {
+    if state.keymap.action(Context::Confirm, key) == Some(Action::Yes) {
         carry_out(state, c.op, c.container.host, c.container.id, c.name, fx);
     }
 }
@@ -79,44 +81,38 @@ pub fn carry_out(
     fx.push(Effect::Lifecycle { host, id, name, op });
 }
 
-/// Like the launch form: Tab moves, Enter opens the pane, Esc cancels.
+/// Like the launch form: fields move, Submit opens the pane, Cancel
+/// closes it.
 pub fn on_exec_key(state: &mut State, key: KeyEvent, mut form: ExecForm, fx: &mut Vec<Effect>) {
-    match key.code {
-        KeyCode::Esc => return,
-        KeyCode::Tab | KeyCode::Down => form.next(),
-        KeyCode::BackTab | KeyCode::Up => form.prev(),
-        KeyCode::Backspace => {
-            form.field_mut().pop();
-        }
-        KeyCode::Enter => match form.spec() {
+    match state.keymap.action(Context::Form, key) {
+        Some(Action::Cancel) => return,
+        Some(Action::NextField) => form.next(),
+        Some(Action::PrevField) => form.prev(),
+        Some(Action::Submit) => match form.spec() {
             Ok(spec) => {
                 let (host, name) = (form.container.host, form.name.clone());
                 return panes::open(state, host, name, PaneKind::Command(spec), None, fx);
             }
             Err(e) => form.error = Some(e),
         },
-        _ => {
-            if let Some(c) = typed(key) {
-                form.field_mut().push(c)
-            }
-        }
+        _ => type_into(form.field_mut(), key),
     }
     state.mode = Mode::Exec(form);
 }
 
-/// Scrolling keys move the view; `r` switches between the summary and
-/// the JSON; q or Esc closes.
+/// Scrolling keys move the view; ToggleRaw switches between the summary
+/// and the JSON; Close closes.
 pub fn on_inspect_key(state: &mut State, key: KeyEvent, mut view: InspectView) {
     let page = usize::from(state.area.height.saturating_sub(6)).max(1);
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('i') => return,
-        KeyCode::Up | KeyCode::Char('k') => view.scroll_by(-1, page),
-        KeyCode::Down | KeyCode::Char('j') => view.scroll_by(1, page),
-        KeyCode::PageUp => view.scroll_by(-(page as isize), page),
-        KeyCode::PageDown | KeyCode::Char(' ') => view.scroll_by(page as isize, page),
-        KeyCode::Home | KeyCode::Char('g') => view.scroll = 0,
-        KeyCode::End | KeyCode::Char('G') => view.scroll_by(isize::MAX / 2, page),
-        KeyCode::Char('r') => {
+    match state.keymap.action(Context::InspectView, key) {
+        Some(Action::Close) => return,
+        Some(Action::Up) => view.scroll_by(-1, page),
+        Some(Action::Down) => view.scroll_by(1, page),
+        Some(Action::PageUp) => view.scroll_by(-(page as isize), page),
+        Some(Action::PageDown) => view.scroll_by(page as isize, page),
+        Some(Action::First) => view.scroll = 0,
+        Some(Action::Last) => view.scroll_by(isize::MAX / 2, page),
+        Some(Action::ToggleRaw) => {
             view.show_raw = !view.show_raw;
             view.scroll = 0;
         }
@@ -125,50 +121,40 @@ pub fn on_inspect_key(state: &mut State, key: KeyEvent, mut view: InspectView) {
     state.mode = Mode::Inspect(view);
 }
 
-/// Typing the search; Enter looks back from the view, Esc cancels.
+/// Typing the search; Submit looks from the view (or copy mode's
+/// cursor), Cancel cancels.
 pub fn on_search_key(state: &mut State, key: KeyEvent, pane: PaneId, mut query: String, up: bool) {
-    match key.code {
-        KeyCode::Esc => return,
-        KeyCode::Enter if super::copy::active(state, pane) => {
+    match state.keymap.action(Context::Prompt, key) {
+        Some(Action::Cancel) => return,
+        Some(Action::Submit) if super::copy::active(state, pane) => {
             return super::copy::search(state, pane, query, up);
         }
-        KeyCode::Enter => return panes::search(state, pane, query),
-        KeyCode::Backspace => {
-            query.pop();
-        }
-        _ => {
-            if let Some(c) = typed(key) {
-                query.push(c);
-            }
-        }
+        Some(Action::Submit) => return panes::search(state, pane, query),
+        _ => type_into(&mut query, key),
     }
     state.mode = Mode::Search { pane, query, up };
 }
 
 pub fn on_launch_key(state: &mut State, key: KeyEvent, mut form: LaunchForm, fx: &mut Vec<Effect>) {
+    let action = state.keymap.action(Context::Form, key);
     if form.busy {
-        // Esc hides a running launch; its result still arrives as a notice.
-        if key.code != KeyCode::Esc {
+        // Cancel hides a running launch; its result still arrives as a
+        // notice.
+        if action != Some(Action::Cancel) {
             state.mode = Mode::Launch(form);
         }
         return;
     }
     let hosts = state.list.hosts().len();
-    match key.code {
-        KeyCode::Esc => return,
-        KeyCode::Tab | KeyCode::Down => form.next(),
-        KeyCode::BackTab | KeyCode::Up => form.prev(),
-        KeyCode::Left if hosts > 1 => form.host = (form.host + hosts - 1) % hosts,
-        KeyCode::Right if hosts > 1 => form.host = (form.host + 1) % hosts,
-        KeyCode::Backspace => {
-            form.field_mut().pop();
-        }
-        KeyCode::Enter => submit(state, &mut form, fx),
-        _ => {
-            if let Some(c) = typed(key) {
-                form.field_mut().push(c)
-            }
-        }
+    match action {
+        Some(Action::Cancel) => return,
+        Some(Action::NextField) => form.next(),
+        Some(Action::PrevField) => form.prev(),
+        Some(Action::PrevHost) if hosts > 1 => form.host = (form.host + hosts - 1) % hosts,
+        Some(Action::NextHost) if hosts > 1 => form.host = (form.host + 1) % hosts,
+        Some(Action::PrevHost | Action::NextHost) => {}
+        Some(Action::Submit) => submit(state, &mut form, fx),
+        _ => type_into(form.field_mut(), key),
     }
     state.mode = Mode::Launch(form);
 }
@@ -214,33 +200,33 @@ pub fn quit(state: &mut State) {
     }
 }
 
-/// k keeps the sessions running (and the panes come back next time), e
-/// ends them; anything else stays.
+/// Keep keeps the sessions running (and the panes come back next time),
+/// End ends them, Cancel stays; any other key asks again.
 pub fn on_quit_key(state: &mut State, key: KeyEvent, count: usize) {
-    match key.code {
-        KeyCode::Char('k') | KeyCode::Char('K') | KeyCode::Enter => {
+    match state.keymap.action(Context::QuitDialog, key) {
+        Some(Action::KeepSessions) => {
             state.keep_sessions = true;
             state.quit = true;
         }
-        KeyCode::Char('e') | KeyCode::Char('E') => state.quit = true,
-        KeyCode::Esc | KeyCode::Char('c') | KeyCode::Char('n') => {}
+        Some(Action::EndSessions) => state.quit = true,
+        Some(Action::Cancel) => {}
         _ => state.mode = Mode::QuitSessions { count },
     }
 }
 
-/// The sessions picker: Enter attaches the selected session in a new
-/// pane, x then y ends it, Esc or q closes.
+/// The sessions picker: Open attaches the selected session in a new
+/// pane, EndSession then Yes ends it, Close closes.
 pub fn on_sessions_key(
     state: &mut State,
     key: KeyEvent,
     mut picker: SessionsPicker,
     fx: &mut Vec<Effect>,
 ) {
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => return,
-        KeyCode::Up | KeyCode::Char('k') => picker.move_by(-1),
-        KeyCode::Down | KeyCode::Char('j') => picker.move_by(1),
-        KeyCode::Enter => {
+    match state.keymap.action(Context::Picker, key) {
+        Some(Action::Close) => return,
+        Some(Action::Up) => picker.move_by(-1),
+        Some(Action::Down) => picker.move_by(1),
+        Some(Action::Open) => {
             if let Some((host, s)) = picker.selected().cloned() {
                 let kind = PaneKind::Attached {
                     session_id: s.id.clone(),
@@ -250,8 +236,8 @@ pub fn on_sessions_key(
                 return;
             }
         }
-        KeyCode::Char('x') => picker.confirm_end = picker.selected().is_some(),
-        KeyCode::Char('y') if picker.confirm_end => {
+        Some(Action::EndSession) => picker.confirm_end = picker.selected().is_some(),
+        Some(Action::Yes) if picker.confirm_end => {
             if let Some((host, s)) = picker.selected().cloned() {
                 fx.push(Effect::EndSession { host, id: s.id });
                 picker.remove_selected();
@@ -262,19 +248,19 @@ pub fn on_sessions_key(
     state.mode = Mode::Sessions(picker);
 }
 
-/// The recordings picker: Enter plays the selected one in a new pane, Esc
-/// or q closes.
+/// The recordings picker: Open plays the selected one in a new pane,
+/// Close closes.
 pub fn on_recordings_key(
     state: &mut State,
     key: KeyEvent,
     mut picker: RecordingsPicker,
     fx: &mut Vec<Effect>,
 ) {
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => return,
-        KeyCode::Up | KeyCode::Char('k') => picker.move_by(-1),
-        KeyCode::Down | KeyCode::Char('j') => picker.move_by(1),
-        KeyCode::Enter => {
+    match state.keymap.action(Context::Picker, key) {
+        Some(Action::Close) => return,
+        Some(Action::Up) => picker.move_by(-1),
+        Some(Action::Down) => picker.move_by(1),
+        Some(Action::Open) => {
             if let Some(r) = picker.selected() {
                 return panes::open_replay(state, r.path.clone(), fx);
             }

@@ -247,6 +247,9 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         SearchBack | Left | Right | WordNext | WordPrev | WordEnd | LineStart | LineIndent
         | LineEnd | HalfPageUp | HalfPageDown | SelectChars | SelectLines | SelectBlock
         | CopySelection | LeaveCopy | ClearSelection => {}
+        // The dialogs' own (see `dialogs`).
+        NextField | PrevField | PrevHost | NextHost | Submit | Cancel | Yes | KeepSessions
+        | EndSessions | ToggleRaw | Close | EndSession => {}
     }
 }
 
