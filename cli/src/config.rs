@@ -13,7 +13,7 @@
 //! history_bytes = "8M"         # and at most this much of it
 //!
 //! [keys.list]                  # rebind the TUI's keys, per context:
-//! stop = "x"                   # list, leader, pane, ended_pane, logs_pane
+//! stop = "x"                   # any context: list, leader, pane, form, picker...
 //! [keys.leader]
 //! zoom = ["f", "z"]
 //! ```

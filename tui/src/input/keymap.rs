@@ -651,9 +651,11 @@ impl Keymap {
             .into_iter()
             .find(|c| c.name() == o.context)
             .ok_or_else(|| {
+                let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
                 format!(
-                    "keys.{}: no such context (use list, leader, pane, ended_pane, logs_pane, replay_pane or copy_mode)",
-                    o.context
+                    "keys.{}: no such context (use {})",
+                    o.context,
+                    names.join(", ")
                 )
             })?;
         let binding = self

@@ -101,6 +101,19 @@ pub(super) fn field_lines(
     ]
 }
 
+/// A form's keys, from the keymap: "Tab/↓ Shift-Tab/↑ move · Enter
+/// launch · Esc cancel".
+pub(super) fn form_keys(keymap: &Keymap, submit: &str) -> String {
+    let keys = |a| keymap.keys_for(Context::Form, a);
+    format!(
+        "{} {} move · {} {submit} · {} cancel",
+        keys(Action::NextField),
+        keys(Action::PrevField),
+        keys(Action::Submit),
+        keys(Action::Cancel)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use crate::ui::testing::{SIZES, key, render, state_with_containers, typed};
@@ -122,17 +135,4 @@ mod tests {
             insta::assert_snapshot!(format!("launch_{w}x{h}"), render(&s.state, w, h));
         }
     }
-}
-
-/// A form's keys, from the keymap: "Tab/↓ Shift-Tab/↑ move · Enter
-/// launch · Esc cancel".
-pub(super) fn form_keys(keymap: &Keymap, submit: &str) -> String {
-    let keys = |a| keymap.keys_for(Context::Form, a);
-    format!(
-        "{} {} move · {} {submit} · {} cancel",
-        keys(Action::NextField),
-        keys(Action::PrevField),
-        keys(Action::Submit),
-        keys(Action::Cancel)
-    )
 }
