@@ -18,6 +18,9 @@ use crate::sessions::SessionConfig;
     about = "Serve this host's Docker engine to Dockyard clients over gRPC"
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on. Port 0 picks a free port (printed at start).
     #[arg(long, default_value = "127.0.0.1:50051", env = "DOCKYARD_LISTEN")]
     pub listen: SocketAddr,
@@ -84,6 +87,35 @@ pub struct Args {
     /// Anyone who can reach the port gets a root shell in every container.
     #[arg(long)]
     pub insecure: bool,
+
+    /// Also serve the gRPC health checking protocol alone, without TLS or
+    /// a token, on this loopback address (for `dockyard-agent health` in
+    /// a container's HEALTHCHECK when the main port needs TLS)
+    #[arg(long, value_name = "ADDR", env = "DOCKYARD_HEALTH_LISTEN")]
+    pub health_listen: Option<SocketAddr>,
+
+    /// Log lines as text (coloured only on a terminal) or as one JSON
+    /// object a line, for log collectors
+    #[arg(long, value_enum, default_value = "text", env = "DOCKYARD_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Ask a running agent whether it serves (the gRPC health checking
+    /// protocol): exit 0 when it does, 1 with the reason when it does not.
+    /// For a container's HEALTHCHECK
+    Health {
+        /// The agent's address (default: --health-listen, else --listen,
+        /// with 0.0.0.0 or :: asked on loopback)
+        addr: Option<SocketAddr>,
+    },
 }
 
 impl Args {

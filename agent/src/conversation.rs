@@ -78,7 +78,7 @@ pub async fn run<S>(
 
 /// `exec -d`: the started status and at once the final one, exit code 0;
 /// or, when the runtime refused the process, its reason on stderr and its
-/// exit code (126/127), as for an attached exec. No reaper: the process is
+/// exit code (126/127), as for an attached exec. Nothing ends it: the process is
 /// meant to outlive this conversation.
 async fn detached(
     engine: &Engine,

@@ -6,18 +6,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use dockyard_agent::cli::Args;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+
+use dockyard_agent::cli::{Args, Command, LogFormat};
 use dockyard_agent::{Engine, auth, server};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    init_logging(args.log_format);
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -25,10 +23,75 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Command::Health { addr }) = args.command {
+        let addr = addr.unwrap_or(args.health_listen.unwrap_or(args.listen));
+        return rt.block_on(health(addr));
+    }
     match rt.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dockyard-agent: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Log lines to stderr: text, coloured only when stderr is a terminal
+/// (`docker logs` would show the escape codes), or JSON a line.
+fn init_logging(format: LogFormat) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+/// `dockyard-agent health`: asks the agent at `addr` (its wildcard
+/// address asked on loopback) through the gRPC health checking protocol.
+async fn health(addr: SocketAddr) -> ExitCode {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    let addr = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
+        _ => addr,
+    };
+    let ask = async {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
+            .connect()
+            .await?;
+        let answer = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await?;
+        anyhow::Ok(answer.into_inner().status())
+    };
+    match tokio::time::timeout(Duration::from_secs(5), ask).await {
+        Ok(Ok(ServingStatus::Serving)) => {
+            println!("serving");
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(status)) => {
+            eprintln!(
+                "dockyard-agent: {addr}: {} (the engine does not answer)",
+                status.as_str_name()
+            );
+            ExitCode::FAILURE
+        }
+        Ok(Err(e)) => {
+            eprintln!("dockyard-agent: {addr}: {}", e.root_cause());
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("dockyard-agent: {addr}: no answer in 5 s");
             ExitCode::FAILURE
         }
     }
@@ -63,6 +126,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let health_listener = match args.health_listen {
+        Some(addr) if !addr.ip().is_loopback() => anyhow::bail!(
+            "--health-listen {addr}: the health port answers without TLS or a token; give a loopback address"
+        ),
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for health checks"))?,
+        ),
+        None => None,
+    };
     let local = listener.local_addr()?;
     // Scripts and tests read the real address (port 0) from this line.
     println!("dockyard-agent listening on {local}");
@@ -78,6 +152,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             tokens,
             sessions: args.session_config(),
             audit,
+            health_listener,
         },
         shutdown.clone(),
     );

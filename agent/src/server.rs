@@ -16,6 +16,9 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint, Server, ServerTlsConfig};
 
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
 use crate::auth::TokenCheck;
 
 use crate::engine::Engine;
@@ -49,6 +52,50 @@ pub struct Settings {
     pub tokens: Vec<crate::auth::Token>,
     pub sessions: SessionConfig,
     pub audit: Arc<crate::audit::Audit>,
+    /// Where the health service alone is served too, without TLS or a
+    /// token (loopback only: see `auth::check_health_listen`).
+    pub health_listener: Option<TcpListener>,
+}
+
+/// How often the engine is asked whether it answers, for the health
+/// service.
+const HEALTH_EVERY: Duration = Duration::from_secs(5);
+
+/// Keeps the health service's status the engine's: serving while it
+/// answers a ping, not serving (with the reason logged once) while it does
+/// not. The agent itself is up either way; a HEALTHCHECK that fails says
+/// the host's containers cannot be reached through it.
+async fn watch_engine(engine: Arc<Engine>, health: HealthReporter, shutdown: CancellationToken) {
+    let mut up = true;
+    loop {
+        let answer = match engine.docker().await {
+            Ok(d) => d.ping().await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match (answer, up) {
+            (Ok(()), false) => {
+                tracing::info!("the engine answers again: serving");
+                health.set_serving::<DockyardServiceServer<Agent>>().await;
+                health.set_service_status("", ServingStatus::Serving).await;
+                up = true;
+            }
+            (Err(e), true) => {
+                tracing::warn!("the engine does not answer: not serving ({e})");
+                health
+                    .set_not_serving::<DockyardServiceServer<Agent>>()
+                    .await;
+                health
+                    .set_service_status("", ServingStatus::NotServing)
+                    .await;
+                up = false;
+            }
+            _ => {}
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(HEALTH_EVERY) => {}
+        }
+    }
 }
 
 /// Serves until `shutdown` is cancelled, then ends running execs (each gets
@@ -61,6 +108,17 @@ pub async fn serve(
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<DockyardServiceServer<Agent>>().await;
+    tokio::spawn(watch_engine(engine.clone(), health, shutdown.clone()));
+    if let Some(listener) = settings.health_listener {
+        let alone = Server::builder()
+            .add_service(health_service.clone())
+            .serve_with_incoming_shutdown(incoming(listener), shutdown.clone().cancelled_owned());
+        tokio::spawn(async move {
+            if let Err(e) = alone.await {
+                tracing::error!("the health listener failed: {e}");
+            }
+        });
+    }
     let agent = Agent::new(engine, settings.sessions, settings.audit, shutdown.clone());
     let mut server = builder();
     if let Some(tls) = settings.tls {

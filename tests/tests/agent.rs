@@ -30,6 +30,74 @@ fn health_service_reports_serving() {
     });
 }
 
+/// `dockyard-agent health` (the image's HEALTHCHECK) says "serving" and
+/// exits 0 for an agent whose engine answers; exits 1 with the reason in
+/// one line for one whose engine does not (the agent is up, but nothing
+/// can be reached through it) and for an address nobody serves.
+#[test]
+fn the_health_subcommand_follows_the_engine() {
+    use std::time::Duration;
+
+    use dockyard_tests::{eventually, run};
+
+    let health = |addr: &str| {
+        let mut c = std::process::Command::new(agent_bin());
+        c.args(["health", addr]);
+        run(c)
+    };
+    let agent = TestAgent::start();
+    let o = health(&agent.addr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "serving\n");
+
+    let no_engine =
+        TestAgent::start_with_env(&[("DOCKER_HOST", "unix:///nonexistent/docker.sock")]);
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            let o = health(&no_engine.addr);
+            let err = String::from_utf8_lossy(&o.stderr).into_owned();
+            !o.status.success() && err.contains("NOT_SERVING") && err.lines().count() == 1
+        }),
+        "an agent without its engine must not report healthy"
+    );
+
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = free.local_addr().expect("addr").to_string();
+    drop(free);
+    let o = health(&addr);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        !o.status.success() && err.contains(&addr) && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+/// Logs carry no colour codes when stderr is not a terminal (as under
+/// `docker logs`), and `--log-format json` writes one JSON object a line;
+/// a health port off loopback is refused.
+#[test]
+fn logs_are_plain_or_json() {
+    let text = TestAgent::start();
+    let log = text.log();
+    assert!(
+        log.contains("protection") && !log.contains('\x1b'),
+        "{log:?}"
+    );
+    let json = TestAgent::start_with(&["--log-format", "json"], &[]);
+    let log = json.log();
+    let first = log.lines().next().expect("a log line");
+    let v: serde_json::Value = serde_json::from_str(first).expect("a JSON line");
+    assert_eq!(v["level"], "INFO", "{first}");
+    assert!(v["message"].is_string(), "{first}");
+
+    let o = std::process::Command::new(agent_bin())
+        .args(["--health-listen", "0.0.0.0:0"])
+        .output()
+        .expect("run agent");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("loopback"), "{err}");
+}
+
 #[test]
 fn refuses_non_loopback_without_insecure() {
     let o = std::process::Command::new(agent_bin())
@@ -145,6 +213,8 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
         &pki_dir,
         "-p",
         "127.0.0.1::50051",
+        "--health-interval",
+        "1s",
         &image,
         "--tls-cert",
         "/etc/dockyard/server.pem",
@@ -153,6 +223,37 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
         "--token-file",
         "/etc/dockyard/token",
     ]);
+    // The image's HEALTHCHECK, asked more often than its 10 s so the
+    // test need not wait.
+    let healthy = || {
+        docker_ok(&[
+            "inspect",
+            "--format",
+            "{{.State.Health.Status}}",
+            &cleanup.container,
+        ])
+        .trim()
+            == "healthy"
+    };
+    assert!(
+        eventually(Duration::from_secs(30), healthy),
+        "never healthy: {}",
+        docker_ok(&[
+            "inspect",
+            "--format",
+            "{{json .State.Health}}",
+            &cleanup.container
+        ])
+    );
+    let logs = std::process::Command::new("docker")
+        .args(["logs", &cleanup.container])
+        .output()
+        .expect("docker logs");
+    let logs = String::from_utf8_lossy(&logs.stderr);
+    assert!(
+        logs.contains("protection") && !logs.contains('\x1b'),
+        "{logs:?}"
+    );
     let addr = docker_ok(&["port", &cleanup.container, "50051/tcp"]);
     let addr = addr.lines().next().expect("a published port").to_string();
     let ca = pki.ca.display().to_string();
@@ -213,7 +314,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
     pty.wait_for_text("pane-42", wait);
     // Quitting asks about the shell's session; `e` ends it.
     pty.type_bytes(b"\x01q");
-    pty.wait_for_text("e: end them", wait);
+    pty.wait_for_text("e/E: end them", wait);
     pty.type_bytes(b"e");
     assert_eq!(pty.wait_exit(wait), 0);
     drop(cleanup);

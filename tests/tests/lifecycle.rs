@@ -55,6 +55,44 @@ fn client_killed_mid_tty_exec_ends_the_process_without_sessions() {
     vanish_test(true);
 }
 
+/// A client killed while the agent is still writing its input to a
+/// program that does not read it: the write waits for ever, and the
+/// client's going must still end the process (the program is silent, so
+/// no failed send of its output would tell).
+#[test]
+fn client_killed_while_its_input_waits_ends_the_process() {
+    use std::io::Write;
+
+    let (agent, c) = (TestAgent::start(), TestContainer::start("stuckin"));
+    let mut child = agent
+        .dockyard(&["exec", "-i", &c.name, "sh", "-c", "exec sleep 4246"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Far more than every buffer on the way (the program's pipe, sockets,
+    // HTTP/2 windows) holds; written until the client is killed.
+    let feeder = std::thread::spawn(move || {
+        let block = vec![b'x'; 64 * 1024];
+        while stdin.write_all(&block).is_ok() {}
+    });
+    wait_started(&agent, &c, "sleep 4246");
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().expect("kill dockyard");
+    child.wait().expect("reap");
+    let _ = feeder.join();
+    assert!(
+        eventually(Duration::from_secs(10), || !running_in(
+            &agent,
+            &c,
+            "sleep 4246"
+        )),
+        "exec left running after its client died with input pending; agent log:\n{}",
+        agent.log()
+    );
+}
+
 #[test]
 fn agent_shutdown_gives_running_sessions_a_final_status() {
     let (mut agent, c) = (TestAgent::start(), TestContainer::start("shutdown"));

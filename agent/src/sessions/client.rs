@@ -71,10 +71,31 @@ pub async fn attach<S>(
 }
 
 /// Carries out a client's requests until it leaves or the session ends.
-async fn serve<S>(session: Arc<Session>, id: u64, mut inbound: S, tx: ResponseTx)
+async fn serve<S>(session: Arc<Session>, id: u64, inbound: S, tx: ResponseTx)
 where
     S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
 {
+    // The client vanishing is noticed even while a request is being
+    // carried out (a write to a program that does not read its stdin can
+    // wait for ever): it leaves, which ends an exec that ends with it.
+    let watch = {
+        let (session, tx) = (session.clone(), tx.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = session.ended.cancelled() => {}
+                _ = tx.closed() => leave(&session, id, false).await,
+            }
+        })
+    };
+    carry_out(&session, id, inbound, &tx).await;
+    watch.abort();
+}
+
+async fn carry_out<S>(session: &Arc<Session>, id: u64, mut inbound: S, tx: &ResponseTx)
+where
+    S: Stream<Item = Result<ExecRequest, Status>> + Unpin,
+{
+    let session = session.clone();
     // This client ended the program's input (StdinClose).
     let mut closed_stdin = false;
     loop {
@@ -222,4 +243,9 @@ async fn violation(session: &Session, id: u64, what: &str) {
         farewell: Some(farewell),
     };
     let _ = session.control.send(leave).await;
+    if !session.durable {
+        // Its process ends now, even if the pump is held up (by this very
+        // client not reading).
+        session.kill.cancel();
+    }
 }

@@ -121,6 +121,8 @@ pub struct Session {
     /// Cancelled when the session is over (its clients have their final
     /// status).
     ended: CancellationToken,
+    /// Cancelled to end the process at once (see `killer`).
+    kill: CancellationToken,
 }
 
 #[derive(Debug, Default)]
@@ -198,7 +200,13 @@ impl Sessions {
             bytes_in: AtomicU64::new(0),
             next_client: AtomicU64::new(1),
             ended: CancellationToken::new(),
+            kill: CancellationToken::new(),
         });
+        reg.tracker.spawn(killer(
+            reg.engine.clone(),
+            session.clone(),
+            reg.shutdown.clone(),
+        ));
         let exec_id = &session.exec_id;
         tracing::info!(session = id, exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, durable, owner = %session.owner, "exec started");
         let first = pump::Client {
@@ -349,10 +357,12 @@ impl Session {
         self.born.elapsed().saturating_sub(last)
     }
 
-    /// Asks the pump to end the session (the process is ended; clients get
-    /// the exit status).
+    /// Ends the session: its process is ended at once, and its clients get
+    /// the exit status from the pump, which says why.
     pub async fn end(&self, why: &str) {
+        // The reason first: the pump reads it before the output's end.
         let _ = self.control.send(pump::Control::End(why.to_string())).await;
+        self.kill.cancel();
     }
 
     /// The session id clients are told: none for an exec that is not
@@ -368,4 +378,18 @@ impl Session {
     fn client_id(&self) -> u64 {
         self.next_client.fetch_add(1, Ordering::Relaxed)
     }
+}
+
+/// Ends a session's process as soon as anything asks (its pump, a client,
+/// the agent shutting down), whatever the pump is doing: a pump held up by
+/// a client that stopped reading must not keep a process running that
+/// should have been ended. Returns, without ending anything, once the
+/// session is over.
+async fn killer(engine: Arc<Engine>, session: Arc<Session>, shutdown: CancellationToken) {
+    tokio::select! {
+        _ = session.ended.cancelled() => return,
+        _ = session.kill.cancelled() => {}
+        _ = shutdown.cancelled() => {}
+    }
+    exec::kill(&engine, &session.exec_id).await;
 }

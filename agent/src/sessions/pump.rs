@@ -138,23 +138,39 @@ impl Pump {
     }
 
     pub(super) async fn run(mut self) {
-        // In the pump, not before the client hears that its exec started:
-        // the engine may hold it (see `exec::resize`).
-        let engine = &self.sessions.0.engine;
-        if self.session.tty
-            && let Err(e) = exec::resize(engine, &self.session.exec_id, self.size, true).await
-        {
-            let session = &self.session.id;
-            tracing::warn!(session, "initial resize failed: {e}");
-            // Not known to be set: the next size a client gives is sent.
-            self.size = Size::default();
-        }
+        // After the client heard that its exec started, and beside the
+        // output rather than before it: the engine may hold it (see
+        // `exec::resize`).
+        let engine = self.sessions.0.engine.clone();
+        let exec_id = self.session.exec_id.clone();
+        let first_size = self.size;
+        let mut first_resize = self.session.tty.then(|| {
+            Box::pin(async move { exec::resize(&engine, &exec_id, first_size, true).await })
+        });
         let shutdown = self.sessions.0.shutdown.clone();
         loop {
             let deadline = self.deadline;
             tokio::select! {
                 biased;
                 Some(c) = self.control.recv() => self.on_control(c).await,
+                _ = shutdown.cancelled(), if self.ending.is_none() => {
+                    self.end("the agent is shutting down").await;
+                }
+                _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } }, if self.ending.is_none() => {
+                    self.end("detached for longer than --detached-ttl").await;
+                }
+                Some(r) = async { match first_resize.as_mut() { Some(f) => Some(f.await), None => None } } => {
+                    first_resize = None;
+                    if let Err(e) = r {
+                        let session = &self.session.id;
+                        tracing::warn!(session, "initial resize failed: {e}");
+                        // Not known to be set: the next size a client
+                        // gives is sent.
+                        if self.size == first_size {
+                            self.size = Size::default();
+                        }
+                    }
+                }
                 item = self.output.next() => match item {
                     Some(Ok(chunk)) => self.on_output(chunk).await,
                     Some(Err(e)) => {
@@ -164,12 +180,6 @@ impl Pump {
                     }
                     None => break,
                 },
-                _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } }, if self.ending.is_none() => {
-                    self.end("detached for longer than --detached-ttl").await;
-                }
-                _ = shutdown.cancelled(), if self.ending.is_none() => {
-                    self.end("the agent is shutting down").await;
-                }
                 _ = async { match self.hang_up_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                     let session = &self.session.id;
                     tracing::warn!(session, "the process did not end when killed; closing its terminal");
@@ -235,13 +245,23 @@ impl Pump {
                 } else {
                     farewell
                 };
-                // A leaving client that does not read its last status
-                // within a moment does not hold the session up for it.
+                let why = last
+                    .as_ref()
+                    .filter(|s| !s.success)
+                    .map(|s| s.message.clone());
                 if let (Some(last), Some(c)) = (last, self.clients.iter().find(|c| c.id == id)) {
                     let send = c.tx.send(status(last));
-                    let _ = tokio::time::timeout(LEAVE_WAIT, send).await;
+                    if self.session.durable {
+                        // A leaving client that does not read its last
+                        // status within a moment does not hold the
+                        // session (which others may share) up for it.
+                        let _ = tokio::time::timeout(LEAVE_WAIT, send).await;
+                    } else {
+                        // Its one client: the status is what it ends with.
+                        let _ = send.await;
+                    }
                 }
-                self.leave(id, detached).await;
+                self.leave_because(id, detached, why).await;
             }
             Control::Resize { id, size } => {
                 if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
@@ -310,6 +330,11 @@ impl Pump {
     }
 
     async fn leave(&mut self, id: u64, on_purpose: bool) {
+        self.leave_because(id, on_purpose, None).await;
+    }
+
+    /// A client leaves (`why`: it broke the protocol, and how).
+    async fn leave_because(&mut self, id: u64, on_purpose: bool, why: Option<String>) {
         let before = self.clients.len();
         self.clients.retain(|c| c.id != id);
         if self.clients.len() == before {
@@ -327,7 +352,8 @@ impl Pump {
         }
         if !self.session.durable {
             // Nobody can come back to it: it ends with its client.
-            return self.end("the client went away").await;
+            let why = why.unwrap_or_else(|| "the client went away".into());
+            return self.end(&why).await;
         }
         let ttl = self.sessions.0.config.ttl;
         tracing::info!(session, ?ttl, "session detached");
@@ -382,7 +408,7 @@ impl Pump {
         tracing::info!(session, "ending the session: {why}");
         self.ending = Some(why.to_string());
         lock(&self.session.state).ending = true;
-        exec::kill(&self.sessions.0.engine, &self.session.exec_id).await;
+        self.session.kill.cancel();
         self.hang_up_at = Some(Instant::now() + HANG_UP_AFTER);
     }
 
