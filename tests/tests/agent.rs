@@ -314,7 +314,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
     pty.wait_for_text("pane-42", wait);
     // Quitting asks about the shell's session; `e` ends it.
     pty.type_bytes(b"\x01q");
-    pty.wait_for_text("e/E: end them", wait);
+    pty.wait_for_text("e: end them", wait);
     pty.type_bytes(b"e");
     assert_eq!(pty.wait_exit(wait), 0);
     drop(cleanup);

@@ -138,15 +138,19 @@ impl Pump {
     }
 
     pub(super) async fn run(mut self) {
-        // After the client heard that its exec started, and beside the
-        // output rather than before it: the engine may hold it (see
-        // `exec::resize`).
-        let engine = self.sessions.0.engine.clone();
-        let exec_id = self.session.exec_id.clone();
-        let first_size = self.size;
-        let mut first_resize = self.session.tty.then(|| {
-            Box::pin(async move { exec::resize(&engine, &exec_id, first_size, true).await })
-        });
+        // After the client heard that its exec started (the engine may
+        // hold a resize: see `exec::resize`), and before any output is
+        // forwarded: a program that drew at the engine's 0x0 is redrawn at
+        // its size before the client sees it.
+        let engine = &self.sessions.0.engine;
+        if self.session.tty
+            && let Err(e) = exec::resize(engine, &self.session.exec_id, self.size, true).await
+        {
+            let session = &self.session.id;
+            tracing::warn!(session, "initial resize failed: {e}");
+            // Not known to be set: the next size a client gives is sent.
+            self.size = Size::default();
+        }
         let shutdown = self.sessions.0.shutdown.clone();
         loop {
             let deadline = self.deadline;
@@ -158,18 +162,6 @@ impl Pump {
                 }
                 _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } }, if self.ending.is_none() => {
                     self.end("detached for longer than --detached-ttl").await;
-                }
-                Some(r) = async { match first_resize.as_mut() { Some(f) => Some(f.await), None => None } } => {
-                    first_resize = None;
-                    if let Err(e) = r {
-                        let session = &self.session.id;
-                        tracing::warn!(session, "initial resize failed: {e}");
-                        // Not known to be set: the next size a client
-                        // gives is sent.
-                        if self.size == first_size {
-                            self.size = Size::default();
-                        }
-                    }
                 }
                 item = self.output.next() => match item {
                     Some(Ok(chunk)) => self.on_output(chunk).await,

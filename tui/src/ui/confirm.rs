@@ -20,7 +20,10 @@ pub fn draw(f: &mut Frame, state: &State, c: &Confirm) {
         .list
         .host(c.container.host)
         .map_or("", |h| h.label.as_str());
-    let yes = state.keymap.keys_for(Context::Confirm, Action::Yes);
+    let yes = state
+        .keymap
+        .key_for(Context::Confirm, Action::Yes)
+        .unwrap_or_default();
     let text = format!(
         "{verb} container {} on {}?\n\n{yes}: yes    any other key: no",
         printable(&c.name),

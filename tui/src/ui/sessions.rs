@@ -97,7 +97,10 @@ pub fn draw(f: &mut Frame, state: &State, picker: &SessionsPicker) {
 }
 
 pub fn draw_quit(f: &mut Frame, state: &State, count: usize) {
-    let keys = |a| state.keymap.keys_for(Context::QuitDialog, a);
+    let keys = |a| {
+        let key = state.keymap.key_for(Context::QuitDialog, a);
+        key.unwrap_or_default()
+    };
     let text = format!(
         "{count} pane{} run{} a session on a remote agent.\n\n{}: keep them running; the next `dockyard` brings the panes back\n{}: end them\n{}: don't quit",
         if count == 1 { "" } else { "s" },
