@@ -118,15 +118,29 @@ pub fn read_tokens(path: &Path) -> Result<Vec<Token>, AuthError> {
 }
 
 /// TLS with the given certificate and key, requiring client certificates
-/// signed by `client_ca` when one is given.
+/// signed by `client_ca` when one is given. With a cluster CA
+/// (`peer_ca`), certificates it signed are accepted too (the agent's
+/// peers present theirs), and required of nobody else unless `client_ca`
+/// says so.
 pub fn server_tls(
     cert: &Path,
     key: &Path,
     client_ca: Option<&Path>,
+    peer_ca: Option<&[u8]>,
 ) -> Result<ServerTlsConfig, AuthError> {
     let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+    let mut roots = Vec::new();
     if let Some(ca) = client_ca {
-        tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+        roots.extend(read(ca)?);
+        roots.push(b'\n');
+    }
+    if let Some(ca) = peer_ca {
+        roots.extend_from_slice(ca);
+    }
+    if !roots.is_empty() {
+        tls = tls
+            .client_ca_root(Certificate::from_pem(roots))
+            .client_auth_optional(client_ca.is_none());
     }
     Ok(tls)
 }
@@ -225,6 +239,12 @@ impl TokenCheck {
 
 impl Interceptor for TokenCheck {
     fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        // A peer of the cluster vouched for the caller (see `fleet::gate`,
+        // which puts this there only for an agent's connection).
+        if let Some(crate::fleet::gate::Forwarded(caller)) = req.extensions().get().cloned() {
+            req.extensions_mut().insert(caller);
+            return Ok(req);
+        }
         let caller = Caller {
             token: self.token_name(&req)?,
             certificate: certificate_subject(&req),

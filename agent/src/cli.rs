@@ -94,6 +94,39 @@ pub struct Args {
     #[arg(long, value_name = "ADDR", env = "DOCKYARD_HEALTH_LISTEN")]
     pub health_listen: Option<SocketAddr>,
 
+    /// The name this agent's node goes by in a cluster (listings,
+    /// `dockyard --node`); default: the engine's host name
+    #[arg(long, value_name = "NAME", env = "DOCKYARD_NODE_NAME")]
+    pub node_name: Option<String>,
+
+    /// Another agent of this cluster, HOST or HOST:PORT (default port
+    /// 50051); repeatable. Needs --peer-ca, --tls-cert and --tls-key
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<String>,
+
+    /// A DNS name that resolves to every agent of this cluster (Swarm:
+    /// tasks.SERVICE; Kubernetes: a headless Service), NAME or NAME:PORT,
+    /// looked up every 2 s. Needs --peer-ca, --tls-cert and --tls-key
+    #[arg(long = "peers", value_name = "NAME", env = "DOCKYARD_PEERS")]
+    pub peers_dns: Option<String>,
+
+    /// The cluster's CA (PEM). Agents of the cluster present certificates
+    /// it signed with OU=dockyard-agent and the DNS name of
+    /// --peer-server-name; only they may forward a caller's identity
+    #[arg(long, value_name = "PEM", env = "DOCKYARD_PEER_CA")]
+    pub peer_ca: Option<PathBuf>,
+
+    /// The name every agent's certificate carries, checked when dialing a
+    /// peer (whose address, found by DNS, names nothing)
+    #[arg(long, value_name = "NAME", default_value = "dockyard-agent")]
+    pub peer_server_name: String,
+
+    /// List only containers carrying this label (KEY=VALUE): for several
+    /// agents sharing one engine, each serving its own containers, as when
+    /// trying a cluster on one machine
+    #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
+    pub only_label: Option<(String, String)>,
+
     /// Log lines as text (coloured only on a terminal) or as one JSON
     /// object a line, for log collectors
     #[arg(long, value_enum, default_value = "text", env = "DOCKYARD_LOG_FORMAT")]
@@ -134,6 +167,13 @@ impl Args {
             max_detached: self.max_detached,
             history_bytes: self.session_history,
         }
+    }
+}
+
+fn label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not KEY=VALUE")),
     }
 }
 

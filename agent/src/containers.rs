@@ -30,6 +30,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
         .map_err(|e| engine.error(e))?;
     Ok(list
         .into_iter()
+        .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
         .map(|c| pb::ContainerInfo {
             id: c.id.unwrap_or_default(),
             name: c
@@ -55,6 +56,8 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
             labels: c.labels.unwrap_or_default(),
             command: c.command.unwrap_or_default(),
             image_id: c.image_id.unwrap_or_default(),
+            // The service names the node.
+            node: String::new(),
         })
         .collect())
 }
@@ -209,6 +212,7 @@ async fn start_created(engine: &Engine, docker: &Docker, id: &str) -> Result<(),
 
 pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(), AgentError> {
     crate::exec::check_container_name(name)?;
+    engine.check_owned(name).await?;
     let docker = engine.docker().await?;
     let opts = StopContainerOptions {
         t: timeout.map(|t| t.min(i32::MAX as u32) as i32),
@@ -222,6 +226,7 @@ pub async fn stop(engine: &Engine, name: &str, timeout: Option<u32>) -> Result<(
 
 pub async fn remove(engine: &Engine, name: &str, force: bool) -> Result<(), AgentError> {
     crate::exec::check_container_name(name)?;
+    engine.check_owned(name).await?;
     let docker = engine.docker().await?;
     docker
         .remove_container(
@@ -405,6 +410,7 @@ pub async fn pull(
 pub async fn inspect(engine: &Engine, name: &str) -> Result<String, AgentError> {
     use http_body_util::BodyExt;
     crate::exec::check_container_name(name)?;
+    engine.check_owned(name).await?;
     let res = engine
         .get(&format!("/containers/{name}/json"), || {
             AgentError::ContainerNotFound(name.into())
@@ -433,6 +439,7 @@ pub enum Lifecycle {
 pub async fn lifecycle(engine: &Engine, name: &str, op: Lifecycle) -> Result<(), AgentError> {
     use bollard::query_parameters::{KillContainerOptions, RestartContainerOptions};
     crate::exec::check_container_name(name)?;
+    engine.check_owned(name).await?;
     let docker = engine.docker().await?;
     let result = match op {
         Lifecycle::Restart { timeout } => {

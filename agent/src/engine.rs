@@ -58,6 +58,8 @@ impl EngineAddr {
 pub struct Engine {
     addr: EngineAddr,
     docker: OnceCell<Docker>,
+    /// Only containers with this label are this agent's (`--only-label`).
+    only_label: Option<(String, String)>,
 }
 
 impl Engine {
@@ -66,6 +68,41 @@ impl Engine {
         Engine {
             addr,
             docker: OnceCell::new(),
+            only_label: None,
+        }
+    }
+
+    /// Serves only the containers carrying `label` (KEY, VALUE): the
+    /// others are listed by nobody and not found by name.
+    pub fn with_only_label(mut self, label: Option<(String, String)>) -> Self {
+        self.only_label = label;
+        self
+    }
+
+    /// Whether a container with these labels is this agent's.
+    pub fn owns(&self, labels: &std::collections::HashMap<String, String>) -> bool {
+        self.only_label
+            .as_ref()
+            .is_none_or(|(k, v)| labels.get(k) == Some(v))
+    }
+
+    /// A container addressed by name or id is this agent's: with
+    /// `--only-label`, one without the label is answered as missing (one
+    /// more engine call, made only then).
+    pub async fn check_owned(&self, name: &str) -> Result<(), AgentError> {
+        if self.only_label.is_none() {
+            return Ok(());
+        }
+        let docker = self.docker().await?;
+        let info = docker
+            .inspect_container(name, None)
+            .await
+            .map_err(|e| self.error_about(e, || AgentError::ContainerNotFound(name.to_string())))?;
+        let labels = info.config.and_then(|c| c.labels).unwrap_or_default();
+        if self.owns(&labels) {
+            Ok(())
+        } else {
+            Err(AgentError::ContainerNotFound(name.to_string()))
         }
     }
 

@@ -99,6 +99,7 @@ pub struct StartedExec {
 /// would add a round trip to the latency.
 async fn create(engine: &Engine, spec: &ExecSpec, attached: bool) -> Result<String, AgentError> {
     spec.validate()?;
+    engine.check_owned(&spec.container).await?;
     let docker = engine.docker().await?;
     let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     env.sort();

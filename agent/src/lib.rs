@@ -17,6 +17,7 @@ pub mod conversation;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod fleet;
 pub mod logs;
 pub mod server;
 pub mod service;

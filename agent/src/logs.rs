@@ -87,6 +87,7 @@ pub async fn logs(
 ) -> Result<LogsStream, AgentError> {
     let name = req.container_identifier.clone();
     check_container_name(&name)?;
+    engine.check_owned(&name).await?;
     check_time("since", &req.since)?;
     check_time("until", &req.until)?;
     let docker = engine.docker().await?;

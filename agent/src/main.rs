@@ -36,6 +36,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// The cluster this agent is part of, from its flags: peers need the
+/// cluster's CA and this agent's certificate (agents know each other by
+/// them, never by address alone).
+fn cluster(args: &Args) -> anyhow::Result<server::Cluster> {
+    let clustered = !args.peers.is_empty() || args.peers_dns.is_some();
+    let tls = match (&args.peer_ca, &args.tls_cert, &args.tls_key) {
+        (Some(ca), Some(cert), Some(key)) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            };
+            let ca_pem = read(ca)?;
+            dockyard_agent::fleet::gate::ca_subject(&ca_pem)
+                .map_err(|e| anyhow::anyhow!("--peer-ca {}: {e}", ca.display()))?;
+            Some(dockyard_agent::fleet::PeerTls {
+                ca_pem,
+                cert_pem: read(cert)?,
+                key_pem: read(key)?,
+                server_name: args.peer_server_name.clone(),
+            })
+        }
+        (Some(_), _, _) => anyhow::bail!(
+            "--peer-ca needs --tls-cert and --tls-key: this agent's certificate, signed by that CA"
+        ),
+        _ if clustered => anyhow::bail!(
+            "--peer and --peers need --peer-ca, --tls-cert and --tls-key: agents of a cluster know each other by their certificates"
+        ),
+        _ => None,
+    };
+    Ok(server::Cluster {
+        node_name: args.node_name.clone(),
+        peers: args.peers.clone(),
+        peers_dns: args.peers_dns.clone(),
+        tls,
+    })
+}
+
 /// Log lines to stderr: text, coloured only when stderr is a terminal
 /// (`docker logs` would show the escape codes), or JSON a line.
 fn init_logging(format: LogFormat) {
@@ -98,8 +134,15 @@ async fn health(addr: SocketAddr) -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    let cluster = cluster(&args)?;
+    let peer_ca = cluster.tls.as_ref().map(|t| t.ca_pem.as_slice());
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(c), Some(k)) => Some(auth::server_tls(c, k, args.tls_client_ca.as_deref())?),
+        (Some(c), Some(k)) => Some(auth::server_tls(
+            c,
+            k,
+            args.tls_client_ca.as_deref(),
+            peer_ca,
+        )?),
         _ => None,
     };
     let tokens = match args.token_file.as_deref() {
@@ -121,7 +164,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         dockyard_agent::audit::Audit::open(&args.audit_config())
             .context("cannot open the audit log or the recording directory")?,
     );
-    let engine = Arc::new(Engine::from_env()?);
+    let engine = Arc::new(Engine::from_env()?.with_only_label(args.only_label.clone()));
     greet(&engine).await;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -153,6 +196,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             sessions: args.session_config(),
             audit,
             health_listener,
+            cluster,
         },
         shutdown.clone(),
     );

@@ -20,6 +20,8 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::auth::TokenCheck;
+use crate::fleet::gate::{GateLayer, ca_subject};
+use crate::fleet::{Fleet, Node, Peers};
 
 use crate::engine::Engine;
 use crate::service::Agent;
@@ -53,8 +55,19 @@ pub struct Settings {
     pub sessions: SessionConfig,
     pub audit: Arc<crate::audit::Audit>,
     /// Where the health service alone is served too, without TLS or a
-    /// token (loopback only: see `auth::check_health_listen`).
+    /// token (loopback only).
     pub health_listener: Option<TcpListener>,
+    pub cluster: Cluster,
+}
+
+/// The agent's place in a cluster: its node's name (default: the
+/// engine's host name), its peers, and how agents know each other.
+#[derive(Default)]
+pub struct Cluster {
+    pub node_name: Option<String>,
+    pub peers: Vec<String>,
+    pub peers_dns: Option<String>,
+    pub tls: Option<crate::fleet::PeerTls>,
 }
 
 /// How often the engine is asked whether it answers, for the health
@@ -119,17 +132,43 @@ pub async fn serve(
             }
         });
     }
-    let agent = Agent::new(engine, settings.sessions, settings.audit, shutdown.clone());
+    let cluster = settings.cluster;
+    let me = Node::of(&engine, cluster.node_name).await;
+    tracing::info!(
+        node = me.name,
+        node_id = me.node_id,
+        hostname = me.hostname,
+        "node"
+    );
+    // Checked when the flags were read.
+    let cluster_ca = cluster
+        .tls
+        .as_ref()
+        .map(|tls| ca_subject(&tls.ca_pem).unwrap_or_default());
+    let peers = match &cluster.tls {
+        Some(tls) if !cluster.peers.is_empty() || cluster.peers_dns.is_some() => {
+            Some(Peers::start(
+                &me.name,
+                &cluster.peers,
+                cluster.peers_dns.as_deref(),
+                tls,
+                shutdown.clone(),
+            ))
+        }
+        _ => None,
+    };
+    let fleet = Fleet::new(me, peers);
+    let agent = Agent::new(engine, settings.sessions, settings.audit, shutdown.clone())
+        .in_fleet(fleet.clone());
+    let check = TokenCheck::new(settings.tokens);
     let mut server = builder();
     if let Some(tls) = settings.tls {
         server = server.tls_config(tls)?;
     }
     server
+        .layer(GateLayer::new(Some(fleet), check.clone(), cluster_ca))
         .add_service(health_service)
-        .add_service(InterceptedService::new(
-            service(agent),
-            TokenCheck::new(settings.tokens),
-        ))
+        .add_service(InterceptedService::new(service(agent), check))
         .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
         .await
 }

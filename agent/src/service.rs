@@ -19,6 +19,8 @@ use crate::containers::{self, Lifecycle};
 use crate::conversation::{self, OUTPUT_QUEUE};
 use crate::engine::Engine;
 use crate::error::AgentError;
+use crate::fleet::Fleet;
+use crate::fleet::gate::Forwarded;
 use crate::sessions::{SessionConfig, Sessions};
 
 #[derive(Clone)]
@@ -27,6 +29,9 @@ pub struct Agent {
     tasks: TaskTracker,
     sessions: Sessions,
     audit: Arc<Audit>,
+    /// The node this agent serves and its peers (None: the embedded
+    /// agent, which names no node).
+    fleet: Option<Fleet>,
 }
 
 impl Agent {
@@ -51,7 +56,35 @@ impl Agent {
             tasks,
             sessions,
             audit,
+            fleet: None,
         }
+    }
+
+    /// This agent's own containers, named by its node.
+    fn own(&self, containers: &mut [pb::ContainerInfo]) {
+        let node = self.node_name();
+        containers.iter_mut().for_each(|c| c.node.clone_from(&node));
+    }
+
+    /// The agent as a node of `fleet`: its lists name the node, and gather
+    /// the peers'.
+    pub fn in_fleet(mut self, fleet: Fleet) -> Self {
+        self.fleet = Some(fleet);
+        self
+    }
+
+    fn node_name(&self) -> String {
+        self.fleet
+            .as_ref()
+            .map(|f| f.me().name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The fleet to gather a list from: none when this agent answers alone
+    /// (no peers, or the request came from a peer, which gathers itself).
+    fn gathering<T>(&self, req: &Request<T>) -> Option<&Fleet> {
+        let from_peer = req.extensions().get::<Forwarded>().is_some();
+        self.fleet.as_ref().filter(|_| !from_peer)
     }
 
     /// The running exec conversations and sessions, to wait for after
@@ -133,10 +166,32 @@ impl DockyardService for Agent {
         &self,
         request: Request<pb::ListContainersRequest>,
     ) -> Result<Response<pb::ListContainersResponse>, Status> {
-        let containers = containers::list(&self.engine, request.into_inner().all)
-            .await
-            .map_err(fail)?;
-        Ok(Response::new(pb::ListContainersResponse { containers }))
+        let caller = Caller::of(&request);
+        let fleet = self.gathering(&request).cloned();
+        let all = request.into_inner().all;
+        let mut containers = containers::list(&self.engine, all).await.map_err(fail)?;
+        self.own(&mut containers);
+        let mut unreachable = Vec::new();
+        if let Some(fleet) = fleet {
+            let (answers, missing) = fleet
+                .gather(&caller, |mut peer, metadata| async move {
+                    let mut req = Request::new(pb::ListContainersRequest { all });
+                    *req.metadata_mut() = metadata;
+                    peer.client.list_containers(req).await
+                })
+                .await;
+            for (node, r) in answers {
+                containers.extend(r.into_inner().containers.into_iter().map(|mut c| {
+                    c.node.clone_from(&node);
+                    c
+                }));
+            }
+            unreachable = missing;
+        }
+        Ok(Response::new(pb::ListContainersResponse {
+            containers,
+            unreachable,
+        }))
     }
 
     async fn remove_container(
@@ -167,9 +222,16 @@ impl DockyardService for Agent {
         let stream = containers::watch(self.engine.clone(), request.into_inner().all)
             .await
             .map_err(fail)?;
-        Ok(Response::new(Box::pin(stream.map(|r| {
-            r.map(|containers| pb::ListContainersResponse { containers })
-                .map_err(fail)
+        let me = self.clone();
+        Ok(Response::new(Box::pin(stream.map(move |r| {
+            r.map(|mut containers| {
+                me.own(&mut containers);
+                pb::ListContainersResponse {
+                    containers,
+                    unreachable: Vec::new(),
+                }
+            })
+            .map_err(fail)
         }))))
     }
 
@@ -272,12 +334,64 @@ impl DockyardService for Agent {
         Ok(Response::new(Agent::version(self).await.map_err(fail)?))
     }
 
+    async fn list_nodes(
+        &self,
+        request: Request<pb::ListNodesRequest>,
+    ) -> Result<Response<pb::ListNodesResponse>, Status> {
+        let me = self
+            .fleet
+            .as_ref()
+            .map(|f| f.me().clone())
+            .unwrap_or_default();
+        let (version, error) = match Agent::version(self).await {
+            Ok(v) => (Some(v), String::new()),
+            Err(e) => (None, e.to_string()),
+        };
+        let mut nodes = vec![pb::NodeInfo {
+            name: me.name,
+            node_id: me.node_id,
+            hostname: me.hostname,
+            address: String::new(),
+            up: error.is_empty(),
+            error,
+            version,
+            entry: true,
+        }];
+        if let Some(fleet) = self.gathering(&request) {
+            nodes.extend(fleet.nodes());
+        }
+        Ok(Response::new(pb::ListNodesResponse { nodes }))
+    }
+
     async fn list_sessions(
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
-        let sessions = self.sessions.list(&Caller::of(&request));
-        Ok(Response::new(pb::ListSessionsResponse { sessions }))
+        let caller = Caller::of(&request);
+        let node = self.node_name();
+        let mut sessions = self.sessions.list(&caller);
+        sessions.iter_mut().for_each(|s| s.node.clone_from(&node));
+        let mut unreachable = Vec::new();
+        if let Some(fleet) = self.gathering(&request) {
+            let (answers, missing) = fleet
+                .gather(&caller, |mut peer, metadata| async move {
+                    let mut req = Request::new(pb::ListSessionsRequest {});
+                    *req.metadata_mut() = metadata;
+                    peer.client.list_sessions(req).await
+                })
+                .await;
+            for (node, r) in answers {
+                sessions.extend(r.into_inner().sessions.into_iter().map(|mut s| {
+                    s.node.clone_from(&node);
+                    s
+                }));
+            }
+            unreachable = missing;
+        }
+        Ok(Response::new(pb::ListSessionsResponse {
+            sessions,
+            unreachable,
+        }))
     }
 
     async fn end_session(
@@ -307,6 +421,7 @@ impl Agent {
             os: v.os.unwrap_or_default(),
             arch: v.arch.unwrap_or_default(),
             kernel_version: v.kernel_version.unwrap_or_default(),
+            node: self.node_name(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! docker's commands of the same names, with its flags, output and exit
 //! codes, on any `--host`.
 
+use dockyard_client::{on_container_node, routed};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
@@ -64,12 +65,14 @@ pub async fn logs(conn: &Connector, args: LogsArgs) -> anyhow::Result<i32> {
         until: time("--until", &args.until)?,
         timestamps: args.timestamps,
     };
-    let (_, mut client) = locate(conn, &args.container).await?;
-    let mut stream = client
-        .container_logs(request)
-        .await
-        .map_err(|s| about(&args.container, s))?
-        .into_inner();
+    let (_, client) = locate(conn, &args.container).await?;
+    let mut stream = on_container_node(&client, &args.container, |mut c, node| {
+        let request = request.clone();
+        async move { c.container_logs(routed(request, node.as_deref())).await }
+    })
+    .await
+    .map_err(|s| about(&args.container, s))?
+    .into_inner();
     let mut writer = OutputWriter::spawn()?;
     loop {
         let chunk = match stream.message().await {
@@ -100,13 +103,18 @@ pub async fn inspect(conn: &Connector, args: InspectArgs) -> anyhow::Result<i32>
     let mut failed = false;
     for name in &args.containers {
         let answer = async {
-            let (_, mut client) = locate(conn, name).await?;
-            let r = client
-                .inspect_container(pb::ContainerRef {
-                    container_identifier: name.clone(),
-                })
-                .await
-                .map_err(|s| about(name, s))?;
+            let (_, client) = locate(conn, name).await?;
+            let r = on_container_node(&client, name, |mut c, node| {
+                let container_identifier = name.clone();
+                async move {
+                    let req = pb::ContainerRef {
+                        container_identifier,
+                    };
+                    c.inspect_container(routed(req, node.as_deref())).await
+                }
+            })
+            .await
+            .map_err(|s| about(name, s))?;
             anyhow::Ok(r.into_inner().json)
         };
         match answer.await {
@@ -139,40 +147,42 @@ pub async fn lifecycle(conn: &Connector, op: Op, containers: Vec<String>) -> any
     let mut reader_here = true;
     for name in containers {
         let done = async {
-            let (_, mut client) = locate(conn, &name).await?;
-            let container_identifier = name.clone();
-            let r = match &op {
-                Op::Restart(t) => {
-                    client
-                        .restart_container(pb::RestartRequest {
-                            container_identifier,
-                            timeout_seconds: *t,
-                        })
-                        .await
+            let (_, client) = locate(conn, &name).await?;
+            let r = on_container_node(&client, &name, |mut client, node| {
+                let (container_identifier, op) = (name.clone(), op.clone());
+                async move {
+                    let node = node.as_deref();
+                    match op {
+                        Op::Restart(t) => {
+                            let req = pb::RestartRequest {
+                                container_identifier,
+                                timeout_seconds: t,
+                            };
+                            client.restart_container(routed(req, node)).await
+                        }
+                        Op::Pause => {
+                            let req = pb::ContainerRef {
+                                container_identifier,
+                            };
+                            client.pause_container(routed(req, node)).await
+                        }
+                        Op::Unpause => {
+                            let req = pb::ContainerRef {
+                                container_identifier,
+                            };
+                            client.unpause_container(routed(req, node)).await
+                        }
+                        Op::Kill(signal) => {
+                            let req = pb::KillRequest {
+                                container_identifier,
+                                signal,
+                            };
+                            client.kill_container(routed(req, node)).await
+                        }
+                    }
                 }
-                Op::Pause => {
-                    client
-                        .pause_container(pb::ContainerRef {
-                            container_identifier,
-                        })
-                        .await
-                }
-                Op::Unpause => {
-                    client
-                        .unpause_container(pb::ContainerRef {
-                            container_identifier,
-                        })
-                        .await
-                }
-                Op::Kill(signal) => {
-                    client
-                        .kill_container(pb::KillRequest {
-                            container_identifier,
-                            signal: signal.clone(),
-                        })
-                        .await
-                }
-            };
+            })
+            .await;
             r.map_err(|s| about(&name, s))?;
             anyhow::Ok(())
         };

@@ -250,8 +250,8 @@ pub struct ExecArgs {
     pub env_file: Vec<PathBuf>,
     /// Run in every running container that matches, on every host,
     /// instead of one: name=REGEX, label=KEY[=VALUE], ancestor=IMAGE,
-    /// status=STATE (as ps --filter). Everything after the options is then
-    /// the command
+    /// status=STATE, node=NAME (as ps --filter). Everything after the
+    /// options is then the command
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
     /// With --filter: how many containers run the command at once
@@ -307,6 +307,10 @@ pub struct LaunchArgs {
     /// Restart policy: no, always, unless-stopped, on-failure[:N]
     #[arg(long, value_name = "POLICY")]
     pub restart: Option<String>,
+    /// The node of a cluster to launch it on (default: the node of the
+    /// agent dialed)
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
     /// Command to run instead of the image's default (after --)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -411,8 +415,9 @@ pub struct PsArgs {
     #[arg(short, long)]
     pub all: bool,
     /// Only containers that match: name=REGEX, label=KEY[=VALUE],
-    /// ancestor=IMAGE, status=STATE. Repeatable, as docker ps: different
-    /// keys must all match, the same key either value (labels: all)
+    /// ancestor=IMAGE, status=STATE, node=NAME (a cluster's node).
+    /// Repeatable, as docker ps: different keys must all match, the same
+    /// key either value (labels: all)
     #[arg(short, long = "filter", value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
     /// Output format

@@ -28,18 +28,26 @@ pub fn launch_input(args: LaunchArgs) -> LaunchInput {
 }
 
 pub async fn launch(conn: &Connector, args: LaunchArgs) -> anyhow::Result<i32> {
+    let node = args.node.clone();
     let request = launch_input(args).request().map_err(anyhow::Error::msg)?;
     let mut client = conn.one().await?;
-    pull_with_progress(&mut client, &request.image).await?;
-    let resp = client.launch_container(request).await?.into_inner();
+    pull_with_progress(&mut client, node.as_deref(), &request.image).await?;
+    let resp = client
+        .launch_container(dockyard_client::routed(request, node.as_deref()))
+        .await?
+        .into_inner();
     println!("{}", resp.container_id);
     Ok(0)
 }
 
 /// Pulls the image if it is missing, with a progress bar on a terminal and
 /// one line per layer change otherwise (for logs).
-async fn pull_with_progress(client: &mut Client, image: &str) -> anyhow::Result<()> {
-    let mut pull = Pull::start(client, image).await?;
+async fn pull_with_progress(
+    client: &mut Client,
+    node: Option<&str>,
+    image: &str,
+) -> anyhow::Result<()> {
+    let mut pull = Pull::start_on(client, node, image).await?;
     let fancy = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
     while let Some((p, changed)) = pull.next().await? {
@@ -78,25 +86,35 @@ fn progress_bar(image: &str, fancy: bool) -> anyhow::Result<ProgressBar> {
 }
 
 pub async fn stop(conn: &Connector, args: StopArgs) -> anyhow::Result<i32> {
-    let mut client = conn.for_container(&args.container).await?;
-    client
-        .stop_container(pb::StopRequest {
+    let client = conn.for_container(&args.container).await?;
+    dockyard_client::on_container_node(&client, &args.container, |mut c, node| {
+        let req = pb::StopRequest {
             container_identifier: args.container.clone(),
             timeout_seconds: args.timeout,
-        })
-        .await?;
+        };
+        async move {
+            c.stop_container(dockyard_client::routed(req, node.as_deref()))
+                .await
+        }
+    })
+    .await?;
     println!("{}", printable(&args.container));
     Ok(0)
 }
 
 pub async fn rm(conn: &Connector, args: RmArgs) -> anyhow::Result<i32> {
-    let mut client = conn.for_container(&args.container).await?;
-    client
-        .remove_container(pb::RemoveRequest {
+    let client = conn.for_container(&args.container).await?;
+    dockyard_client::on_container_node(&client, &args.container, |mut c, node| {
+        let req = pb::RemoveRequest {
             container_identifier: args.container.clone(),
             force: args.force,
-        })
-        .await?;
+        };
+        async move {
+            c.remove_container(dockyard_client::routed(req, node.as_deref()))
+                .await
+        }
+    })
+    .await?;
     println!("{}", printable(&args.container));
     Ok(0)
 }
@@ -115,7 +133,20 @@ pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
             Ok(mut c) => c
                 .list_containers(ListContainersRequest { all })
                 .await
-                .map(|r| r.into_inner().containers)
+                .map(|r| {
+                    let r = r.into_inner();
+                    // Nodes of a cluster that did not answer: said, and
+                    // the exit status says something was missing.
+                    for u in &r.unreachable {
+                        eprintln!(
+                            "dockyard: {host}: node {}: {}",
+                            printable(&u.node),
+                            printable(&u.error)
+                        );
+                        failed = true;
+                    }
+                    r.containers
+                })
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),
             Err(e) => Err(e),
         };
@@ -140,6 +171,7 @@ pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
                 .map(|(host, c)| {
                     serde_json::json!({
                         "host": host,
+                        "node": c.node,
                         "id": c.id,
                         "name": c.name,
                         "image": c.image,
@@ -157,14 +189,23 @@ pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&items)?);
         }
-        PsFormat::Table => print_table(&rows, conn.hosts().len() > 1),
+        PsFormat::Table => {
+            // A NODE column when the containers come from several nodes
+            // (a cluster of one looks like a single host).
+            let nodes: std::collections::BTreeSet<&str> =
+                rows.iter().map(|(_, c)| c.node.as_str()).collect();
+            print_table(&rows, conn.hosts().len() > 1, nodes.len() > 1)
+        }
     }
     Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
 }
 
-fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
+fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool, with_node: bool) {
     let mut table: Vec<Vec<String>> = vec![];
     let mut header = vec!["CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS", "PORTS"];
+    if with_node {
+        header.insert(0, "NODE");
+    }
     if with_host {
         header.insert(0, "HOST");
     }
@@ -178,6 +219,9 @@ fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool) {
             printable(&c.status),
             ports_text(&c.ports),
         ];
+        if with_node {
+            row.insert(0, printable(&c.node));
+        }
         if with_host {
             row.insert(0, host.clone());
         }

@@ -90,7 +90,7 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         detach: false,
         privileged: args.privileged,
     };
-    let session = ExecSession::start(&mut client, start).await?;
+    let session = ExecSession::start_located(&mut client, start).await?;
     tracing::debug!("exec started");
     let detach_keys = detach_keys(args.detach_keys.as_deref(), args.interactive)?;
     let how = Interaction {
@@ -278,7 +278,7 @@ async fn run_detached(conn: &Connector, container: String, args: ExecArgs) -> an
         privileged: args.privileged,
         ..Default::default()
     };
-    let mut session = ExecSession::start(&mut client, start).await?;
+    let mut session = ExecSession::start_located(&mut client, start).await?;
     let mut writer = OutputWriter::spawn()?;
     loop {
         match session.next_event().await? {

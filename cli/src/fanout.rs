@@ -27,6 +27,8 @@ use crate::connect::Connector;
 struct Target {
     host: String,
     client: Client,
+    /// Its node, in a cluster (empty otherwise).
+    node: String,
     id: String,
     name: String,
     /// What output lines are prefixed with (before padding).
@@ -186,7 +188,13 @@ async fn select(conn: &Connector, filters: &Filters) -> (Vec<Target>, Vec<String
             .list_containers(ListContainersRequest { all: false })
             .await;
         let list = match listed {
-            Ok(l) => l.into_inner().containers,
+            Ok(l) => {
+                let l = l.into_inner();
+                for u in &l.unreachable {
+                    trouble.push(format!("{host}: node {}: {}", u.node, u.error));
+                }
+                l.containers
+            }
             Err(s) => {
                 trouble.push(format!(
                     "{host}: {}",
@@ -199,16 +207,25 @@ async fn select(conn: &Connector, filters: &Filters) -> (Vec<Target>, Vec<String
             .into_iter()
             .filter(|c| ContainerState::parse(&c.state).is_running() && filters.matches(c))
             .collect();
-        matched.sort_by(|a, b| a.name.cmp(&b.name));
+        matched.sort_by(|a, b| (&a.node, &a.name).cmp(&(&b.node, &b.name)));
+        // A cluster of several nodes behind this host: NODE/NAME.
+        let nodes = matched
+            .iter()
+            .map(|c| c.node.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         for c in matched {
-            let label = if several {
-                format!("{host}/{}", c.name)
-            } else {
-                c.name.clone()
-            };
+            let mut label = c.name.clone();
+            if nodes > 1 {
+                label = format!("{}/{label}", c.node);
+            }
+            if several {
+                label = format!("{host}/{label}");
+            }
             targets.push(Target {
                 host: host.clone(),
                 client: client.clone(),
+                node: c.node.clone(),
                 id: c.id,
                 name: c.name,
                 label: printable(&label),
@@ -237,7 +254,8 @@ impl Job {
             },
             _ => None,
         };
-        let mut session = match ExecSession::start(&mut client, start).await {
+        let node = Some(t.node.as_str()).filter(|n| !n.is_empty());
+        let mut session = match ExecSession::start_on(&mut client, node, start).await {
             Ok(s) => s,
             Err(e) => {
                 let outcome = Outcome::Failed(e.to_string());

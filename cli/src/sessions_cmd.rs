@@ -41,7 +41,18 @@ async fn list_all(conn: &Connector) -> anyhow::Result<(Vec<(String, SessionInfo)
             Ok(mut c) => c
                 .list_sessions(ListSessionsRequest {})
                 .await
-                .map(|r| r.into_inner().sessions)
+                .map(|r| {
+                    let r = r.into_inner();
+                    for u in &r.unreachable {
+                        eprintln!(
+                            "dockyard: {host}: node {}: {}",
+                            printable(&u.node),
+                            printable(&u.error)
+                        );
+                        failed = true;
+                    }
+                    r.sessions
+                })
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),
             Err(e) => Err(e),
         };
@@ -69,10 +80,15 @@ fn command(s: &SessionInfo) -> String {
 }
 
 fn table(rows: &[(String, SessionInfo)]) -> String {
+    // A NODE column when the sessions run on several nodes of a cluster.
+    let nodes: std::collections::BTreeSet<&str> =
+        rows.iter().map(|(_, s)| s.node.as_str()).collect();
+    let with_node = nodes.len() > 1;
     let mut t = vec![
         [
             "ID",
             "HOST",
+            "NODE",
             "CONTAINER",
             "COMMAND",
             "STATE",
@@ -90,12 +106,18 @@ fn table(rows: &[(String, SessionInfo)]) -> String {
         t.push(vec![
             s.id.clone(),
             printable(host),
+            printable(&s.node),
             printable(&s.container_name),
             cmd,
             state(s),
             format!("{}x{}", s.cols, s.rows),
             human_duration(std::time::Duration::from_secs(s.idle_seconds)),
         ]);
+    }
+    if !with_node {
+        t.iter_mut().for_each(|row| {
+            row.remove(2);
+        });
     }
     tabwriter(&t)
 }
@@ -104,6 +126,7 @@ fn json(host: &str, s: &SessionInfo) -> serde_json::Value {
     serde_json::json!({
         "id": s.id,
         "host": host,
+        "node": s.node,
         "container": s.container_name,
         "command": s.command,
         "user": s.user,
@@ -150,10 +173,14 @@ async fn rm(conn: &Connector, ids: Vec<String>) -> anyhow::Result<i32> {
     for id in ids {
         let ended = async {
             let (_, mut client, info) = locate(conn, &id).await?;
+            let node = Some(info.node.as_str());
             client
-                .end_session(SessionRef {
-                    session_id: info.id,
-                })
+                .end_session(dockyard_client::routed(
+                    SessionRef {
+                        session_id: info.id,
+                    },
+                    node,
+                ))
                 .await
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)))?;
             anyhow::Ok(())
@@ -189,7 +216,8 @@ pub async fn attach(conn: &Connector, args: AttachArgs) -> anyhow::Result<i32> {
         )?),
         None => None,
     };
-    let session = ExecSession::attach(&mut client, &id, size, None).await?;
+    let node = Some(info.node.as_str());
+    let session = ExecSession::attach_on(&mut client, node, &id, size, None).await?;
     let how = Interaction {
         tty: true,
         interactive: true,

@@ -1,5 +1,6 @@
 //! `dockyard version`: this client's version, and for every `--host` the
-//! agent's and its engine's (as `docker version` shows client and server).
+//! agent's and its engine's (as `docker version` shows client and server);
+//! for a host that is the entry of a cluster, every node's.
 
 use dockyard_client::dial::status_text;
 use dockyard_client::pb;
@@ -17,15 +18,10 @@ type Answer = (String, Result<pb::VersionResponse, String>);
 pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
     let mut answers: Vec<Answer> = Vec::new();
     for (host, client) in conn.clients().await {
-        let answer = match client {
-            Ok(mut c) => c
-                .version(pb::VersionRequest {})
-                .await
-                .map(|r| r.into_inner())
-                .map_err(|s| status_text(&s)),
-            Err(e) => Err(format!("{e:#}")),
-        };
-        answers.push((host, answer));
+        match client {
+            Ok(mut c) => answers.extend(ask(&host, &mut c).await),
+            Err(e) => answers.push((host, Err(format!("{e:#}")))),
+        }
     }
     let text = match args.format {
         PsFormat::Json => format!("{}\n", serde_json::to_string_pretty(&json(&answers))?),
@@ -42,12 +38,50 @@ pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
     })
 }
 
+/// One host's agents: every node's when it is a cluster's entry (an agent
+/// that predates clusters is asked its own version).
+async fn ask(host: &str, client: &mut dockyard_client::Client) -> Vec<Answer> {
+    let nodes = match client.list_nodes(pb::ListNodesRequest {}).await {
+        Ok(r) => r.into_inner().nodes,
+        Err(s) if s.code() == tonic::Code::Unimplemented => {
+            let answer = client
+                .version(pb::VersionRequest {})
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|s| status_text(&s));
+            return vec![(host.to_string(), answer)];
+        }
+        Err(s) => return vec![(host.to_string(), Err(status_text(&s)))],
+    };
+    let cluster = nodes.len() > 1;
+    nodes
+        .into_iter()
+        .map(|n| {
+            let label = if cluster {
+                format!("{host}, node {}", n.name)
+            } else {
+                host.to_string()
+            };
+            let answer = match (n.version, n.up) {
+                (Some(v), true) => Ok(v),
+                _ => Err(if n.error.is_empty() {
+                    "down".to_string()
+                } else {
+                    n.error
+                }),
+            };
+            (label, answer)
+        })
+        .collect()
+}
+
 fn json(answers: &[Answer]) -> serde_json::Value {
     let agents: Vec<serde_json::Value> = answers
         .iter()
         .map(|(host, a)| match a {
             Ok(v) => serde_json::json!({
                 "host": host,
+                "node": v.node,
                 "version": v.agent_version,
                 "api_version": v.api_version,
                 "engine": {
@@ -81,6 +115,9 @@ fn table(answers: &[Answer]) -> String {
         out.push_str(&format!("\nAgent {}:\n", printable(host)));
         match answer {
             Ok(v) => {
+                if !v.node.is_empty() {
+                    out.push_str(&format!(" Node:        {}\n", printable(&v.node)));
+                }
                 out.push_str(&format!(
                     " Version:     {}\n Engine:      {}\n API version: {} (engine speaks up to {})\n OS/Arch:     {}/{}\n Kernel:      {}\n",
                     printable(&v.agent_version),

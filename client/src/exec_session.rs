@@ -49,6 +49,12 @@ pub enum ExecError {
 }
 
 impl ExecError {
+    /// The agent had no such container: in a cluster, it may be on
+    /// another node (the lab's in-band text, `Container 'x' not found`).
+    pub fn is_container_missing(&self) -> bool {
+        matches!(self, ExecError::Rejected(m) if m.starts_with("Container '") && m.ends_with("' not found"))
+    }
+
     /// The connection broke, not the session: a durable session runs on
     /// and can be attached again. The one place the CLI (which says how to
     /// return) and the TUI (which reattaches) decide it.
@@ -159,7 +165,32 @@ impl ExecSession {
     /// Opens the stream, sends `start` and waits for the agent's first
     /// status: an exec that could not start is an `Err(Rejected)` here.
     pub async fn start(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
-        Self::open(client, RequestType::Start(start)).await
+        Self::open(client, None, RequestType::Start(start)).await
+    }
+
+    /// [`start`](Self::start) where the container is: on the agent dialed,
+    /// or, when it has no such container but lists it on another node of
+    /// its cluster, on that node (one more round trip, only then).
+    pub async fn start_located(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
+        match Self::start(client, start.clone()).await {
+            Err(e) if e.is_container_missing() => {
+                match crate::locate(client, &start.container_identifier).await {
+                    Ok(Some(node)) => Self::start_on(client, Some(&node), start).await,
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// [`start`](Self::start) on the node `node` of a cluster (None: the
+    /// agent dialed).
+    pub async fn start_on(
+        client: &mut Client,
+        node: Option<&str>,
+        start: ExecStart,
+    ) -> Result<Self, ExecError> {
+        Self::open(client, node, RequestType::Start(start)).await
     }
 
     /// Joins the running session `session_id` (one this client's identity
@@ -170,11 +201,23 @@ impl ExecSession {
     pub async fn attach(
         client: &mut Client,
         session_id: &str,
+        size: (u16, u16),
+        resume_from: Option<u64>,
+    ) -> Result<Self, ExecError> {
+        Self::attach_on(client, None, session_id, size, resume_from).await
+    }
+
+    /// [`attach`](Self::attach) to a session on the node `node`.
+    pub async fn attach_on(
+        client: &mut Client,
+        node: Option<&str>,
+        session_id: &str,
         (rows, cols): (u16, u16),
         resume_from: Option<u64>,
     ) -> Result<Self, ExecError> {
         Self::open(
             client,
+            node,
             RequestType::Attach(ExecAttach {
                 session_id: session_id.to_string(),
                 rows: rows.into(),
@@ -185,7 +228,11 @@ impl ExecSession {
         .await
     }
 
-    async fn open(client: &mut Client, opening: RequestType) -> Result<Self, ExecError> {
+    async fn open(
+        client: &mut Client,
+        node: Option<&str>,
+        opening: RequestType,
+    ) -> Result<Self, ExecError> {
         let first = ExecRequest {
             request_type: Some(opening),
         };
@@ -202,7 +249,7 @@ impl ExecSession {
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         tx.send(first).await.map_err(|_| ExecError::Disconnected)?;
         let mut responses = client
-            .exec_container(ReceiverStream::new(rx))
+            .exec_container(crate::routed(ReceiverStream::new(rx), node))
             .await?
             .into_inner();
         let first = responses.message().await?.ok_or(ExecError::Disconnected)?;

@@ -1,6 +1,7 @@
 //! Docker's container filters, `--filter KEY=VALUE`, implemented once for
 //! `ps` and fan-out: `name=REGEX`, `label=KEY` or `label=KEY=VALUE`,
-//! `ancestor=IMAGE`, `status=STATE`. As `docker ps` does it: different
+//! `ancestor=IMAGE`, `status=STATE`, and ours, `node=NAME` (the node of a
+//! cluster it runs on, exactly). As `docker ps` does it: different
 //! keys must all match; the same key given twice matches either value,
 //! except `label`, where every label given must be there (docker's
 //! MatchKVList), so `label=a --filter label=b` is "both".
@@ -29,6 +30,7 @@ enum Test {
     Label(String, Option<String>),
     Ancestor(String),
     Status(String),
+    Node(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,6 +66,8 @@ impl Filters {
                 }
                 "ancestor" if !value.is_empty() => ("ancestor", Test::Ancestor(value.into())),
                 "ancestor" => return Err(bad("expected ancestor=IMAGE")),
+                "node" if !value.is_empty() => ("node", Test::Node(value.into())),
+                "node" => return Err(bad("expected node=NAME")),
                 "status" if STATES.contains(&value) => ("status", Test::Status(value.into())),
                 "status" => {
                     return Err(bad(&format!(
@@ -71,7 +75,7 @@ impl Filters {
                         STATES.join(", ")
                     )));
                 }
-                _ => return Err(bad("the key must be name, label, ancestor or status")),
+                _ => return Err(bad("the key must be name, label, ancestor, status or node")),
             };
             by_key.entry(key).or_default().push(test);
         }
@@ -108,6 +112,7 @@ fn test(t: &Test, c: &ContainerInfo) -> bool {
             .is_some_and(|have| v.as_ref().is_none_or(|want| want == have)),
         Test::Ancestor(image) => ancestor(image, c),
         Test::Status(s) => ContainerState::parse(&c.state).as_str() == s,
+        Test::Node(n) => c.node == *n,
     }
 }
 

@@ -29,6 +29,64 @@ pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};
 pub use dockyard_proto::{Flow, pb};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
+/// A request for the node `node` of a cluster (its `dockyard-node`
+/// metadata); None or an unusable name: for the agent dialed.
+pub fn routed<T>(message: T, node: Option<&str>) -> tonic::Request<T> {
+    let mut req = tonic::Request::new(message);
+    if let Some(v) = node.filter(|n| !n.is_empty()).and_then(|n| n.parse().ok()) {
+        req.metadata_mut().insert(dockyard_proto::NODE_KEY, v);
+    }
+    req
+}
+
+/// Where the container `name` (a name or an id prefix, as docker takes
+/// them) runs in the cluster behind `client`: its node, when the agent
+/// lists one container by that name on a named node.
+pub async fn locate(client: &mut Client, name: &str) -> Result<Option<String>, tonic::Status> {
+    let list = client
+        .list_containers(pb::ListContainersRequest { all: true })
+        .await?
+        .into_inner()
+        .containers;
+    let by_name: Vec<&pb::ContainerInfo> = list.iter().filter(|c| c.name == name).collect();
+    let found = if by_name.is_empty() {
+        let by_id: Vec<&pb::ContainerInfo> =
+            list.iter().filter(|c| c.id.starts_with(name)).collect();
+        by_id
+    } else {
+        by_name
+    };
+    Ok(match found[..] {
+        [c] if !c.node.is_empty() => Some(c.node.clone()),
+        _ => None,
+    })
+}
+
+/// Calls `call` for the container `name` on the agent dialed; when that
+/// agent has no such container (NotFound) but its cluster lists it on
+/// another node, calls it again for that node. `call` gets the client and
+/// the node to name (None: the agent dialed) and makes its request with
+/// [`routed`].
+pub async fn on_container_node<T, F, Fut>(
+    client: &Client,
+    name: &str,
+    mut call: F,
+) -> Result<T, tonic::Status>
+where
+    F: FnMut(Client, Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    match call(client.clone(), None).await {
+        Err(s) if s.code() == tonic::Code::NotFound => {
+            match locate(&mut client.clone(), name).await {
+                Ok(Some(node)) => call(client.clone(), Some(node)).await,
+                _ => Err(s),
+            }
+        }
+        other => other,
+    }
+}
+
 /// The client type every Dockyard front end uses.
 pub type Client = pb::dockyard_service_client::DockyardServiceClient<
     tonic::service::interceptor::InterceptedService<tonic::transport::Channel, dial::Auth>,

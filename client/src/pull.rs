@@ -17,11 +17,21 @@ pub struct Pull {
 
 impl Pull {
     pub async fn start(client: &mut Client, image: &str) -> Result<Self, tonic::Status> {
+        Self::start_on(client, None, image).await
+    }
+
+    /// [`start`](Self::start) on the node `node` of a cluster.
+    pub async fn start_on(
+        client: &mut Client,
+        node: Option<&str>,
+        image: &str,
+    ) -> Result<Self, tonic::Status> {
+        let req = PullRequest {
+            image: image.to_string(),
+            only_if_missing: true,
+        };
         let stream = client
-            .pull_image(PullRequest {
-                image: image.to_string(),
-                only_if_missing: true,
-            })
+            .pull_image(crate::routed(req, node))
             .await?
             .into_inner();
         Ok(Pull {

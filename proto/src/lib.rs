@@ -17,6 +17,16 @@ pub use transport::{CONNECTION_WINDOW, Flow, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM
 pub const CAUSE_KEY: &str = "dockyard-cause";
 pub const CAUSE_ENGINE_UNAVAILABLE: &str = "engine-unavailable";
 
+/// Request metadata naming the node of a cluster a request is for (see
+/// `ListNodes` in the proto). Absent: the agent that receives it.
+pub const NODE_KEY: &str = "dockyard-node";
+
+/// Request metadata an agent adds when it forwards a request to a peer:
+/// who the caller is (as the entry authenticated it). A peer believes it
+/// only from another agent of its cluster (a client certificate of the
+/// cluster's CA naming an agent); from anyone else it refuses the request.
+pub const CALLER_KEY: &str = "dockyard-caller";
+
 use pb::OutputKind;
 
 impl OutputKind {

@@ -344,6 +344,7 @@ impl Session {
             idle_seconds: idle.as_secs(),
             expires_in_seconds,
             title: st.title.clone(),
+            node: String::new(),
         }
     }
 

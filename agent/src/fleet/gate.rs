@@ -1,0 +1,229 @@
+//! The gate every request passes on a TCP agent, before gRPC decodes it:
+//! who sent it, and which node carries it out.
+//!
+//! - A request carrying `dockyard-caller` comes from a peer forwarding for
+//!   someone: it is believed only over a connection whose client
+//!   certificate is an agent's of this cluster (`is_agent_cert`); from
+//!   anyone else it is refused. Believed, the caller it names is the
+//!   request's caller (session ownership, the audit log), no token asked.
+//! - A request whose `dockyard-node` names another node is forwarded to
+//!   that node's agent as it is, HTTP/2 stream for stream (so backpressure,
+//!   byte order and the exit status are the peer's own), after this agent
+//!   has authenticated the caller (token, certificate) and put its identity
+//!   in `dockyard-caller` instead of the token.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use dockyard_proto::{CALLER_KEY, NODE_KEY};
+use tonic::body::Body;
+use tonic::service::Interceptor;
+use tower::{Layer, Service, ServiceExt};
+
+use super::{Fleet, decode_caller, encode_caller};
+use crate::auth::{Caller, TokenCheck};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The caller a peer vouched for, put in the request's extensions by the
+/// gate for the token check (`auth::TokenCheck`) to take.
+#[derive(Clone, Debug)]
+pub struct Forwarded(pub Caller);
+
+/// What the gate needs: this agent's fleet (None: no peers, so nothing is
+/// forwarded and nobody is believed to be one), its token check, and the
+/// cluster CA's subject, which an agent's certificate is issued by.
+#[derive(Clone)]
+pub struct GateLayer {
+    fleet: Option<Fleet>,
+    check: TokenCheck,
+    cluster_ca: Option<Arc<[u8]>>,
+}
+
+impl GateLayer {
+    pub fn new(fleet: Option<Fleet>, check: TokenCheck, cluster_ca: Option<Vec<u8>>) -> Self {
+        GateLayer {
+            fleet,
+            check,
+            cluster_ca: cluster_ca.map(Arc::from),
+        }
+    }
+}
+
+impl<S> Layer<S> for GateLayer {
+    type Service = Gate<S>;
+
+    fn layer(&self, inner: S) -> Gate<S> {
+        Gate {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Gate<S> {
+    inner: S,
+    layer: GateLayer,
+}
+
+type GateFuture =
+    Pin<Box<dyn std::future::Future<Output = Result<http::Response<Body>, BoxError>> + Send>>;
+
+fn refuse(status: tonic::Status) -> Result<http::Response<Body>, BoxError> {
+    Ok(status.into_http())
+}
+
+impl<S> Service<http::Request<Body>> for Gate<S>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = GateFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+        // The service that was polled ready goes with this call.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let from_peer = layer.is_peer(&req);
+            if let Some(v) = req.headers().get(CALLER_KEY) {
+                if !from_peer {
+                    tracing::warn!(
+                        "a forwarded identity from a connection that is not an agent of this cluster: refused"
+                    );
+                    return refuse(tonic::Status::permission_denied(
+                        "a forwarded identity is accepted only from an agent of this cluster",
+                    ));
+                }
+                let Some(caller) = v.to_str().ok().and_then(decode_caller) else {
+                    return refuse(tonic::Status::invalid_argument(
+                        "unreadable dockyard-caller",
+                    ));
+                };
+                req.extensions_mut().insert(Forwarded(caller));
+            }
+            let node = req
+                .headers()
+                .get(NODE_KEY)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let fleet = match &layer.fleet {
+                Some(f) if !f.is_me(node.as_deref()) => f.clone(),
+                _ if node.as_deref().is_some_and(|n| !n.is_empty()) && layer.fleet.is_none() => {
+                    return refuse(tonic::Status::not_found(format!(
+                        "no node named '{}': this agent has no peers",
+                        node.unwrap_or_default()
+                    )));
+                }
+                _ => return inner.oneshot(req).await.map_err(Into::into),
+            };
+            let node = node.unwrap_or_default();
+            if from_peer && req.extensions().get::<Forwarded>().is_some() {
+                return refuse(tonic::Status::failed_precondition(format!(
+                    "node '{node}' is not this agent ({}); a forwarded request is not forwarded again",
+                    fleet.me().name
+                )));
+            }
+            let caller = match layer.caller(&req) {
+                Ok(c) => c,
+                Err(status) => return refuse(status),
+            };
+            let peer = match fleet.peer(&node) {
+                Ok(p) => p,
+                Err(status) => return refuse(status),
+            };
+            let headers = req.headers_mut();
+            headers.remove(http::header::AUTHORIZATION);
+            match encode_caller(&caller).parse() {
+                Ok(v) => {
+                    headers.insert(CALLER_KEY, v);
+                }
+                Err(_) => return refuse(tonic::Status::internal("cannot carry the caller")),
+            }
+            tracing::debug!(node, path = req.uri().path(), %caller, "forwarded");
+            match peer.channel.oneshot(req).await {
+                Ok(resp) => Ok(resp),
+                Err(e) => refuse(tonic::Status::unavailable(format!(
+                    "node {node} ({}): {}",
+                    peer.address,
+                    crate::error::innermost(&e)
+                ))),
+            }
+        })
+    }
+}
+
+impl GateLayer {
+    /// The request's connection presented an agent certificate of this
+    /// cluster.
+    fn is_peer(&self, req: &http::Request<Body>) -> bool {
+        let Some(ca) = &self.cluster_ca else {
+            return false;
+        };
+        let Some(certs) = probe(req).peer_certs() else {
+            return false;
+        };
+        certs.first().is_some_and(|c| is_agent_cert(c.as_ref(), ca))
+    }
+
+    /// The caller as this agent authenticates it (token, certificate).
+    fn caller(&self, req: &http::Request<Body>) -> Result<Caller, tonic::Status> {
+        let checked = self.check.clone().call(probe(req))?;
+        Ok(Caller::of(&checked))
+    }
+}
+
+/// The request's headers and connection details, without its body, as
+/// tonic's interceptors see a request.
+fn probe(req: &http::Request<Body>) -> tonic::Request<()> {
+    let mut p = http::Request::new(());
+    *p.headers_mut() = req.headers().clone();
+    *p.extensions_mut() = req.extensions().clone();
+    tonic::Request::from_http(p)
+}
+
+/// An agent's certificate of this cluster: issued by the cluster's CA
+/// (whose subject is `ca_subject`, DER) and naming an agent (an
+/// organizational unit `dockyard-agent`). rustls has already checked the
+/// chain against the CAs the agent trusts for clients.
+pub fn is_agent_cert(der: &[u8], ca_subject: &[u8]) -> bool {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return false;
+    };
+    let by_cluster_ca = cert.issuer().as_raw() == ca_subject;
+    let an_agent = cert
+        .subject()
+        .iter_organizational_unit()
+        .any(|ou| ou.as_str() == Ok("dockyard-agent"));
+    by_cluster_ca && an_agent
+}
+
+/// The subject (DER) of the first certificate of a PEM file: the cluster
+/// CA's, which agents' certificates name as their issuer.
+pub fn ca_subject(pem: &[u8]) -> Result<Vec<u8>, String> {
+    let (_, pem) =
+        x509_parser::pem::parse_x509_pem(pem).map_err(|e| format!("not a PEM certificate: {e}"))?;
+    let cert = pem
+        .parse_x509()
+        .map_err(|e| format!("not a certificate: {e}"))?;
+    Ok(cert.subject().as_raw().to_vec())
+}
+
+/// A status as one line for people: its message, or its code.
+pub fn status_text(s: &tonic::Status) -> String {
+    if s.message().is_empty() {
+        format!("{:?}", s.code())
+    } else {
+        s.message().to_string()
+    }
+}

@@ -1,0 +1,431 @@
+//! Several agents as one cluster (docs/fleet.md): three agents on this
+//! machine, static peers of each other over mutual TLS with one cluster
+//! CA, each owning the containers labelled with its node (`--only-label`:
+//! one engine stands in for three), reached through one of them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dockyard_client::{DialOptions, ExecEvent, ExecSession, routed};
+use dockyard_proto::pb::{ExecStart, ListSessionsRequest, SessionRef};
+use dockyard_tests::certs::TestPki;
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_command, eventually, run, run_with_input, runtime,
+    stderr_str, stdout_str, unique_name,
+};
+
+const ALICE: &str = "alice-token-0123456789";
+const BOB: &str = "bob-token-0123456789abc";
+const WAIT: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    l.local_addr().expect("addr").port()
+}
+
+struct Cluster {
+    pki: TestPki,
+    tokens: PathBuf,
+    ports: Vec<u16>,
+    /// The label that says which node owns a container: this cluster's
+    /// own, so tests running side by side do not share containers.
+    key: String,
+}
+
+impl Cluster {
+    fn new(nodes: usize) -> Self {
+        let pki = TestPki::new();
+        let tokens = pki.file("tokens", &format!("alice {ALICE}\nbob {BOB}\n"));
+        Cluster {
+            pki,
+            tokens,
+            ports: (0..nodes).map(|_| free_port()).collect(),
+            key: unique_name("dyt.node"),
+        }
+    }
+
+    fn name(i: usize) -> String {
+        format!("n{}", i + 1)
+    }
+
+    /// Agent `i`, peer of every other port of the cluster (and of
+    /// `extra`), with the cluster's certificate or `cert`.
+    fn start(
+        &self,
+        i: usize,
+        extra: &[u16],
+        cert: Option<(&PathBuf, &PathBuf, &PathBuf)>,
+    ) -> TestAgent {
+        let name = Self::name(i);
+        let (ca, crt, key) =
+            cert.unwrap_or((&self.pki.ca, &self.pki.agent_cert, &self.pki.agent_key));
+        let label = format!("{}={name}", self.key);
+        let mut args: Vec<String> = [
+            "--tls-cert",
+            &crt.display().to_string(),
+            "--tls-key",
+            &key.display().to_string(),
+            "--peer-ca",
+            &ca.display().to_string(),
+            "--token-file",
+            &self.tokens.display().to_string(),
+            "--node-name",
+            &name,
+            "--only-label",
+            &label,
+            "--detached-ttl",
+            "5m",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (j, p) in self.ports.iter().enumerate() {
+            if j != i {
+                args.extend(["--peer".into(), format!("127.0.0.1:{p}")]);
+            }
+        }
+        for p in extra {
+            args.extend(["--peer".into(), format!("127.0.0.1:{p}")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        TestAgent::start_on(&format!("127.0.0.1:{}", self.ports[i]), &args, &[])
+    }
+
+    fn entry(&self) -> String {
+        format!("127.0.0.1:{}", self.ports[0])
+    }
+
+    /// `dockyard` through the entry (node n1), as `token`.
+    fn dockyard(&self, token: &str, args: &[&str]) -> std::process::Command {
+        let mut c = dockyard_command();
+        c.args(["--host", &self.entry(), "--tls-ca"])
+            .arg(&self.pki.ca)
+            .args(["--token", token])
+            .args(args);
+        c
+    }
+
+    fn dial(&self, token: &str) -> DialOptions {
+        DialOptions {
+            token: Some(token.into()),
+            tls_ca: Some(self.pki.ca.clone()),
+            ..Default::default()
+        }
+    }
+}
+
+/// A container owned by node `node` of `cluster`.
+fn owned_by(cluster: &Cluster, node: &str, group: &str, cmd: &[&str]) -> TestContainer {
+    let (key, node, group) = (cluster.key.clone(), node.to_string(), group.to_string());
+    TestContainer::start_custom(&format!("fleet{node}"), cmd, move |b| {
+        let labels = b.labels.get_or_insert_with(Default::default);
+        labels.insert(key, node);
+        labels.insert("dyt.fan".into(), group);
+    })
+}
+
+/// The agent log lines that say an exec started in `container`.
+fn ran_here(agent: &TestAgent, container: &str) -> bool {
+    agent
+        .log()
+        .lines()
+        .any(|l| l.contains("exec started") && l.contains(container))
+}
+
+#[test]
+fn one_entry_reaches_every_node_with_the_callers_identity() {
+    let cluster = Cluster::new(3);
+    let mut agents: Vec<Option<TestAgent>> =
+        (0..3).map(|i| Some(cluster.start(i, &[], None))).collect();
+    let group = unique_name("fleetgrp");
+    let script = ["sh", "-c", "echo log-of-$HOSTNAME; exec sleep 1000000"];
+    let c: Vec<TestContainer> = (0..3)
+        .map(|i| owned_by(&cluster, &Cluster::name(i), &group, &script))
+        .collect();
+
+    // ps through n1 lists every node's containers, each with its node.
+    let listed_all = || {
+        let o = run(cluster.dockyard(ALICE, &["ps"]));
+        let out = stdout_str(&o);
+        o.status.success() && c.iter().all(|c| out.contains(&c.name))
+    };
+    assert!(
+        eventually(WAIT, listed_all),
+        "the cluster never listed every node's containers"
+    );
+    let out = stdout_str(&run(cluster.dockyard(ALICE, &["ps"])));
+    assert!(out.starts_with("NODE"), "{out}");
+    for (i, c) in c.iter().enumerate() {
+        let line = out.lines().find(|l| l.contains(&c.name)).expect("its line");
+        assert!(line.starts_with(&Cluster::name(i)), "{line}");
+    }
+    let o = run(cluster.dockyard(ALICE, &["ps", "--filter", "node=n2", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&stdout_str(&o)).expect("json");
+    let names: Vec<&str> = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(names, [c[1].name.as_str()], "{json}");
+
+    // exec through n1 runs on the container's node, its bytes and exit
+    // status unchanged.
+    let o = run(cluster.dockyard(
+        ALICE,
+        &[
+            "exec",
+            &c[1].name,
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 42",
+        ],
+    ));
+    assert_eq!(
+        (
+            stdout_str(&o).as_str(),
+            stderr_str(&o).as_str(),
+            o.status.code()
+        ),
+        ("out\n", "err\n", Some(42))
+    );
+    let agent = |i: usize, agents: &Vec<Option<TestAgent>>| -> String {
+        agents[i].as_ref().map(|a| a.log()).unwrap_or_default()
+    };
+    assert!(
+        agents[1].as_ref().is_some_and(|a| ran_here(a, &c[1].name)),
+        "n2 did not run it:\n{}",
+        agent(1, &agents)
+    );
+    assert!(
+        !agents[0].as_ref().is_some_and(|a| ran_here(a, &c[1].name)),
+        "the entry ran it itself"
+    );
+    let data: Vec<u8> = (0..(2 << 20))
+        .map(|i: u32| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let o = run_with_input(
+        cluster.dockyard(ALICE, &["exec", "-i", &c[2].name, "cat"]),
+        &data,
+    );
+    assert!(
+        o.status.success() && o.stdout == data,
+        "2 MiB through n1 to n3 differ: {}",
+        stderr_str(&o)
+    );
+
+    // logs, inspect and lifecycle reach the node too.
+    let o = run(cluster.dockyard(ALICE, &["logs", &c[2].name]));
+    assert!(
+        stdout_str(&o).starts_with("log-of-"),
+        "{}{}",
+        stdout_str(&o),
+        stderr_str(&o)
+    );
+    let o = run(cluster.dockyard(ALICE, &["inspect", &c[1].name]));
+    assert!(stdout_str(&o).contains(&c[1].name), "{}", stderr_str(&o));
+
+    // Fan-out through the one entry reaches every node: NODE/NAME | .
+    let o = run(cluster.dockyard(
+        ALICE,
+        &[
+            "exec",
+            "--filter",
+            &format!("label=dyt.fan={group}"),
+            "--",
+            "echo",
+            "hi",
+        ],
+    ));
+    let out = stdout_str(&o);
+    for (i, c) in c.iter().enumerate() {
+        assert!(
+            out.contains(&format!("{}/{} | hi", Cluster::name(i), c.name)),
+            "{out}"
+        );
+    }
+
+    // version: every node's agent and engine.
+    let out = stdout_str(&run(cluster.dockyard(ALICE, &["version"])));
+    for i in 0..3 {
+        assert!(out.contains(&format!("node {}", Cluster::name(i))), "{out}");
+    }
+
+    // A TTY session on n2, started through n1 by alice, detached: hers
+    // alone, named by its node; bob neither sees it nor can end it.
+    let rt = runtime();
+    let mut alice = rt
+        .block_on(dockyard_client::dial::connect(
+            &cluster.entry().parse().expect("addr"),
+            &cluster.dial(ALICE),
+        ))
+        .expect("dial");
+    let mut bob = rt
+        .block_on(dockyard_client::dial::connect(
+            &cluster.entry().parse().expect("addr"),
+            &cluster.dial(BOB),
+        ))
+        .expect("dial");
+    let start = ExecStart {
+        container_identifier: c[1].name.clone(),
+        command: vec!["sh".into()],
+        tty: Some(true),
+        interactive: true,
+        attach_stdin: Some(true),
+        rows: 24,
+        cols: 80,
+        ..Default::default()
+    };
+    let id = rt.block_on(async {
+        let mut s = ExecSession::start_on(&mut alice, Some("n2"), start)
+            .await
+            .expect("start");
+        let id = s.session_id().to_string();
+        s.input()
+            .send(b"echo marker-$((6*7))\r".to_vec().into())
+            .await
+            .expect("type");
+        let mut seen = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("marker-42") {
+            match s.next_event().await.expect("output") {
+                Some(ExecEvent::Output { data, .. }) => seen.extend_from_slice(&data),
+                other => panic!("ended: {other:?}"),
+            }
+        }
+        s.input().detach().await.expect("detach");
+        id
+    });
+    assert!(!id.is_empty());
+    let sessions = |c: &mut dockyard_client::Client| {
+        rt.block_on(c.list_sessions(ListSessionsRequest {}))
+            .expect("list")
+            .into_inner()
+            .sessions
+    };
+    let mine = sessions(&mut alice);
+    assert!(
+        mine.iter().any(|s| s.id == id && s.node == "n2"),
+        "{mine:?}"
+    );
+    assert!(!sessions(&mut bob).iter().any(|s| s.id == id));
+    let ended = rt.block_on(bob.end_session(routed(
+        SessionRef {
+            session_id: id.clone(),
+        },
+        Some("n2"),
+    )));
+    assert_eq!(
+        ended.expect_err("bob may not end it").code(),
+        tonic::Code::NotFound
+    );
+    let o = run(cluster.dockyard(ALICE, &["sessions"]));
+    assert!(
+        stdout_str(&o).contains(&id) && stdout_str(&o).contains("n2"),
+        "{}",
+        stdout_str(&o)
+    );
+    rt.block_on(async {
+        let mut s = ExecSession::attach_on(&mut alice, Some("n2"), &id, (24, 80), None)
+            .await
+            .expect("attach");
+        let mut seen = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("marker-42") {
+            match s.next_event().await.expect("screen") {
+                Some(ExecEvent::Output { data, .. }) => seen.extend_from_slice(&data),
+                other => panic!("ended: {other:?}"),
+            }
+        }
+    });
+    let o = run(cluster.dockyard(ALICE, &["sessions", "rm", &id]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+
+    // n3 goes: its containers leave the list within seconds with a reason,
+    // the rest keep working; it comes back: they are listed again.
+    agents[2].take().map(|mut a| a.terminate());
+    let gone = || {
+        let o = run(cluster.dockyard(ALICE, &["ps"]));
+        !stdout_str(&o).contains(&c[2].name) && stderr_str(&o).contains("node n3")
+    };
+    assert!(
+        eventually(WAIT, gone),
+        "n3's containers stayed listed after it went"
+    );
+    let o = run(cluster.dockyard(ALICE, &["ps"]));
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stdout_str(&o).contains(&c[1].name));
+    let o = run(cluster.dockyard(ALICE, &["exec", &c[1].name, "echo", "still"]));
+    assert_eq!(stdout_str(&o), "still\n", "{}", stderr_str(&o));
+    let o = run(cluster.dockyard(ALICE, &["exec", &c[2].name, "true"]));
+    assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));
+    agents[2] = Some(cluster.start(2, &[], None));
+    assert!(
+        eventually(WAIT, listed_all),
+        "n3 came back but its containers did not"
+    );
+}
+
+/// Agents accept a forwarded identity only from an agent of their
+/// cluster: a peer with another CA's certificate is never one, and a
+/// client (even with a certificate of the cluster's CA, or a valid token)
+/// that claims to forward for someone is refused.
+#[test]
+fn only_agents_of_the_cluster_may_forward() {
+    let cluster = Cluster::new(2);
+    let rogue_port = free_port();
+    let _n1 = cluster.start(0, &[rogue_port], None);
+    let _n2 = cluster.start(1, &[], None);
+    let rogue_cluster = Cluster {
+        pki: TestPki::new(),
+        tokens: cluster.tokens.clone(),
+        ports: vec![rogue_port, cluster.ports[0]],
+        key: cluster.key.clone(),
+    };
+    let pki = &cluster.pki;
+    let _rogue = rogue_cluster.start(
+        0,
+        &[],
+        Some((&pki.rogue_ca, &pki.rogue_cert, &pki.rogue_key)),
+    );
+    let n2_c = owned_by(&cluster, "n2", "none", &["sleep", "1000000"]);
+    // n2 joins; the rogue never does, and says why.
+    let listed = || {
+        let o = run(cluster.dockyard(ALICE, &["ps"]));
+        stdout_str(&o).contains(&n2_c.name)
+    };
+    assert!(eventually(WAIT, listed));
+    let o = run(cluster.dockyard(ALICE, &["version"]));
+    let out = stdout_str(&o);
+    assert!(out.contains(&format!("127.0.0.1:{rogue_port}")), "{out}");
+    assert!(
+        o.status.code() == Some(125),
+        "the rogue counts as unreachable: {out}"
+    );
+
+    // A client of the cluster's CA, with a valid token, claiming to
+    // forward for alice: refused.
+    let rt = runtime();
+    let forged = |cert: Option<(&PathBuf, &PathBuf)>| {
+        let mut opts = cluster.dial(BOB);
+        if let Some((c, k)) = cert {
+            opts.tls_cert = Some(c.clone());
+            opts.tls_key = Some(k.clone());
+        }
+        let addr = format!("127.0.0.1:{}", cluster.ports[1])
+            .parse()
+            .expect("addr");
+        let mut client = rt
+            .block_on(dockyard_client::dial::connect(&addr, &opts))
+            .expect("dial");
+        // As an agent would write it: the JSON of the caller, in hex.
+        let caller: String =
+            r#"{"certificate":null,"token":"alice"}"#.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut req = tonic::Request::new(ListSessionsRequest {});
+        req.metadata_mut()
+            .insert(dockyard_proto::CALLER_KEY, caller.parse().expect("ascii"));
+        rt.block_on(client.list_sessions(req))
+    };
+    for cert in [None, Some((&pki.client_cert, &pki.client_key))] {
+        let refused = forged(cert).expect_err("a forged identity must be refused");
+        assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    }
+}
