@@ -219,11 +219,14 @@ impl DockyardService for Agent {
         &self,
         request: Request<pb::ListContainersRequest>,
     ) -> Result<Response<Self::WatchContainersStream>, Status> {
-        let stream = containers::watch(self.engine.clone(), request.into_inner().all)
+        let caller = Caller::of(&request);
+        let fleet = self.gathering(&request).cloned();
+        let all = request.into_inner().all;
+        let stream = containers::watch(self.engine.clone(), all)
             .await
             .map_err(fail)?;
         let me = self.clone();
-        Ok(Response::new(Box::pin(stream.map(move |r| {
+        let local = Box::pin(stream.map(move |r| {
             r.map(|mut containers| {
                 me.own(&mut containers);
                 pb::ListContainersResponse {
@@ -232,7 +235,16 @@ impl DockyardService for Agent {
                 }
             })
             .map_err(fail)
-        }))))
+        }));
+        match fleet {
+            None => Ok(Response::new(local)),
+            Some(fleet) => {
+                let node = self.node_name();
+                Ok(Response::new(crate::fleet::watch::gathered(
+                    fleet, caller, all, node, local,
+                )))
+            }
+        }
     }
 
     type PullImageStream = BoxStream<pb::PullProgress>;

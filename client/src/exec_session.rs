@@ -159,6 +159,8 @@ pub struct ExecSession {
     /// Offset in the session's output of the next byte to come.
     offset: u64,
     finished: bool,
+    /// The node of a cluster it runs on, when it was named.
+    node: Option<String>,
 }
 
 impl ExecSession {
@@ -260,6 +262,7 @@ impl ExecSession {
                 exec_id: s.exec_id,
                 session_id: s.session_id,
                 offset: s.offset,
+                node: node.map(str::to_string),
                 finished: false,
             }),
             Some(ResponseType::Status(s)) if !s.success => Err(ExecError::Rejected(s.message)),
@@ -275,6 +278,12 @@ impl ExecSession {
 
     /// The agent's id for this exec's durable session; empty when the
     /// agent keeps none for it (no TTY, or sessions are off there).
+    /// The node of a cluster it runs on, when it was started or attached
+    /// there by name (for attaching again).
+    pub fn node(&self) -> Option<&str> {
+        self.node.as_deref()
+    }
+
     pub fn session_id(&self) -> &str {
         &self.session_id
     }

@@ -183,6 +183,14 @@ mod tests {
         assert!(f(&["status=exited", "status=running"]).matches(&web));
         assert!(f(&[]).matches(&db));
         assert!(f(&["status=exited"]).wants_all());
+        let on_n2 = ContainerInfo {
+            node: "n2".into(),
+            ..web.clone()
+        };
+        assert!(f(&["node=n2"]).matches(&on_n2));
+        assert!(!f(&["node=n2"]).matches(&web));
+        assert!(f(&["node=n1", "node=n2"]).matches(&on_n2));
+        assert!(!f(&["node=n2", "name=db"]).matches(&on_n2));
     }
 
     #[test]
@@ -192,8 +200,9 @@ mod tests {
             ("name=(", "regex parse error"),
             (
                 "colour=red",
-                "the key must be name, label, ancestor or status",
+                "the key must be name, label, ancestor, status or node",
             ),
+            ("node=", "expected node=NAME"),
             (
                 "status=sleeping",
                 "the status must be one of created, restarting",

@@ -9,6 +9,8 @@ use std::time::Duration;
 use dockyard_client::{DialOptions, ExecEvent, ExecSession, routed};
 use dockyard_proto::pb::{ExecStart, ListSessionsRequest, SessionRef};
 use dockyard_tests::certs::TestPki;
+use dockyard_tests::dockyard_bin;
+use dockyard_tests::pty::Pty;
 use dockyard_tests::{
     TestAgent, TestContainer, dockyard_command, eventually, run, run_with_input, runtime,
     stderr_str, stdout_str, unique_name,
@@ -338,6 +340,34 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
     });
     let o = run(cluster.dockyard(ALICE, &["sessions", "rm", &id]));
     assert!(o.status.success(), "{}", stderr_str(&o));
+
+    // The TUI through the entry: every node's containers, with their
+    // node; a shell in n2's container.
+    let ca = cluster.pki.ca.display().to_string();
+    let entry = cluster.entry();
+    let args = [
+        "--host",
+        entry.as_str(),
+        "--tls-ca",
+        ca.as_str(),
+        "--token",
+        ALICE,
+    ];
+    let mut pty = Pty::spawn(&dockyard_bin(), &args, 30, 200);
+    for c in &c {
+        pty.wait_for_text(&c.name, WAIT);
+    }
+    assert!(pty.contents().contains("NODE"), "{}", pty.contents());
+    pty.type_bytes(b"/");
+    pty.type_bytes(c[1].name.as_bytes());
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt", WAIT, |s| s.contains("/ #"));
+    pty.type_bytes(b"echo pane-$((6*7))\r");
+    pty.wait_for_text("pane-42", WAIT);
+    pty.type_bytes(b"\x01q");
+    pty.wait_for_text("e: end them", WAIT);
+    pty.type_bytes(b"e");
+    assert_eq!(pty.wait_exit(WAIT), 0);
 
     // n3 goes: its containers leave the list within seconds with a reason,
     // the rest keep working; it comes back: they are listed again.

@@ -66,6 +66,8 @@ pub enum SessionEvent {
     /// the agent keeps none for it).
     Started {
         session_id: String,
+        /// The node of a cluster it runs on, when named (empty otherwise).
+        node: String,
     },
     Output(Bytes),
     Exited {

@@ -23,7 +23,8 @@ pub fn decode_caller(hex: &str) -> Option<Caller> {
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect();
     let v: serde_json::Value = serde_json::from_slice(&bytes?).ok()?;
-    let field = |k: &str| match &v[k] {
+    // Both keys, each a string or null: anything else is not a caller.
+    let field = |k: &str| match v.get(k)? {
         serde_json::Value::String(s) => Some(Some(s.clone())),
         serde_json::Value::Null => Some(None),
         _ => None,

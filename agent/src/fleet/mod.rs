@@ -13,8 +13,9 @@
 
 mod caller;
 pub mod gate;
-mod members;
+pub(crate) mod members;
 mod node;
+pub mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -80,6 +80,9 @@ pub struct Container {
     pub created: i64,
     /// Already escaped (`ports_text`).
     pub ports: String,
+    /// The node of a cluster it runs on (empty: a host that is no
+    /// cluster's entry).
+    pub node: String,
 }
 
 impl From<ContainerInfo> for Container {
@@ -92,6 +95,7 @@ impl From<ContainerInfo> for Container {
             image: c.image,
             status: c.status,
             created: c.created,
+            node: c.node,
         }
     }
 }

@@ -7,6 +7,8 @@ use crate::state::hosts::{Container, ContainerKey, Host, HostName, HostStatus};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
     Host,
+    /// The node of a cluster (offered only when the list has several).
+    Node,
     Name,
     Image,
     State,
@@ -14,12 +16,13 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 5] = [
+    pub const ALL: [SortKey; 6] = [
         SortKey::Name,
         SortKey::Image,
         SortKey::State,
         SortKey::Created,
         SortKey::Host,
+        SortKey::Node,
     ];
 
     fn next(self) -> SortKey {
@@ -130,6 +133,7 @@ impl ContainerList {
             let (ca, cb) = (a.container, b.container);
             let key = match self.sort {
                 SortKey::Host => a.host.cmp(&b.host),
+                SortKey::Node => ca.node.cmp(&cb.node),
                 SortKey::Name => ca.name.cmp(&cb.name),
                 SortKey::Image => ca.image.cmp(&cb.image),
                 SortKey::State => ca.state.as_str().cmp(cb.state.as_str()),
@@ -267,7 +271,22 @@ impl ContainerList {
 
     pub fn next_sort(&mut self) {
         self.sort = self.sort.next();
+        if self.sort == SortKey::Node && !self.several_nodes() {
+            self.sort = self.sort.next();
+        }
         self.reconcile();
+    }
+
+    /// Whether the containers come from several nodes of a cluster (the
+    /// list then shows and sorts by node).
+    pub fn several_nodes(&self) -> bool {
+        let mut nodes = self
+            .hosts
+            .iter()
+            .flat_map(|h| &h.containers)
+            .map(|c| c.node.as_str());
+        let first = nodes.next();
+        nodes.any(|n| Some(n) != first)
     }
 
     pub fn toggle_all(&mut self) {
@@ -294,6 +313,7 @@ mod tests {
             status: String::new(),
             created: 0,
             ports: String::new(),
+            node: String::new(),
         }
     }
 

@@ -28,6 +28,8 @@ pub enum PaneKind {
     Attached {
         session_id: String,
         command: Vec<String>,
+        /// The node of a cluster it runs on (empty: the host's agent).
+        node: String,
     },
 }
 
@@ -74,6 +76,9 @@ pub struct Pane {
     /// The agent's durable session behind the pane, once started (none
     /// for logs, or on an agent that keeps no sessions).
     pub session_id: Option<String>,
+    /// The node of a cluster its session runs on, when it was named (to
+    /// come back to it).
+    pub node: String,
     /// Waiting for its host to be connected before its session opens (a
     /// pane restored from the last workspace).
     pub pending: bool,
@@ -105,6 +110,7 @@ impl Pane {
             search: None,
             group: None,
             session_id: None,
+            node: String::new(),
             pending: false,
             recording: None,
             replay: None,

@@ -59,6 +59,7 @@ fn node_json(state: &State, node: &Node) -> Value {
             };
             json!({"pane": {
                 "host": p.host_label,
+                "node": p.node,
                 "container": p.container,
                 "session": p.session_id,
                 "command": command,
@@ -115,6 +116,7 @@ fn node_from(state: &State, v: &Value, panes: &mut Vec<Pane>) -> Result<Option<N
         let kind = PaneKind::Attached {
             session_id,
             command,
+            node: p["node"].as_str().unwrap_or_default().to_string(),
         };
         let mut pane = Pane::new(id, host, host_label, container, kind).with_history(state.history);
         pane.pending = true;

@@ -9,61 +9,75 @@ use dockyard_client::pb::{
 };
 use dockyard_client::pull::Pull;
 use dockyard_client::text::printable;
+use dockyard_client::{on_container_node, routed};
 use tokio::sync::mpsc;
 
 use crate::msg::{LaunchEvent, Lifecycle, Msg};
 
 pub fn spawn_lifecycle(
-    mut client: Client,
+    client: Client,
     op: Lifecycle,
     id: String,
     name: String,
     msgs: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        let container_identifier = id;
-        let r = match op {
-            Lifecycle::Stop => client
-                .stop_container(StopRequest {
-                    container_identifier,
-                    timeout_seconds: None,
-                })
-                .await
-                .map(|_| ()),
-            Lifecycle::Remove => client
-                .remove_container(RemoveRequest {
-                    container_identifier,
-                    force: true,
-                })
-                .await
-                .map(|_| ()),
-            Lifecycle::Restart => client
-                .restart_container(RestartRequest {
-                    container_identifier,
-                    timeout_seconds: None,
-                })
-                .await
-                .map(|_| ()),
-            Lifecycle::Pause => client
-                .pause_container(ContainerRef {
-                    container_identifier,
-                })
-                .await
-                .map(|_| ()),
-            Lifecycle::Unpause => client
-                .unpause_container(ContainerRef {
-                    container_identifier,
-                })
-                .await
-                .map(|_| ()),
-            Lifecycle::Kill => client
-                .kill_container(KillRequest {
-                    container_identifier,
-                    signal: "KILL".into(),
-                })
-                .await
-                .map(|_| ()),
-        };
+        // On the container's node, in a cluster.
+        let r = on_container_node(&client, &id, |mut client, node| {
+            let container_identifier = id.clone();
+            async move {
+                let node = node.as_deref();
+                match op {
+                    Lifecycle::Stop => {
+                        let req = StopRequest {
+                            container_identifier,
+                            timeout_seconds: None,
+                        };
+                        client.stop_container(routed(req, node)).await.map(|_| ())
+                    }
+                    Lifecycle::Remove => {
+                        let req = RemoveRequest {
+                            container_identifier,
+                            force: true,
+                        };
+                        client.remove_container(routed(req, node)).await.map(|_| ())
+                    }
+                    Lifecycle::Restart => {
+                        let req = RestartRequest {
+                            container_identifier,
+                            timeout_seconds: None,
+                        };
+                        client
+                            .restart_container(routed(req, node))
+                            .await
+                            .map(|_| ())
+                    }
+                    Lifecycle::Pause => {
+                        let req = ContainerRef {
+                            container_identifier,
+                        };
+                        client.pause_container(routed(req, node)).await.map(|_| ())
+                    }
+                    Lifecycle::Unpause => {
+                        let req = ContainerRef {
+                            container_identifier,
+                        };
+                        client
+                            .unpause_container(routed(req, node))
+                            .await
+                            .map(|_| ())
+                    }
+                    Lifecycle::Kill => {
+                        let req = KillRequest {
+                            container_identifier,
+                            signal: "KILL".into(),
+                        };
+                        client.kill_container(routed(req, node)).await.map(|_| ())
+                    }
+                }
+            }
+        })
+        .await;
         let (text, error) = match r {
             Ok(()) => (format!("{} {name}", op.done()), false),
             Err(s) => (format!("{name}: {}", status_text(&s)), true),
@@ -73,15 +87,17 @@ pub fn spawn_lifecycle(
 }
 
 /// Fetches a container's inspect JSON for the inspect view.
-pub fn spawn_inspect(mut client: Client, id: String, name: String, msgs: mpsc::Sender<Msg>) {
+pub fn spawn_inspect(client: Client, id: String, name: String, msgs: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let result = client
-            .inspect_container(ContainerRef {
-                container_identifier: id,
-            })
-            .await
-            .map(|r| r.into_inner().json)
-            .map_err(|s| status_text(&s));
+        let result = on_container_node(&client, &id, |mut client, node| {
+            let req = ContainerRef {
+                container_identifier: id.clone(),
+            };
+            async move { client.inspect_container(routed(req, node.as_deref())).await }
+        })
+        .await
+        .map(|r| r.into_inner().json)
+        .map_err(|s| status_text(&s));
         let _ = msgs.send(Msg::Inspected { name, result }).await;
     });
 }

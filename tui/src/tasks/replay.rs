@@ -93,6 +93,7 @@ pub(super) async fn run(
     };
     let started = SessionEvent::Started {
         session_id: String::new(),
+        node: String::new(),
     };
     if events.send(started).await.is_err() {
         return;

@@ -165,6 +165,7 @@ enum Opening {
     /// An agent's session, from its screen as it is.
     Attach {
         session_id: String,
+        node: Option<String>,
     },
 }
 
@@ -229,8 +230,11 @@ pub fn spawn(
             tokio::spawn(super::replay::run(file, input_rx, events)),
             true,
         ),
-        PaneKind::Attached { session_id, .. } => {
-            let opening = Opening::Attach { session_id };
+        PaneKind::Attached {
+            session_id, node, ..
+        } => {
+            let node = Some(node).filter(|n| !n.is_empty());
+            let opening = Opening::Attach { session_id, node };
             (
                 tokio::spawn(run(client, opening, size, input_rx, events)),
                 false,
@@ -251,11 +255,12 @@ async fn open(
     size: (u16, u16),
 ) -> Result<ExecSession, ExecError> {
     match opening {
-        Opening::Start(start) => ExecSession::start(client, start).await,
-        Opening::Attach { session_id } => {
+        // On the container's node, in a cluster.
+        Opening::Start(start) => ExecSession::start_located(client, start).await,
+        Opening::Attach { session_id, node } => {
             // The screen as it is, not the history replayed: the pane
             // would answer the terminal queries in it, into the program.
-            ExecSession::attach(client, &session_id, size, None).await
+            ExecSession::attach_on(client, node.as_deref(), &session_id, size, None).await
         }
     }
 }
@@ -277,6 +282,7 @@ async fn run(
     let session_id = session.session_id().to_string();
     let started = SessionEvent::Started {
         session_id: session_id.clone(),
+        node: session.node().unwrap_or_default().to_string(),
     };
     let size = Arc::new(Mutex::new(size));
     let recorder: Recorder = Arc::default();
@@ -312,7 +318,18 @@ async fn run(
             Ok(None) => break,
             Err(e) if !closing && !session_id.is_empty() && e.is_transient() => {
                 let _ = events.send(SessionEvent::Reconnecting(e.to_string())).await;
-                match reattach(&mut client, &session_id, session.offset(), &size, &events).await {
+                let node = session.node().map(str::to_string);
+                let offset = session.offset();
+                match reattach(
+                    &mut client,
+                    node.as_deref(),
+                    &session_id,
+                    offset,
+                    &size,
+                    &events,
+                )
+                .await
+                {
                     Ok(s) => {
                         session = s;
                         let _ = current.send(session.input());
@@ -340,6 +357,7 @@ async fn run(
 /// session is gone, the pane is closed or the limit passes.
 async fn reattach(
     client: &mut Client,
+    node: Option<&str>,
     session_id: &str,
     offset: u64,
     size: &Mutex<(u16, u16)>,
@@ -352,7 +370,7 @@ async fn reattach(
             return Err("closed".into());
         }
         let now = *size.lock().unwrap_or_else(|p| p.into_inner());
-        match ExecSession::attach(client, session_id, now, Some(offset)).await {
+        match ExecSession::attach_on(client, node, session_id, now, Some(offset)).await {
             Ok(s) => return Ok(s),
             Err(ExecError::Rejected(why)) => {
                 return Err(format!("the session is gone: {why}"));
@@ -453,8 +471,18 @@ async fn forward(
 
 /// Follows a container's log into the pane: stderr in red, a non-TTY
 /// log's bare line feeds made into new lines for the screen.
-async fn run_logs(mut client: Client, request: LogsRequest, events: mpsc::Sender<SessionEvent>) {
-    let mut stream = match client.container_logs(request).await {
+async fn run_logs(client: Client, request: LogsRequest, events: mpsc::Sender<SessionEvent>) {
+    let name = request.container_identifier.clone();
+    // On the container's node, in a cluster.
+    let opened = dockyard_client::on_container_node(&client, &name, |mut c, node| {
+        let request = request.clone();
+        async move {
+            c.container_logs(dockyard_client::routed(request, node.as_deref()))
+                .await
+        }
+    })
+    .await;
+    let mut stream = match opened {
         Ok(s) => s.into_inner(),
         Err(s) => {
             let _ = events.send(SessionEvent::Failed(status_text(&s))).await;
@@ -463,6 +491,7 @@ async fn run_logs(mut client: Client, request: LogsRequest, events: mpsc::Sender
     };
     let started = SessionEvent::Started {
         session_id: String::new(),
+        node: String::new(),
     };
     if events.send(started).await.is_err() {
         return;

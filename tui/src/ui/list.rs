@@ -17,6 +17,7 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
     let list = &state.list;
     let focused = state.focus == Focus::List;
     let multi = list.hosts().len() > 1;
+    let nodes = list.several_nodes();
     let down = hosts_down_text(list);
     // Placeholders: the text goes over the whole width below, since a
     // table cell would clip it to the first column.
@@ -27,7 +28,7 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
     let first_container_row = rows.len();
     let shown = list.rows();
     for r in &shown {
-        rows.push(container_row(state, r, multi));
+        rows.push(container_row(state, r, multi, nodes));
     }
     let offset = state.list_offset(area);
     let mut table_state = TableState::default().with_offset(offset);
@@ -43,8 +44,11 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
         Style::default().add_modifier(Modifier::REVERSED)
     };
     let empty = rows.is_empty();
-    let table = Table::new(rows, widths(multi))
-        .header(Row::new(header(list, multi)).style(Style::default().add_modifier(Modifier::BOLD)))
+    let table = Table::new(rows, widths(multi, nodes))
+        .header(
+            Row::new(header(list, multi, nodes))
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+        )
         .block(block(state, shown.len(), focused))
         .row_highlight_style(highlight);
     f.render_stateful_widget(table, area, &mut table_state);
@@ -59,7 +63,7 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
     }
 }
 
-fn header(list: &ContainerList, multi: bool) -> Vec<String> {
+fn header(list: &ContainerList, multi: bool, nodes: bool) -> Vec<String> {
     let mark = |k: SortKey, name: &str| {
         if list.sort() == k {
             format!("{name} ▾")
@@ -70,6 +74,9 @@ fn header(list: &ContainerList, multi: bool) -> Vec<String> {
     let mut header = vec![];
     if multi {
         header.push(mark(SortKey::Host, "HOST"));
+    }
+    if nodes {
+        header.push(mark(SortKey::Node, "NODE"));
     }
     header.extend([
         mark(SortKey::Name, "NAME"),
@@ -83,10 +90,13 @@ fn header(list: &ContainerList, multi: bool) -> Vec<String> {
     header
 }
 
-fn widths(multi: bool) -> Vec<Constraint> {
+fn widths(multi: bool, nodes: bool) -> Vec<Constraint> {
     let mut widths = vec![];
     if multi {
         widths.push(Constraint::Length(16));
+    }
+    if nodes {
+        widths.push(Constraint::Length(14));
     }
     widths.extend([
         Constraint::Fill(3),
@@ -138,7 +148,12 @@ fn draw_hosts_down(f: &mut Frame, area: Rect, offset: usize, down: &[String]) {
     }
 }
 
-fn container_row(state: &State, r: &crate::state::list::Row<'_>, multi: bool) -> Row<'static> {
+fn container_row(
+    state: &State,
+    r: &crate::state::list::Row<'_>,
+    multi: bool,
+    nodes: bool,
+) -> Row<'static> {
     let list = &state.list;
     let c = r.container;
     // Figures only for what runs: a paused container's last sample would
@@ -159,6 +174,9 @@ fn container_row(state: &State, r: &crate::state::list::Row<'_>, multi: bool) ->
     let mut cells = vec![];
     if multi {
         cells.push(Cell::from(printable(&list.hosts()[r.host].label)));
+    }
+    if nodes {
+        cells.push(Cell::from(printable(&c.node)));
     }
     let mark = if list.is_marked(r.host, &c.id) {
         "* "

@@ -75,6 +75,7 @@ impl Harness {
             pane,
             ev: SessionEvent::Started {
                 session_id: String::new(),
+                node: String::new(),
             },
         });
     }

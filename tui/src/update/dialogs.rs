@@ -231,6 +231,7 @@ pub fn on_sessions_key(
                 let kind = PaneKind::Attached {
                     session_id: s.id.clone(),
                     command: s.command.clone(),
+                    node: s.node.clone(),
                 };
                 panes::open(state, host, s.container_name.clone(), kind, None, fx);
                 return;

@@ -144,9 +144,10 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
         return;
     };
     match ev {
-        SessionEvent::Started { session_id } => {
+        SessionEvent::Started { session_id, node } => {
             p.state = PaneState::Running;
             p.session_id = (!session_id.is_empty()).then_some(session_id);
+            p.node = node;
         }
         SessionEvent::Reconnecting(why) => {
             tracing::info!(pane, "connection lost, reattaching: {why}");

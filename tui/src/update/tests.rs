@@ -237,6 +237,7 @@ fn marks_open_a_group_and_broadcast_types_into_it() {
             pane,
             ev: crate::msg::SessionEvent::Started {
                 session_id: String::new(),
+                node: String::new(),
             },
         });
     }

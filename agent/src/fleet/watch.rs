@@ -1,0 +1,141 @@
+//! The container list of a whole cluster, live: this node's watch and
+//! every peer's, merged. Each node's latest list is kept; whenever one
+//! changes, the whole list goes out again, with the nodes that are not
+//! answering and why. Peers that join are watched as they come (looked for
+//! every `members::REFRESH`); a peer whose watch ends leaves its
+//! containers out until it is watched again.
+
+use std::collections::BTreeMap;
+use std::pin::Pin;
+
+use dockyard_proto::pb::{ContainerInfo, ListContainersRequest, ListContainersResponse, NodeError};
+use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio_stream::StreamMap;
+use tonic::Status;
+
+use super::{Fleet, forwarded};
+use crate::auth::Caller;
+
+type Updates = Pin<Box<dyn Stream<Item = Result<ListContainersResponse, Status>> + Send>>;
+
+/// The merged watch. `local` is this node's (named `node`).
+pub fn gathered(fleet: Fleet, caller: Caller, all: bool, node: String, local: Updates) -> Updates {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(merge(fleet, caller, all, node, local, tx));
+    Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))
+}
+
+async fn merge(
+    fleet: Fleet,
+    caller: Caller,
+    all: bool,
+    me: String,
+    local: Updates,
+    tx: mpsc::Sender<Result<ListContainersResponse, Status>>,
+) {
+    let mut streams: StreamMap<String, Updates> = StreamMap::new();
+    streams.insert(me.clone(), local);
+    let mut lists: BTreeMap<String, Vec<ContainerInfo>> = BTreeMap::new();
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    let mut tick = tokio::time::interval(super::members::REFRESH);
+    loop {
+        let changed = tokio::select! {
+            _ = tx.closed() => return,
+            _ = tick.tick() => join(&fleet, &caller, all, &mut streams, &mut lists, &mut failed).await,
+            item = streams.next() => match item {
+                Some((node, Ok(update))) => {
+                    let mut containers = update.containers;
+                    containers.iter_mut().for_each(|c| c.node.clone_from(&node));
+                    failed.remove(&node);
+                    lists.insert(node, containers);
+                    true
+                }
+                Some((node, Err(status))) if node == me => {
+                    // This node's own watch failed: the client is told.
+                    let _ = tx.send(Err(status)).await;
+                    return;
+                }
+                Some((node, Err(status))) => {
+                    streams.remove(&node);
+                    lists.remove(&node);
+                    failed.insert(node, super::gate::status_text(&status));
+                    true
+                }
+                None => return,
+            },
+        };
+        if !changed {
+            continue;
+        }
+        let mut unreachable: Vec<NodeError> = failed
+            .iter()
+            .map(|(node, error)| NodeError {
+                node: node.clone(),
+                error: error.clone(),
+            })
+            .collect();
+        for down in fleet.down() {
+            if !unreachable.iter().any(|u| u.node == down.node) {
+                unreachable.push(down);
+            }
+        }
+        let update = ListContainersResponse {
+            containers: lists.values().flatten().cloned().collect(),
+            unreachable,
+        };
+        if tx.send(Ok(update)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Starts watching the peers that are up and not yet watched, and drops
+/// those no longer up; true when the list changed.
+async fn join(
+    fleet: &Fleet,
+    caller: &Caller,
+    all: bool,
+    streams: &mut StreamMap<String, Updates>,
+    lists: &mut BTreeMap<String, Vec<ContainerInfo>>,
+    failed: &mut BTreeMap<String, String>,
+) -> bool {
+    let up = fleet.up();
+    let mut changed = false;
+    let me = fleet.me().name.clone();
+    let gone: Vec<String> = streams
+        .keys()
+        .filter(|n| **n != me && !up.iter().any(|p| &p.node == *n))
+        .cloned()
+        .collect();
+    for node in gone {
+        streams.remove(&node);
+        changed |= lists.remove(&node).is_some();
+    }
+    for mut peer in up {
+        if streams.contains_key(&peer.node) {
+            continue;
+        }
+        let mut req = tonic::Request::new(ListContainersRequest { all });
+        *req.metadata_mut() = forwarded(caller, &peer.node);
+        let call = tokio::time::timeout(super::GATHER_WAIT, peer.client.watch_containers(req));
+        match call
+            .await
+            .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer in time")))
+        {
+            Ok(r) => {
+                let stream: Updates = Box::pin(r.into_inner());
+                streams.insert(peer.node.clone(), stream);
+            }
+            Err(s) => {
+                failed.insert(peer.node.clone(), super::gate::status_text(&s));
+                changed = true;
+            }
+        }
+    }
+    // Nodes now down: their lists go.
+    for down in fleet.down() {
+        changed |= lists.remove(&down.node).is_some();
+    }
+    changed
+}
