@@ -50,6 +50,9 @@ struct Inner {
     dns: Option<String>,
     tls: ClientTlsConfig,
     table: Mutex<Vec<Member>>,
+    /// This agent's own addresses among them (DNS gives every task's),
+    /// asked once and not again.
+    own: Mutex<HashSet<String>>,
 }
 
 struct Member {
@@ -105,6 +108,7 @@ impl Peers {
             dns: dns.map(with_port),
             tls,
             table: Mutex::new(Vec::new()),
+            own: Mutex::new(HashSet::new()),
         }));
         tokio::spawn(peers.clone().keep(shutdown));
         peers
@@ -136,6 +140,8 @@ impl Peers {
         }
         let probes = {
             let mut table = self.table();
+            let own = self.0.own.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            want.retain(|(a, _)| !own.contains(a));
             let keep: HashSet<&str> = want.iter().map(|(a, _)| a.as_str()).collect();
             table.retain(|m| {
                 let stays = !m.found || keep.contains(m.address.as_str());
@@ -195,6 +201,14 @@ impl Peers {
                 continue;
             };
             match result {
+                Ok(info) if info.name == self.0.me => {
+                    self.0
+                        .own
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(address);
+                    m.info = Some(info);
+                }
                 Ok(mut info) => {
                     if m.error.is_some() {
                         tracing::info!(peer = address, node = info.name, "peer up");
