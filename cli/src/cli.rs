@@ -222,6 +222,10 @@ pub struct ExecArgs {
     /// keeps running when dockyard leaves
     #[arg(short, long)]
     pub detach: bool,
+    /// The node of a cluster the container runs on (default: found by
+    /// its name, one more round trip when the agent dialed lacks it)
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
     /// Give the command extended privileges (all capabilities)
     #[arg(long)]
     pub privileged: bool,

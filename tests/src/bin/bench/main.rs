@@ -11,6 +11,7 @@
 mod browse;
 mod exec;
 mod fanout;
+mod fleet;
 mod panes;
 mod process;
 mod record;
@@ -102,5 +103,8 @@ fn main() {
     }
     if want("sessions") {
         sessions::sessions(&mut table, &agent, &c, opts.rounds);
+    }
+    if want("cluster") {
+        fleet::fleet(&mut table, opts.rounds);
     }
 }
