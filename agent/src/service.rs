@@ -285,10 +285,21 @@ impl DockyardService for Agent {
         &self,
         request: Request<pb::StatsRequest>,
     ) -> Result<Response<Self::ContainerStatsStream>, Status> {
-        let stream = crate::stats::stats(self.engine.clone(), request.into_inner())
+        let caller = Caller::of(&request);
+        let fleet = self.gathering(&request).cloned();
+        let req = request.into_inner();
+        // Every running container of a cluster: every node's stream.
+        let everyone = req.container_identifiers.is_empty();
+        let stream = crate::stats::stats(self.engine.clone(), req.clone())
             .await
             .map_err(fail)?;
-        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(fail)))))
+        let local: BoxStream<pb::StatsResponse> = Box::pin(stream.map(|r| r.map_err(fail)));
+        match fleet {
+            Some(fleet) if everyone => Ok(Response::new(crate::fleet::watch::stats_gathered(
+                fleet, caller, req, local,
+            ))),
+            _ => Ok(Response::new(local)),
+        }
     }
 
     async fn inspect_container(

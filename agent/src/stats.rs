@@ -43,10 +43,16 @@ pub async fn stats(engine: Arc<Engine>, req: pb::StatsRequest) -> Result<StatsSt
             .list_containers(None::<ListContainersOptions>)
             .await
             .map_err(|e| engine.error(e))?;
-        targets.extend(running.into_iter().filter_map(|c| c.id));
+        targets.extend(
+            running
+                .into_iter()
+                .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
+                .filter_map(|c| c.id),
+        );
     } else {
         for name in &req.container_identifiers {
             check_container_name(name)?;
+            engine.check_owned(name).await?;
             let info = docker.inspect_container(name, None).await.map_err(|e| {
                 engine.error_about(e, || AgentError::ContainerNotFound(name.clone()))
             })?;
@@ -54,7 +60,14 @@ pub async fn stats(engine: Arc<Engine>, req: pb::StatsRequest) -> Result<StatsSt
         }
     }
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(supervise(docker, targets, req.stream, events, tx));
+    tokio::spawn(supervise(
+        engine.clone(),
+        docker,
+        targets,
+        req.stream,
+        events,
+        tx,
+    ));
     let rx = tokio_stream::wrappers::ReceiverStream::new(rx);
     Ok(Box::pin(
         rx.ready_chunks(QUEUE)
@@ -85,6 +98,7 @@ fn container_events(docker: &Docker, since: Option<String>) -> Events {
 /// `events`, until every stream has ended). A container whose stream ends
 /// or that dies is reported once as `gone`.
 async fn supervise(
+    engine: Arc<Engine>,
     docker: Docker,
     targets: Vec<String>,
     stream: bool,
@@ -119,9 +133,13 @@ async fn supervise(
                     events = None;
                     continue;
                 };
-                let Some(id) = ev.actor.and_then(|a| a.id) else { continue };
+                let Some(actor) = ev.actor else { continue };
+                let Some(id) = actor.id else { continue };
+                // An event carries the container's labels among its
+                // attributes: one this agent does not own is not followed.
+                let labels = actor.attributes.unwrap_or_default();
                 let action = ev.action.unwrap_or_default();
-                if action == "start" && !running.contains_key(&id) {
+                if action == "start" && !running.contains_key(&id) && engine.owns(&labels) {
                     let handle = tasks.spawn(follow(docker.clone(), id.clone(), stream, tx.clone()));
                     running.insert(id, handle);
                 } else if action != "start" && let Some(handle) = running.remove(&id) {

@@ -224,11 +224,17 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
     // Which containers each host watches: the named ones where they are;
     // with -a every container listed; otherwise every running one (the
     // agent follows starts and stops).
-    let mut plan: BTreeMap<String, (Client, Vec<String>)> = BTreeMap::new();
+    // By host and, in a cluster, by node.
+    let mut plan: BTreeMap<(String, String), (Client, Vec<String>)> = BTreeMap::new();
     if !args.containers.is_empty() {
         for name in &args.containers {
             let (host, client) = locate(conn, name).await?;
-            plan.entry(host)
+            let node = dockyard_client::locate(&mut client.clone(), name)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            plan.entry((host, node))
                 .or_insert_with(|| (client, Vec::new()))
                 .1
                 .push(name.clone());
@@ -237,14 +243,14 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
         for (host, client) in conn.clients().await {
             match client {
                 Ok(client) => {
-                    plan.insert(host, (client, Vec::new()));
+                    plan.insert((host, String::new()), (client, Vec::new()));
                 }
                 Err(e) if conn.hosts().len() == 1 => return Err(e),
                 Err(e) => report(&host, e),
             }
         }
     }
-    for (host, (mut client, names)) in plan {
+    for ((host, node), (mut client, names)) in plan {
         if args.all && names.is_empty() {
             let list = client
                 .list_containers(pb::ListContainersRequest { all: true })
@@ -263,9 +269,12 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
             container_identifiers: names.clone(),
             stream,
         };
-        match client.container_stats(request).await {
+        match client
+            .container_stats(routed(request, Some(node.as_str())))
+            .await
+        {
             Ok(s) => {
-                streams.insert(host, s.into_inner());
+                streams.insert((host, node), s.into_inner());
             }
             Err(s) => {
                 // The agent names the first container it could not find.
@@ -287,10 +296,10 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
     loop {
         tokio::select! {
             item = streams.next() => match item {
-                Some((host, Ok(batch))) => absorb(&mut rows, &host, batch, keep_gone),
-                Some((host, Err(s))) => {
-                    report(&host, anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)));
-                    streams.remove(&host);
+                Some(((host, _), Ok(batch))) => absorb(&mut rows, &host, batch, keep_gone),
+                Some((key, Err(s))) => {
+                    report(&key.0, anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)));
+                    streams.remove(&key);
                 }
                 None => break,
             },

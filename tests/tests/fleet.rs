@@ -227,6 +227,23 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
     let o = run(cluster.dockyard(ALICE, &["inspect", &c[1].name]));
     assert!(stdout_str(&o).contains(&c[1].name), "{}", stderr_str(&o));
 
+    // stats: every node's running containers, or one by name.
+    let o = run(cluster.dockyard(ALICE, &["stats", "--no-stream"]));
+    for c in &c {
+        assert!(
+            stdout_str(&o).contains(&c.name),
+            "{}{}",
+            stdout_str(&o),
+            stderr_str(&o)
+        );
+    }
+    let o = run(cluster.dockyard(ALICE, &["stats", "--no-stream", &c[2].name]));
+    assert!(
+        o.status.success() && stdout_str(&o).contains(&c[2].name),
+        "{}",
+        stderr_str(&o)
+    );
+
     // Fan-out through the one entry reaches every node: NODE/NAME | .
     let o = run(cluster.dockyard(
         ALICE,
@@ -241,8 +258,11 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
     ));
     let out = stdout_str(&o);
     for (i, c) in c.iter().enumerate() {
+        // Labels are padded to one width.
+        let label = format!("{}/{}", Cluster::name(i), c.name);
         assert!(
-            out.contains(&format!("{}/{} | hi", Cluster::name(i), c.name)),
+            out.lines()
+                .any(|l| l.starts_with(&label) && l.ends_with("| hi")),
             "{out}"
         );
     }

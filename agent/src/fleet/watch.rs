@@ -1,5 +1,5 @@
-//! The container list of a whole cluster, live: this node's watch and
-//! every peer's, merged. Each node's latest list is kept; whenever one
+//! The container list of a whole cluster, live, and its stats: this
+//! node's stream and every peer's, merged. For the list: Each node's latest list is kept; whenever one
 //! changes, the whole list goes out again, with the nodes that are not
 //! answering and why. Peers that join are watched as they come (looked for
 //! every `members::REFRESH`); a peer whose watch ends leaves its
@@ -138,4 +138,78 @@ async fn join(
         changed |= lists.remove(&down.node).is_some();
     }
     changed
+}
+
+type StatsUpdates =
+    Pin<Box<dyn Stream<Item = Result<dockyard_proto::pb::StatsResponse, Status>> + Send>>;
+
+/// Every node's stats of every running container, on one stream: this
+/// node's (`local`) and each peer's as it joins. A peer's stream that ends
+/// is asked again when the peer is up; its containers simply stop
+/// reporting meanwhile (a list of them says why).
+pub fn stats_gathered(
+    fleet: Fleet,
+    caller: Caller,
+    req: dockyard_proto::pb::StatsRequest,
+    local: StatsUpdates,
+) -> StatsUpdates {
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let me = fleet.me().name.clone();
+        let mut streams: StreamMap<String, StatsUpdates> = StreamMap::new();
+        streams.insert(me.clone(), local);
+        let join = |streams: &mut StreamMap<String, StatsUpdates>| {
+            let (fleet, caller, req) = (fleet.clone(), caller.clone(), req.clone());
+            let have: Vec<String> = streams.keys().cloned().collect();
+            async move {
+                let mut new = Vec::new();
+                for mut peer in fleet.up() {
+                    if have.contains(&peer.node) {
+                        continue;
+                    }
+                    let mut r = tonic::Request::new(req.clone());
+                    *r.metadata_mut() = forwarded(&caller, &peer.node);
+                    let call = peer.client.container_stats(r);
+                    if let Ok(Ok(s)) = tokio::time::timeout(super::GATHER_WAIT, call).await {
+                        let s: StatsUpdates = Box::pin(s.into_inner());
+                        new.push((peer.node.clone(), s));
+                    }
+                }
+                new
+            }
+        };
+        for (node, s) in join(&mut streams).await {
+            streams.insert(node, s);
+        }
+        let mut tick = tokio::time::interval(super::members::REFRESH);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tx.closed() => return,
+                _ = tick.tick(), if req.stream => {
+                    for (node, s) in join(&mut streams).await {
+                        streams.insert(node, s);
+                    }
+                }
+                item = streams.next() => match item {
+                    Some((_, Ok(update))) => {
+                        if tx.send(Ok(update)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some((node, Err(status))) if node == me => {
+                        let _ = tx.send(Err(status)).await;
+                        return;
+                    }
+                    Some((node, Err(_))) => {
+                        streams.remove(&node);
+                    }
+                    // Without streaming, every node's one sample each:
+                    // done when all have ended.
+                    None => return,
+                },
+            }
+        }
+    });
+    Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
