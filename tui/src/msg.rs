@@ -192,6 +192,8 @@ pub enum Effect {
     /// Pulls the image if missing, then launches.
     Launch {
         host: usize,
+        /// A node of the host's cluster (None: the host's own).
+        node: Option<String>,
         request: LaunchRequest,
     },
 }

@@ -25,6 +25,9 @@ pub struct LaunchForm {
     pub values: [String; 7],
     pub focus: usize,
     pub host: usize,
+    /// The node of the host's cluster to launch on (None: the node of the
+    /// agent the host names).
+    pub node: Option<String>,
     /// Pull progress or "starting…" while the request runs.
     pub progress: Option<String>,
     pub error: Option<String>,

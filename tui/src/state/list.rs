@@ -277,6 +277,21 @@ impl ContainerList {
         self.reconcile();
     }
 
+    /// Where a launch may go: each host, and each node of a host that is a
+    /// cluster's entry (as its containers name them).
+    pub fn launch_targets(&self) -> Vec<(usize, Option<String>)> {
+        let mut out = Vec::new();
+        for (i, h) in self.hosts.iter().enumerate() {
+            out.push((i, None));
+            let nodes: std::collections::BTreeSet<&str> =
+                h.containers.iter().map(|c| c.node.as_str()).collect();
+            if nodes.len() > 1 {
+                out.extend(nodes.into_iter().map(|n| (i, Some(n.to_string()))));
+            }
+        }
+        out
+    }
+
     /// Whether the containers come from several nodes of a cluster (the
     /// list then shows and sorts by node).
     pub fn several_nodes(&self) -> bool {

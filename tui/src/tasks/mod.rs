@@ -185,8 +185,12 @@ impl Runner {
                     }
                 }
             }
-            Effect::Launch { host, request } => match self.clients.get(&host) {
-                Some(c) => ops::spawn_launch(c.clone(), request, self.msgs.clone()),
+            Effect::Launch {
+                host,
+                node,
+                request,
+            } => match self.clients.get(&host) {
+                Some(c) => ops::spawn_launch(c.clone(), node, request, self.msgs.clone()),
                 None => self.tell(Msg::Launch(crate::msg::LaunchEvent::Done(Err(
                     "that host is not connected".into(),
                 )))),

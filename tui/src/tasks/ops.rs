@@ -154,7 +154,12 @@ pub fn spawn_stats(
 }
 
 /// Pulls the image when missing (progress as it comes), then launches.
-pub fn spawn_launch(mut client: Client, request: LaunchRequest, msgs: mpsc::Sender<Msg>) {
+pub fn spawn_launch(
+    mut client: Client,
+    node: Option<String>,
+    request: LaunchRequest,
+    msgs: mpsc::Sender<Msg>,
+) {
     tokio::spawn(async move {
         let send = |ev| {
             let msgs = msgs.clone();
@@ -162,12 +167,13 @@ pub fn spawn_launch(mut client: Client, request: LaunchRequest, msgs: mpsc::Send
                 let _ = msgs.send(Msg::Launch(ev)).await;
             }
         };
-        if let Err(s) = pull(&mut client, &request.image, &send).await {
+        let node = node.as_deref();
+        if let Err(s) = pull(&mut client, node, &request.image, &send).await {
             send(LaunchEvent::Done(Err(status_text(&s)))).await;
             return;
         }
         send(LaunchEvent::Progress("starting…".into())).await;
-        let done = match client.launch_container(request).await {
+        let done = match client.launch_container(routed(request, node)).await {
             Ok(resp) => {
                 let r = resp.into_inner();
                 Ok(if r.name.is_empty() {
@@ -182,12 +188,17 @@ pub fn spawn_launch(mut client: Client, request: LaunchRequest, msgs: mpsc::Send
     });
 }
 
-async fn pull<F, Fut>(client: &mut Client, image: &str, send: &F) -> Result<(), tonic::Status>
+async fn pull<F, Fut>(
+    client: &mut Client,
+    node: Option<&str>,
+    image: &str,
+    send: &F,
+) -> Result<(), tonic::Status>
 where
     F: Fn(LaunchEvent) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut pull = Pull::start(client, image).await?;
+    let mut pull = Pull::start_on(client, node, image).await?;
     while let Some((p, _)) = pull.next().await? {
         send(LaunchEvent::Progress(format!(
             "pulling {}: {} ({})",

@@ -52,17 +52,23 @@ pub fn draw(f: &mut Frame, state: &State, form: &LaunchForm) {
 
 fn host_line(state: &State, form: &LaunchForm) -> Line<'static> {
     let host = state.list.host(form.host).map_or("", |h| h.label.as_str());
+    let target = match &form.node {
+        Some(node) => format!("{} node {}", printable(host), printable(node)),
+        None => printable(host),
+    };
+    let keys = |a| state.keymap.keys_for(Context::Form, a);
     Line::from(vec![
         Span::raw("Host: "),
+        Span::styled(target, Style::default().add_modifier(Modifier::BOLD)),
         Span::styled(
-            printable(host),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-        Span::styled(
-            if state.list.hosts().len() > 1 {
-                "  (←/→ to change)"
+            if state.list.launch_targets().len() > 1 {
+                format!(
+                    "  ({}/{} to change)",
+                    keys(Action::PrevHost),
+                    keys(Action::NextHost)
+                )
             } else {
-                ""
+                String::new()
             },
             Style::default().fg(Color::DarkGray),
         ),

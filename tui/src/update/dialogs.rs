@@ -145,14 +145,25 @@ pub fn on_launch_key(state: &mut State, key: KeyEvent, mut form: LaunchForm, fx:
         }
         return;
     }
-    let hosts = state.list.hosts().len();
+    // Hosts, and the nodes of a host that is a cluster's entry.
+    let targets = state.list.launch_targets();
+    let at = targets
+        .iter()
+        .position(|(h, n)| *h == form.host && *n == form.node)
+        .unwrap_or(0);
+    let n = targets.len().max(1);
+    let mut go = |i: usize| {
+        if let Some((h, node)) = targets.get(i % n) {
+            form.host = *h;
+            form.node = node.clone();
+        }
+    };
     match action {
         Some(Action::Cancel) => return,
         Some(Action::NextField) => form.next(),
         Some(Action::PrevField) => form.prev(),
-        Some(Action::PrevHost) if hosts > 1 => form.host = (form.host + hosts - 1) % hosts,
-        Some(Action::NextHost) if hosts > 1 => form.host = (form.host + 1) % hosts,
-        Some(Action::PrevHost | Action::NextHost) => {}
+        Some(Action::PrevHost) => go(at + n - 1),
+        Some(Action::NextHost) => go(at + 1),
         Some(Action::Submit) => submit(state, &mut form, fx),
         _ => type_into(form.field_mut(), key),
     }
@@ -180,6 +191,7 @@ fn submit(state: &State, form: &mut LaunchForm, fx: &mut Vec<Effect>) {
     form.progress = Some("checking the image…".into());
     fx.push(Effect::Launch {
         host: form.host,
+        node: form.node.clone(),
         request,
     });
 }

@@ -540,3 +540,40 @@ fn a_press_whose_release_never_came_is_forgotten() {
     assert!(matches!(&fx[..], [Effect::Input { pane: 2, .. }]), "{fx:?}");
     assert!(s.state.panes.get(1).is_some_and(|p| p.copy.is_none()));
 }
+
+/// A host that is a cluster's entry: the list shows and sorts by node,
+/// and the launch form offers its nodes (→), launching on the one chosen.
+#[test]
+fn a_cluster_entry_lists_nodes_and_launches_on_the_chosen_one() {
+    let mut s = Harness::new(&["entry"], 120, 30);
+    let on = |name: &str, node: &str| dockyard_client::pb::ContainerInfo {
+        node: node.into(),
+        ..running(name)
+    };
+    s.host_up(0, vec![on("web", "n1"), on("db", "n2"), on("cache", "n3")]);
+    assert!(s.state.list.several_nodes());
+    let screen = crate::ui::testing::render(&s.state, 120, 30);
+    assert!(screen.contains("NODE"), "{screen}");
+    // o cycles the sort keys, Node among them.
+    for _ in 0..5 {
+        s.send(key(KeyCode::Char('o'), KeyModifiers::NONE));
+    }
+    assert_eq!(s.state.list.sort(), crate::state::list::SortKey::Node);
+    assert_eq!(shown_names(&s), ["web", "db", "cache"]);
+
+    s.send(key(KeyCode::Char('L'), KeyModifiers::SHIFT));
+    for c in "busybox".chars() {
+        s.send(key(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    // The host itself, then its nodes n1, n2.
+    s.send(key(KeyCode::Right, KeyModifiers::NONE));
+    s.send(key(KeyCode::Right, KeyModifiers::NONE));
+    let screen = crate::ui::testing::render(&s.state, 120, 30);
+    assert!(screen.contains("entry node n2"), "{screen}");
+    let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Launch { host: 0, node: Some(n), .. } if n == "n2")),
+        "{fx:?}"
+    );
+}
