@@ -479,3 +479,172 @@ fn only_agents_of_the_cluster_may_forward() {
         assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
     }
 }
+
+/// The cluster as it runs for real: three agent containers (the project's
+/// image) on a Docker network of their own, static peers by name, one of
+/// them published as the entry. A peer killed leaves the listing with a
+/// reason while the others keep working; started again, it is back.
+#[test]
+fn agent_containers_on_their_own_network() {
+    struct Cleanup {
+        containers: Vec<String>,
+        network: String,
+        image: String,
+    }
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            for c in &self.containers {
+                let _ = std::process::Command::new("docker")
+                    .args(["rm", "-f", c])
+                    .output();
+            }
+            let _ = std::process::Command::new("docker")
+                .args(["network", "rm", &self.network])
+                .output();
+            let _ = std::process::Command::new("docker")
+                .args(["rmi", &self.image])
+                .output();
+        }
+    }
+    let docker_ok = |args: &[&str]| {
+        let o = std::process::Command::new("docker")
+            .args(args)
+            .output()
+            .expect("docker");
+        assert!(
+            o.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let cluster = Cluster::new(0);
+    let names: Vec<String> = (0..3)
+        .map(|i| unique_name(&format!("agentn{}", i + 1)))
+        .collect();
+    let mut cleanup = Cleanup {
+        containers: Vec::new(),
+        network: unique_name("fleetnet"),
+        image: format!("{}:test", unique_name("fleetagent")),
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
+    let built = std::process::Command::new(script)
+        .arg(dockyard_tests::agent_bin())
+        .arg(&cleanup.image)
+        .output()
+        .expect("build image");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    docker_ok(&[
+        "network",
+        "create",
+        "--label",
+        "dockyard.test=1",
+        &cleanup.network,
+    ]);
+    let pki_dir = format!("{}:/etc/dockyard:ro", cluster.pki.dir.display());
+    for (i, name) in names.iter().enumerate() {
+        let node = Cluster::name(i);
+        let label = format!("{}={node}", cluster.key);
+        let mut args = vec![
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            "dockyard.test=1",
+            "--network",
+            &cleanup.network,
+            "--pid",
+            "host",
+            "-v",
+            "/var/run/docker.sock:/var/run/docker.sock",
+            "-v",
+            &pki_dir,
+        ];
+        if i == 0 {
+            args.extend(["-p", "127.0.0.1::50051"]);
+        }
+        args.extend([
+            cleanup.image.as_str(),
+            "--tls-cert",
+            "/etc/dockyard/agent.pem",
+            "--tls-key",
+            "/etc/dockyard/agent.key",
+            "--peer-ca",
+            "/etc/dockyard/ca.pem",
+            "--token-file",
+            "/etc/dockyard/tokens",
+            "--node-name",
+            &node,
+            "--only-label",
+            &label,
+        ]);
+        let peers: Vec<String> = names
+            .iter()
+            .filter(|n| *n != name)
+            .map(|n| format!("--peer={n}"))
+            .collect();
+        args.extend(peers.iter().map(String::as_str));
+        docker_ok(&args);
+        cleanup.containers.push(name.clone());
+    }
+    let entry = docker_ok(&["port", &names[0], "50051/tcp"])
+        .lines()
+        .next()
+        .expect("port")
+        .to_string();
+    let dockyard = |args: &[&str]| {
+        let mut c = dockyard_command();
+        c.args(["--host", &entry, "--tls-ca"])
+            .arg(&cluster.pki.ca)
+            .args(["--token", ALICE])
+            .args(args);
+        c
+    };
+    let c: Vec<TestContainer> = (0..3)
+        .map(|i| owned_by(&cluster, &Cluster::name(i), "none", &["sleep", "1000000"]))
+        .collect();
+    let all_listed = || {
+        let out = stdout_str(&run(dockyard(&["ps"])));
+        c.iter().all(|c| out.contains(&c.name))
+    };
+    assert!(
+        eventually(Duration::from_secs(40), all_listed),
+        "the agents never formed a cluster; entry log:\n{}",
+        docker_ok(&["logs", &names[0]])
+    );
+    let o = run(dockyard(&[
+        "exec",
+        &c[2].name,
+        "sh",
+        "-c",
+        "echo on-n3; exit 7",
+    ]));
+    assert_eq!(
+        (stdout_str(&o).as_str(), o.status.code()),
+        ("on-n3\n", Some(7)),
+        "{}",
+        stderr_str(&o)
+    );
+
+    docker_ok(&["kill", &names[1]]);
+    let gone = || {
+        let o = run(dockyard(&["ps"]));
+        !stdout_str(&o).contains(&c[1].name) && stderr_str(&o).contains("node n2")
+    };
+    assert!(
+        eventually(WAIT, gone),
+        "n2's containers stayed listed after it was killed"
+    );
+    let o = run(dockyard(&["exec", &c[2].name, "echo", "still"]));
+    assert_eq!(stdout_str(&o), "still\n", "{}", stderr_str(&o));
+    docker_ok(&["start", &names[1]]);
+    assert!(
+        eventually(Duration::from_secs(40), all_listed),
+        "n2 came back but was not listed"
+    );
+}
