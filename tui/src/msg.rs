@@ -51,6 +51,9 @@ pub enum HostEvent {
     /// empty while the first list is on its way.
     Up(Vec<ContainerInfo>),
     List(Vec<ContainerInfo>),
+    /// Nodes of the host's cluster that do not answer, and why (their
+    /// containers are missing from its list); sent with every list.
+    NodesDown(Vec<(String, String)>),
     /// Unreachable or dropped, or (`engine_down`) reachable but without
     /// its Docker engine; retried after `retry_in` seconds.
     Down {

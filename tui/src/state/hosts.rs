@@ -50,6 +50,8 @@ pub struct Host {
     pub reach: Reach,
     pub status: HostStatus,
     pub containers: Vec<Container>,
+    /// Nodes of its cluster that do not answer, and why.
+    pub nodes_down: Vec<(String, String)>,
 }
 
 impl Host {
@@ -59,6 +61,7 @@ impl Host {
             reach: name.reach,
             status: HostStatus::Connecting,
             containers: Vec::new(),
+            nodes_down: Vec::new(),
         }
     }
 

@@ -277,6 +277,12 @@ impl ContainerList {
         self.reconcile();
     }
 
+    pub fn set_nodes_down(&mut self, host: usize, down: Vec<(String, String)>) {
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.nodes_down = down;
+        }
+    }
+
     /// Where a launch may go: each host, and each node of a host that is a
     /// cluster's entry (as its containers name them).
     pub fn launch_targets(&self) -> Vec<(usize, Option<String>)> {

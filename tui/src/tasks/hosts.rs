@@ -104,8 +104,8 @@ async fn watch_once(
         .into_inner();
     // An agent whose engine hangs would otherwise leave the row saying
     // "retrying" forever, with no retry coming.
-    let first = match tokio::time::timeout(FIRST_LIST, stream.message()).await {
-        Ok(Ok(Some(list))) => list.containers,
+    let (first, down) = match tokio::time::timeout(FIRST_LIST, stream.message()).await {
+        Ok(Ok(Some(list))) => (list.containers, nodes_down(&list.unreachable)),
         Ok(Ok(None)) => return Err("the agent closed the container watch".into()),
         Ok(Err(s)) => return Err(s.into()),
         Err(_) => return Err("the agent sent no container list".into()),
@@ -115,10 +115,19 @@ async fn watch_once(
     if events.send((host, connected)).await.is_err() {
         return Ok(());
     }
+    let down = HostReport::Event(HostEvent::NodesDown(down));
+    if events.send((host, down)).await.is_err() {
+        return Ok(());
+    }
     loop {
         match stream.message().await {
             Ok(Some(list)) => {
+                let down = nodes_down(&list.unreachable);
                 let ev = HostReport::Event(HostEvent::List(list.containers));
+                if events.send((host, ev)).await.is_err() {
+                    return Ok(());
+                }
+                let ev = HostReport::Event(HostEvent::NodesDown(down));
                 if events.send((host, ev)).await.is_err() {
                     return Ok(());
                 }
@@ -127,4 +136,11 @@ async fn watch_once(
             Err(s) => return Err(s.into()),
         }
     }
+}
+
+fn nodes_down(unreachable: &[dockyard_client::pb::NodeError]) -> Vec<(String, String)> {
+    unreachable
+        .iter()
+        .map(|u| (u.node.clone(), u.error.clone()))
+        .collect()
 }

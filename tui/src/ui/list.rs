@@ -110,7 +110,7 @@ fn widths(multi: bool, nodes: bool) -> Vec<Constraint> {
     widths
 }
 
-/// Why each host that is down is down.
+/// Why each host (or node of a host's cluster) that is down is down.
 fn hosts_down_text(list: &ContainerList) -> Vec<String> {
     list.hosts()
         .iter()
@@ -131,6 +131,17 @@ fn hosts_down_text(list: &ContainerList) -> Vec<String> {
             }
             _ => None,
         })
+        .chain(list.hosts().iter().flat_map(|h| {
+            // Nodes of a host's cluster that do not answer.
+            h.nodes_down.iter().map(move |(node, why)| {
+                format!(
+                    "{}: node {}: {}",
+                    printable(&h.label),
+                    printable(node),
+                    printable(why)
+                )
+            })
+        }))
         .collect()
 }
 

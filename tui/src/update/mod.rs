@@ -121,6 +121,7 @@ fn on_host(state: &mut State, host: usize, ev: HostEvent, fx: &mut Vec<Effect>) 
         HostEvent::List(list) => state
             .list
             .set_containers(host, list.into_iter().map(Into::into).collect()),
+        HostEvent::NodesDown(down) => state.list.set_nodes_down(host, down),
         HostEvent::Down {
             reason,
             retry_in,

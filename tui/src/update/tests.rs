@@ -554,6 +554,16 @@ fn a_cluster_entry_lists_nodes_and_launches_on_the_chosen_one() {
     assert!(s.state.list.several_nodes());
     let screen = crate::ui::testing::render(&s.state, 120, 30);
     assert!(screen.contains("NODE"), "{screen}");
+    // A node that stops answering is named with why.
+    s.send(Msg::Host {
+        host: 0,
+        ev: HostEvent::NodesDown(vec![("n4".into(), "connection refused".into())]),
+    });
+    let screen = crate::ui::testing::render(&s.state, 120, 30);
+    assert!(
+        screen.contains("entry: node n4: connection refused"),
+        "{screen}"
+    );
     // o cycles the sort keys, Node among them.
     for _ in 0..5 {
         s.send(key(KeyCode::Char('o'), KeyModifiers::NONE));
