@@ -205,6 +205,16 @@ impl TokenCheck {
         }
     }
 
+    /// Whether this agent checks tokens at all.
+    pub fn has_tokens(&self) -> bool {
+        !self.tokens.is_empty()
+    }
+
+    /// Whether `name` names one of this agent's tokens.
+    pub fn knows(&self, name: &str) -> bool {
+        self.tokens.iter().any(|t| t.name == name)
+    }
+
     fn token_name(&self, req: &Request<()>) -> Result<Option<String>, Status> {
         if self.tokens.is_empty() {
             return Ok(None);

@@ -41,13 +41,32 @@ fn main() -> ExitCode {
 /// them, never by address alone).
 fn cluster(args: &Args) -> anyhow::Result<server::Cluster> {
     let clustered = !args.peers.is_empty() || args.peers_dns.is_some();
+    // An entry lets its callers into every node: it must know who they
+    // are, whatever address it listens on.
+    if clustered && args.insecure {
+        anyhow::bail!(
+            "--peer and --peers cannot go with --insecure: an open entry would open every node"
+        );
+    }
+    if clustered && args.token_file.is_none() && args.tls_client_ca.is_none() {
+        anyhow::bail!(
+            "--peer and --peers need --token-file or --tls-client-ca: an entry must know its callers, since it acts for them on every node"
+        );
+    }
     let tls = match (&args.peer_ca, &args.tls_cert, &args.tls_key) {
         (Some(ca), Some(cert), Some(key)) => {
             let read = |p: &std::path::Path| {
                 std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
             };
             let ca_pem = read(ca)?;
-            dockyard_agent::fleet::gate::ca_subject(&ca_pem)
+            if let Some(client_ca) = &args.tls_client_ca
+                && read(client_ca)? == ca_pem
+            {
+                anyhow::bail!(
+                    "--tls-client-ca and --peer-ca are the same CA: users' certificates must come from a CA of their own, or a user could make one that names an agent"
+                );
+            }
+            dockyard_agent::fleet::gate::ca_der(&ca_pem)
                 .map_err(|e| anyhow::anyhow!("--peer-ca {}: {e}", ca.display()))?;
             Some(dockyard_agent::fleet::PeerTls {
                 ca_pem,

@@ -20,7 +20,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::auth::TokenCheck;
-use crate::fleet::gate::{GateLayer, ca_subject};
+use crate::fleet::gate::{GateLayer, ca_der};
 use crate::fleet::{Fleet, Node, Peers};
 
 use crate::engine::Engine;
@@ -144,7 +144,7 @@ pub async fn serve(
     let cluster_ca = cluster
         .tls
         .as_ref()
-        .map(|tls| ca_subject(&tls.ca_pem).unwrap_or_default());
+        .map(|tls| ca_der(&tls.ca_pem).unwrap_or_default());
     let peers = match &cluster.tls {
         Some(tls) if !cluster.peers.is_empty() || cluster.peers_dns.is_some() => {
             Some(Peers::start(

@@ -454,7 +454,7 @@ fn only_agents_of_the_cluster_may_forward() {
     // A client of the cluster's CA, with a valid token, claiming to
     // forward for alice: refused.
     let rt = runtime();
-    let forged = |cert: Option<(&PathBuf, &PathBuf)>| {
+    let forged = |cert: Option<(&PathBuf, &PathBuf)>, token: &str| {
         let mut opts = cluster.dial(BOB);
         if let Some((c, k)) = cert {
             opts.tls_cert = Some(c.clone());
@@ -467,17 +467,28 @@ fn only_agents_of_the_cluster_may_forward() {
             .block_on(dockyard_client::dial::connect(&addr, &opts))
             .expect("dial");
         // As an agent would write it: the JSON of the caller, in hex.
-        let caller: String =
-            r#"{"certificate":null,"token":"alice"}"#.bytes().map(|b| format!("{b:02x}")).collect();
+        let caller: String = format!(r#"{{"certificate":null,"token":"{token}"}}"#)
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let mut req = tonic::Request::new(ListSessionsRequest {});
         req.metadata_mut()
             .insert(dockyard_proto::CALLER_KEY, caller.parse().expect("ascii"));
         rt.block_on(client.list_sessions(req))
     };
     for cert in [None, Some((&pki.client_cert, &pki.client_key))] {
-        let refused = forged(cert).expect_err("a forged identity must be refused");
+        let refused = forged(cert, "alice").expect_err("a forged identity must be refused");
         assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
     }
+    // An agent's certificate is believed, for a token name this agent
+    // has; another agent's name for someone it does not know is refused.
+    let agent = Some((&pki.agent_cert, &pki.agent_key));
+    assert!(
+        forged(agent, "alice").is_ok(),
+        "a peer forwarding for alice"
+    );
+    let refused = forged(agent, "mallory").expect_err("an unknown token name");
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
 }
 
 /// The cluster as it runs for real: three agent containers (the project's
@@ -647,4 +658,48 @@ fn agent_containers_on_their_own_network() {
         eventually(Duration::from_secs(40), all_listed),
         "n2 came back but was not listed"
     );
+}
+
+/// An entry acts for its callers on every node, so an agent with peers
+/// must know its callers (a token file or client certificates), cannot be
+/// `--insecure`, and keeps users' CA apart from the agents'.
+#[test]
+fn an_agent_with_peers_must_know_its_callers() {
+    let pki = TestPki::new();
+    let tokens = pki.file("tokens", &format!("alice {ALICE}\n"));
+    let agent = |extra: &[&str]| {
+        let mut c = std::process::Command::new(dockyard_tests::agent_bin());
+        c.args([
+            "--listen",
+            "127.0.0.1:0",
+            "--peer",
+            "127.0.0.1:1",
+            "--peer-ca",
+        ])
+        .arg(&pki.ca)
+        .arg("--tls-cert")
+        .arg(&pki.agent_cert)
+        .arg("--tls-key")
+        .arg(&pki.agent_key)
+        .args(extra);
+        c.output().expect("run agent")
+    };
+    let tokens = tokens.display().to_string();
+    let ca = pki.ca.display().to_string();
+    for (extra, says) in [
+        (vec![], "need --token-file or --tls-client-ca"),
+        (
+            vec!["--token-file", tokens.as_str(), "--insecure"],
+            "cannot go with --insecure",
+        ),
+        (vec!["--tls-client-ca", ca.as_str()], "the same CA"),
+    ] {
+        let o = agent(&extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(says),
+            "{extra:?}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "it must not have started listening");
+    }
 }

@@ -33,7 +33,7 @@ pub struct Forwarded(pub Caller);
 
 /// What the gate needs: this agent's fleet (None: no peers, so nothing is
 /// forwarded and nobody is believed to be one), its token check, and the
-/// cluster CA's subject, which an agent's certificate is issued by.
+/// cluster's CA (DER), which signs agents' certificates.
 #[derive(Clone)]
 pub struct GateLayer {
     fleet: Option<Fleet>,
@@ -110,6 +110,9 @@ where
                         "unreadable dockyard-caller",
                     ));
                 };
+                if let Err(status) = layer.believable(&caller, req.uri().path()) {
+                    return refuse(status);
+                }
                 req.extensions_mut().insert(Forwarded(caller));
             }
             let node = req
@@ -164,6 +167,26 @@ where
 }
 
 impl GateLayer {
+    /// A caller a peer vouches for is one this agent would let in itself:
+    /// when it checks tokens, the token's name must be one of its own
+    /// (names are the identity: another node's `token-1` may be someone
+    /// else), and only a peer's own membership question comes without one.
+    fn believable(&self, caller: &Caller, path: &str) -> Result<(), tonic::Status> {
+        if !self.check.has_tokens() {
+            return Ok(());
+        }
+        match &caller.token {
+            Some(name) if self.check.knows(name) => Ok(()),
+            Some(name) => Err(tonic::Status::permission_denied(format!(
+                "the forwarded token name '{name}' is not one of this agent's (every agent of a cluster needs the same token file)"
+            ))),
+            None if path.ends_with("/ListNodes") => Ok(()),
+            None => Err(tonic::Status::permission_denied(
+                "a forwarded request without a token name, to an agent that requires tokens",
+            )),
+        }
+    }
+
     /// The request's connection presented an agent certificate of this
     /// cluster.
     fn is_peer(&self, req: &http::Request<Body>) -> bool {
@@ -192,15 +215,20 @@ fn probe(req: &http::Request<Body>) -> tonic::Request<()> {
     tonic::Request::from_http(p)
 }
 
-/// An agent's certificate of this cluster: issued by the cluster's CA
-/// (whose subject is `ca_subject`, DER) and naming an agent (an
-/// organizational unit `dockyard-agent`). rustls has already checked the
-/// chain against the CAs the agent trusts for clients.
-pub fn is_agent_cert(der: &[u8], ca_subject: &[u8]) -> bool {
-    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+/// An agent's certificate of this cluster: signed by the cluster's CA
+/// (`ca`, DER: its key is checked, not only its name, since a client CA
+/// may have the same name) and naming an agent (an organizational unit
+/// `dockyard-agent`). rustls has already checked the chain and validity
+/// against the CAs the agent trusts for clients.
+pub fn is_agent_cert(der: &[u8], ca: &[u8]) -> bool {
+    let (Ok((_, cert)), Ok((_, ca))) = (
+        x509_parser::parse_x509_certificate(der),
+        x509_parser::parse_x509_certificate(ca),
+    ) else {
         return false;
     };
-    let by_cluster_ca = cert.issuer().as_raw() == ca_subject;
+    let by_cluster_ca = cert.issuer().as_raw() == ca.subject().as_raw()
+        && cert.verify_signature(Some(ca.public_key())).is_ok();
     let an_agent = cert
         .subject()
         .iter_organizational_unit()
@@ -208,15 +236,14 @@ pub fn is_agent_cert(der: &[u8], ca_subject: &[u8]) -> bool {
     by_cluster_ca && an_agent
 }
 
-/// The subject (DER) of the first certificate of a PEM file: the cluster
-/// CA's, which agents' certificates name as their issuer.
-pub fn ca_subject(pem: &[u8]) -> Result<Vec<u8>, String> {
+/// The first certificate of a PEM file (DER): the cluster's CA, which
+/// signs agents' certificates.
+pub fn ca_der(pem: &[u8]) -> Result<Vec<u8>, String> {
     let (_, pem) =
         x509_parser::pem::parse_x509_pem(pem).map_err(|e| format!("not a PEM certificate: {e}"))?;
-    let cert = pem
-        .parse_x509()
+    pem.parse_x509()
         .map_err(|e| format!("not a certificate: {e}"))?;
-    Ok(cert.subject().as_raw().to_vec())
+    Ok(pem.contents)
 }
 
 /// A status as one line for people: its message, or its code.

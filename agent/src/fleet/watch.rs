@@ -90,8 +90,9 @@ async fn merge(
     }
 }
 
-/// Starts watching the peers that are up and not yet watched, and drops
-/// those no longer up; true when the list changed.
+/// Starts watching the peers that are up and not yet watched (all at
+/// once: a slow peer holds up no other), and drops the lists of nodes no
+/// longer up; true when the list changed.
 async fn join(
     fleet: &Fleet,
     caller: &Caller,
@@ -101,41 +102,45 @@ async fn join(
     failed: &mut BTreeMap<String, String>,
 ) -> bool {
     let up = fleet.up();
-    let mut changed = false;
     let me = fleet.me().name.clone();
-    let gone: Vec<String> = streams
-        .keys()
-        .filter(|n| **n != me && !up.iter().any(|p| &p.node == *n))
-        .cloned()
-        .collect();
+    let is_up = |n: &String| *n == me || up.iter().any(|p| &p.node == n);
+    let mut changed = false;
+    let gone: Vec<String> = streams.keys().filter(|n| !is_up(n)).cloned().collect();
     for node in gone {
         streams.remove(&node);
-        changed |= lists.remove(&node).is_some();
     }
-    for mut peer in up {
-        if streams.contains_key(&peer.node) {
-            continue;
-        }
-        let mut req = tonic::Request::new(ListContainersRequest { all });
-        *req.metadata_mut() = forwarded(caller, &peer.node);
-        let call = tokio::time::timeout(super::GATHER_WAIT, peer.client.watch_containers(req));
-        match call
-            .await
-            .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer in time")))
-        {
+    // Also the lists of nodes whose watch ended and that then left.
+    let stale: Vec<String> = lists.keys().filter(|n| !is_up(n)).cloned().collect();
+    for node in stale {
+        lists.remove(&node);
+        changed = true;
+    }
+    let asked = up
+        .into_iter()
+        .filter(|p| !streams.contains_key(&p.node))
+        .map(|mut peer| {
+            let mut req = tonic::Request::new(ListContainersRequest { all });
+            *req.metadata_mut() = forwarded(caller, &peer.node);
+            async move {
+                let call =
+                    tokio::time::timeout(super::GATHER_WAIT, peer.client.watch_containers(req));
+                let answer = call
+                    .await
+                    .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer in time")));
+                (peer.node, answer)
+            }
+        });
+    for (node, answer) in futures::future::join_all(asked).await {
+        match answer {
             Ok(r) => {
                 let stream: Updates = Box::pin(r.into_inner());
-                streams.insert(peer.node.clone(), stream);
+                streams.insert(node, stream);
             }
             Err(s) => {
-                failed.insert(peer.node.clone(), super::gate::status_text(&s));
+                failed.insert(node, super::gate::status_text(&s));
                 changed = true;
             }
         }
-    }
-    // Nodes now down: their lists go.
-    for down in fleet.down() {
-        changed |= lists.remove(&down.node).is_some();
     }
     changed
 }
@@ -162,20 +167,29 @@ pub fn stats_gathered(
             let (fleet, caller, req) = (fleet.clone(), caller.clone(), req.clone());
             let have: Vec<String> = streams.keys().cloned().collect();
             async move {
-                let mut new = Vec::new();
-                for mut peer in fleet.up() {
-                    if have.contains(&peer.node) {
-                        continue;
-                    }
-                    let mut r = tonic::Request::new(req.clone());
-                    *r.metadata_mut() = forwarded(&caller, &peer.node);
-                    let call = peer.client.container_stats(r);
-                    if let Ok(Ok(s)) = tokio::time::timeout(super::GATHER_WAIT, call).await {
-                        let s: StatsUpdates = Box::pin(s.into_inner());
-                        new.push((peer.node.clone(), s));
-                    }
-                }
-                new
+                let asked = fleet
+                    .up()
+                    .into_iter()
+                    .filter(|p| !have.contains(&p.node))
+                    .map(|mut peer| {
+                        let mut r = tonic::Request::new(req.clone());
+                        *r.metadata_mut() = forwarded(&caller, &peer.node);
+                        async move {
+                            let call = peer.client.container_stats(r);
+                            match tokio::time::timeout(super::GATHER_WAIT, call).await {
+                                Ok(Ok(s)) => {
+                                    let s: StatsUpdates = Box::pin(s.into_inner());
+                                    Some((peer.node, s))
+                                }
+                                _ => None,
+                            }
+                        }
+                    });
+                futures::future::join_all(asked)
+                    .await
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
             }
         };
         for (node, s) in join(&mut streams).await {
