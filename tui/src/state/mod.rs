@@ -21,7 +21,7 @@ use hosts::{ContainerKey, HostName, Reach};
 use inspect::InspectView;
 use launch_form::LaunchForm;
 use list::ContainerList;
-use panes::{PaneId, Panes};
+use panes::{PaneId, PaneKind, Panes};
 use sessions::{OnQuit, SessionsPicker};
 use stats::StatsStore;
 
@@ -73,6 +73,11 @@ pub enum Mode {
     Recordings(recordings::RecordingsPicker),
     /// Quitting with sessions open on remote agents: keep or end them?
     QuitSessions {
+        count: usize,
+    },
+    /// Quitting with shells open on the local engine, which end with the
+    /// TUI (its agent runs in this process): quit anyway?
+    QuitLocal {
         count: usize,
     },
 }
@@ -173,6 +178,25 @@ impl State {
             press: None,
             last_click: None,
         }
+    }
+
+    /// Live shells and commands on the local engine (the agent embedded in
+    /// this process): what quitting ends.
+    pub fn local_live_panes(&self) -> usize {
+        self.panes
+            .order()
+            .into_iter()
+            .filter(|id| {
+                self.panes.get(*id).is_some_and(|p| {
+                    p.is_live()
+                        && matches!(
+                            p.kind,
+                            PaneKind::Shell | PaneKind::Command(_) | PaneKind::Attached { .. }
+                        )
+                        && self.list.hosts().get(p.host).map(|h| h.reach) == Some(Reach::Embedded)
+                })
+            })
+            .count()
     }
 
     /// Live panes whose sessions a remote agent keeps: what quitting may

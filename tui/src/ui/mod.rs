@@ -47,6 +47,7 @@ pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
         Mode::Sessions(picker) => sessions::draw(f, state, picker),
         Mode::Recordings(picker) => sessions::draw_recordings(f, state, picker),
         Mode::QuitSessions { count } => sessions::draw_quit(f, state, *count),
+        Mode::QuitLocal { count } => sessions::draw_quit_local(f, state, *count),
         _ => {}
     }
 }

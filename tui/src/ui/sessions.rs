@@ -121,6 +121,30 @@ pub fn draw_quit(f: &mut Frame, state: &State, count: usize) {
     );
 }
 
+/// Quitting with shells on the local engine, which end with the TUI.
+pub fn draw_quit_local(f: &mut Frame, state: &State, count: usize) {
+    let yes = state
+        .keymap
+        .key_for(Context::Confirm, Action::Yes)
+        .unwrap_or_default();
+    let text = format!(
+        "{count} shell{} on the local engine end{} with dockyard (its agent runs in this process).\n\n{yes}: quit and end {}    any other key: stay",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "s" } else { "" },
+        if count == 1 { "it" } else { "them" },
+    );
+    let area = centered(f.area(), 70, 7);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(" Quit ")
+                .border_style(Style::default().fg(Color::Yellow)),
+        ),
+        area,
+    );
+}
+
 pub fn draw_recordings(f: &mut Frame, state: &State, picker: &RecordingsPicker) {
     let area = centered(f.area(), 100, 16);
     f.render_widget(Clear, area);

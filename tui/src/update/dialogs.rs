@@ -201,7 +201,10 @@ fn submit(state: &State, form: &mut LaunchForm, fx: &mut Vec<Effect>) {
 pub fn quit(state: &mut State) {
     use crate::state::sessions::OnQuit;
     let count = state.durable_panes().len();
+    let local = state.local_live_panes();
     match state.on_quit {
+        // Local shells end with the TUI whatever `on_quit` says: asked.
+        _ if count == 0 && local > 0 => state.mode = Mode::QuitLocal { count: local },
         _ if count == 0 => state.quit = true,
         OnQuit::Ask => state.mode = Mode::QuitSessions { count },
         OnQuit::Keep => {
@@ -281,4 +284,11 @@ pub fn on_recordings_key(
         _ => {}
     }
     state.mode = Mode::Recordings(picker);
+}
+
+/// Yes quits (the local shells end with the TUI); any other key stays.
+pub fn on_quit_local_key(state: &mut State, key: KeyEvent) {
+    if state.keymap.action(Context::Confirm, key) == Some(Action::Yes) {
+        state.quit = true;
+    }
 }

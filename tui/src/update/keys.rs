@@ -41,6 +41,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Sessions(picker) => dialogs::on_sessions_key(state, key, picker, fx),
         Mode::Recordings(picker) => dialogs::on_recordings_key(state, key, picker, fx),
         Mode::QuitSessions { count } => dialogs::on_quit_key(state, key, count),
+        Mode::QuitLocal { .. } => dialogs::on_quit_local_key(state, key),
         Mode::Leader => on_leader_key(state, key, fx),
         Mode::Normal if state.keymap.is_leader(key) => state.mode = Mode::Leader,
         Mode::Normal => match state.focused_pane() {

@@ -587,3 +587,49 @@ fn a_cluster_entry_lists_nodes_and_launches_on_the_chosen_one() {
         "{fx:?}"
     );
 }
+
+/// Quitting with a shell on the local engine (the embedded agent) asks
+/// first: it ends with the TUI. Any other key stays; y quits. With no
+/// local shell, q quits at once.
+#[test]
+fn quitting_with_local_shells_asks_first() {
+    use crate::state::hosts::{HostName, Reach};
+    let mut s = Harness::new(&[], 120, 30);
+    let keymap = s.state.keymap.clone();
+    s.state = crate::state::State::new(
+        vec![HostName {
+            label: "local".into(),
+            reach: Reach::Embedded,
+        }],
+        keymap,
+    );
+    s.send(Msg::Terminal(Event::Resize(120, 30)));
+    s.host_up(0, vec![running("web")]);
+    s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    let pane = s.state.focused_pane().expect("a pane");
+    s.send(Msg::Session {
+        pane,
+        ev: crate::msg::SessionEvent::Started {
+            session_id: String::new(),
+            node: String::new(),
+        },
+    });
+    s.send(key(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    s.send(key(KeyCode::Char('q'), KeyModifiers::NONE));
+    assert_eq!(s.state.mode, Mode::QuitLocal { count: 1 });
+    let screen = crate::ui::testing::render(&s.state, 120, 30);
+    assert!(
+        screen.contains("1 shell on the local engine ends with dockyard"),
+        "{screen}"
+    );
+    s.send(key(KeyCode::Char('x'), KeyModifiers::NONE));
+    assert!(!s.state.quit && s.state.mode == Mode::Normal);
+    s.send(key(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    s.send(key(KeyCode::Char('q'), KeyModifiers::NONE));
+    s.send(key(KeyCode::Char('y'), KeyModifiers::NONE));
+    assert!(s.state.quit);
+
+    let mut plain = state_with_containers(80, 24, &["web"]);
+    plain.send(key(KeyCode::Char('q'), KeyModifiers::NONE));
+    assert!(plain.state.quit, "nothing to lose: q quits");
+}
