@@ -25,7 +25,7 @@ pub fn open_selected(
     fx: &mut Vec<Effect>,
 ) {
     let Some((host, c)) = state.list.selected() else {
-        return;
+        return error(state, "no container is selected in the list".into());
     };
     let logs = matches!(kind, PaneKind::Logs { .. });
     if !logs && !c.state.is_running() {
@@ -40,11 +40,14 @@ pub fn open_selected(
 /// one), beside or below it.
 pub fn split_focused(state: &mut State, dir: Direction, fx: &mut Vec<Effect>) {
     match state.focused_pane().and_then(|p| state.panes.get(p)) {
-        Some(p) => {
+        // A shell's neighbour is another shell in its container.
+        Some(p) if !matches!(p.kind, PaneKind::Replay { .. } | PaneKind::Logs { .. }) => {
             let (host, container) = (p.host, p.container.clone());
             open(state, host, container, PaneKind::Shell, Some(dir), fx);
         }
-        None => open_selected(state, PaneKind::Shell, Some(dir), fx),
+        // A recording has no container, and a log is read, not typed
+        // into: the list's selected container (or why there is none).
+        _ => open_selected(state, PaneKind::Shell, Some(dir), fx),
     }
 }
 

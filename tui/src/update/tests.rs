@@ -633,3 +633,38 @@ fn quitting_with_local_shells_asks_first() {
     plain.send(key(KeyCode::Char('q'), KeyModifiers::NONE));
     assert!(plain.state.quit, "nothing to lose: q quits");
 }
+
+/// Splitting from a replay pane (no container) or a logs pane opens a
+/// shell in the list's selected container, or says why it cannot.
+#[test]
+fn splitting_from_a_replay_or_logs_pane_opens_the_selected_container() {
+    let mut s = state_with_containers(120, 30, &["web"]);
+    let mut fx = Vec::new();
+    crate::update::panes::open_replay(&mut s.state, "/tmp/x.cast".into(), &mut fx);
+    let fx = s.send(key(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    assert!(fx.is_empty());
+    let fx = s.send(key(KeyCode::Char('|'), KeyModifiers::NONE));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::OpenSession { container, .. } if container == "web")),
+        "{fx:?}"
+    );
+    // With nothing selected: said, nothing opened.
+    let mut s = Harness::new(&["h"], 120, 30);
+    s.host_up(0, vec![]);
+    let mut fx = Vec::new();
+    crate::update::panes::open_replay(&mut s.state, "/tmp/x.cast".into(), &mut fx);
+    s.send(key(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    let fx = s.send(key(KeyCode::Char('|'), KeyModifiers::NONE));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::OpenSession { .. })),
+        "{fx:?}"
+    );
+    let notice = s
+        .state
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("no container is selected"), "{notice}");
+}
