@@ -148,11 +148,3 @@ pub fn forwarded(caller: &Caller, node: &str) -> tonic::metadata::MetadataMap {
     }
     m
 }
-
-/// The node a request names, if any.
-pub fn named_node<T>(req: &tonic::Request<T>) -> Option<String> {
-    req.metadata()
-        .get(NODE_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
