@@ -137,14 +137,7 @@ pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
                     let r = r.into_inner();
                     // Nodes of a cluster that did not answer: said, and
                     // the exit status says something was missing.
-                    for u in &r.unreachable {
-                        eprintln!(
-                            "dockyard: {host}: node {}: {}",
-                            printable(&u.node),
-                            printable(&u.error)
-                        );
-                        failed = true;
-                    }
+                    failed |= crate::output::say_unreachable(&host, &r.unreachable);
                     r.containers
                 })
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),

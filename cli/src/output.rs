@@ -126,3 +126,17 @@ mod tests {
         );
     }
 }
+
+/// Says on stderr which nodes of `host`'s cluster did not answer (their
+/// containers or sessions are missing from what is shown); true if any.
+pub fn say_unreachable(host: &str, nodes: &[dockyard_client::pb::NodeError]) -> bool {
+    use dockyard_client::text::printable;
+    for u in nodes {
+        eprintln!(
+            "dockyard: {host}: node {}: {}",
+            printable(&u.node),
+            printable(&u.error)
+        );
+    }
+    !nodes.is_empty()
+}

@@ -43,14 +43,7 @@ async fn list_all(conn: &Connector) -> anyhow::Result<(Vec<(String, SessionInfo)
                 .await
                 .map(|r| {
                     let r = r.into_inner();
-                    for u in &r.unreachable {
-                        eprintln!(
-                            "dockyard: {host}: node {}: {}",
-                            printable(&u.node),
-                            printable(&u.error)
-                        );
-                        failed = true;
-                    }
+                    failed |= crate::output::say_unreachable(&host, &r.unreachable);
                     r.sessions
                 })
                 .map_err(|s| anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))),
