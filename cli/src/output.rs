@@ -106,6 +106,20 @@ pub fn tabwriter(table: &[Vec<String>]) -> String {
     out
 }
 
+/// Says on stderr which nodes of `host`'s cluster did not answer (their
+/// containers or sessions are missing from what is shown); true if any.
+pub fn say_unreachable(host: &str, nodes: &[dockyard_client::pb::NodeError]) -> bool {
+    use dockyard_client::text::printable;
+    for u in nodes {
+        eprintln!(
+            "dockyard: {host}: node {}: {}",
+            printable(&u.node),
+            printable(&u.error)
+        );
+    }
+    !nodes.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,18 +139,4 @@ mod tests {
             "NAME                    CPU %     PIDS\na-long-container-name   0.00%     1\n"
         );
     }
-}
-
-/// Says on stderr which nodes of `host`'s cluster did not answer (their
-/// containers or sessions are missing from what is shown); true if any.
-pub fn say_unreachable(host: &str, nodes: &[dockyard_client::pb::NodeError]) -> bool {
-    use dockyard_client::text::printable;
-    for u in nodes {
-        eprintln!(
-            "dockyard: {host}: node {}: {}",
-            printable(&u.node),
-            printable(&u.error)
-        );
-    }
-    !nodes.is_empty()
 }
