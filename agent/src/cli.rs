@@ -51,8 +51,8 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
     pub detached_ttl: Duration,
 
-    /// Detached sessions kept at most; one more ends the oldest detached
-    /// session
+    /// Detached sessions kept at most per identity (token name,
+    /// certificate); one more ends that identity's oldest detached session
     #[arg(long, value_name = "N", default_value_t = SessionConfig::DEFAULT_MAX_DETACHED)]
     pub max_detached: usize,
 

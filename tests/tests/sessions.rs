@@ -414,3 +414,76 @@ fn a_closed_terminal_leaves_the_session_as_it_was() {
     back.type_bytes(b"exit\r");
     assert_eq!(back.wait_exit(WAIT), 0);
 }
+
+/// `--max-detached` counts per identity: alice's third detached session
+/// ends her oldest, and bob's detached session is not pushed out by hers.
+#[test]
+fn max_detached_counts_per_identity() {
+    use dockyard_client::{DialOptions, ExecSession};
+    use dockyard_proto::pb::ExecStart;
+
+    let pki = dockyard_tests::certs::TestPki::new();
+    let tokens = pki.file(
+        "tokens",
+        "alice alice-0123456789abcdef\nbob bob-0123456789abcdef\n",
+    );
+    let agent = TestAgent::start_with(
+        &[
+            "--token-file",
+            dockyard_tests::certs::path(&tokens),
+            "--max-detached",
+            "2",
+        ],
+        &[],
+    );
+    let c = TestContainer::start("cap");
+    let rt = dockyard_tests::runtime();
+    let detached = |token: &str| -> String {
+        let opts = DialOptions {
+            token: Some(token.into()),
+            ..Default::default()
+        };
+        let mut client = agent.client(&rt, &opts);
+        let start = ExecStart {
+            container_identifier: c.name.clone(),
+            command: vec!["sh".into()],
+            tty: Some(true),
+            interactive: true,
+            attach_stdin: Some(true),
+            rows: 24,
+            cols: 80,
+            ..Default::default()
+        };
+        rt.block_on(async {
+            let s = ExecSession::start(&mut client, start).await.expect("start");
+            let id = s.session_id().to_string();
+            s.input().detach().await.expect("detach");
+            id
+        })
+    };
+    let ids = |token: &str| -> Vec<String> {
+        sessions(&agent, &["--token", token])
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let bob = detached("bob-0123456789abcdef");
+    let first = detached("alice-0123456789abcdef");
+    let second = detached("alice-0123456789abcdef");
+    let third = detached("alice-0123456789abcdef");
+    assert!(
+        eventually(WAIT, || !ids("alice-0123456789abcdef").contains(&first)),
+        "alice's oldest outlived the cap: {:?}",
+        ids("alice-0123456789abcdef")
+    );
+    let alice_now = ids("alice-0123456789abcdef");
+    assert!(
+        alice_now.contains(&second) && alice_now.contains(&third),
+        "{alice_now:?}"
+    );
+    assert_eq!(
+        ids("bob-0123456789abcdef"),
+        [bob],
+        "bob's session was pushed out"
+    );
+}

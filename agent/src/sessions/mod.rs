@@ -288,13 +288,15 @@ impl Sessions {
         lock(&self.0.table).remove(id);
     }
 
-    /// A session just became detached: over the cap, the oldest detached
-    /// session is ended.
-    async fn enforce_cap(&self) {
+    /// A session of `owner` just became detached: over the cap, that
+    /// owner's oldest detached session is ended. The cap is per identity,
+    /// so one user's sessions never push out another's.
+    async fn enforce_cap(&self, owner: &Caller) {
         let oldest = {
             let table = lock(&self.0.table);
             let mut detached: Vec<(Instant, Arc<Session>)> = table
                 .values()
+                .filter(|s| &s.owner == owner)
                 .filter_map(|s| {
                     let st = lock(&s.state);
                     st.detached_since
@@ -312,7 +314,8 @@ impl Sessions {
         tracing::warn!(
             session,
             cap,
-            "more detached sessions than --max-detached: ending the oldest"
+            %owner,
+            "more detached sessions than --max-detached for this identity: ending its oldest"
         );
         oldest.end("too many detached sessions").await;
     }

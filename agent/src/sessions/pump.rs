@@ -355,7 +355,8 @@ impl Pump {
         let sessions = self.sessions.clone();
         // Not awaited here: ending the oldest session goes through that
         // session's own pump, which may be this one.
-        tokio::spawn(async move { sessions.enforce_cap().await });
+        let owner = self.session.owner.clone();
+        tokio::spawn(async move { sessions.enforce_cap(&owner).await });
     }
 
     fn sync_clients(&self) {
