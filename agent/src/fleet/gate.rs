@@ -95,9 +95,10 @@ where
         let inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
         Box::pin(async move {
-            let from_peer = layer.is_peer(&req);
             if let Some(v) = req.headers().get(CALLER_KEY) {
-                if !from_peer {
+                // Only a request that claims to come from a peer has its
+                // certificate read: most requests (every exec's) do not.
+                if !layer.is_peer(&req) {
                     tracing::warn!(
                         "a forwarded identity from a connection that is not an agent of this cluster: refused"
                     );
@@ -131,7 +132,8 @@ where
                 _ => return inner.oneshot(req).await.map_err(Into::into),
             };
             let node = node.unwrap_or_default();
-            if from_peer && req.extensions().get::<Forwarded>().is_some() {
+            // Believed from a peer above.
+            if req.extensions().get::<Forwarded>().is_some() {
                 return refuse(tonic::Status::failed_precondition(format!(
                     "node '{node}' is not this agent ({}); a forwarded request is not forwarded again",
                     fleet.me().name
