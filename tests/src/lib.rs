@@ -411,3 +411,41 @@ pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// An interactive `sh` with a TTY in `container`, 24x80: a session, on an
+/// agent that keeps them.
+pub fn tty_shell(container: &str) -> dockyard_proto::pb::ExecStart {
+    dockyard_proto::pb::ExecStart {
+        container_identifier: container.into(),
+        command: vec!["sh".into()],
+        tty: Some(true),
+        interactive: true,
+        attach_stdin: Some(true),
+        rows: 24,
+        cols: 80,
+        ..Default::default()
+    }
+}
+
+/// Reads `session`'s output until `text` has come; panics if it ends
+/// first.
+pub async fn output_until(session: &mut dockyard_client::ExecSession, text: &str) {
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains(text) {
+        match session.next_event().await.expect("output") {
+            Some(dockyard_client::ExecEvent::Output { data, .. }) => seen.extend_from_slice(&data),
+            other => panic!("ended before {text:?}: {other:?}"),
+        }
+    }
+}
+
+/// Runs the `docker` command, which must succeed; its stdout, trimmed.
+pub fn docker_cli_ok(args: &[&str]) -> String {
+    let o = Command::new("docker").args(args).output().expect("docker");
+    assert!(
+        o.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}

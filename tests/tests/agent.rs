@@ -1,7 +1,7 @@
 //! The agent binary itself: health service, refusing unsafe listening, and
 //! the agent as a container.
 
-use dockyard_tests::{TestAgent, agent_bin, block_on};
+use dockyard_tests::{TestAgent, agent_bin, block_on, docker_cli_ok};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -121,20 +121,6 @@ fn bad_listen_address_is_one_line() {
     assert!(err.contains("not-an-address"), "{err}");
 }
 
-/// Runs `docker ARGS`, which must succeed; its stdout.
-fn docker_ok(args: &[&str]) -> String {
-    let o = std::process::Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker");
-    assert!(
-        o.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
 /// Removes what the image test made, however it ends.
 struct Cleanup {
     container: String,
@@ -186,7 +172,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
         "{}",
         String::from_utf8_lossy(&built.stderr)
     );
-    docker_ok(&[
+    docker_cli_ok(&[
         "network",
         "create",
         "--label",
@@ -196,7 +182,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
     let pki = TestPki::new();
     pki.file("token", TOKEN);
     let pki_dir = format!("{}:/etc/dockyard:ro", pki.dir.display());
-    docker_ok(&[
+    docker_cli_ok(&[
         "run",
         "-d",
         "--name",
@@ -226,7 +212,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
     // The image's HEALTHCHECK, asked more often than its 10 s so the
     // test need not wait.
     let healthy = || {
-        docker_ok(&[
+        docker_cli_ok(&[
             "inspect",
             "--format",
             "{{.State.Health.Status}}",
@@ -238,7 +224,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
     assert!(
         eventually(Duration::from_secs(30), healthy),
         "never healthy: {}",
-        docker_ok(&[
+        docker_cli_ok(&[
             "inspect",
             "--format",
             "{{json .State.Health}}",
@@ -254,7 +240,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
         logs.contains("protection") && !logs.contains('\x1b'),
         "{logs:?}"
     );
-    let addr = docker_ok(&["port", &cleanup.container, "50051/tcp"]);
+    let addr = docker_cli_ok(&["port", &cleanup.container, "50051/tcp"]);
     let addr = addr.lines().next().expect("a published port").to_string();
     let ca = pki.ca.display().to_string();
     let client = |args: &[&str]| {
@@ -269,7 +255,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
             .status
             .success()),
         "the agent in its container never answered; its log:\n{}",
-        docker_ok(&["logs", &cleanup.container])
+        docker_cli_ok(&["logs", &cleanup.container])
     );
     let o = run(client(&["exec", &c.name, "sh", "-c", "echo via-$((40+2))"]));
     assert_eq!(stdout_str(&o), "via-42\n", "{}", stderr_str(&o));
@@ -282,7 +268,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
         .spawn()
         .expect("spawn");
     let running = || {
-        let ps = docker_ok(&["exec", &c.name, "ps", "-o", "args"]);
+        let ps = docker_cli_ok(&["exec", &c.name, "ps", "-o", "args"]);
         ps.contains("sleep 4247")
     };
     assert!(eventually(Duration::from_secs(20), running));
@@ -291,7 +277,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
     assert!(
         eventually(Duration::from_secs(15), || !running()),
         "the command outlived its client; agent log:\n{}",
-        docker_ok(&["logs", &cleanup.container])
+        docker_cli_ok(&["logs", &cleanup.container])
     );
 
     // A TUI pane through it.

@@ -6,15 +6,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dockyard_client::{DialOptions, ExecEvent, ExecSession, routed};
-use dockyard_proto::pb::{ExecStart, ListSessionsRequest, SessionRef};
+use dockyard_client::{DialOptions, ExecSession, routed};
+use dockyard_proto::pb::{ListSessionsRequest, SessionRef};
 use dockyard_tests::certs::TestPki;
-use dockyard_tests::dockyard_bin;
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
     TestAgent, TestContainer, dockyard_command, eventually, run, run_with_input, runtime,
     stderr_str, stdout_str, unique_name,
 };
+use dockyard_tests::{docker_cli_ok, dockyard_bin, output_until, tty_shell};
 
 const ALICE: &str = "alice-token-0123456789";
 const BOB: &str = "bob-token-0123456789abc";
@@ -288,16 +288,7 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
             &cluster.dial(BOB),
         ))
         .expect("dial");
-    let start = ExecStart {
-        container_identifier: c[1].name.clone(),
-        command: vec!["sh".into()],
-        tty: Some(true),
-        interactive: true,
-        attach_stdin: Some(true),
-        rows: 24,
-        cols: 80,
-        ..Default::default()
-    };
+    let start = tty_shell(&c[1].name);
     let id = rt.block_on(async {
         let mut s = ExecSession::start_on(&mut alice, Some("n2"), start)
             .await
@@ -307,13 +298,7 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
             .send(b"echo marker-$((6*7))\r".to_vec().into())
             .await
             .expect("type");
-        let mut seen = Vec::new();
-        while !String::from_utf8_lossy(&seen).contains("marker-42") {
-            match s.next_event().await.expect("output") {
-                Some(ExecEvent::Output { data, .. }) => seen.extend_from_slice(&data),
-                other => panic!("ended: {other:?}"),
-            }
-        }
+        output_until(&mut s, "marker-42").await;
         s.input().detach().await.expect("detach");
         id
     });
@@ -350,13 +335,7 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
         let mut s = ExecSession::attach_on(&mut alice, Some("n2"), &id, (24, 80), None)
             .await
             .expect("attach");
-        let mut seen = Vec::new();
-        while !String::from_utf8_lossy(&seen).contains("marker-42") {
-            match s.next_event().await.expect("screen") {
-                Some(ExecEvent::Output { data, .. }) => seen.extend_from_slice(&data),
-                other => panic!("ended: {other:?}"),
-            }
-        }
+        output_until(&mut s, "marker-42").await;
     });
     let o = run(cluster.dockyard(ALICE, &["sessions", "rm", &id]));
     assert!(o.status.success(), "{}", stderr_str(&o));
@@ -517,18 +496,6 @@ fn agent_containers_on_their_own_network() {
                 .output();
         }
     }
-    let docker_ok = |args: &[&str]| {
-        let o = std::process::Command::new("docker")
-            .args(args)
-            .output()
-            .expect("docker");
-        assert!(
-            o.status.success(),
-            "docker {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
     let cluster = Cluster::new(0);
     let names: Vec<String> = (0..3)
         .map(|i| unique_name(&format!("agentn{}", i + 1)))
@@ -549,7 +516,7 @@ fn agent_containers_on_their_own_network() {
         "{}",
         String::from_utf8_lossy(&built.stderr)
     );
-    docker_ok(&[
+    docker_cli_ok(&[
         "network",
         "create",
         "--label",
@@ -600,10 +567,10 @@ fn agent_containers_on_their_own_network() {
             .map(|n| format!("--peer={n}"))
             .collect();
         args.extend(peers.iter().map(String::as_str));
-        docker_ok(&args);
+        docker_cli_ok(&args);
         cleanup.containers.push(name.clone());
     }
-    let entry = docker_ok(&["port", &names[0], "50051/tcp"])
+    let entry = docker_cli_ok(&["port", &names[0], "50051/tcp"])
         .lines()
         .next()
         .expect("port")
@@ -626,7 +593,7 @@ fn agent_containers_on_their_own_network() {
     assert!(
         eventually(Duration::from_secs(40), all_listed),
         "the agents never formed a cluster; entry log:\n{}",
-        docker_ok(&["logs", &names[0]])
+        docker_cli_ok(&["logs", &names[0]])
     );
     let o = run(dockyard(&[
         "exec",
@@ -642,7 +609,7 @@ fn agent_containers_on_their_own_network() {
         stderr_str(&o)
     );
 
-    docker_ok(&["kill", &names[1]]);
+    docker_cli_ok(&["kill", &names[1]]);
     let gone = || {
         let o = run(dockyard(&["ps"]));
         !stdout_str(&o).contains(&c[1].name) && stderr_str(&o).contains("node n2")
@@ -653,7 +620,7 @@ fn agent_containers_on_their_own_network() {
     );
     let o = run(dockyard(&["exec", &c[2].name, "echo", "still"]));
     assert_eq!(stdout_str(&o), "still\n", "{}", stderr_str(&o));
-    docker_ok(&["start", &names[1]]);
+    docker_cli_ok(&["start", &names[1]]);
     assert!(
         eventually(Duration::from_secs(40), all_listed),
         "n2 came back but was not listed"

@@ -420,7 +420,6 @@ fn a_closed_terminal_leaves_the_session_as_it_was() {
 #[test]
 fn max_detached_counts_per_identity() {
     use dockyard_client::{DialOptions, ExecSession};
-    use dockyard_proto::pb::ExecStart;
 
     let pki = dockyard_tests::certs::TestPki::new();
     let tokens = pki.file(
@@ -444,16 +443,7 @@ fn max_detached_counts_per_identity() {
             ..Default::default()
         };
         let mut client = agent.client(&rt, &opts);
-        let start = ExecStart {
-            container_identifier: c.name.clone(),
-            command: vec!["sh".into()],
-            tty: Some(true),
-            interactive: true,
-            attach_stdin: Some(true),
-            rows: 24,
-            cols: 80,
-            ..Default::default()
-        };
+        let start = dockyard_tests::tty_shell(&c.name);
         rt.block_on(async {
             let s = ExecSession::start(&mut client, start).await.expect("start");
             let id = s.session_id().to_string();

@@ -6,30 +6,20 @@
 use std::process::Command;
 use std::time::Duration;
 
-use dockyard_client::{DialOptions, ExecEvent, ExecSession};
-use dockyard_proto::pb::ExecStart;
+use dockyard_client::{DialOptions, ExecSession};
 use dockyard_tests::certs::TestPki;
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
     TestContainer, agent_bin, dockyard_bin, dockyard_command, eventually, run, runtime, stderr_str,
     stdout_str, unique_name,
 };
+use dockyard_tests::{docker_cli_ok, output_until, tty_shell};
 
 const TOKEN: &str = "swarm-test-token-0123456789";
 const WAIT: Duration = Duration::from_secs(60);
 
 fn docker(args: &[&str]) -> std::process::Output {
     Command::new("docker").args(args).output().expect("docker")
-}
-
-fn docker_ok(args: &[&str]) -> String {
-    let o = docker(args);
-    assert!(
-        o.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Everything the test made, removed whatever happens.
@@ -71,7 +61,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn the_stack_serves_a_swarm_through_its_published_port() {
-    let state = docker_ok(&["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+    let state = docker_cli_ok(&["info", "--format", "{{.Swarm.LocalNodeState}}"]);
     let was_on = state.trim() == "active";
     let stack = unique_name("dyst").replace('-', "_");
     let prefix = format!("{stack}_");
@@ -82,7 +72,7 @@ fn the_stack_serves_a_swarm_through_its_published_port() {
         leave_swarm: false,
     };
     if !was_on {
-        docker_ok(&["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+        docker_cli_ok(&["swarm", "init", "--advertise-addr", "127.0.0.1"]);
         d.leave_swarm = true;
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
@@ -105,7 +95,7 @@ fn the_stack_serves_a_swarm_through_its_published_port() {
         ("dockyard-tokens", &tokens),
     ] {
         let secret = format!("{prefix}{name}");
-        docker_ok(&["secret", "create", &secret, &file.display().to_string()]);
+        docker_cli_ok(&["secret", "create", &secret, &file.display().to_string()]);
         d.secrets.push(secret);
     }
     let port = free_port();
@@ -160,14 +150,15 @@ fn the_stack_serves_a_swarm_through_its_published_port() {
     );
     // The image's health check, as Swarm runs it.
     let healthy = || {
-        let ids = docker_ok(&[
+        let ids = docker_cli_ok(&[
             "ps",
             "-q",
             "--filter",
             &format!("label=com.docker.stack.namespace={stack}"),
         ]);
         ids.lines().next().is_some_and(|id| {
-            docker_ok(&["inspect", "--format", "{{.State.Health.Status}}", id]).trim() == "healthy"
+            docker_cli_ok(&["inspect", "--format", "{{.State.Health.Status}}", id]).trim()
+                == "healthy"
         })
     };
     assert!(
@@ -220,27 +211,8 @@ fn the_stack_serves_a_swarm_through_its_published_port() {
             &opts,
         ))
         .expect("dial");
-    let start = ExecStart {
-        container_identifier: c.name.clone(),
-        command: vec!["sh".into()],
-        tty: Some(true),
-        interactive: true,
-        attach_stdin: Some(true),
-        rows: 24,
-        cols: 80,
-        ..Default::default()
-    };
-    let wait_for = |s: &mut ExecSession, text: &str| {
-        rt.block_on(async {
-            let mut seen = Vec::new();
-            while !String::from_utf8_lossy(&seen).contains(text) {
-                match s.next_event().await.expect("output") {
-                    Some(ExecEvent::Output { data, .. }) => seen.extend_from_slice(&data),
-                    other => panic!("ended: {other:?}"),
-                }
-            }
-        })
-    };
+    let start = tty_shell(&c.name);
+    let wait_for = |s: &mut ExecSession, text: &str| rt.block_on(output_until(s, text));
     let mut s = rt
         .block_on(ExecSession::start_located(&mut grpc, start))
         .expect("start");

@@ -21,7 +21,7 @@ use hosts::{ContainerKey, HostName, Reach};
 use inspect::InspectView;
 use launch_form::LaunchForm;
 use list::ContainerList;
-use panes::{PaneId, PaneKind, Panes};
+use panes::{Pane, PaneId, PaneKind, Panes};
 use sessions::{OnQuit, SessionsPicker};
 use stats::StatsStore;
 
@@ -180,40 +180,38 @@ impl State {
         }
     }
 
-    /// Live shells and commands on the local engine (the agent embedded in
-    /// this process): what quitting ends.
-    pub fn local_live_panes(&self) -> usize {
+    /// The live panes on hosts reached as `reach` that `also` accepts.
+    fn live_panes(&self, reach: Reach, also: impl Fn(&Pane) -> bool) -> Vec<PaneId> {
         self.panes
             .order()
             .into_iter()
             .filter(|id| {
                 self.panes.get(*id).is_some_and(|p| {
                     p.is_live()
-                        && matches!(
-                            p.kind,
-                            PaneKind::Shell | PaneKind::Command(_) | PaneKind::Attached { .. }
-                        )
-                        && self.list.hosts().get(p.host).map(|h| h.reach) == Some(Reach::Embedded)
+                        && also(p)
+                        && self.list.hosts().get(p.host).map(|h| h.reach) == Some(reach)
                 })
             })
-            .count()
+            .collect()
+    }
+
+    /// Live shells and commands on the local engine (the agent embedded in
+    /// this process): what quitting ends.
+    pub fn local_live_panes(&self) -> usize {
+        let shell = |p: &Pane| {
+            matches!(
+                p.kind,
+                PaneKind::Shell | PaneKind::Command(_) | PaneKind::Attached { .. }
+            )
+        };
+        self.live_panes(Reach::Embedded, shell).len()
     }
 
     /// Live panes whose sessions a remote agent keeps: what quitting may
     /// leave running. (The agent embedded for `local` ends with this
     /// process, and its sessions with it.)
     pub fn durable_panes(&self) -> Vec<PaneId> {
-        self.panes
-            .order()
-            .into_iter()
-            .filter(|id| {
-                self.panes.get(*id).is_some_and(|p| {
-                    p.is_live()
-                        && p.session_id.is_some()
-                        && self.list.hosts().get(p.host).map(|h| h.reach) == Some(Reach::Remote)
-                })
-            })
-            .collect()
+        self.live_panes(Reach::Remote, |p| p.session_id.is_some())
     }
 
     /// The panes a key typed in `from` goes to: with broadcast on and

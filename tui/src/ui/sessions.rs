@@ -109,16 +109,7 @@ pub fn draw_quit(f: &mut Frame, state: &State, count: usize) {
         keys(Action::EndSessions),
         keys(Action::Cancel),
     );
-    let area = centered(f.area(), 70, 8);
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: false }).block(
-            Block::bordered()
-                .title(" Quit ")
-                .border_style(Style::default().fg(Color::Yellow)),
-        ),
-        area,
-    );
+    quit_dialog(f, text, 8);
 }
 
 /// Quitting with shells on the local engine, which end with the TUI.
@@ -133,7 +124,12 @@ pub fn draw_quit_local(f: &mut Frame, state: &State, count: usize) {
         if count == 1 { "s" } else { "" },
         if count == 1 { "it" } else { "them" },
     );
-    let area = centered(f.area(), 70, 7);
+    quit_dialog(f, text, 7);
+}
+
+/// The quit question, `height` rows, over what is drawn.
+fn quit_dialog(f: &mut Frame, text: String, height: u16) {
+    let area = centered(f.area(), 70, height);
     f.render_widget(Clear, area);
     f.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: false }).block(
