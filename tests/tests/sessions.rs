@@ -264,6 +264,11 @@ fn tui_quit_keeping_sessions_brings_the_panes_back() {
     open_shell(&mut first, &c.name, 1);
     first.type_bytes(b"export P=left; echo pane-$((1+0))-left\r");
     first.wait_for_text("pane-1-left", WAIT);
+    // The left shell's prompt after its output first, so that it is not
+    // taken for the new pane's.
+    first.wait_for("the left prompt back", WAIT, |s| {
+        s.matches("/ #").count() >= 2
+    });
     // Another shell beside it (its prompt is one more on the screen).
     let prompts = first.contents().matches("/ #").count();
     first.type_bytes(CTRL_A);
