@@ -158,6 +158,9 @@ pub struct ExecSession {
     session_id: String,
     /// Offset in the session's output of the next byte to come.
     offset: u64,
+    /// How long the agent keeps the session once no client is attached
+    /// (zero: not durable, or an agent that does not say).
+    detached_ttl: std::time::Duration,
     finished: bool,
     /// The node of a cluster it runs on, when it was named.
     node: Option<String>,
@@ -262,6 +265,7 @@ impl ExecSession {
                 exec_id: s.exec_id,
                 session_id: s.session_id,
                 offset: s.offset,
+                detached_ttl: std::time::Duration::from_millis(s.detached_ttl_ms),
                 node: node.map(str::to_string),
                 finished: false,
             }),
@@ -286,6 +290,13 @@ impl ExecSession {
 
     pub fn session_id(&self) -> &str {
         &self.session_id
+    }
+
+    /// How long the agent keeps this session after its last client is
+    /// gone: how long reconnecting is worth trying. Zero when the session
+    /// is not durable, or the agent (an older one) did not say.
+    pub fn detached_ttl(&self) -> std::time::Duration {
+        self.detached_ttl
     }
 
     /// How far into the session's output this client has got: what to
@@ -317,11 +328,18 @@ impl ExecSession {
             };
             match msg.response_type {
                 Some(ResponseType::Output(o)) => {
-                    // "screen" bytes redraw a session's screen on attach:
-                    // shown like stdout, not part of the program's output.
+                    // "screen" bytes redraw a session's screen (on attach,
+                    // or after this client fell behind others): shown like
+                    // stdout, not part of the program's output; they stand
+                    // for the output up to their offset.
                     let stream = match o.output_kind() {
                         OutputKind::Stderr => OutputStream::Stderr,
-                        OutputKind::Screen => OutputStream::Stdout,
+                        OutputKind::Screen => {
+                            if let Some(at) = o.offset {
+                                self.offset = at;
+                            }
+                            OutputStream::Stdout
+                        }
                         OutputKind::Stdout | OutputKind::Unspecified => {
                             self.offset += o.data.len() as u64;
                             OutputStream::Stdout

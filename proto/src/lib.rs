@@ -68,6 +68,15 @@ impl pb::ExecOutput {
             data,
             stream_type: kind.name().into(),
             kind: kind.into(),
+            offset: None,
+        }
+    }
+
+    /// A redraw of a session's screen as of `offset` in its output.
+    pub fn redraw(data: bytes::Bytes, offset: u64) -> Self {
+        pb::ExecOutput {
+            offset: Some(offset),
+            ..Self::new(OutputKind::Screen, data)
         }
     }
 

@@ -215,23 +215,19 @@ impl Terminal {
         Some(Cow::Owned(Line::from_cells(cells, screen.row_wrapped(row))))
     }
 
-    /// Bytes that bring another terminal to this one's state: the screen
-    /// it is on (main or alternate), its visible contents with colours
-    /// and cursor, the input modes (application cursor keys and keypad,
-    /// bracketed paste, mouse reporting) and the title.
+    /// Bytes that bring another terminal to this one's state: the main
+    /// screen, and the alternate one over it when a program is on it (so
+    /// that the shell's lines are back when the program quits), each with
+    /// its contents, colours, scroll region and saved cursor; the cursor;
+    /// the input modes (application cursor keys and keypad, bracketed
+    /// paste, mouse reporting) and the title.
     pub fn redraw(&self) -> Vec<u8> {
         let screen = self.parser.screen();
         let mut out = Vec::new();
-        out.extend_from_slice(if screen.alternate_screen() {
-            b"\x1b[?1049h"
-        } else {
-            b"\x1b[?1049l"
-        });
         // Modes left on by what the other terminal showed before are
         // turned off, so that the ones written next are the only ones set.
         out.extend_from_slice(RESET_INPUT_MODES.as_bytes());
-        out.extend_from_slice(b"\x1b[H\x1b[2J");
-        out.extend_from_slice(screen.state_formatted().as_bytes());
+        out.extend_from_slice(screen.redraw_formatted().as_bytes());
         if let Some(title) = self.title() {
             out.extend_from_slice(format!("\x1b]0;{title}\x07").as_bytes());
         }
@@ -294,6 +290,53 @@ mod tests {
         assert!(!client.screen().application_cursor() && !client.screen().bracketed_paste());
         assert_eq!(client.screen().contents(), session.screen().contents());
         assert_eq!(client.screen().cursor_position(), (2, 6));
+    }
+
+    #[test]
+    fn redraw_keeps_the_main_screen_under_the_alternate_one() {
+        // A shell's lines, then vi on the alternate screen (1049 saves the
+        // cursor) with a scroll region and a cursor saved of its own.
+        let program = b"$ echo one\r\none\r\n$ \x1b[32mvi\x1b[m\r\n\x1b[?1049h\x1b[H\x1b[2Jvi text\x1b[2;4r\x1b[3;5H\x1b7\x1b[1;1H";
+        let (mut client, mut session) = replayed(program, 6, 30);
+        assert!(client.screen().alternate_screen());
+        assert_eq!(client.screen().contents(), session.screen().contents());
+        assert_eq!(
+            client.screen().cursor_position(),
+            session.screen().cursor_position()
+        );
+        // The program's next moves land alike: inside the scroll region,
+        // at its saved cursor, and back on the main screen.
+        let after = b"\x1b8X\x1b[4;1H\r\n\r\nscrolled\x1b[?1049l$ back";
+        client.feed(after);
+        session.feed(after);
+        assert_eq!(client.screen().contents(), session.screen().contents());
+        assert!(!client.screen().alternate_screen());
+        assert!(client.screen().contents().contains("one\n$ vi"));
+        assert_eq!(
+            client.screen().contents_formatted(),
+            session.screen().contents_formatted()
+        );
+        assert_eq!(
+            client.screen().cursor_position(),
+            session.screen().cursor_position()
+        );
+    }
+
+    #[test]
+    fn redraw_keeps_the_scroll_region_and_saved_cursor_of_the_main_screen() {
+        let program = b"top line\r\n\x1b[2;4r\x1b[4;3H\x1b[1m\x1b7\x1b[m\x1b[4;1Hbottom";
+        let (mut client, mut session) = replayed(program, 6, 20);
+        let after = b"\r\nnext\r\nnext2\x1b8bold";
+        client.feed(after);
+        session.feed(after);
+        assert_eq!(
+            client.screen().contents_formatted(),
+            session.screen().contents_formatted()
+        );
+        assert_eq!(
+            client.screen().cursor_position(),
+            session.screen().cursor_position()
+        );
     }
 
     #[test]

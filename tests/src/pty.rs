@@ -137,6 +137,16 @@ impl Pty {
         }
     }
 
+    /// Sends the program a signal by name (`STOP`, `CONT`): a client that
+    /// stops reading, as one suspended with Ctrl-Z or on a stalled link.
+    pub fn signal(&self, name: &str) {
+        if let Some(pid) = self.child.process_id() {
+            let _ = std::process::Command::new("kill")
+                .args([&format!("-{name}"), &pid.to_string()])
+                .status();
+        }
+    }
+
     /// SIGKILL: the program vanishes without a word, as a crashed client.
     pub fn kill_hard(&mut self) {
         if let Some(pid) = self.child.process_id() {

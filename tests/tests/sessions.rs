@@ -86,7 +86,12 @@ fn vi_survives_a_killed_client_and_comes_back_as_it_was() {
     back.type_bytes(b"\x1b");
     std::thread::sleep(Duration::from_millis(300));
     back.type_bytes(b":q!\r");
-    back.wait_for("the shell again", WAIT, |s| !s.contains("line two"));
+    // The shell's lines from before vi are back under it: the redraw
+    // brought the main screen as well as vi's.
+    back.wait_for("the shell's earlier lines", WAIT, |s| {
+        s.contains("export X=durable")
+    });
+    assert!(!back.state().alternate);
     back.type_bytes(b"echo X=$X\r");
     back.wait_for_text("X=durable", WAIT);
     back.type_bytes(b"exit 3\r");
@@ -339,6 +344,8 @@ fn tui_pane_survives_a_network_cut() {
     pty.wait_for_text("before-6-cut", WAIT);
     proxy.cut();
     pty.wait_for_text("[reconnecting]", WAIT);
+    // Typed while the link is down: held, and sent once it is back.
+    pty.type_bytes(b"echo typed-$((4*5))-blind\r");
     std::thread::sleep(Duration::from_secs(10));
     proxy.restore();
     pty.wait_for("the pane back", Duration::from_secs(30), |s| {
@@ -350,6 +357,7 @@ fn tui_pane_survives_a_network_cut() {
         "{}",
         pty.contents()
     );
+    pty.wait_for_text("typed-20-blind", WAIT);
     pty.type_bytes(b"echo Y=$Y\r");
     pty.wait_for_text("Y=kept", WAIT);
     pty.type_bytes(CTRL_A);
@@ -358,6 +366,34 @@ fn tui_pane_survives_a_network_cut() {
         eventually(WAIT, || sessions(&agent, &[]).is_empty()),
         "closing the pane ends its session"
     );
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The pane tries to reconnect for as long as the agent keeps the session
+/// (its --detached-ttl, which it tells the client), not a fixed time.
+#[test]
+fn tui_reconnects_for_as_long_as_the_agent_keeps_the_session() {
+    let agent = TestAgent::start_with(&["--detached-ttl", "3s"], &[]);
+    let c = TestContainer::start("ttl-cut");
+    let proxy = dockyard_tests::tcp_proxy::TcpProxy::start(&agent.addr);
+    let dir = temp_dir("ttl-cut-state");
+    let mut pty = tui(&proxy.addr, &dir);
+    open_shell(&mut pty, &c.name, 1);
+    pty.type_bytes(b"echo up-$((5*5))\r");
+    pty.wait_for_text("up-25", WAIT);
+    proxy.cut();
+    pty.wait_for_text("[reconnecting]", WAIT);
+    // Well under the 15 minutes a pane waited before it knew.
+    pty.wait_for_text("[failed]", Duration::from_secs(30));
+    assert!(
+        eventually(WAIT, || sessions(&agent, &[]).is_empty()),
+        "{}",
+        agent.log()
+    );
+    // The failed pane closes, then the TUI quits.
+    pty.type_bytes(b"q");
     pty.type_bytes(b"q");
     assert_eq!(pty.wait_exit(WAIT), 0);
     let _ = std::fs::remove_dir_all(&dir);
@@ -418,6 +454,45 @@ fn a_closed_terminal_leaves_the_session_as_it_was() {
     back.wait_for_text("Z=alive", WAIT);
     back.type_bytes(b"exit\r");
     assert_eq!(back.wait_exit(WAIT), 0);
+}
+
+/// A client that stops reading (SIGSTOP) does not hold up a shared
+/// session: the other runs a flood far larger than every buffer on the
+/// way (about 21 MB: the agent's queue, the HTTP/2 windows, the socket
+/// buffers) to its end, and the stopped one, continued, is caught up to
+/// the same screen.
+#[test]
+fn a_stopped_client_does_not_hold_up_the_others() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("stalled"));
+    let mut live = in_pty(&agent, &["exec", "-it", &c.name, "sh"], 24, 80);
+    live.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    let id = only_session(&agent)["id"].as_str().expect("id").to_string();
+    let mut stopped = in_pty(&agent, &["attach", &id], 24, 80);
+    stopped.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    assert_eq!(only_session(&agent)["clients"], 2);
+    stopped.signal("STOP");
+    live.type_bytes(b"seq 1 3000000; echo flood-$((40+2))\r");
+    live.wait_for_text("flood-42", Duration::from_secs(300));
+    stopped.signal("CONT");
+    let same = eventually(Duration::from_secs(60), || {
+        stopped.contents() == live.contents()
+    });
+    assert!(
+        same,
+        "the continued client's screen:\n{}\nthe live one's:\n{}",
+        stopped.contents(),
+        live.contents()
+    );
+    assert!(live.contents().contains("3000000\nflood-42"));
+    assert_eq!(stopped.state().cursor, live.state().cursor);
+    assert!(
+        agent.log().contains("client fell behind"),
+        "{}",
+        agent.log()
+    );
+    live.type_bytes(b"exit\r");
+    assert_eq!(live.wait_exit(WAIT), 0);
+    assert_eq!(stopped.wait_exit(WAIT), 0);
 }
 
 /// `--max-detached` counts per identity: alice's third detached session

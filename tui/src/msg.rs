@@ -83,6 +83,9 @@ pub enum SessionEvent {
     Reconnecting(String),
     /// Attached again after a lost connection.
     Resumed,
+    /// This many bytes typed while reconnecting were more than the pane
+    /// holds, and were all dropped (none of them sent).
+    InputDropped(usize),
     /// This pane left the session, which runs on at the agent.
     Detached,
     /// The pane's recording could not be written (and is off).

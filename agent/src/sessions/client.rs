@@ -51,11 +51,7 @@ pub async fn attach<S>(
         Err(e) => return reject(&tx, e.to_string()).await,
     };
     let id = session.client_id();
-    let client = Client {
-        id,
-        tx: tx.clone(),
-        size: Size::clamped(req.rows, req.cols),
-    };
+    let client = Client::new(id, tx.clone(), Size::clamped(req.rows, req.cols));
     let joined = session
         .control
         .send(Control::Attach {

@@ -164,6 +164,15 @@ impl Sessions {
         spec.tty && !spec.detach && !self.0.config.ttl.is_zero()
     }
 
+    /// What a client of a session is told of the time to live, so it
+    /// knows how long coming back is worth trying (0: it cannot come back).
+    fn detached_ttl_ms(&self, durable: bool) -> u64 {
+        if !durable {
+            return 0;
+        }
+        u64::try_from(self.0.config.ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+
     /// Starts an exec as a session whose first client is `tx`: the started
     /// status (with the session's id when it is durable) goes to it first,
     /// then the output from its first byte.
@@ -209,17 +218,14 @@ impl Sessions {
         ));
         let exec_id = &session.exec_id;
         tracing::info!(session = id, exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, durable, owner = %session.owner, "exec started");
-        let first = pump::Client {
-            id: 0,
-            tx: tx.clone(),
-            size: spec.size,
-        };
+        let first = pump::Client::new(0, tx.clone(), spec.size);
         let sent = tx
             .send(status(ExecStatus {
                 success: true,
                 exec_id: session.exec_id.clone(),
                 message: "Execution started successfully".into(),
                 session_id: session.wire_id(),
+                detached_ttl_ms: self.detached_ttl_ms(durable),
                 ..Default::default()
             }))
             .await;

@@ -11,9 +11,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use dockyard_proto::pb::{ExecStatus, OutputKind};
+use dockyard_proto::pb::exec_response::ResponseType;
+use dockyard_proto::pb::{ExecOutput, ExecResponse, ExecStatus, OutputKind};
 use dockyard_term::Size;
 use futures::StreamExt;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
@@ -42,11 +44,34 @@ const EARLY_OUTPUT: usize = 1024;
 /// How long an exec orphaned by a lost engine is waited on to be ended.
 const ENGINE_RETURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// How long a session shared by several clients waits for one whose
+/// queue is full (16 messages, at most 1 MiB, beyond what the transport's
+/// windows hold) before it leaves that client behind: the others go on at
+/// once, and that one is caught up when it reads again.
+const LAG_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How often a client left behind is looked at while no output comes.
+const CATCH_UP_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
 pub(super) struct Client {
     pub(super) id: u64,
     pub(super) tx: ResponseTx,
     /// Not known when the client did not say.
     pub(super) size: Size,
+    /// Left behind: the offset of the next output it is owed. It gets no
+    /// live output until it has caught up (from the ring, or a redraw).
+    behind: Option<u64>,
+}
+
+impl Client {
+    pub(super) fn new(id: u64, tx: ResponseTx, size: Size) -> Self {
+        Client {
+            id,
+            tx,
+            size,
+            behind: None,
+        }
+    }
 }
 
 pub(super) enum Control {
@@ -172,6 +197,9 @@ impl Pump {
                     }
                     None => break,
                 },
+                _ = tokio::time::sleep(CATCH_UP_EVERY), if self.clients.iter().any(|c| c.behind.is_some()) => {
+                    self.catch_up().await;
+                }
                 _ = async { match self.hang_up_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                     let session = &self.session.id;
                     tracing::warn!(session, "the process did not end when killed; closing its terminal");
@@ -200,11 +228,110 @@ impl Pump {
     }
 
     /// Sends to every client in turn; one whose stream is gone has left.
+    /// A client alone holds the program back when it reads slowly (as a
+    /// terminal does). Among several, one that cannot take the chunk within
+    /// [`LAG_GRACE`] is left behind at it, so the others never wait on it;
+    /// the clients already behind are then caught up as far as they read.
     async fn send_all(&mut self, kind: OutputKind, data: &Bytes) {
+        let at = self.ring.end() - data.len() as u64;
+        let shared = self.clients.len() > 1;
         let mut gone = Vec::new();
-        for c in &self.clients {
-            if c.tx.send(output(kind, data.clone())).await.is_err() {
+        for c in self.clients.iter_mut().filter(|c| c.behind.is_none()) {
+            let msg = output(kind, data.clone());
+            let sent = if shared {
+                match c.tx.try_send(msg) {
+                    Ok(()) => Ok(()),
+                    Err(TrySendError::Closed(_)) => Err(()),
+                    Err(TrySendError::Full(msg)) => {
+                        match tokio::time::timeout(LAG_GRACE, c.tx.send(msg)).await {
+                            Ok(r) => r.map_err(drop),
+                            Err(_) => {
+                                let (session, client) = (&self.session.id, c.id);
+                                tracing::info!(
+                                    session,
+                                    client,
+                                    offset = at,
+                                    "client fell behind; the others go on without it"
+                                );
+                                c.behind = Some(at);
+                                Ok(())
+                            }
+                        }
+                    }
+                }
+            } else {
+                c.tx.send(msg).await.map_err(drop)
+            };
+            if sent.is_err() {
                 gone.push(c.id);
+            }
+        }
+        for id in gone {
+            self.leave(id, false).await;
+        }
+        self.catch_up().await;
+    }
+
+    /// Sends the clients left behind what they are owed, as far as their
+    /// queues take it without waiting: the output since their offset while
+    /// the ring holds it, else a redraw of the screen as it is now. One
+    /// that has it all is live again.
+    async fn catch_up(&mut self) {
+        let mut gone = Vec::new();
+        let mut drawn: Option<Bytes> = None;
+        for i in 0..self.clients.len() {
+            let Some(from) = self.clients[i].behind else {
+                continue;
+            };
+            let end = self.ring.end();
+            let next = match self.ring.since(from) {
+                Some(chunks) => {
+                    let tx = &self.clients[i].tx;
+                    let mut at = from;
+                    for data in chunks {
+                        let len = data.len() as u64;
+                        match tx.try_send(output(OutputKind::Stdout, data)) {
+                            Ok(()) => at += len,
+                            Err(TrySendError::Full(_)) => break,
+                            Err(TrySendError::Closed(_)) => {
+                                gone.push(self.clients[i].id);
+                                break;
+                            }
+                        }
+                    }
+                    Some(at)
+                }
+                None => {
+                    // Too far behind for the ring: the screen as it is.
+                    // Taken only when the client has room for it.
+                    match self.clients[i].tx.try_reserve() {
+                        Ok(permit) => {
+                            let bytes = match &drawn {
+                                Some(b) => b.clone(),
+                                None => drawn
+                                    .insert(redraw(self.screen.as_ref()).await.into())
+                                    .clone(),
+                            };
+                            permit.send(Ok(ExecResponse {
+                                response_type: Some(ResponseType::Output(ExecOutput::redraw(
+                                    bytes, end,
+                                ))),
+                            }));
+                            Some(end)
+                        }
+                        Err(TrySendError::Full(())) => Some(from),
+                        Err(TrySendError::Closed(())) => {
+                            gone.push(self.clients[i].id);
+                            Some(from)
+                        }
+                    }
+                }
+            };
+            let c = &mut self.clients[i];
+            c.behind = next.filter(|&at| at != end);
+            if c.behind.is_none() {
+                let (session, client) = (&self.session.id, c.id);
+                tracing::info!(session, client, "client caught up");
             }
         }
         for id in gone {
@@ -291,6 +418,7 @@ impl Pump {
             message: "Attached".into(),
             session_id: self.session.id.clone(),
             offset,
+            detached_ttl_ms: self.sessions.detached_ttl_ms(true),
             ..Default::default()
         });
         let mut ok = client.tx.send(started).await.is_ok();
@@ -306,12 +434,13 @@ impl Pump {
                 }
             }
             None => {
-                let (reply, redraw) = oneshot::channel();
-                if let Some(screen) = &self.screen {
-                    let _ = screen.send(ScreenMsg::Snapshot(reply)).await;
-                }
-                let bytes = redraw.await.unwrap_or_default();
-                let redraw = output(OutputKind::Screen, bytes.into());
+                let bytes = redraw(self.screen.as_ref()).await;
+                let redraw = Ok(ExecResponse {
+                    response_type: Some(ResponseType::Output(ExecOutput::redraw(
+                        bytes.into(),
+                        offset,
+                    ))),
+                });
                 ok = ok && client.tx.send(redraw).await.is_ok();
             }
         }
@@ -437,7 +566,41 @@ impl Pump {
         };
         self.audited.audit.ended(&self.audited.record, &outcome);
         for c in std::mem::take(&mut self.clients) {
-            let _ = c.tx.send(status(final_status.clone())).await;
+            // A client left behind is owed the rest of the output first.
+            let mut last = Vec::new();
+            if let Some(from) = c.behind {
+                match self.ring.since(from) {
+                    Some(chunks) => {
+                        last.extend(chunks.into_iter().map(|d| output(OutputKind::Stdout, d)));
+                    }
+                    None => {
+                        let bytes = redraw(self.screen.as_ref()).await.into();
+                        last.push(Ok(ExecResponse {
+                            response_type: Some(ResponseType::Output(ExecOutput::redraw(
+                                bytes,
+                                self.ring.end(),
+                            ))),
+                        }));
+                    }
+                }
+            }
+            last.push(status(final_status.clone()));
+            let deliver = async move {
+                for msg in last {
+                    if c.tx.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            if session.durable {
+                // One of maybe several, which may be stopped: it gets its
+                // last words whenever it reads again, while the others get
+                // theirs now (it ends when its stream is gone).
+                self.sessions.0.tracker.spawn(deliver);
+            } else {
+                // Its one client: the status is what it ends with.
+                deliver.await;
+            }
         }
         // Attaches that raced the end: no session to join any more.
         self.control.close();
@@ -498,4 +661,15 @@ impl Pump {
         }
         done
     }
+}
+
+/// The bytes that redraw the session's screen as of the output so far.
+/// (Not a method: the pump is not `Sync`, and its run must be `Send`.)
+async fn redraw(screen: Option<&ScreenTx>) -> Vec<u8> {
+    let Some(screen) = screen else {
+        return Vec::new();
+    };
+    let (reply, redraw) = oneshot::channel();
+    let _ = screen.send(ScreenMsg::Snapshot(reply)).await;
+    redraw.await.unwrap_or_default()
 }

@@ -142,9 +142,14 @@ const OUTPUT_QUEUE: usize = 2;
 /// How long a closed pane's session may take to confirm its end.
 const END_WAIT: Duration = Duration::from_secs(3);
 
-/// How long a lost session is tried again: the agent's default time to
-/// live for detached sessions.
+/// How long a lost session is tried again when the agent did not say how
+/// long it keeps one (an older agent): its default time to live.
 const RECONNECT_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// Keystrokes held while reconnecting, sent when the session is back.
+/// Past this (a long paste into a pane that cannot show it), everything
+/// typed until then is dropped, never a part of it, and the pane says so.
+pub(crate) const HELD_INPUT: usize = 16 * 1024;
 
 /// A recording played in a pane.
 pub fn spawn_replay(file: PathBuf) -> Session {
@@ -286,7 +291,8 @@ async fn run(
     };
     let size = Arc::new(Mutex::new(size));
     let recorder: Recorder = Arc::default();
-    let (current, input_watch) = watch::channel(session.input());
+    // None while reconnecting: keys are held meanwhile.
+    let (current, input_watch) = watch::channel(Some(session.input()));
     // The input side runs on its own, so a program that does not read its
     // stdin never stops its output from being read.
     let side = Side {
@@ -317,22 +323,24 @@ async fn run(
             Ok(Some(ExecEvent::Detached { .. })) => SessionEvent::Detached,
             Ok(None) => break,
             Err(e) if !closing && !session_id.is_empty() && e.is_transient() => {
+                let _ = current.send(None);
                 let _ = events.send(SessionEvent::Reconnecting(e.to_string())).await;
                 let node = session.node().map(str::to_string);
                 let offset = session.offset();
-                match reattach(
-                    &mut client,
-                    node.as_deref(),
-                    &session_id,
+                // As long as the agent keeps it.
+                let limit = Some(session.detached_ttl())
+                    .filter(|t| !t.is_zero())
+                    .unwrap_or(RECONNECT_LIMIT);
+                let lost = Lost {
+                    node: node.as_deref(),
+                    session_id: &session_id,
                     offset,
-                    &size,
-                    &events,
-                )
-                .await
-                {
+                    limit,
+                };
+                match reattach(&mut client, lost, &size, &events).await {
                     Ok(s) => {
                         session = s;
-                        let _ = current.send(session.input());
+                        let _ = current.send(Some(session.input()));
                         SessionEvent::Resumed
                     }
                     Err(why) => SessionEvent::Failed(why),
@@ -353,17 +361,30 @@ async fn run(
     }
 }
 
-/// Attaches again, from `offset`, until it works, the agent says the
+/// A session whose connection broke: where it is, how far the pane got,
+/// and how long the agent keeps it.
+struct Lost<'a> {
+    node: Option<&'a str>,
+    session_id: &'a str,
+    offset: u64,
+    limit: Duration,
+}
+
+/// Attaches again, from the offset, until it works, the agent says the
 /// session is gone, the pane is closed or the limit passes.
 async fn reattach(
     client: &mut Client,
-    node: Option<&str>,
-    session_id: &str,
-    offset: u64,
+    lost: Lost<'_>,
     size: &Mutex<(u16, u16)>,
     events: &mpsc::Sender<SessionEvent>,
 ) -> Result<ExecSession, String> {
-    let deadline = tokio::time::Instant::now() + RECONNECT_LIMIT;
+    let Lost {
+        node,
+        session_id,
+        offset,
+        limit,
+    } = lost;
+    let deadline = tokio::time::Instant::now() + limit;
     let mut delay = Duration::from_millis(200);
     loop {
         if events.is_closed() {
@@ -414,11 +435,13 @@ struct Side {
 }
 
 /// Carries the pane's keystrokes, resizes and detach to whichever
-/// connection is current, and starts and stops its recording. When the
-/// pane is gone (its sender dropped), the session is ended.
+/// connection is current, and starts and stops its recording. Keys typed
+/// while there is none (reconnecting) are held, up to [`HELD_INPUT`], and
+/// sent when it is back. When the pane is gone (its sender dropped), the
+/// session is ended.
 async fn forward(
     mut input_rx: mpsc::UnboundedReceiver<InputMsg>,
-    current: watch::Receiver<ExecInput>,
+    mut current: watch::Receiver<Option<ExecInput>>,
     side: Side,
 ) {
     let Side {
@@ -426,13 +449,46 @@ async fn forward(
         recorder,
         events,
     } = side;
-    while let Some(msg) = input_rx.recv().await {
-        let input = current.borrow().clone();
-        // A failed send means the connection is down: what was typed then
-        // is lost, as on a broken SSH link; a resize is remembered for
-        // the next attach.
+    let mut held = Held::default();
+    loop {
+        let msg = tokio::select! {
+            msg = input_rx.recv() => match msg {
+                Some(m) => m,
+                None => break,
+            },
+            changed = current.changed() => {
+                if changed.is_err() {
+                    // The session is over: nothing more goes anywhere.
+                    return;
+                }
+                let input = current.borrow_and_update().clone();
+                if let Some(input) = input {
+                    held.flush(&input, &events).await;
+                }
+                continue;
+            }
+        };
+        let Some(input) = current.borrow().clone() else {
+            match msg {
+                InputMsg::Data(d) => held.hold(d),
+                InputMsg::Resize(r, c) => {
+                    // Given to the next attach.
+                    *size.lock().unwrap_or_else(|p| p.into_inner()) = (r, c);
+                }
+                InputMsg::Detach => return,
+                InputMsg::Record(_) | InputMsg::Replay(_) => {}
+            }
+            continue;
+        };
+        // A failed send means the connection just broke: keys are held
+        // for the next one; a resize is remembered for the next attach.
         let _ = match msg {
-            InputMsg::Data(d) => input.send(d).await,
+            InputMsg::Data(d) => {
+                if input.send(d.clone()).await.is_err() {
+                    held.hold(d);
+                }
+                Ok(())
+            }
             InputMsg::Resize(r, c) => {
                 *size.lock().unwrap_or_else(|p| p.into_inner()) = (r, c);
                 if let Err(why) = record(&recorder, |w| w.resize(dockyard_term::Size::new(r, c))) {
@@ -466,7 +522,48 @@ async fn forward(
         };
     }
     let input = current.borrow().clone();
-    let _ = input.end().await;
+    if let Some(input) = input {
+        let _ = input.end().await;
+    }
+}
+
+/// Keystrokes typed while the session was out of reach.
+#[derive(Default)]
+struct Held {
+    keys: Vec<Bytes>,
+    len: usize,
+    /// Bytes dropped since the last connection: over the bound, all of it
+    /// goes (half a command typed is worse than none).
+    dropped: usize,
+}
+
+impl Held {
+    fn hold(&mut self, d: Bytes) {
+        if self.dropped > 0 || self.len + d.len() > HELD_INPUT {
+            self.dropped += self.len + d.len();
+            self.keys.clear();
+            self.len = 0;
+            return;
+        }
+        self.len += d.len();
+        self.keys.push(d);
+    }
+
+    /// The session is back: what was held is sent, or the pane hears what
+    /// was dropped.
+    async fn flush(&mut self, input: &ExecInput, events: &mpsc::Sender<SessionEvent>) {
+        let dropped = std::mem::take(&mut self.dropped);
+        if dropped > 0 {
+            let _ = events.send(SessionEvent::InputDropped(dropped)).await;
+        }
+        self.len = 0;
+        for d in std::mem::take(&mut self.keys) {
+            if input.send(d.clone()).await.is_err() {
+                // Broken again: held for the next connection.
+                self.hold(d);
+            }
+        }
+    }
 }
 
 /// Follows a container's log into the pane: stderr in red, a non-TTY
@@ -544,7 +641,24 @@ fn for_screen(data: &[u8], stderr: bool, tty: bool) -> Bytes {
 
 #[cfg(test)]
 mod tests {
-    use super::for_screen;
+    use super::{Bytes, HELD_INPUT, Held, for_screen};
+
+    #[test]
+    fn keys_are_held_whole_or_dropped_whole() {
+        let mut held = Held::default();
+        held.hold(Bytes::from_static(b"ls"));
+        held.hold(Bytes::from_static(b"\r"));
+        assert_eq!(held.keys.concat(), b"ls\r");
+        assert_eq!(held.dropped, 0);
+        // A paste past the bound: all of it goes, and what came before.
+        held.hold(Bytes::from(vec![b'x'; HELD_INPUT]));
+        assert!(held.keys.is_empty());
+        assert_eq!(held.dropped, 3 + HELD_INPUT);
+        // And what follows until the session is back.
+        held.hold(Bytes::from_static(b"y"));
+        assert!(held.keys.is_empty());
+        assert_eq!(held.dropped, 4 + HELD_INPUT);
+    }
 
     #[test]
     fn logs_for_the_screen() {

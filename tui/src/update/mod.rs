@@ -155,6 +155,14 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
             p.state = PaneState::Reconnecting;
         }
         SessionEvent::Resumed => p.state = PaneState::Running,
+        SessionEvent::InputDropped(n) => {
+            let text = format!(
+                "{}: {n} bytes typed while reconnecting were dropped (more than {} KiB)",
+                p.title(),
+                crate::tasks::session::HELD_INPUT / 1024
+            );
+            state.notice = Some(Notice { text, error: true });
+        }
         SessionEvent::Detached => {
             let text = format!(
                 "detached session {} ({}): Ctrl-a S lists sessions",

@@ -174,6 +174,11 @@ impl Grid {
         self.pos
     }
 
+    /// (Added by Dockyard.)
+    pub fn saved_pos(&self) -> Pos {
+        self.saved_pos
+    }
+
     pub fn set_pos(&mut self, mut pos: Pos) {
         if self.origin_mode {
             pos.row = pos.row.saturating_add(self.scroll_top);
@@ -333,6 +338,50 @@ impl Grid {
         );
 
         prev_attrs
+    }
+
+    /// (Added by Dockyard.) The scroll region and the saved cursor (with
+    /// `saved_attrs`, which the screen keeps) as escape codes, for a
+    /// terminal being brought to this grid's state. They move the cursor:
+    /// written before the contents, which end with it in place.
+    pub fn write_margins_and_saved_cursor(
+        &self,
+        contents: &mut String,
+        saved_attrs: &crate::attrs::Attrs,
+    ) {
+        if self.scroll_top != 0 || self.scroll_bottom != self.size.rows() - 1
+        {
+            contents.push_str(&alloc::format!(
+                "\x1b[{};{}r",
+                self.scroll_top + 1,
+                self.scroll_bottom + 1
+            ));
+        }
+        if self.saved_pos != Pos::default()
+            || *saved_attrs != crate::attrs::Attrs::default()
+        {
+            crate::term::MoveTo::new(self.saved_pos).write_buf(contents);
+            crate::term::ClearAttrs.write_buf(contents);
+            saved_attrs.write_escape_code_diff(
+                contents,
+                &crate::attrs::Attrs::default(),
+            );
+            contents.push_str("\x1b7");
+        }
+    }
+
+    /// (Added by Dockyard.) Origin mode, written after the contents (it
+    /// moves the cursor, whose position is then relative to the scroll
+    /// region).
+    pub fn write_origin_mode_formatted(&self, contents: &mut String) {
+        if self.origin_mode {
+            contents.push_str("\x1b[?6h");
+            crate::term::MoveTo::new(Pos {
+                row: self.pos.row.saturating_sub(self.scroll_top),
+                col: self.pos.col.min(self.size.cols() - 1),
+            })
+            .write_buf(contents);
+        }
     }
 
     pub fn write_contents_formatted_basic(

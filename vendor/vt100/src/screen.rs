@@ -320,6 +320,45 @@ impl Screen {
         contents
     }
 
+    /// (Added by Dockyard.) Escape codes that bring a terminal in any
+    /// state to this screen's whole state: what
+    /// [`state_formatted`](Self::state_formatted) gives, plus the main
+    /// screen kept under an alternate one (so that it is there when the
+    /// program leaves the alternate screen), and each screen's scroll
+    /// region and saved cursor. The input modes are only turned on here:
+    /// turning off those left on is the caller's part.
+    #[must_use]
+    pub fn redraw_formatted(&self) -> String {
+        let mut contents = String::new();
+        // The main screen, its margins reset.
+        contents.push_str("\x1b[?1049l\x1b[?47l\x1b[r\x1b[?6l");
+        self.grid
+            .write_margins_and_saved_cursor(&mut contents, &self.saved_attrs);
+        if self.mode(MODE_ALTERNATE_SCREEN) {
+            self.grid.write_contents_formatted(&mut contents);
+            self.grid.write_origin_mode_formatted(&mut contents);
+            // To the alternate screen without saving the cursor (1049
+            // would save over the one just set) and without clearing (its
+            // contents clear it).
+            contents.push_str("\x1b[?47h");
+            // One saved set of attributes serves both screens: saved again
+            // here only when the alternate screen saved a cursor of its own.
+            let saved_attrs = if self.alternate_grid.saved_pos()
+                == crate::grid::Pos::default()
+            {
+                crate::attrs::Attrs::default()
+            } else {
+                self.saved_attrs
+            };
+            self.alternate_grid
+                .write_margins_and_saved_cursor(&mut contents, &saved_attrs);
+        }
+        self.write_contents_formatted(&mut contents);
+        self.grid().write_origin_mode_formatted(&mut contents);
+        self.write_input_mode_formatted(&mut contents);
+        contents
+    }
+
     /// Returns the formatted visible contents of the terminal.
     ///
     /// Formatting information will be included inline as terminal escape
