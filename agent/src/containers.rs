@@ -28,7 +28,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
         }))
         .await
         .map_err(|e| engine.error(e))?;
-    Ok(list
+    let mut list: Vec<pb::ContainerInfo> = list
         .into_iter()
         .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
         .map(|c| pb::ContainerInfo {
@@ -58,8 +58,22 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
             image_id: c.image_id.unwrap_or_default(),
             // The service names the node.
             node: String::new(),
+            state_age_ms: None,
         })
-        .collect())
+        .collect();
+    let listed: Vec<crate::ages::Listed> = list
+        .iter()
+        .map(|c| crate::ages::Listed {
+            id: &c.id,
+            state: &c.state,
+            status: &c.status,
+        })
+        .collect();
+    let ages = engine.ages().of(engine, &listed, all).await;
+    for (c, age) in list.iter_mut().zip(ages) {
+        c.state_age_ms = age;
+    }
+    Ok(list)
 }
 
 fn restart_policy(s: &str) -> Result<Option<RestartPolicy>, AgentError> {

@@ -60,6 +60,8 @@ pub struct Engine {
     docker: OnceCell<Docker>,
     /// Only containers with this label are this agent's (`--only-label`).
     only_label: Option<(String, String)>,
+    /// When its containers entered their states.
+    ages: crate::ages::Ages,
 }
 
 impl Engine {
@@ -69,6 +71,7 @@ impl Engine {
             addr,
             docker: OnceCell::new(),
             only_label: None,
+            ages: Default::default(),
         }
     }
 
@@ -77,6 +80,10 @@ impl Engine {
     pub fn with_only_label(mut self, label: Option<(String, String)>) -> Self {
         self.only_label = label;
         self
+    }
+
+    pub fn ages(&self) -> &crate::ages::Ages {
+        &self.ages
     }
 
     /// Whether a container with these labels is this agent's.

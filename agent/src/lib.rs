@@ -8,6 +8,7 @@
 //! answers it sends, `service` the RPC translation and `server` the ways
 //! of serving it (TCP, or in-process for the client's embedded default).
 
+pub mod ages;
 pub mod attach;
 pub mod audit;
 pub mod auth;

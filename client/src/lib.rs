@@ -26,7 +26,7 @@ pub mod stats;
 pub mod text;
 
 pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};
-pub use dockyard_proto::{Flow, pb};
+pub use dockyard_proto::{Flow, age, pb};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// A request for the node `node` of a cluster (its `dockyard-node`

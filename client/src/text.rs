@@ -49,56 +49,11 @@ pub fn ports_text(ports: &[PortMapping]) -> String {
     printable(&v.join(", "))
 }
 
-/// A duration as docker words it (go-units' HumanDuration): "Less than a
-/// second", "5 seconds", "About a minute", "3 hours", "2 weeks"...
-pub fn human_duration(d: std::time::Duration) -> String {
-    let secs = d.as_secs_f64();
-    let minutes = (secs / 60.0) as u64;
-    let hours = (secs / 3600.0).round() as u64;
-    if secs < 1.0 {
-        "Less than a second".into()
-    } else if secs < 2.0 {
-        "1 second".into()
-    } else if secs < 60.0 {
-        format!("{} seconds", secs as u64)
-    } else if minutes == 1 {
-        "About a minute".into()
-    } else if minutes < 60 {
-        format!("{minutes} minutes")
-    } else if hours == 1 {
-        "About an hour".into()
-    } else if hours < 48 {
-        format!("{hours} hours")
-    } else if hours < 24 * 7 * 2 {
-        format!("{} days", hours / 24)
-    } else if hours < 24 * 30 * 2 {
-        format!("{} weeks", hours / 24 / 7)
-    } else if hours < 24 * 365 * 2 {
-        format!("{} months", hours / 24 / 30)
-    } else {
-        format!("{} years", hours / 24 / 365)
-    }
-}
+pub use dockyard_proto::age::human_duration;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_as_docker_words_them() {
-        let d = |s: u64| human_duration(std::time::Duration::from_secs(s));
-        assert_eq!(
-            human_duration(std::time::Duration::from_millis(300)),
-            "Less than a second"
-        );
-        assert_eq!(d(1), "1 second");
-        assert_eq!(d(42), "42 seconds");
-        assert_eq!(d(90), "About a minute");
-        assert_eq!(d(600), "10 minutes");
-        assert_eq!(d(3600), "About an hour");
-        assert_eq!(d(5 * 3600), "5 hours");
-        assert_eq!(d(3 * 86400), "3 days");
-    }
 
     #[test]
     fn ports_as_docker_shows_them() {

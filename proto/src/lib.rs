@@ -3,6 +3,7 @@
 //! the status metadata an agent uses to say what failed. The client side
 //! of the wire (dialing, `ExecSession`) lives in `dockyard-client`.
 
+pub mod age;
 pub mod transport;
 
 /// The generated protobuf messages and gRPC stubs.

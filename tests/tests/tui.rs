@@ -216,6 +216,35 @@ fn an_agent_that_goes_away_is_shown_and_reconnected() {
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
 
+/// The STATUS column ages with the clock, as `docker ps` words it then,
+/// with no new list from the agent (it sends one on events, or every
+/// 30 s): "Up 2 seconds" becomes "Up 6 seconds" on its own.
+#[test]
+fn the_status_column_ages() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("tuiage");
+    let mut pty = Pty::spawn(&dockyard_bin(), &["--host", &agent.addr], 30, 140);
+    pty.wait_for_text(&c.name, WAIT);
+    pty.wait_for("the row aged to 6 seconds", WAIT, |s| {
+        line_with(s, &c.name, "Up 6 seconds")
+    });
+    pty.wait_for("the row aged to 8 seconds", WAIT, |s| {
+        line_with(s, &c.name, "Up 8 seconds")
+    });
+    // Stopped: the exit is worded and ages too.
+    let stop = std::process::Command::new("docker")
+        .args(["stop", "-t", "0", &c.name])
+        .output()
+        .expect("docker stop");
+    assert!(stop.status.success());
+    pty.type_bytes(b"a");
+    pty.wait_for("the exit aged", WAIT, |s| {
+        line_with(s, &c.name, "Exited (137) 3 sec")
+    });
+    pty.type_bytes(b"q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}
+
 /// The row of the list (or any line) holding both words.
 fn line_with(screen: &str, a: &str, b: &str) -> bool {
     screen.lines().any(|l| l.contains(a) && l.contains(b))

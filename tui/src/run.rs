@@ -42,6 +42,14 @@ const BATCH_TIME: Duration = Duration::from_millis(4);
 const FRAME_SHARE: usize = 16 * 1024;
 const FOCUSED_FRAME_SHARE: usize = 256 * 1024;
 
+/// How often the list's ages are looked at: a shown age is at most this
+/// late.
+const AGES_EVERY: Duration = Duration::from_millis(500);
+
+/// How often an open sessions picker asks for the sessions again (their
+/// IDLE and STATE change at the agent).
+const SESSIONS_EVERY: Duration = Duration::from_secs(2);
+
 /// How long after a key its pane's output is taken for the echo.
 const ECHO_WAIT: Duration = Duration::from_millis(500);
 
@@ -127,6 +135,13 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     // Output taken this frame, per pane.
     let mut taken: HashMap<PaneId, usize> = HashMap::new();
     let mut shown = ui::Shown::default();
+    // The list's ages ("Up 5 seconds") follow the clock: looked at twice
+    // a second, drawn only when one shown has changed.
+    let mut ages = tokio::time::interval(AGES_EVERY);
+    ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ages_shown = state.ages_digest(std::time::Instant::now());
+    // The sessions picker, while open, asks its hosts again this often.
+    let mut sessions_asked = Instant::now();
     loop {
         // Drawing first when a frame is due: under a flood of output the
         // queues are never empty, and a draw waiting in `select!` would
@@ -156,6 +171,19 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             Some((host, report)) = reports.recv() => Some(runner.on_host(host, report)),
             Some(msg) = msgs.recv() => Some(msg),
             Some((pane, ev)) = runner.next_session_event() => Some(Msg::Session { pane, ev }),
+            _ = ages.tick() => {
+                let now = state.ages_digest(std::time::Instant::now());
+                if now != std::mem::replace(&mut ages_shown, now) {
+                    dirty = true;
+                }
+                if matches!(state.mode, crate::state::Mode::Sessions(_))
+                    && sessions_asked.elapsed() >= SESSIONS_EVERY
+                {
+                    sessions_asked = Instant::now();
+                    runner.carry_out(crate::msg::Effect::ListSessions);
+                }
+                None
+            }
         };
         if let Some(msg) = msg {
             share(&state, &mut runner, &mut taken, &msg);

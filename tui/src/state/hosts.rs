@@ -78,8 +78,12 @@ pub struct Container {
     pub name: String,
     pub image: String,
     pub state: ContainerState,
-    /// The engine's words, e.g. "Up 3 minutes".
+    /// The engine's words, e.g. "Up 3 minutes", as listed: see
+    /// [`status_at`](Self::status_at).
     pub status: String,
+    /// How old its state was when listed (when the agent says), and when
+    /// that was: the status's age goes on from there.
+    pub state_age: Option<(std::time::Duration, std::time::Instant)>,
     pub created: i64,
     /// Already escaped (`ports_text`).
     pub ports: String,
@@ -97,8 +101,28 @@ impl From<ContainerInfo> for Container {
             name: c.name,
             image: c.image,
             status: c.status,
+            state_age: c.state_age_ms.map(|ms| {
+                (
+                    std::time::Duration::from_millis(ms),
+                    std::time::Instant::now(),
+                )
+            }),
             created: c.created,
             node: c.node,
+        }
+    }
+}
+
+impl Container {
+    /// The status as of `now`: "Up Less than a second" becomes "Up 2
+    /// minutes" as time passes, as `docker ps` would word it then.
+    pub fn status_at(&self, now: std::time::Instant) -> String {
+        match self.state_age {
+            Some((age, listed)) => {
+                let later = age + now.saturating_duration_since(listed);
+                dockyard_client::age::aged_status(&self.status, age, later)
+            }
+            None => self.status.clone(),
         }
     }
 }

@@ -63,6 +63,20 @@ pub struct ContainerList {
 }
 
 impl ContainerList {
+    /// A digest of the statuses shown as of `now`: it changes when an age
+    /// in the list does (once a second at most, often once a minute), so
+    /// the list is drawn again then and not otherwise.
+    pub fn statuses_digest(&self, now: std::time::Instant) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for c in self.hosts.iter().flat_map(|h| &h.containers) {
+            if c.state_age.is_some() {
+                c.status_at(now).hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+
     pub fn new(hosts: Vec<HostName>) -> Self {
         ContainerList {
             hosts: hosts.into_iter().map(Host::new).collect(),
@@ -332,10 +346,30 @@ mod tests {
                 ContainerState::Exited
             },
             status: String::new(),
+            state_age: None,
             created: 0,
             ports: String::new(),
             node: String::new(),
         }
+    }
+
+    #[test]
+    fn statuses_age_with_the_clock() {
+        let mut l = ContainerList::new(vec!["h".into()]);
+        let listed = std::time::Instant::now();
+        let mut c = container("a", "web", true);
+        c.status = "Up Less than a second".into();
+        c.state_age = Some((std::time::Duration::from_millis(300), listed));
+        l.set_containers(0, vec![c]);
+        let at = |s: u64| listed + std::time::Duration::from_secs(s);
+        let digest = l.statuses_digest(at(0));
+        // Nothing shown changed: no redraw.
+        assert_eq!(l.statuses_digest(at(0)), digest);
+        assert_ne!(l.statuses_digest(at(5)), digest);
+        let shown = |now| l.hosts()[0].containers[0].status_at(now);
+        assert_eq!(shown(at(5)), "Up 5 seconds");
+        assert_eq!(shown(at(125)), "Up 2 minutes");
+        assert_eq!(l.statuses_digest(at(125)), l.statuses_digest(at(130)));
     }
 
     fn list(names: &[&str]) -> ContainerList {

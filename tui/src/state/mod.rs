@@ -156,6 +156,21 @@ pub struct FrameLayout {
 }
 
 impl State {
+    /// A digest of the relative times on screen as of `now` (the list's
+    /// ages, a picker's "5 minutes ago"): when it changes, the screen is
+    /// drawn again; otherwise an idle TUI draws nothing.
+    pub fn ages_digest(&self, now: std::time::Instant) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.list.statuses_digest(now).hash(&mut h);
+        if let Mode::Recordings(picker) = &self.mode {
+            for r in picker.files.iter().flatten() {
+                r.ago().hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+
     pub fn new(hosts: Vec<HostName>, keymap: Keymap) -> Self {
         State {
             history: dockyard_term::Limits::default(),

@@ -11,6 +11,17 @@ pub struct Recording {
     pub modified: i64,
 }
 
+impl Recording {
+    /// "5 minutes ago", as of now.
+    pub fn ago(&self) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let age = std::time::Duration::from_secs((now - self.modified).max(0) as u64);
+        format!("{} ago", dockyard_client::text::human_duration(age))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingsPicker {
     /// None while the directory is being read.

@@ -50,14 +50,29 @@ impl SessionsPicker {
         }
     }
 
+    /// A host's sessions, first or again (the picker asks every few
+    /// seconds while open, so IDLE and STATE follow): they replace what
+    /// that host said before, and the selection stays on its session.
     pub fn add(&mut self, host: usize, label: &str, result: Result<Vec<SessionInfo>, String>) {
         self.waiting = self.waiting.saturating_sub(1);
+        let selected = self.selected().map(|(h, s)| (*h, s.id.clone()));
+        let error_prefix = format!("{label}: ");
+        self.errors.retain(|e| !e.starts_with(&error_prefix));
         match result {
-            Ok(list) => self.rows.extend(list.into_iter().map(|s| (host, s))),
-            Err(e) => self.errors.push(format!("{label}: {e}")),
+            Ok(list) => {
+                self.rows.retain(|(h, _)| *h != host);
+                self.rows.extend(list.into_iter().map(|s| (host, s)));
+            }
+            Err(e) => self.errors.push(format!("{error_prefix}{e}")),
         }
         self.rows
             .sort_by_key(|(h, s)| (s.clients > 0, *h, s.created, s.id.clone()));
+        if let Some((h, id)) = selected
+            && let Some(i) = self.rows.iter().position(|(rh, s)| *rh == h && s.id == id)
+        {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
     pub fn selected(&self) -> Option<&(usize, SessionInfo)> {
@@ -85,4 +100,37 @@ pub fn moved(selected: usize, delta: isize, len: usize) -> usize {
         return 0;
     }
     (selected as isize + delta).clamp(0, len as isize - 1) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str, idle_seconds: u64) -> SessionInfo {
+        SessionInfo {
+            id: id.into(),
+            idle_seconds,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn asking_again_replaces_a_hosts_rows_and_keeps_the_selection() {
+        let mut p = SessionsPicker::new(2);
+        p.add(0, "h0", Ok(vec![session("a", 5), session("b", 9)]));
+        p.add(1, "h1", Err("unreachable".into()));
+        p.move_by(1);
+        assert_eq!(p.selected().map(|(_, s)| s.id.as_str()), Some("b"));
+        // Asked again: h0's figures are new, "a" is gone, h1 answers now.
+        p.add(0, "h0", Ok(vec![session("b", 12)]));
+        p.add(1, "h1", Ok(vec![session("c", 1)]));
+        let ids: Vec<(usize, &str, u64)> = p
+            .rows
+            .iter()
+            .map(|(h, s)| (*h, s.id.as_str(), s.idle_seconds))
+            .collect();
+        assert_eq!(ids, [(0, "b", 12), (1, "c", 1)]);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.selected().map(|(_, s)| s.id.as_str()), Some("b"));
+    }
 }

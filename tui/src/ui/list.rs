@@ -27,8 +27,9 @@ pub fn draw(f: &mut Frame, state: &State, area: Rect) {
         .collect();
     let first_container_row = rows.len();
     let shown = list.rows();
+    let now = std::time::Instant::now();
     for r in &shown {
-        rows.push(container_row(state, r, multi, nodes));
+        rows.push(container_row(state, r, (multi, nodes), now));
     }
     let offset = state.list_offset(area);
     let mut table_state = TableState::default().with_offset(offset);
@@ -162,8 +163,8 @@ fn draw_hosts_down(f: &mut Frame, area: Rect, offset: usize, down: &[String]) {
 fn container_row(
     state: &State,
     r: &crate::state::list::Row<'_>,
-    multi: bool,
-    nodes: bool,
+    (multi, nodes): (bool, bool),
+    now: std::time::Instant,
 ) -> Row<'static> {
     let list = &state.list;
     let c = r.container;
@@ -203,7 +204,7 @@ fn container_row(
         )),
         Cell::from(cpu),
         Cell::from(mem),
-        Cell::from(printable(&c.status)),
+        Cell::from(printable(&c.status_at(now))),
         Cell::from(c.ports.clone()),
     ]);
     Row::new(cells)

@@ -167,19 +167,15 @@ pub fn draw_recordings(f: &mut Frame, state: &State, picker: &RecordingsPicker) 
         }
         Some(files) => files,
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
     let rows = files.iter().map(|r| {
         let name = r
             .path
             .file_name()
             .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-        let age = std::time::Duration::from_secs((now - r.modified).max(0) as u64);
         Row::new([
             Cell::from(printable(&name)),
             Cell::from(dockyard_client::stats::human_size(r.bytes)),
-            Cell::from(format!("{} ago", human_duration(age))),
+            Cell::from(r.ago()),
         ])
     });
     let header =
