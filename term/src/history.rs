@@ -87,41 +87,21 @@ impl Line {
     }
 
     /// A line from a row's cells.
+    /// On a wrapped row, an empty last cell is not text: the terminal
+    /// wraps only after a last cell with contents, so it is the place a
+    /// wide character did not fit in (a reflow leaves those).
     pub fn from_cells<'a>(cells: impl Iterator<Item = &'a vt100::Cell>, wrapped: bool) -> Line {
-        let mut text = String::new();
-        let mut runs: Vec<(u32, Attrs)> = Vec::new();
-        let mut current = Attrs::default();
-        let mut blanks = 0usize;
-        for cell in cells {
-            if cell.is_wide_continuation() {
-                continue;
-            }
+        let mut b = Builder::default();
+        let mut cells = cells.filter(|c| !c.is_wide_continuation()).peekable();
+        while let Some(cell) = cells.next() {
+            let last = cells.peek().is_none();
             let attrs = Attrs::of(cell);
-            if !cell.has_contents() && attrs == Attrs::default() {
-                blanks += 1;
-                continue;
+            if last && wrapped && !cell.has_contents() && attrs == Attrs::default() {
+                break;
             }
-            if blanks > 0 && current != Attrs::default() {
-                current = Attrs::default();
-                runs.push((text.len() as u32, current));
-            }
-            text.extend(std::iter::repeat_n(' ', std::mem::take(&mut blanks)));
-            if attrs != current {
-                current = attrs;
-                runs.push((text.len() as u32, current));
-            }
-            if cell.has_contents() {
-                text.push_str(cell.contents());
-            } else {
-                text.push(' ');
-            }
+            b.push(cell.contents(), attrs);
         }
-        text.shrink_to_fit();
-        Line {
-            text: text.into_boxed_str(),
-            runs: runs.into_boxed_slice(),
-            wrapped,
-        }
+        b.finish(wrapped)
     }
 
     /// The text, one character (or cluster) per cell; wide characters
@@ -145,6 +125,59 @@ impl Line {
             col: 0,
             run: 0,
             attrs: Attrs::default(),
+        }
+    }
+}
+
+/// Builds a [`Line`] cell by cell. Blank cells with default attributes
+/// at the end are cut, except on a wrapped line: its blanks are part of
+/// the text that continues on the next line (a reflow joins them).
+#[derive(Default)]
+pub(crate) struct Builder {
+    text: String,
+    runs: Vec<(u32, Attrs)>,
+    current: Attrs,
+    /// Blank cells with default attributes not written yet.
+    blanks: usize,
+}
+
+impl Builder {
+    /// One cell: its characters (empty: blank) and attributes.
+    pub(crate) fn push(&mut self, text: &str, attrs: Attrs) {
+        if (text.is_empty() || text == " ") && attrs == Attrs::default() {
+            self.blanks += 1;
+            return;
+        }
+        self.write_blanks();
+        if attrs != self.current {
+            self.current = attrs;
+            self.runs.push((self.text.len() as u32, attrs));
+        }
+        if text.is_empty() {
+            self.text.push(' ');
+        } else {
+            self.text.push_str(text);
+        }
+    }
+
+    fn write_blanks(&mut self) {
+        if self.blanks > 0 && self.current != Attrs::default() {
+            self.current = Attrs::default();
+            self.runs.push((self.text.len() as u32, self.current));
+        }
+        self.text
+            .extend(std::iter::repeat_n(' ', std::mem::take(&mut self.blanks)));
+    }
+
+    pub(crate) fn finish(mut self, wrapped: bool) -> Line {
+        if wrapped {
+            self.write_blanks();
+        }
+        self.text.shrink_to_fit();
+        Line {
+            text: self.text.into_boxed_str(),
+            runs: self.runs.into_boxed_slice(),
+            wrapped,
         }
     }
 }
@@ -292,5 +325,12 @@ impl History {
         self.dropped += self.lines.len();
         self.lines.clear();
         self.bytes = 0;
+    }
+
+    /// Takes every line out, leaving the history empty with the same
+    /// numbering (for a reflow, which gives new lines back).
+    pub(crate) fn take_lines(&mut self) -> VecDeque<Line> {
+        self.bytes = 0;
+        std::mem::take(&mut self.lines)
     }
 }

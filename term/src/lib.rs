@@ -12,6 +12,7 @@
 
 pub mod history;
 pub mod modes;
+mod reflow;
 pub mod search;
 mod size;
 mod terminal;

@@ -52,6 +52,37 @@ pub fn columns(line: &Line, query: &str) -> Vec<(u16, u16)> {
         .collect()
 }
 
+/// The columns where matches of `query` start on line `n`, a match that
+/// goes on past the line's end into the line it wraps onto included (the
+/// program wrote one line; only the terminal's width cut it).
+pub fn starts_on(term: &Terminal, n: usize, query: &str) -> Vec<u16> {
+    let Some(line) = term.line(n) else {
+        return Vec::new();
+    };
+    let own = line.text().len();
+    let mut text = line.text().to_string();
+    let (mut k, mut wrapped) = (n, line.wrapped);
+    // Enough of what follows for a match that starts on this line.
+    while wrapped && text.len() < own + query.len() * 4 {
+        k += 1;
+        let Some(next) = term.line(k) else {
+            break;
+        };
+        text.push_str(next.text());
+        wrapped = next.wrapped;
+    }
+    let mut col_of = vec![0u16; own + 1];
+    for cell in line.cells() {
+        for slot in &mut col_of[cell.offset..cell.offset + cell.text.len()] {
+            *slot = cell.col;
+        }
+    }
+    matches(&text, query)
+        .filter(|(from, _)| *from < own)
+        .map(|(from, _)| col_of[from])
+        .collect()
+}
+
 /// A place in a terminal's text: a line number (as [`Terminal`] numbers
 /// lines: stable while lines arrive) and a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -78,14 +109,7 @@ pub fn find(term: &Terminal, query: &str, from: Point, backward: bool) -> Option
     if first >= end {
         return None;
     }
-    let matches_in = |n: usize| -> Vec<u16> {
-        term.line(n).map_or_else(Vec::new, |l| {
-            columns(&l, query)
-                .into_iter()
-                .map(|(from, _)| from)
-                .collect()
-        })
-    };
+    let matches_in = |n: usize| starts_on(term, n, query);
     let total = end - first;
     let start = from.line.clamp(first, end - 1);
     for step in 0..=total {
@@ -140,6 +164,45 @@ mod tests {
             vec![(7, 10)]
         );
         assert_eq!(matches("abc", "").count(), 0);
+    }
+
+    #[test]
+    fn a_match_cut_by_the_terminals_width_is_found() {
+        let mut t = Terminal::new(crate::Size::new(4, 10), crate::Limits::default());
+        t.feed(b"0123456 needle here\r\nneedle\r\n");
+        let first = t.first_line();
+        assert_eq!(starts_on(&t, first, "needle"), vec![8]);
+        let found = find(
+            &t,
+            "needle",
+            Point {
+                line: first,
+                col: 0,
+            },
+            false,
+        )
+        .expect("found");
+        assert_eq!(
+            found.at,
+            Point {
+                line: first,
+                col: 8
+            }
+        );
+        // Narrower still: the same match, now cut after "ne".
+        t.resize(crate::Size::new(4, 5));
+        let found = find(
+            &t,
+            "needle",
+            Point {
+                line: t.first_line(),
+                col: 0,
+            },
+            false,
+        )
+        .expect("found after the reflow");
+        assert_eq!(t.line(found.at.line).expect("line").text(), "56 ne");
+        assert_eq!(found.at.col, 3);
     }
 
     #[test]

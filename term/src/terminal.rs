@@ -7,6 +7,7 @@ use std::num::NonZeroU16;
 
 use crate::history::{History, Limits, Line};
 use crate::modes::RESET_INPUT_MODES;
+use crate::reflow;
 use crate::{Size, WholeChars};
 
 /// What the terminal does besides drawing: answers to queries, the title,
@@ -22,6 +23,8 @@ struct Hooks {
     pushed: usize,
     /// The history was erased since then.
     cleared: bool,
+    /// The lines were rewrapped since then.
+    reflowed: bool,
 }
 
 impl vt100::Callbacks for Hooks {
@@ -85,6 +88,9 @@ pub struct Scrolled {
     pub pushed: usize,
     /// The history was erased.
     pub cleared: bool,
+    /// The history and screen were rewrapped at a new width: line numbers
+    /// name other text now.
+    pub reflowed: bool,
 }
 
 /// A terminal: the live screen is vt100's grid; every line that scrolled
@@ -97,6 +103,22 @@ pub struct Terminal {
     size: Size,
     /// A character cut by the end of the last output, for the next.
     whole: WholeChars,
+}
+
+/// A kept cell as vt100 takes it back.
+fn new_cell<'a>(c: crate::history::Cell<'a>) -> vt100::NewCell<'a> {
+    let on = |f| c.attrs.flags & f != 0;
+    vt100::NewCell {
+        text: c.text,
+        fg: c.attrs.fg,
+        bg: c.attrs.bg,
+        bold: on(crate::Attrs::BOLD),
+        dim: on(crate::Attrs::DIM),
+        italic: on(crate::Attrs::ITALIC),
+        underline: on(crate::Attrs::UNDERLINE),
+        inverse: on(crate::Attrs::INVERSE),
+        wide: c.wide,
+    }
 }
 
 fn nz(v: u16) -> NonZeroU16 {
@@ -130,19 +152,74 @@ impl Terminal {
         std::mem::take(&mut self.parser.callbacks_mut().replies)
     }
 
-    /// Sets the size (at least 1x1); true when it changed.
+    /// Sets the size (at least 1x1); true when it changed. A new width
+    /// rewraps the history and the main screen (see [`crate::reflow`]);
+    /// the alternate screen is cut or padded, as in tmux (its program
+    /// redraws it).
     pub fn resize(&mut self, size: Size) -> bool {
         let size = size.at_least_one();
         if self.size == size {
             return false;
         }
+        let old = self.size;
         self.size = size;
-        // Rows a shorter screen pushes off go to the history (`set_size` on
-        // the parser, not the screen, reports them). A taller one gets rows
-        // at the bottom: asked for no scrollback, vt100 keeps none to pull
-        // back.
-        self.parser.set_size(nz(size.rows), nz(size.cols));
+        if size.cols != old.cols {
+            self.reflow(old, size);
+        } else {
+            // Rows a shorter screen pushes off go to the history
+            // (`set_size` on the parser, not the screen, reports them). A
+            // taller one gets rows at the bottom.
+            self.parser.set_size(nz(size.rows), nz(size.cols));
+        }
         true
+    }
+
+    /// The history and the main screen's rows as the program's lines,
+    /// rewrapped at the new width: the screen shows the last of them, down
+    /// to the cursor's, and the rest are history.
+    fn reflow(&mut self, old: Size, size: Size) {
+        let screen = self.parser.screen();
+        let (cursor_row, cursor_col) = screen.main_cursor_position();
+        let mut rows: Vec<Line> = (0..old.rows)
+            .map(|r| {
+                let cells = screen.main_row_cells(r).into_iter().flatten();
+                Line::from_cells(cells, screen.main_row_wrapped(r))
+            })
+            .collect();
+        // Blank rows below the text and the cursor are no one's lines.
+        let last = rows
+            .iter()
+            .rposition(|l| !l.text().is_empty() || l.wrapped)
+            .map_or(0, |i| i + 1);
+        rows.truncate(last.max(usize::from(cursor_row) + 1));
+        let hooks = self.parser.callbacks_mut();
+        let history = hooks.history.take_lines();
+        let cursor = (history.len() + usize::from(cursor_row), cursor_col);
+        let mut r = reflow::reflow(history.into_iter().chain(rows), size.cols, cursor);
+        // The screen ends with the last line or the cursor's, unless that
+        // would put the cursor above it (text below the cursor, as a
+        // full-screen program on the main screen leaves): then it starts
+        // at the cursor, and the lines that do not fit under it go (the
+        // program draws them again).
+        let end = r.lines.len().max(r.cursor.0 + 1);
+        let start = end.saturating_sub(usize::from(size.rows)).min(r.cursor.0);
+        let mut on_screen = r.lines.split_off(start.min(r.lines.len()));
+        on_screen.truncate(usize::from(size.rows));
+        if hooks.keep_history {
+            for line in r.lines {
+                hooks.history.push(line);
+            }
+        }
+        hooks.pushed = 0;
+        hooks.reflowed = true;
+        let screen = self.parser.screen_mut();
+        screen.set_size(nz(size.rows), nz(size.cols));
+        let rows: Vec<(Vec<vt100::NewCell<'_>>, bool)> = on_screen
+            .iter()
+            .map(|l| (l.cells().map(new_cell).collect(), l.wrapped))
+            .collect();
+        let cursor = ((r.cursor.0 - start) as u16, r.cursor.1);
+        screen.set_main_rows(rows, cursor);
     }
 
     pub fn size(&self) -> Size {
@@ -177,6 +254,7 @@ impl Terminal {
         Scrolled {
             pushed: std::mem::take(&mut hooks.pushed),
             cleared: std::mem::take(&mut hooks.cleared),
+            reflowed: std::mem::take(&mut hooks.reflowed),
         }
     }
 

@@ -146,3 +146,34 @@ fn a_drag_across_two_panes_copies_the_first_panes_text_only() {
     );
     quit(&mut pty);
 }
+
+/// A pane narrowed by a split keeps its text: its long line rewraps (the
+/// end is still shown), and when the split closes, the pane as wide as
+/// before, it is one line again.
+#[test]
+fn a_split_rewraps_a_pane_and_closing_it_gives_the_line_back() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("reflow");
+    let mut pty = tui_with_a_shell(&agent, &c);
+    let line = (1..=40)
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join("-");
+    pty.type_bytes(b"seq -s - 1 40\r");
+    pty.wait_for("the whole line", WAIT, |_| shows_line(&pty, &line));
+    let prompts = pty.contents().matches("/ #").count();
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"|");
+    pty.wait_for("a second prompt", WAIT, |s| {
+        s.matches("/ #").count() > prompts
+    });
+    // Half as wide: the line goes on onto the next row, its end shown.
+    pty.wait_for("the line rewrapped", WAIT, |s| {
+        s.contains("38-39-40") && !shows_line(&pty, &line)
+    });
+    // The new pane closes: the first is as wide as before, the line whole.
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"x");
+    pty.wait_for("the line whole again", WAIT, |_| shows_line(&pty, &line));
+    quit(&mut pty);
+}

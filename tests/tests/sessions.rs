@@ -456,6 +456,34 @@ fn a_closed_terminal_leaves_the_session_as_it_was() {
     assert_eq!(back.wait_exit(WAIT), 0);
 }
 
+/// The agent's copy of a session's screen rewraps at a new width: a
+/// terminal half as wide that attaches sees a long line on two rows, its
+/// end included, not cut at the new width.
+#[test]
+fn a_session_attached_narrower_shows_its_lines_rewrapped() {
+    let (agent, c) = (TestAgent::start(), TestContainer::start("rewrap"));
+    let mut first = in_pty(&agent, &["exec", "-it", &c.name, "sh"], 24, 120);
+    first.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    first.type_bytes(b"seq -s - 1 40\r");
+    first.wait_for_text("38-39-40", WAIT);
+    first.kill_hard();
+    let id = only_session(&agent)["id"].as_str().expect("id").to_string();
+    let mut back = in_pty(&agent, &["attach", &id], 24, 60);
+    back.wait_for_text("38-39-40", WAIT);
+    let line = (1..=40)
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join("-");
+    let rows = back.rows();
+    let at = rows
+        .iter()
+        .position(|r| r.starts_with("1-2-3-"))
+        .expect("the line's start");
+    assert_eq!(format!("{}{}", rows[at], rows[at + 1]).trim_end(), line);
+    back.type_bytes(b"exit\r");
+    assert_eq!(back.wait_exit(WAIT), 0);
+}
+
 /// A client that stops reading (SIGSTOP) does not hold up a shared
 /// session: the other runs a flood far larger than every buffer on the
 /// way (about 21 MB: the agent's queue, the HTTP/2 windows, the socket

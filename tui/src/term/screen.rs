@@ -61,7 +61,9 @@ impl TermScreen {
     /// push the screen up (until they are dropped from the history).
     fn hold_view(&mut self) {
         let scrolled = self.term.take_scrolled();
-        if scrolled.cleared {
+        // Erased, or rewrapped at a new width: the lines the view held are
+        // not where they were.
+        if scrolled.cleared || scrolled.reflowed {
             self.back = 0;
         }
         if self.back > 0 {

@@ -96,10 +96,24 @@ fn on_terminal(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
 fn sync_sizes(state: &mut State, fx: &mut Vec<Effect>) {
     for (pane, outer) in state.frame().panes {
         let r = inner(outer);
-        if let Some(p) = state.panes.get_mut(pane)
-            && p.term.resize(r.height, r.width)
-            && p.is_live()
-        {
+        let Some(p) = state.panes.get_mut(pane) else {
+            continue;
+        };
+        let width = p.term.size().1;
+        if !p.term.resize(r.height, r.width) {
+            continue;
+        }
+        if p.term.size().1 != width {
+            // Rewrapped: copy mode starts again on the new lines, and a
+            // search goes on from the end (its match was a line number).
+            if p.copy.is_some() {
+                p.copy = Some(crate::term::copy::CopyMode::new(&p.term));
+            }
+            if let Some(search) = &mut p.search {
+                search.line = None;
+            }
+        }
+        if p.is_live() {
             fx.push(Effect::Resize {
                 pane,
                 rows: r.height,

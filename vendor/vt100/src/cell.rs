@@ -7,6 +7,22 @@ const IS_WIDE: u8 = 0b1000_0000;
 const IS_WIDE_CONTINUATION: u8 = 0b0100_0000;
 const LEN_BITS: u8 = 0b0001_1111;
 
+/// (Added by Dockyard.) A cell written into a screen from outside (a
+/// reflow): its characters (empty: blank) and attributes.
+#[derive(Clone, Copy, Debug, Default)]
+#[allow(clippy::struct_excessive_bools, missing_docs)]
+pub struct NewCell<'a> {
+    pub text: &'a str,
+    pub fg: crate::Color,
+    pub bg: crate::Color,
+    pub bold: bool,
+    pub dim: bool,
+    pub italic: bool,
+    pub underline: bool,
+    pub inverse: bool,
+    pub wide: bool,
+}
+
 /// Represents a single terminal cell.
 #[derive(Clone, Debug, Eq)]
 pub struct Cell {

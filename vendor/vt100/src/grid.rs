@@ -174,6 +174,21 @@ impl Grid {
         self.pos
     }
 
+    /// (Added by Dockyard.) New rows for the screen, blank ones added to
+    /// fill it, and the cursor at `pos` (absolute; for a reflow done
+    /// outside).
+    pub fn replace_rows(&mut self, mut rows: Vec<crate::row::Row>, pos: Pos) {
+        let (height, cols) = (usize::from(self.size.rows()), self.size.cols());
+        rows.truncate(height);
+        rows.resize_with(height, || crate::row::Row::new(cols));
+        self.rows = rows;
+        // A column past the last: the cursor waits to wrap there.
+        self.pos = Pos {
+            row: pos.row.min(self.size.rows() - 1),
+            col: pos.col.min(cols),
+        };
+    }
+
     /// (Added by Dockyard.)
     pub fn saved_pos(&self) -> Pos {
         self.saved_pos

@@ -64,7 +64,7 @@ mod term;
 
 pub use attrs::Color;
 pub use callbacks::Callbacks;
-pub use cell::Cell;
+pub use cell::{Cell, NewCell};
 pub use parser::Parser;
 pub use screen::{
     CursorStyle, MouseProtocolEncoding, MouseProtocolMode, Screen,

@@ -320,6 +320,85 @@ impl Screen {
         contents
     }
 
+    /// (Added by Dockyard.) The cells of the main screen's row `row`,
+    /// whichever screen is shown (for a reflow done outside).
+    pub fn main_row_cells(
+        &self,
+        row: u16,
+    ) -> Option<impl Iterator<Item = &crate::Cell>> {
+        self.grid.visible_row(row).map(crate::row::Row::cells)
+    }
+
+    /// (Added by Dockyard.) Whether the main screen's row `row` wraps.
+    #[must_use]
+    pub fn main_row_wrapped(&self, row: u16) -> bool {
+        self.grid.visible_row(row).is_some_and(crate::row::Row::wrapped)
+    }
+
+    /// (Added by Dockyard.) The main screen's cursor, whichever screen is
+    /// shown.
+    #[must_use]
+    pub fn main_cursor_position(&self) -> (u16, u16) {
+        let pos = self.grid.pos();
+        (pos.row, pos.col)
+    }
+
+    /// (Added by Dockyard.) Replaces the main screen's rows with `rows`
+    /// (each its cells from the first column, and whether it wraps; rows
+    /// past the screen's height are ignored, missing ones are blank) and
+    /// puts its cursor at `cursor`: the screen's text rewrapped at a new
+    /// width, done outside.
+    pub fn set_main_rows<'a, R>(&mut self, rows: R, cursor: (u16, u16))
+    where
+        R: IntoIterator<Item = (Vec<crate::cell::NewCell<'a>>, bool)>,
+    {
+        let size = self.grid.size();
+        let mut new_rows: Vec<crate::row::Row> = Vec::new();
+        for (cells, wrapped) in rows.into_iter().take(size.rows().into()) {
+            let mut row = crate::row::Row::new(size.cols());
+            let mut col = 0;
+            for c in cells {
+                let width = if c.wide { 2 } else { 1 };
+                if col + width > size.cols() {
+                    break;
+                }
+                if let Some(cell) = row.get_mut(col) {
+                    let mut attrs = crate::attrs::Attrs::default();
+                    attrs.fgcolor = c.fg;
+                    attrs.bgcolor = c.bg;
+                    if c.bold {
+                        attrs.set_bold();
+                    } else if c.dim {
+                        attrs.set_dim();
+                    }
+                    attrs.set_italic(c.italic);
+                    attrs.set_underline(c.underline);
+                    attrs.set_inverse(c.inverse);
+                    if c.text.is_empty() {
+                        cell.clear(attrs);
+                    } else {
+                        cell.set_contents(c.text, attrs);
+                    }
+                }
+                if c.wide {
+                    if let Some(next) = row.get_mut(col + 1) {
+                        next.set_wide_continuation(true);
+                    }
+                }
+                col += width;
+            }
+            row.wrap(wrapped);
+            new_rows.push(row);
+        }
+        self.grid.replace_rows(
+            new_rows,
+            crate::grid::Pos {
+                row: cursor.0,
+                col: cursor.1,
+            },
+        );
+    }
+
     /// (Added by Dockyard.) Escape codes that bring a terminal in any
     /// state to this screen's whole state: what
     /// [`state_formatted`](Self::state_formatted) gives, plus the main
