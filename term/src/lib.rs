@@ -15,6 +15,7 @@ pub mod modes;
 mod reflow;
 pub mod search;
 mod size;
+mod skip;
 mod terminal;
 mod whole;
 

@@ -7,8 +7,8 @@ use std::num::NonZeroU16;
 
 use crate::history::{History, Limits, Line};
 use crate::modes::RESET_INPUT_MODES;
-use crate::reflow;
 use crate::{Size, WholeChars};
+use crate::{reflow, skip};
 
 /// What the terminal does besides drawing: answers to queries, the title,
 /// and keeping the rows that scroll off the top.
@@ -103,6 +103,9 @@ pub struct Terminal {
     size: Size,
     /// A character cut by the end of the last output, for the next.
     whole: WholeChars,
+    /// The parser was between sequences at the end of the last output, as
+    /// far as is known (see [`feed_visible`](Self::feed_visible)).
+    ground: bool,
 }
 
 /// A kept cell as vt100 takes it back.
@@ -141,15 +144,40 @@ impl Terminal {
             parser: vt100::Parser::new_with_callbacks(nz(size.rows), nz(size.cols), 0, hooks),
             size,
             whole: WholeChars::default(),
+            ground: true,
         }
     }
 
     /// Feeds the program's output; returns what the terminal answers to
     /// the queries in it (empty: none), for the program's input.
     pub fn feed(&mut self, data: &[u8]) -> Vec<u8> {
+        self.ground = skip::ends_in_ground(self.ground, data);
         let parser = &mut self.parser;
         self.whole.feed(data, |whole| parser.process(whole));
         std::mem::take(&mut self.parser.callbacks_mut().replies)
+    }
+
+    /// [`feed`](Self::feed), skipping what the screen cannot show: on a
+    /// terminal that keeps no history (the agent's session screens), plain
+    /// text followed by more than a screenful of lines is not parsed
+    /// (`skip.rs` says when that is exact). The screen is the same either
+    /// way; a flood costs a scan instead of a parse.
+    pub fn feed_visible(&mut self, data: &[u8]) -> Vec<u8> {
+        let hooks = self.parser.callbacks();
+        let may_skip = !hooks.keep_history
+            && self.ground
+            && self.whole.is_empty()
+            && self.parser.screen().scrolls_whole();
+        if let Some((cut, colours)) = may_skip.then(|| skip::cut(data, self.size.rows)).flatten() {
+            // As the skipped text would leave it: its colours applied, the
+            // cursor at the start of a fresh last row.
+            self.parser.process(&colours);
+            let rows = self.size.rows;
+            self.parser
+                .process(format!("\x1b[{rows};1H\r\n").as_bytes());
+            return self.feed(&data[cut..]);
+        }
+        self.feed(data)
     }
 
     /// Sets the size (at least 1x1); true when it changed. A new width

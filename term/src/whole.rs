@@ -11,6 +11,11 @@ pub struct WholeChars {
 }
 
 impl WholeChars {
+    /// Nothing held back.
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
     /// Gives `sink` what of `data` (after anything held) ends on a
     /// character boundary; holds the rest.
     pub fn feed(&mut self, data: &[u8], mut sink: impl FnMut(&[u8])) {

@@ -45,7 +45,7 @@ async fn run(session: Arc<Session>, mut term: Terminal, mut rx: mpsc::Receiver<S
     while let Some(msg) = rx.recv().await {
         match msg {
             ScreenMsg::Output(data) => {
-                let replies = term.feed(&data);
+                let replies = term.feed_visible(&data);
                 if let Some(title) = term.take_new_title() {
                     lock(&session.state).title = title;
                 }

@@ -189,6 +189,13 @@ impl Grid {
         };
     }
 
+    /// (Added by Dockyard.) No scroll region, no origin mode.
+    pub fn scrolls_whole(&self) -> bool {
+        self.scroll_top == 0
+            && self.scroll_bottom == self.size.rows() - 1
+            && !self.origin_mode
+    }
+
     /// (Added by Dockyard.)
     pub fn saved_pos(&self) -> Pos {
         self.saved_pos

@@ -320,6 +320,14 @@ impl Screen {
         contents
     }
 
+    /// (Added by Dockyard.) Whether the screen in use scrolls as a
+    /// whole: no scroll region set, no origin mode (so a newline on the
+    /// last row scrolls every row, and a cursor position is absolute).
+    #[must_use]
+    pub fn scrolls_whole(&self) -> bool {
+        self.grid().scrolls_whole()
+    }
+
     /// (Added by Dockyard.) The cells of the main screen's row `row`,
     /// whichever screen is shown (for a reflow done outside).
     pub fn main_row_cells(

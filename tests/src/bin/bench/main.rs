@@ -1,5 +1,5 @@
 //! Dockyard side by side with `docker exec`: each pair runs alternately
-//! (A B A B ...) after a warm-up, and the table gives medians, spreads and
+//! (A B, then B A, ...) after a warm-up, and the table gives medians, spreads and
 //! the ratio Dockyard/docker. Absolute times vary on a shared machine; the
 //! ratios are what we track. Run it with:
 //!
@@ -12,6 +12,7 @@ mod browse;
 mod exec;
 mod fanout;
 mod fleet;
+mod flood;
 mod panes;
 mod process;
 mod record;
@@ -100,6 +101,9 @@ fn main() {
     }
     if want("record") {
         record::record_cost(&mut table, &agent, &c, opts.rounds);
+    }
+    if want("flood") {
+        flood::flood(&mut table, &agent, &c, opts.rounds);
     }
     if want("sessions") {
         sessions::sessions(&mut table, &agent, &c, opts.rounds);

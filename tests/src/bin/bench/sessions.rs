@@ -1,7 +1,8 @@
 //! Durable sessions: how long `dockyard attach` takes to show a detached
 //! session's screen, against opening a fresh `exec -it` of the same
 //! program; and what a detached session costs the agent in memory, with a
-//! full-screen program and 10 000 lines of output behind it.
+//! full-screen program and 10 000 lines of output behind it. (What sessions
+//! cost a TTY flood is `flood.rs`.)
 
 use std::time::{Duration, Instant};
 
@@ -10,9 +11,8 @@ use dockyard_client::{DialOptions, ExecEvent, ExecSession};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{TestAgent, TestContainer, dockyard_bin, runtime};
 
-use crate::exec::{docker_cli, dockyard, read_count};
 use crate::process::rss_kib;
-use crate::table::{Table, alternate, ms, pct};
+use crate::table::{Table, ms, pct};
 
 const MARKER: &str = "marker-attach-42";
 const LIMIT: Duration = Duration::from_secs(20);
@@ -61,7 +61,6 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
     let vi = format!("printf '{MARKER}\\n' > /tmp/attach-bench; exec vi /tmp/attach-bench");
     attach_time(t, agent, c, rounds, &rt, &mut client, &vi);
     memory_per_session(t, agent, c, &rt, &mut client, &vi);
-    flood_cost(t, agent, c, rounds);
     end_all(&rt, &mut client);
 }
 
@@ -185,43 +184,4 @@ fn memory_per_session(
         format!("{per:.0} KiB ({count} sessions: {before} KiB before, {after} KiB after)"),
     );
     end_all(rt, client);
-}
-
-/// What keeping sessions costs a TTY flood: the agent parses every byte
-/// into its screen. Text (the parser's real work) and NUL bytes, through
-/// this agent against one with sessions off and against docker,
-/// alternately.
-fn flood_cost(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
-    let plain = TestAgent::start_with(&["--detached-ttl", "0"], &[]);
-    let text = "yes 'drwxr-xr-x  2 root root 4096 Nov 29 12:00 a build or listing line' | head -c 100000000";
-    for (what, cmd) in [
-        ("text", text.to_string()),
-        ("NUL bytes", "head -c 200000000 /dev/zero".to_string()),
-    ] {
-        let args = ["exec", "-t", c.name.as_str(), "sh", "-c", cmd.as_str()];
-        let (on, off) = alternate(
-            rounds.min(5),
-            || read_count(dockyard(Some(&agent.addr), &args)).0,
-            || read_count(dockyard(Some(&plain.addr), &args)).0,
-        );
-        t.add(
-            &format!("stdout MB/s, TTY, {what}, sessions on"),
-            &on,
-            &off,
-            "--detached-ttl 0 (no sessions)",
-            "MB/s",
-        );
-        let (on, theirs) = alternate(
-            rounds.min(5),
-            || read_count(dockyard(Some(&agent.addr), &args)).0,
-            || read_count(docker_cli(&args)).0,
-        );
-        t.add(
-            &format!("stdout MB/s, TTY, {what}, sessions on"),
-            &on,
-            &theirs,
-            "docker exec -t",
-            "MB/s",
-        );
-    }
 }

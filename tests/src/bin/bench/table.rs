@@ -96,9 +96,16 @@ pub fn alternate(
     a();
     b();
     let (mut va, mut vb) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        va.push(a());
-        vb.push(b());
+    // Which goes first changes each round: neither always runs on a
+    // machine the other just warmed (or left busy).
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            va.push(a());
+            vb.push(b());
+        } else {
+            vb.push(b());
+            va.push(a());
+        }
     }
     (va, vb)
 }

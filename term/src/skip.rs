@@ -1,0 +1,177 @@
+//! What a terminal without history may skip of a flood: plain text
+//! followed by more than a screenful of lines cannot show, whatever it
+//! was, once those lines have scrolled it off. The agent's session screens
+//! keep no history (the ring is theirs), and parsing every byte of a flood
+//! into one cost more than forwarding it.
+//!
+//! A chunk is cut right after a line end (`\r\n`) with at least a
+//! screenful of lines after it. What comes before is skipped when it is
+//! plain: printable characters, `\r`, `\n`, tab, backspace, bell and
+//! colour changes (`ESC [ ... m`), and holds a screenful of lines too (so
+//! the cursor ends it on the last row, on a freshly scrolled blank line).
+//! Skipping it, the terminal is brought to the same point: its colour
+//! changes are applied (the pen is theirs), and the cursor goes to the
+//! start of a new blank last row. The lines after the cut then scroll
+//! every row that differs off the screen.
+
+/// Where `data` may be cut, and the colour changes before the cut;
+/// None when nothing may be skipped. `rows` is the screen's height.
+pub(crate) fn cut(data: &[u8], rows: u16) -> Option<(usize, Vec<u8>)> {
+    let rows = usize::from(rows);
+    // The line end that has a screenful of lines after it.
+    let mut seen = 0;
+    let mut at = None;
+    for (i, &b) in data.iter().enumerate().rev() {
+        if b == b'\n' {
+            if seen == rows {
+                at = Some(i);
+                break;
+            }
+            seen += 1;
+        }
+    }
+    let i = at?;
+    if i == 0 || data[i - 1] != b'\r' {
+        return None;
+    }
+    let cut = i + 1;
+    let (lines, colours) = plain(&data[..cut])?;
+    (lines >= rows).then_some((cut, colours))
+}
+
+/// Whether a parser fed `data` after `ground` (it was between sequences)
+/// is between sequences at its end: known only when the last escape in
+/// `data` ends in it, or when there is none and it was before.
+pub(crate) fn ends_in_ground(ground: bool, data: &[u8]) -> bool {
+    let Some(esc) = data.iter().rposition(|&b| b == 0x1b) else {
+        return ground;
+    };
+    let rest = &data[esc + 1..];
+    match rest.first() {
+        None => false,
+        // CSI: parameters and intermediates, then a final byte.
+        Some(b'[') => rest[1..].iter().any(|b| (0x40..=0x7e).contains(b)),
+        // OSC, DCS and the other strings: ended by BEL (an ESC \ would
+        // be the last escape itself).
+        Some(b']' | b'P' | b'X' | b'^' | b'_') => rest.contains(&0x07),
+        // A character set: one more byte.
+        Some(b'(' | b')' | b'*' | b'+' | b'#' | b'%' | b' ') => rest.len() >= 2,
+        Some(_) => true,
+    }
+}
+
+/// The line feeds in `text` and its colour changes, if it is plain.
+fn plain(text: &[u8]) -> Option<(usize, Vec<u8>)> {
+    let mut lines = 0;
+    let mut colours = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\n' => lines += 1,
+            b'\r' | b'\t' | 0x08 | 0x07 | 0x20..=0x7e => {}
+            0x1b => {
+                // Only `ESC [ params m`.
+                let start = i;
+                if text.get(i + 1) != Some(&b'[') {
+                    return None;
+                }
+                i += 2;
+                while i < text.len() && matches!(text[i], b'0'..=b'9' | b';' | b':') {
+                    i += 1;
+                }
+                if text.get(i) != Some(&b'm') {
+                    return None;
+                }
+                colours.extend_from_slice(&text[start..=i]);
+            }
+            // C1 controls written in UTF-8 (U+0080 to U+009F): a CSI among
+            // them would not be text.
+            0xc2 if text.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)) => return None,
+            0x80..=0xff => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    Some((lines, colours))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Limits, Size, Terminal};
+    use proptest::prelude::*;
+
+    #[test]
+    fn cuts_after_a_screenful_of_plain_lines() {
+        let text = b"a\r\n\x1b[31mb\r\nc\r\nd\r\ne\r\n";
+        // Two rows: the cut leaves two line ends after it.
+        assert_eq!(cut(text, 2), Some((14, b"\x1b[31m".to_vec())));
+        // Not enough lines on either side.
+        assert_eq!(cut(text, 3), None);
+        // A cursor move before the cut: nothing is skipped.
+        assert_eq!(cut(b"a\r\n\x1b[Hb\r\nc\r\nd\r\ne\r\n", 2), None);
+        // A bare line feed at the cut.
+        assert_eq!(cut(b"a\r\nb\r\nc\nd\r\ne\r\n", 2), None);
+    }
+
+    #[test]
+    fn knows_when_a_sequence_is_open_at_the_end() {
+        assert!(ends_in_ground(true, b"plain"));
+        assert!(!ends_in_ground(false, b"plain"));
+        assert!(ends_in_ground(false, b"x\x1b[31mtext"));
+        assert!(!ends_in_ground(true, b"x\x1b[3"));
+        assert!(!ends_in_ground(true, b"x\x1b]0;title"));
+        assert!(ends_in_ground(true, b"x\x1b]0;title\x07more"));
+        assert!(ends_in_ground(true, b"x\x1b\\"));
+        assert!(!ends_in_ground(true, b"x\x1b("));
+        assert!(!ends_in_ground(true, b"x\x1b"));
+    }
+
+    fn chunk() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                6 => "[a-z ]{0,30}".prop_map(String::into_bytes),
+                3 => Just(b"\r\n".to_vec()),
+                1 => Just("漢字".as_bytes().to_vec()),
+                1 => Just(b"\x1b[1;32m".to_vec()),
+                1 => Just(b"\x1b[0m".to_vec()),
+                1 => Just(b"\t".to_vec()),
+                1 => Just(b"\x1b[2J\x1b[H".to_vec()),
+                1 => Just(b"\x1b[5;3H".to_vec()),
+                1 => Just(b"\x1b[?1049h".to_vec()),
+                1 => Just(b"\x1b[?1049l".to_vec()),
+                1 => Just(b"\x1b[2;5r".to_vec()),
+                1 => Just(b"\x1b[r".to_vec()),
+                1 => Just(b"\x1b]0;t\x07".to_vec()),
+                1 => Just(b"\x1b[3".to_vec()),
+                1 => Just(b"1m".to_vec()),
+                1 => Just(b"\x1b]0;open".to_vec()),
+            ],
+            0..200,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// Fed with skipping or without, in any pieces, a terminal without
+        /// history shows the same screen.
+        #[test]
+        fn skipping_never_changes_the_screen(
+            chunks in prop::collection::vec(chunk(), 1..8),
+            rows in 1u16..12,
+            cols in 1u16..40,
+        ) {
+            let size = Size::new(rows, cols);
+            let mut skipping = Terminal::new(size, Limits::NONE);
+            let mut reading = Terminal::new(size, Limits::NONE);
+            for c in &chunks {
+                skipping.feed_visible(c);
+                reading.feed(c);
+                let (s, r) = (skipping.screen(), reading.screen());
+                prop_assert_eq!(s.contents_formatted(), r.contents_formatted());
+                prop_assert_eq!(s.cursor_position(), r.cursor_position());
+                prop_assert_eq!(s.alternate_screen(), r.alternate_screen());
+            }
+        }
+    }
+}
