@@ -16,11 +16,10 @@ use dockyard_proto::pb::{ExecOutput, ExecResponse, ExecStatus, OutputKind};
 use dockyard_term::Size;
 use futures::StreamExt;
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::ring::Ring;
-use super::screen::{self, ScreenMsg, ScreenTx};
+use super::screen::{self, ScreenFeed};
 use super::{Session, Sessions, lock};
 use crate::attach::{Chunk, OutputStream};
 use crate::audit::{Audit, ExecRecord, Outcome, Recorder};
@@ -115,7 +114,7 @@ pub(super) struct Pump {
     /// that is not durable); its end is the count of bytes sent.
     ring: Ring,
     /// The session's own terminal, for a durable one.
-    screen: Option<ScreenTx>,
+    screen: Option<ScreenFeed>,
     size: Size,
     early: Vec<u8>,
     /// When a detached session is ended; None while someone is attached.
@@ -200,6 +199,11 @@ impl Pump {
                 _ = tokio::time::sleep(CATCH_UP_EVERY), if self.clients.iter().any(|c| c.behind.is_some()) => {
                     self.catch_up().await;
                 }
+                _ = tokio::time::sleep(screen::HOLD_FOR), if self.screen.as_ref().is_some_and(ScreenFeed::holds_any) => {
+                    if let Some(screen) = self.screen.as_mut() {
+                        screen.flush().await;
+                    }
+                }
                 _ = async { match self.hang_up_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                     let session = &self.session.id;
                     tracing::warn!(session, "the process did not end when killed; closing its terminal");
@@ -222,8 +226,9 @@ impl Pump {
             r.output(&data);
         }
         self.send_all(stream.into(), &data).await;
-        if let Some(screen) = &self.screen {
-            let _ = screen.send(ScreenMsg::Output(data)).await;
+        let attached = !self.clients.is_empty();
+        if let Some(screen) = self.screen.as_mut() {
+            screen.output(data, attached).await;
         }
     }
 
@@ -309,7 +314,7 @@ impl Pump {
                             let bytes = match &drawn {
                                 Some(b) => b.clone(),
                                 None => drawn
-                                    .insert(redraw(self.screen.as_ref()).await.into())
+                                    .insert(redraw(self.screen.as_mut()).await.into())
                                     .clone(),
                             };
                             permit.send(Ok(ExecResponse {
@@ -434,7 +439,7 @@ impl Pump {
                 }
             }
             None => {
-                let bytes = redraw(self.screen.as_ref()).await;
+                let bytes = redraw(self.screen.as_mut()).await;
                 let redraw = Ok(ExecResponse {
                     response_type: Some(ResponseType::Output(ExecOutput::redraw(
                         bytes.into(),
@@ -509,8 +514,8 @@ impl Pump {
         }
         self.size = size;
         lock(&self.session.state).size = size;
-        if let Some(screen) = &self.screen {
-            let _ = screen.send(ScreenMsg::Resize(size)).await;
+        if let Some(screen) = self.screen.as_mut() {
+            screen.resize(size).await;
         }
         if let Some(r) = self.audited.recorder.as_mut() {
             r.resize(size);
@@ -574,7 +579,7 @@ impl Pump {
                         last.extend(chunks.into_iter().map(|d| output(OutputKind::Stdout, d)));
                     }
                     None => {
-                        let bytes = redraw(self.screen.as_ref()).await.into();
+                        let bytes = redraw(self.screen.as_mut()).await.into();
                         last.push(Ok(ExecResponse {
                             response_type: Some(ResponseType::Output(ExecOutput::redraw(
                                 bytes,
@@ -663,13 +668,12 @@ impl Pump {
     }
 }
 
-/// The bytes that redraw the session's screen as of the output so far.
-/// (Not a method: the pump is not `Sync`, and its run must be `Send`.)
-async fn redraw(screen: Option<&ScreenTx>) -> Vec<u8> {
-    let Some(screen) = screen else {
-        return Vec::new();
-    };
-    let (reply, redraw) = oneshot::channel();
-    let _ = screen.send(ScreenMsg::Snapshot(reply)).await;
-    redraw.await.unwrap_or_default()
+/// The bytes that redraw the session's screen as of the output so far
+/// (none without one). (Not a method: the pump is not `Sync`, and its run
+/// must be `Send`.)
+async fn redraw(screen: Option<&mut ScreenFeed>) -> Vec<u8> {
+    match screen {
+        Some(s) => s.redraw().await,
+        None => Vec::new(),
+    }
 }

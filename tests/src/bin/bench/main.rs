@@ -9,6 +9,7 @@
 //! removes them at the end.
 
 mod browse;
+mod crowd;
 mod exec;
 mod fanout;
 mod fleet;
@@ -101,6 +102,9 @@ fn main() {
     }
     if want("record") {
         record::record_cost(&mut table, &agent, &c, opts.rounds);
+    }
+    if want("crowd") {
+        crowd::crowd(&mut table, &agent, &c);
     }
     if want("flood") {
         flood::flood(&mut table, &agent, &c, opts.rounds);

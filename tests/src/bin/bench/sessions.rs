@@ -61,6 +61,7 @@ pub fn sessions(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usi
     let vi = format!("printf '{MARKER}\\n' > /tmp/attach-bench; exec vi /tmp/attach-bench");
     attach_time(t, agent, c, rounds, &rt, &mut client, &vi);
     memory_per_session(t, agent, c, &rt, &mut client, &vi);
+    stopped_partner(t, agent, c, rounds, &rt, &mut client);
     end_all(&rt, &mut client);
 }
 
@@ -184,4 +185,68 @@ fn memory_per_session(
         format!("{per:.0} KiB ({count} sessions: {before} KiB before, {after} KiB after)"),
     );
     end_all(rt, client);
+}
+
+/// A shared session's flood to its end (`seq 1 3000000`, about 21 MB, far
+/// more than every buffer on the way holds), timed on its live client:
+/// alone, and with a second client beside it stopped (SIGSTOP), in turns.
+fn stopped_partner(
+    t: &mut Table,
+    agent: &TestAgent,
+    c: &TestContainer,
+    rounds: usize,
+    rt: &tokio::runtime::Runtime,
+    client: &mut dockyard_client::Client,
+) {
+    let host = agent.addr.as_str();
+    let mut run = |stopped: bool| -> f64 {
+        let shell = ["--host", host, "exec", "-it", c.name.as_str(), "sh"];
+        let mut live = Pty::spawn(&dockyard_bin(), &shell, 24, 80);
+        live.wait_for("a prompt", LIMIT, |s| s.contains('#'));
+        let mut other = None;
+        if stopped {
+            let id = rt
+                .block_on(client.list_sessions(ListSessionsRequest {}))
+                .expect("list")
+                .into_inner()
+                .sessions
+                .into_iter()
+                .find(|s| s.clients == 1)
+                .expect("the live session")
+                .id;
+            let p = Pty::spawn(&dockyard_bin(), &["--host", host, "attach", &id], 24, 80);
+            p.wait_for("a prompt", LIMIT, |s| s.contains('#'));
+            p.signal("STOP");
+            other = Some(p);
+        }
+        let t0 = Instant::now();
+        live.type_bytes(b"seq 1 3000000; echo flood-$((40+2))\r");
+        live.wait_for_text("flood-42", Duration::from_secs(300));
+        let secs = t0.elapsed().as_secs_f64();
+        if let Some(mut p) = other {
+            p.signal("CONT");
+            p.kill_hard();
+        }
+        live.type_bytes(b"exit\r");
+        live.wait_exit(LIMIT);
+        secs
+    };
+    let rounds = rounds.min(3);
+    let (mut alone, mut beside) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            alone.push(run(false));
+            beside.push(run(true));
+        } else {
+            beside.push(run(true));
+            alone.push(run(false));
+        }
+    }
+    t.add(
+        "shared session, seq 1 3000000 to its end, one of two clients stopped",
+        &beside,
+        &alone,
+        "the live client alone",
+        "s",
+    );
 }
