@@ -28,7 +28,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
         }))
         .await
         .map_err(|e| engine.error(e))?;
-    let mut list: Vec<pb::ContainerInfo> = list
+    let list: Vec<pb::ContainerInfo> = list
         .into_iter()
         .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
         .map(|c| pb::ContainerInfo {
@@ -61,6 +61,15 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
             state_age_ms: None,
         })
         .collect();
+    Ok(list)
+}
+
+/// [`list`] with each container's `state_age_ms`, for a watch: its client
+/// keeps the list and ages it. (A one-off list, as `ps` asks for, goes
+/// without: its words are fresh, and the ages cost an inspect per
+/// container the first time.)
+async fn list_aged(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, AgentError> {
+    let mut list = list(engine, all).await?;
     let listed: Vec<crate::ages::Listed> = list
         .iter()
         .map(|c| crate::ages::Listed {
@@ -320,7 +329,7 @@ where
     S: Stream<Item = Result<EventMessage, bollard::errors::Error>> + Unpin,
 {
     // Subscribed before the first list, so nothing falls between.
-    if tx.send(list(&engine, all).await).await.is_err() {
+    if tx.send(list_aged(&engine, all).await).await.is_err() {
         return;
     }
     loop {
@@ -342,7 +351,7 @@ where
             _ = tokio::time::sleep(STATUS_REFRESH) => {}
         }
         let ended = rest_of_burst(&mut events).await;
-        if tx.send(list(&engine, all).await).await.is_err() {
+        if tx.send(list_aged(&engine, all).await).await.is_err() {
             return;
         }
         if ended {

@@ -418,14 +418,14 @@ mod tests {
         assert_eq!(client.screen().contents(), session.screen().contents());
         assert!(!client.screen().alternate_screen());
         assert!(client.screen().contents().contains("one\n$ vi"));
-        assert_eq!(
-            client.screen().contents_formatted(),
-            session.screen().contents_formatted()
-        );
-        assert_eq!(
-            client.screen().cursor_position(),
-            session.screen().cursor_position()
-        );
+        assert_same(&client, &session);
+    }
+
+    /// Contents, colours and cursor alike.
+    fn assert_same(client: &Terminal, session: &Terminal) {
+        let (c, s) = (client.screen(), session.screen());
+        assert_eq!(c.contents_formatted(), s.contents_formatted());
+        assert_eq!(c.cursor_position(), s.cursor_position());
     }
 
     #[test]
@@ -435,14 +435,7 @@ mod tests {
         let after = b"\r\nnext\r\nnext2\x1b8bold";
         client.feed(after);
         session.feed(after);
-        assert_eq!(
-            client.screen().contents_formatted(),
-            session.screen().contents_formatted()
-        );
-        assert_eq!(
-            client.screen().cursor_position(),
-            session.screen().cursor_position()
-        );
+        assert_same(&client, &session);
     }
 
     #[test]

@@ -35,14 +35,8 @@ fn start(container: &str) -> ExecStart {
         "(i=0; while [ $i -lt {LINES} ]; do echo line-$i.; i=$((i+1)); sleep 0.1; done; echo lines-end.) & wait"
     );
     ExecStart {
-        container_identifier: container.into(),
         command: vec!["sh".into(), "-c".into(), printer],
-        tty: Some(true),
-        interactive: true,
-        attach_stdin: Some(true),
-        rows: 24,
-        cols: 80,
-        ..Default::default()
+        ..dockyard_tests::tty_shell(container)
     }
 }
 

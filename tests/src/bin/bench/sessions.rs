@@ -45,6 +45,22 @@ fn end_all(rt: &tokio::runtime::Runtime, client: &mut dockyard_client::Client) {
     }
 }
 
+/// The id of the agent's (one) session with `clients` clients attached.
+fn session_with_clients(
+    rt: &tokio::runtime::Runtime,
+    client: &mut dockyard_client::Client,
+    clients: u32,
+) -> String {
+    rt.block_on(client.list_sessions(ListSessionsRequest {}))
+        .expect("list sessions")
+        .into_inner()
+        .sessions
+        .into_iter()
+        .find(|s| s.clients == clients)
+        .expect("the session")
+        .id
+}
+
 fn detached_count(rt: &tokio::runtime::Runtime, client: &mut dockyard_client::Client) -> usize {
     rt.block_on(client.list_sessions(ListSessionsRequest {}))
         .expect("list sessions")
@@ -81,15 +97,7 @@ fn attach_time(
     // The session to come back to: vi, its client killed.
     let (_, mut first) = until_marker(&["--host", host, "exec", "-it", &c.name, "sh", "-c", vi]);
     first.kill_hard();
-    let id = rt
-        .block_on(client.list_sessions(ListSessionsRequest {}))
-        .expect("list")
-        .into_inner()
-        .sessions
-        .into_iter()
-        .find(|s| s.clients == 0)
-        .expect("the detached session")
-        .id;
+    let id = session_with_clients(rt, client, 0);
 
     let n = rounds.max(20);
     let (mut attach, mut fresh) = (Vec::new(), Vec::new());
@@ -205,15 +213,7 @@ fn stopped_partner(
         live.wait_for("a prompt", LIMIT, |s| s.contains('#'));
         let mut other = None;
         if stopped {
-            let id = rt
-                .block_on(client.list_sessions(ListSessionsRequest {}))
-                .expect("list")
-                .into_inner()
-                .sessions
-                .into_iter()
-                .find(|s| s.clients == 1)
-                .expect("the live session")
-                .id;
+            let id = session_with_clients(rt, client, 1);
             let p = Pty::spawn(&dockyard_bin(), &["--host", host, "attach", &id], 24, 80);
             p.wait_for("a prompt", LIMIT, |s| s.contains('#'));
             p.signal("STOP");
