@@ -439,6 +439,22 @@ pub async fn output_until(session: &mut dockyard_client::ExecSession, text: &str
     }
 }
 
+/// Builds the agent's image as `tag` from the debug agent binary with the
+/// project's own script (assets/agent-image/build: nothing is pulled).
+pub fn build_agent_image(tag: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
+    let built = Command::new(script)
+        .arg(agent_bin())
+        .arg(tag)
+        .output()
+        .expect("run the image build");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
 /// Runs the `docker` command, which must succeed; its stdout, trimmed.
 pub fn docker_cli_ok(args: &[&str]) -> String {
     let o = Command::new("docker").args(args).output().expect("docker");

@@ -161,17 +161,7 @@ fn the_agent_image_serves_exec_ps_and_a_tui_pane() {
         network: unique_name("agentnet"),
         image: image.clone(),
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
-    let built = std::process::Command::new(script)
-        .arg(agent_bin())
-        .arg(&image)
-        .output()
-        .expect("run the image build");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    dockyard_tests::build_agent_image(&image);
     docker_cli_ok(&[
         "network",
         "create",

@@ -505,17 +505,7 @@ fn agent_containers_on_their_own_network() {
         network: unique_name("fleetnet"),
         image: format!("{}:test", unique_name("fleetagent")),
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
-    let built = std::process::Command::new(script)
-        .arg(dockyard_tests::agent_bin())
-        .arg(&cleanup.image)
-        .output()
-        .expect("build image");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    dockyard_tests::build_agent_image(&cleanup.image);
     docker_cli_ok(&[
         "network",
         "create",

@@ -10,7 +10,7 @@ use dockyard_client::{DialOptions, ExecSession};
 use dockyard_tests::certs::TestPki;
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
-    TestContainer, agent_bin, dockyard_bin, dockyard_command, eventually, run, runtime, stderr_str,
+    TestContainer, dockyard_bin, dockyard_command, eventually, run, runtime, stderr_str,
     stdout_str, unique_name,
 };
 use dockyard_tests::{docker_cli_ok, output_until, tty_shell};
@@ -75,17 +75,7 @@ fn the_stack_serves_a_swarm_through_its_published_port() {
         docker_cli_ok(&["swarm", "init", "--advertise-addr", "127.0.0.1"]);
         d.leave_swarm = true;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/agent-image/build");
-    let built = Command::new(script)
-        .arg(agent_bin())
-        .arg(&d.image)
-        .output()
-        .expect("build image");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    dockyard_tests::build_agent_image(&d.image);
     let pki = TestPki::new();
     let tokens = pki.file("tokens", &format!("ops {TOKEN}\n"));
     for (name, file) in [
