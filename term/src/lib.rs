@@ -12,6 +12,7 @@
 
 pub mod history;
 pub mod modes;
+mod plain;
 mod reflow;
 pub mod search;
 mod size;

@@ -17,26 +17,29 @@
 /// Where `data` may be cut, and the colour changes before the cut;
 /// None when nothing may be skipped. `rows` is the screen's height.
 pub(crate) fn cut(data: &[u8], rows: u16) -> Option<(usize, Vec<u8>)> {
+    let (_, feeds) = plain_prefix(data);
     let rows = usize::from(rows);
-    // The line end that has a screenful of lines after it.
-    let mut seen = 0;
-    let mut at = None;
-    for (i, &b) in data.iter().enumerate().rev() {
-        if b == b'\n' {
-            if seen == rows {
-                at = Some(i);
-                break;
-            }
-            seen += 1;
-        }
+    // The line end with a screenful of plain lines after it, and as many
+    // before it.
+    let at = feeds.len().checked_sub(rows + 1)?;
+    if at + 1 < rows {
+        return None;
     }
-    let i = at?;
+    let i = feeds[at];
     if i == 0 || data[i - 1] != b'\r' {
         return None;
     }
     let cut = i + 1;
-    let (lines, colours) = plain(&data[..cut])?;
-    (lines >= rows).then_some((cut, colours))
+    Some((cut, colours(&data[..cut])))
+}
+
+/// The end of the lines in `data` that a screenful of plain lines
+/// follows (the lines after it scroll every row they were on off the
+/// screen), when it starts plain; None when there are none.
+pub(crate) fn scrolled_off(data: &[u8], rows: u16) -> Option<usize> {
+    let (_, feeds) = plain_prefix(data);
+    let at = feeds.len().checked_sub(usize::from(rows) + 1)?;
+    Some(feeds[at] + 1)
 }
 
 /// Whether a parser fed `data` after `ground` (it was between sequences)
@@ -60,39 +63,39 @@ pub(crate) fn ends_in_ground(ground: bool, data: &[u8]) -> bool {
     }
 }
 
-/// The line feeds in `text` and its colour changes, if it is plain.
-fn plain(text: &[u8]) -> Option<(usize, Vec<u8>)> {
-    let mut lines = 0;
-    let mut colours = Vec::new();
+/// How far `data` is plain, and where its line feeds are in that part.
+fn plain_prefix(data: &[u8]) -> (usize, Vec<usize>) {
+    let mut feeds = Vec::new();
     let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'\n' => lines += 1,
+    while i < data.len() {
+        match data[i] {
+            b'\n' => feeds.push(i),
             b'\r' | b'\t' | 0x08 | 0x07 | 0x20..=0x7e => {}
-            0x1b => {
-                // Only `ESC [ params m`.
-                let start = i;
-                if text.get(i + 1) != Some(&b'[') {
-                    return None;
-                }
-                i += 2;
-                while i < text.len() && matches!(text[i], b'0'..=b'9' | b';' | b':') {
-                    i += 1;
-                }
-                if text.get(i) != Some(&b'm') {
-                    return None;
-                }
-                colours.extend_from_slice(&text[start..=i]);
-            }
+            0x1b => match crate::plain::colour_end(&data[i..]) {
+                Some(len) => i += len - 1,
+                None => break,
+            },
             // C1 controls written in UTF-8 (U+0080 to U+009F): a CSI among
             // them would not be text.
-            0xc2 if text.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)) => return None,
+            0xc2 if data.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)) => break,
             0x80..=0xff => {}
-            _ => return None,
+            _ => break,
         }
         i += 1;
     }
-    Some((lines, colours))
+    (i, feeds)
+}
+
+/// The colour changes in plain `text`.
+fn colours(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(at) = text[i..].iter().position(|&b| b == 0x1b) {
+        let len = crate::plain::colour_end(&text[i + at..]).unwrap_or(1);
+        out.extend_from_slice(&text[i + at..i + at + len]);
+        i += at + len;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -125,6 +128,29 @@ mod tests {
         assert!(ends_in_ground(true, b"x\x1b\\"));
         assert!(!ends_in_ground(true, b"x\x1b("));
         assert!(!ends_in_ground(true, b"x\x1b"));
+    }
+
+    /// The lines after the cut must scroll every row that differs off the
+    /// screen: a cursor moved home among them would leave the skipped
+    /// text's rows partly overwritten.
+    #[test]
+    fn a_cursor_moved_home_after_the_cut_sees_the_skipped_rows() {
+        let mut data = Vec::new();
+        for i in 0..6 {
+            data.extend_from_slice(format!("old line {i}\r\n").as_bytes());
+        }
+        data.extend_from_slice(b"\x1b[H");
+        for _ in 0..4 {
+            data.extend_from_slice(b"x\r\n");
+        }
+        let size = Size::new(4, 20);
+        let mut skipping = Terminal::new(size, Limits::NONE);
+        let mut reading = Terminal::new(size, Limits::NONE);
+        skipping.feed(b"before 1\r\nbefore 2\r\nbefore 3\r\n");
+        reading.feed(b"before 1\r\nbefore 2\r\nbefore 3\r\n");
+        skipping.feed_visible(&data);
+        reading.feed(&data);
+        assert_eq!(skipping.screen().contents(), reading.screen().contents());
     }
 
     fn chunk() -> impl Strategy<Value = Vec<u8>> {

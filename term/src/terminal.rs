@@ -106,6 +106,9 @@ pub struct Terminal {
     /// The parser was between sequences at the end of the last output, as
     /// far as is known (see [`feed_visible`](Self::feed_visible)).
     ground: bool,
+    /// A parser of colour changes only, for the lines kept without the
+    /// main one (`plain.rs`).
+    pen: Option<vt100::Parser>,
 }
 
 /// A kept cell as vt100 takes it back.
@@ -145,16 +148,96 @@ impl Terminal {
             size,
             whole: WholeChars::default(),
             ground: true,
+            pen: None,
         }
     }
 
     /// Feeds the program's output; returns what the terminal answers to
     /// the queries in it (empty: none), for the program's input.
+    ///
+    /// On a terminal keeping history, plain lines that a screenful of
+    /// plain lines follows go into the history without the parser (see
+    /// `plain.rs`): they would only scroll through the screen.
     pub fn feed(&mut self, data: &[u8]) -> Vec<u8> {
+        let rows = self.size.rows;
+        let fast = self.parser.callbacks().keep_history && rows >= 2 && self.size.cols >= 2;
+        // From the start of a line: the one the first line feed begins.
+        let start = data.iter().position(|&b| b == b'\n').map(|i| i + 1);
+        let Some(start) = start.filter(|_| fast) else {
+            return self.parse(data);
+        };
+        let Some(end) = skip::scrolled_off(&data[start..], rows) else {
+            return self.parse(data);
+        };
+        let mut replies = self.parse(&data[..start]);
+        let taken = self.keep_plain(&data[start..start + end]);
+        replies.extend(self.parse(&data[start + taken..]));
+        replies
+    }
+
+    /// Feeds `data` through the parser, every byte.
+    pub(crate) fn parse(&mut self, data: &[u8]) -> Vec<u8> {
         self.ground = skip::ends_in_ground(self.ground, data);
         let parser = &mut self.parser;
         self.whole.feed(data, |whole| parser.process(whole));
         std::mem::take(&mut self.parser.callbacks_mut().replies)
+    }
+
+    /// Puts the plain lines at the start of `text` into the history as
+    /// the screen would have scrolled them there, when the cursor is at
+    /// the start of a blank last row of a main screen that scrolls whole;
+    /// returns the bytes taken (0: none).
+    ///
+    /// Exact because a screenful of plain lines follows them: the screen
+    /// would have scrolled its rows above the cursor, then the lines' own,
+    /// into the history, and shown only the lines after them. Here its
+    /// rows go first, then the lines built, and the screen is left blank
+    /// with the cursor at the top, where the lines after them fill it the
+    /// same.
+    fn keep_plain(&mut self, text: &[u8]) -> usize {
+        let screen = self.parser.screen();
+        let last = self.size.rows - 1;
+        let blank = |c: &vt100::Cell| {
+            !c.has_contents()
+                && !c.is_wide_continuation()
+                && crate::Attrs::of(c) == crate::Attrs::default()
+        };
+        let ready = self.ground
+            && self.whole.is_empty()
+            && !screen.alternate_screen()
+            && screen.scrolls_whole()
+            && screen.main_cursor_position() == (last, 0)
+            && !screen.main_row_wrapped(last)
+            && screen
+                .main_row_cells(last)
+                .is_some_and(|mut r| r.all(blank));
+        if !ready {
+            return 0;
+        }
+        let pen = self
+            .pen
+            .get_or_insert_with(|| vt100::Parser::new(nz(1), nz(1), 0));
+        pen.screen_mut().set_pen(&screen.pen());
+        let built = crate::plain::build(text, self.size.cols, pen);
+        if built.len == 0 {
+            return 0;
+        }
+        let kept: Vec<Line> = (0..last)
+            .map(|r| {
+                let cells = screen.main_row_cells(r).into_iter().flatten();
+                Line::from_cells(cells, screen.main_row_wrapped(r))
+            })
+            .collect();
+        let pen = pen.screen().pen();
+        let hooks = self.parser.callbacks_mut();
+        hooks.pushed += kept.len() + built.rows.len();
+        for line in kept.into_iter().chain(built.rows) {
+            hooks.history.push(line);
+        }
+        let screen = self.parser.screen_mut();
+        screen.set_pen(&pen);
+        screen.set_main_rows(std::iter::empty(), (0, 0));
+        built.len
     }
 
     /// [`feed`](Self::feed), skipping what the screen cannot show: on a

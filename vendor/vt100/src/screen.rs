@@ -328,6 +328,21 @@ impl Screen {
         self.grid().scrolls_whole()
     }
 
+    /// (Added by Dockyard.) A blank cell in the pen's attributes: what
+    /// text written now would be drawn with.
+    #[must_use]
+    pub fn pen(&self) -> crate::Cell {
+        let mut cell = crate::Cell::new();
+        cell.clear(self.attrs);
+        cell
+    }
+
+    /// (Added by Dockyard.) Puts the pen back to a cell's attributes (one
+    /// [`pen`](Self::pen) gave).
+    pub fn set_pen(&mut self, cell: &crate::Cell) {
+        self.attrs = *cell.attrs();
+    }
+
     /// (Added by Dockyard.) The cells of the main screen's row `row`,
     /// whichever screen is shown (for a reflow done outside).
     pub fn main_row_cells(
