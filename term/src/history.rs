@@ -160,6 +160,25 @@ impl Builder {
         }
     }
 
+    /// Cells of printable ASCII, one a byte, all with `attrs`: as
+    /// [`push`](Self::push) of each, in one go.
+    pub(crate) fn push_ascii(&mut self, run: &str, attrs: Attrs) {
+        let body = if attrs == Attrs::default() {
+            run.trim_end_matches(' ')
+        } else {
+            run
+        };
+        if !body.is_empty() {
+            self.write_blanks();
+            if attrs != self.current {
+                self.current = attrs;
+                self.runs.push((self.text.len() as u32, attrs));
+            }
+            self.text.push_str(body);
+        }
+        self.blanks += run.len() - body.len();
+    }
+
     fn write_blanks(&mut self) {
         if self.blanks > 0 && self.current != Attrs::default() {
             self.current = Attrs::default();

@@ -7,7 +7,7 @@
 //!
 //! The text taken here: printable characters of width one or two, tabs,
 //! colour changes (`ESC [ ... m`, applied by a parser of their own so that
-//! their meaning is vt100's) and `\r\n` line ends. Anything else ends the
+//! their meaning is vt100's) and `\r\n` line ends (`\r\r\n` too). Anything else ends the
 //! run at the last whole line before it.
 
 use unicode_width::UnicodeWidthChar;
@@ -27,6 +27,12 @@ pub(crate) struct Built {
 /// `pen` is a parser used only for the colour changes: on the way in its
 /// pen is the terminal's, and it is left as the taken lines leave it.
 pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
+    // Validated once; what is not UTF-8 is not taken.
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let bytes = text.as_bytes();
     let mut out = Built {
         rows: Vec::new(),
         len: 0,
@@ -41,15 +47,31 @@ pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
     // next character wraps.
     let mut col: u16 = 0;
     let mut i = 0;
-    let mut utf8 = [0u8; 4];
-    while i < text.len() {
-        let b = text[i];
+    while i < bytes.len() {
+        let b = bytes[i];
         let (ch, len): (&str, usize) = match b {
-            0x20..=0x7e => (ascii(&text[i..=i]), 1),
-            b'\r' if text.get(i + 1) == Some(&b'\n') => {
+            0x20..=0x7e => {
+                if col >= cols {
+                    out.rows.push(std::mem::take(&mut row).finish(true));
+                    col = 0;
+                }
+                let room = usize::from(cols - col);
+                let n = bytes[i..]
+                    .iter()
+                    .take(room)
+                    .take_while(|b| (0x20..=0x7e).contains(*b))
+                    .count();
+                row.push_ascii(&text[i..i + n], attrs);
+                col += n as u16;
+                i += n;
+                continue;
+            }
+            // A line end; more than one `\r` is the same (a file with
+            // CRLF line ends, through a terminal's `\n` to `\r\n`).
+            b'\r' if bytes[i..].iter().find(|b| **b != b'\r') == Some(&b'\n') => {
                 out.rows.push(std::mem::take(&mut row).finish(false));
                 col = 0;
-                i += 2;
+                i += bytes[i..].iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
                 out.len = i;
                 line_pen = pen.screen().pen();
                 line_rows = out.rows.len();
@@ -69,19 +91,21 @@ pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
                 continue;
             }
             0x1b => {
-                let Some(end) = colour_end(&text[i..]) else {
+                let Some(end) = colour_end(&bytes[i..]) else {
                     break;
                 };
-                pen.process(&text[i..i + end]);
+                pen.process(&bytes[i..i + end]);
                 attrs = Attrs::of(&pen.screen().pen());
                 i += end;
                 continue;
             }
             0x80..=0xff => {
-                let Some(c) = utf8_char(&text[i..]) else {
+                // A C1 control (U+0080 to U+009F) is acted on, not drawn.
+                let Some(c) = text[i..].chars().next().filter(|c| *c > '\u{9f}') else {
                     break;
                 };
-                (&*c.encode_utf8(&mut utf8), c.len_utf8())
+                let len = c.len_utf8();
+                (&text[i..i + len], len)
             }
             _ => break,
         };
@@ -105,11 +129,6 @@ pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
     out
 }
 
-/// One printable ASCII byte as text.
-fn ascii(b: &[u8]) -> &str {
-    std::str::from_utf8(b).unwrap_or(" ")
-}
-
 /// The length of the colour change `ESC [ params m` at the start of `s`.
 pub(crate) fn colour_end(s: &[u8]) -> Option<usize> {
     if s.get(1) != Some(&b'[') {
@@ -120,19 +139,6 @@ pub(crate) fn colour_end(s: &[u8]) -> Option<usize> {
         .take_while(|b| matches!(b, b'0'..=b'9' | b';' | b':'))
         .count();
     (s.get(2 + params) == Some(&b'm')).then_some(3 + params)
-}
-
-/// The UTF-8 character at the start of `s`, unless it is cut or invalid
-/// (or a C1 control, which vt100 would act on).
-fn utf8_char(s: &[u8]) -> Option<char> {
-    let len = match s[0] {
-        0xc2..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf4 => 4,
-        _ => return None,
-    };
-    let c = std::str::from_utf8(s.get(..len)?).ok()?.chars().next()?;
-    (!('\u{80}'..='\u{9f}').contains(&c)).then_some(c)
 }
 
 #[cfg(test)]
@@ -197,7 +203,10 @@ mod tests {
             ],
             0..6,
         )
-        .prop_map(|v| [v.concat(), b"\r\n".to_vec()].concat())
+        .prop_flat_map(|v| {
+            prop_oneof![Just(b"\r\n".to_vec()), Just(b"\r\r\n".to_vec())]
+                .prop_map(move |end| [v.concat(), end].concat())
+        })
     }
 
     /// Runs of lines, and between them what is not plain.

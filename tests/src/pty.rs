@@ -129,6 +129,11 @@ impl Pty {
     /// SIGHUP, as the kernel sends when the terminal goes away (a closed
     /// window, a dropped SSH link). (Dropping the pty's writer would type
     /// an EOF first: portable-pty sends ^D then.)
+    /// The program's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
     pub fn hang_up(&mut self) {
         if let Some(pid) = self.child.process_id() {
             let _ = std::process::Command::new("kill")

@@ -34,13 +34,18 @@ const FRAME: Duration = Duration::from_millis(16);
 /// and the frame clock again.
 const BATCH_TIME: Duration = Duration::from_millis(4);
 
-/// Output parsed per pane per frame, at most (1 MB/s at 60 frames; the
-/// focused pane 16 MB/s): a pane flooded by `yes` or `cat` of a big file
-/// waits for the next frame beyond it, its agent and program with it, so
-/// floods cannot take the machine from the keys typed elsewhere (nobody
-/// reads faster than that).
-const FRAME_SHARE: usize = 16 * 1024;
+/// Output parsed per pane per frame, at most (the focused pane 16 MB/s
+/// at 60 frames, another 12 MB/s): a pane flooded by `yes` or `cat` of a
+/// big file waits for the next frame beyond it, its agent and program
+/// with it.
+const FRAME_SHARE: usize = 192 * 1024;
 const FOCUSED_FRAME_SHARE: usize = 256 * 1024;
+
+/// The time the panes without the focus may take, together, per frame:
+/// past it they wait for the next frame, so floods in them never take
+/// the machine from the keys typed in the focused one (a third of a
+/// frame).
+const SIDE_TIME: Duration = Duration::from_millis(5);
 
 /// How often the list's ages are looked at: a shown age is at most this
 /// late.
@@ -132,8 +137,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     // drawn for other panes meanwhile do not end the wait).
     let mut typed: Option<Instant> = None;
     let mut echo = false;
-    // Output taken this frame, per pane.
-    let mut taken: HashMap<PaneId, usize> = HashMap::new();
+    let mut shares = Shares::default();
     let mut shown = ui::Shown::default();
     // The list's ages ("Up 5 seconds") follow the clock: looked at twice
     // a second, drawn only when one shown has changed.
@@ -154,7 +158,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 typed = None;
             }
             last_draw = Instant::now();
-            taken.clear();
+            shares = Shares::default();
             runner.wake_all();
         }
         let due = last_draw + FRAME;
@@ -186,7 +190,6 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             }
         };
         if let Some(msg) = msg {
-            share(&state, &mut runner, &mut taken, &msg);
             if matches!(
                 msg,
                 Msg::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
@@ -194,7 +197,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 typed = Some(Instant::now());
             }
             echo |= typed.is_some() && is_focused_output(&state, &msg);
-            step(&mut state, &mut runner, msg);
+            shares.step(&mut state, &mut runner, msg);
             dirty = true;
         }
         // Whatever else is ready, for a bounded time: a flood is handled
@@ -217,8 +220,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 break;
             };
             echo |= typed.is_some() && is_focused_output(&state, &msg);
-            share(&state, &mut runner, &mut taken, &msg);
-            step(&mut state, &mut runner, msg);
+            shares.step(&mut state, &mut runner, msg);
             dirty = true;
         }
         if state.quit {
@@ -273,25 +275,47 @@ fn save_workspace(state: &State, path: &std::path::Path) {
     }
 }
 
-/// Counts a pane's output against its share of the frame; past it, its
-/// session rests until the next frame.
-fn share(state: &State, runner: &mut Runner, taken: &mut HashMap<PaneId, usize>, msg: &Msg) {
-    let Msg::Session {
-        pane,
-        ev: crate::msg::SessionEvent::Output(data),
-    } = msg
-    else {
-        return;
-    };
-    let total = taken.entry(*pane).or_default();
-    *total += data.len();
-    let share = if state.focused_pane() == Some(*pane) {
-        FOCUSED_FRAME_SHARE
-    } else {
-        FRAME_SHARE
-    };
-    if *total >= share {
-        runner.rest(*pane);
+/// What each pane took of the frame so far.
+#[derive(Default)]
+struct Shares {
+    /// Output bytes, per pane.
+    taken: HashMap<PaneId, usize>,
+    /// Time taken by the output of panes without the focus.
+    side: Duration,
+}
+
+impl Shares {
+    /// Steps `msg`, counting a pane's output against its share of the
+    /// frame; past it, its session rests until the next frame, and past
+    /// [`SIDE_TIME`] every pane but the focused one does.
+    fn step(&mut self, state: &mut State, runner: &mut Runner, msg: Msg) {
+        let Msg::Session {
+            pane,
+            ev: crate::msg::SessionEvent::Output(data),
+        } = &msg
+        else {
+            return step(state, runner, msg);
+        };
+        let (pane, len) = (*pane, data.len());
+        let focused = state.focused_pane() == Some(pane);
+        let started = Instant::now();
+        step(state, runner, msg);
+        let total = self.taken.entry(pane).or_default();
+        *total += len;
+        let share = if focused {
+            FOCUSED_FRAME_SHARE
+        } else {
+            FRAME_SHARE
+        };
+        if *total >= share {
+            runner.rest(pane);
+        }
+        if !focused {
+            self.side += started.elapsed();
+            if self.side >= SIDE_TIME {
+                runner.rest_all_but(state.focused_pane());
+            }
+        }
     }
 }
 

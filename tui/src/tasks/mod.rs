@@ -231,6 +231,19 @@ impl Runner {
         }
     }
 
+    /// Every session but `pane`'s rests until [`wake_all`](Self::wake_all).
+    pub fn rest_all_but(&mut self, pane: Option<PaneId>) {
+        let others: Vec<PaneId> = self
+            .sessions
+            .keys()
+            .filter(|p| Some(**p) != pane)
+            .copied()
+            .collect();
+        for p in others {
+            self.rest(p);
+        }
+    }
+
     /// Every resting session is read again.
     pub fn wake_all(&mut self) {
         for (pane, s) in self.resting.drain(..) {

@@ -61,6 +61,8 @@ type Recorder = Arc<Mutex<Option<Writer<File>>>>;
 pub struct Session {
     input: mpsc::UnboundedSender<InputMsg>,
     events: mpsc::Receiver<SessionEvent>,
+    /// An event taken while merging output, given next.
+    held: Option<SessionEvent>,
     task: Option<tokio::task::JoinHandle<()>>,
     /// A log follower has nothing to end: it is simply stopped.
     abort_on_drop: bool,
@@ -120,7 +122,32 @@ impl Drop for Session {
 impl Session {
     /// An event that is ready now, without waiting.
     pub fn try_next(&mut self) -> Option<SessionEvent> {
-        self.events.try_recv().ok()
+        let ev = self.held.take().or_else(|| self.events.try_recv().ok())?;
+        Some(self.merged(ev))
+    }
+
+    /// Output with the output queued after it, up to [`MERGED`] bytes: a
+    /// flood reaches the pane's terminal in large pieces, of which it
+    /// parses only the last screenful (the rest goes to its history as
+    /// text, `dockyard_term`'s plain lines).
+    fn merged(&mut self, ev: SessionEvent) -> SessionEvent {
+        let SessionEvent::Output(first) = ev else {
+            return ev;
+        };
+        let mut all: Option<bytes::BytesMut> = None;
+        while all.as_ref().map_or(first.len(), |a| a.len()) < MERGED {
+            match self.events.try_recv() {
+                Ok(SessionEvent::Output(more)) => all
+                    .get_or_insert_with(|| bytes::BytesMut::from(&first[..]))
+                    .extend_from_slice(&more),
+                Ok(other) => {
+                    self.held = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        SessionEvent::Output(all.map_or(first, bytes::BytesMut::freeze))
     }
 }
 
@@ -129,15 +156,26 @@ impl Stream for Session {
     type Item = SessionEvent;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SessionEvent>> {
-        self.events.poll_recv(cx)
+        if let Some(ev) = self.held.take() {
+            return Poll::Ready(Some(ev));
+        }
+        match self.events.poll_recv(cx) {
+            Poll::Ready(Some(ev)) => Poll::Ready(Some(self.merged(ev))),
+            other => other,
+        }
     }
 }
 
-/// Output chunks queued per pane before its session waits for the UI.
-/// Small on purpose: each pane has its own queue and the UI takes from
-/// them in turn, so a keystroke's echo in one pane waits behind at most a
-/// chunk or two of each flooding neighbour, not a long shared backlog.
-const OUTPUT_QUEUE: usize = 2;
+/// Output merged into one piece for the pane, at most (a little more:
+/// whole chunks).
+const MERGED: usize = 64 * 1024;
+
+/// Output chunks queued per pane before its session waits for the UI
+/// (each at most 64 KiB, merged when taken, up to [`MERGED`]). Each pane
+/// has its own queue and the UI takes from them in turn, so a keystroke's
+/// echo in one pane waits behind at most a piece of each flooding
+/// neighbour, not a long shared backlog.
+const OUTPUT_QUEUE: usize = 8;
 
 /// How long a closed pane's session may take to confirm its end.
 const END_WAIT: Duration = Duration::from_secs(3);
@@ -159,6 +197,7 @@ pub fn spawn_replay(file: PathBuf) -> Session {
     Session {
         input,
         events: events_rx,
+        held: None,
         task: Some(task),
         abort_on_drop: true,
     }
@@ -249,6 +288,7 @@ pub fn spawn(
     Session {
         input,
         events: events_rx,
+        held: None,
         task: Some(task),
         abort_on_drop,
     }

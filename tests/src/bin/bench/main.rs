@@ -84,12 +84,19 @@ fn main() {
     if want("tui") {
         tui_figures(&mut table, &agent, &c);
     }
-    // `--only panes` runs both.
+    // `--only panes` runs all three.
     if want("panes-memory") {
         panes::history_memory(&mut table, &agent, &c, opts.rounds.min(3));
     }
-    if want("panes-echo") {
-        panes::echo_under_floods(&mut table, &agent, &c);
+    // `--only panes-echo` runs both.
+    if want("panes-echo-yes") {
+        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Yes);
+    }
+    if want("panes-echo-cat") {
+        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Cat);
+    }
+    if want("panes-side") {
+        panes::side_pane(&mut table, &agent, &c, opts.rounds.min(3));
     }
     if want("logs") {
         logs_throughput(&mut table, &agent, opts.rounds.min(5));

@@ -1,7 +1,9 @@
 //! Panes against tmux, in the same run: the memory 10 000 lines of
 //! history cost a pane (Dockyard's TUI process against the tmux server,
-//! `history-limit 10000`), and keystroke echo in a pane while four others
-//! run `yes` (both showing shells reached through the same container).
+//! `history-limit 10000`), keystroke echo in a pane while four others
+//! run `yes` or `cat` (and the CPU the UI takes meanwhile), and how fast a
+//! pane without the focus shows a `cat` (both showing shells reached
+//! through the same container).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{TestAgent, TestContainer, dockyard_bin};
 
-use crate::process::{find_pid, rss_kib};
+use crate::process::{cpu_seconds, find_pid, rss_kib};
 use crate::table::{Table, median, pct};
 use crate::tui::{CTRL_A, echo_samples, quit_ending_sessions, tui_with_panes, typical_output};
 
@@ -104,19 +106,24 @@ fn put_lines(c: &TestContainer) -> &'static str {
         data.push(b'\n');
     }
     data.extend_from_slice(b"the-10000th-line\n");
-    let local = std::env::temp_dir().join(format!("dyt-lines-{}.txt", std::process::id()));
-    std::fs::write(&local, &data).expect("lines");
+    put_file(c, "/tmp/lines.txt", &data);
+    "the-10000th-line"
+}
+
+/// Copies `data` into the container at `path`.
+fn put_file(c: &TestContainer, path: &str, data: &[u8]) {
+    let local = std::env::temp_dir().join(format!("dyt-put-{}", std::process::id()));
+    std::fs::write(&local, data).expect("a local copy");
     let st = Command::new("docker")
         .args([
             "cp",
             &local.to_string_lossy(),
-            &format!("{}:/tmp/lines.txt", c.name),
+            &format!("{}:{path}", c.name),
         ])
         .status()
         .expect("docker cp");
-    assert!(st.success());
     let _ = std::fs::remove_file(&local);
-    "the-10000th-line"
+    assert!(st.success(), "docker cp to {path}");
 }
 
 /// RSS growth (KiB) of the TUI process with one 80x23 pane printing the
@@ -195,7 +202,7 @@ fn clear(c: &TestContainer) {
 /// (tiled, 200x50, like the TUI's) whose panes are shells in the
 /// container, four running `flood`, keystrokes typed into the fifth
 /// through a tmux client in a pseudo-terminal.
-fn tmux_echo_under_flood(c: &TestContainer, flood: &str, n: usize) -> Vec<f64> {
+fn tmux_echo_under_flood(c: &TestContainer, flood: &str, n: usize) -> (Vec<f64>, f64) {
     let shell = format!("docker exec -it {} sh", c.name);
     let tmux = Tmux::start("echo", 200, 50, &shell);
     for _ in 0..4 {
@@ -216,11 +223,22 @@ fn tmux_echo_under_flood(c: &TestContainer, flood: &str, n: usize) -> Vec<f64> {
     tmux.run(&["send-keys", "-t", "0.4", "echo typing-here", "Enter"]);
     pty.wait_for_text("typing-here", WAIT);
     std::thread::sleep(Duration::from_secs(1));
-    let samples = echo_samples(&mut pty, n);
+    // The UI: the server, which reads and draws the panes, and the client.
+    let pids = [Some(tmux.server_pid()), pty.pid()];
+    let samples = cpu_while(&pids, || echo_samples(&mut pty, n));
     for p in 0..4 {
         tmux.run(&["send-keys", "-t", &format!("0.{p}"), "C-c", ""]);
     }
     samples
+}
+
+/// What `f` gives, and the CPU the processes took meanwhile, in percent
+/// of one core.
+fn cpu_while<T>(pids: &[Option<u32>], f: impl FnOnce() -> T) -> (T, f64) {
+    let used = || pids.iter().flatten().map(|p| cpu_seconds(*p)).sum::<f64>();
+    let (before, t) = (used(), Instant::now());
+    let r = f();
+    (r, (used() - before) / t.elapsed().as_secs_f64() * 100.0)
 }
 
 fn dockyard_echo_under_flood(
@@ -228,46 +246,151 @@ fn dockyard_echo_under_flood(
     c: &TestContainer,
     flood: &str,
     n: usize,
-) -> Vec<f64> {
+) -> (Vec<f64>, f64) {
     let mut pty = tui_with_panes(agent, c, &[flood, flood, flood, flood, "echo typing-here"]);
     pty.wait_for_text("typing-here", WAIT);
     std::thread::sleep(Duration::from_secs(1));
-    let samples = echo_samples(&mut pty, n);
+    let samples = cpu_while(&[find_pid(&agent.addr)], || echo_samples(&mut pty, n));
     quit_ending_sessions(&mut pty);
     samples
 }
 
-/// Echo in a fifth pane while four are flooded: by `yes` (a line per
-/// write, thousands of tiny reads a second) and by `cat` of the 10 000
-/// lines in a loop (bulk output, megabytes a second).
-pub fn echo_under_floods(t: &mut Table, agent: &TestAgent, c: &TestContainer) {
-    put_lines(c);
-    let floods = [
-        ("`yes`", "yes"),
-        (
-            "`cat` of a 4 MB file in a loop",
-            "while :; do cat /tmp/lines.txt; done",
-        ),
-    ];
-    for (name, flood) in floods {
-        echo_under_flood(t, agent, c, name, flood);
-    }
+/// What floods the four panes: `yes` (a line per write, thousands of
+/// tiny reads a second) or `cat` of the 10 000 lines in a loop (bulk
+/// output, megabytes a second).
+pub enum Flood {
+    Yes,
+    Cat,
 }
 
-fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, name: &str, flood: &str) {
-    const KEYS: usize = 200;
-    let ours = dockyard_echo_under_flood(agent, c, flood, KEYS);
-    clear(c);
-    let theirs = tmux_echo_under_flood(c, flood, KEYS);
-    clear(c);
+/// Echo in a fifth pane while four are flooded, and the UI's CPU.
+pub fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flood: Flood) {
+    const KEYS: usize = 100;
+    let (name, flood) = match flood {
+        Flood::Yes => ("`yes`", "yes"),
+        Flood::Cat => {
+            put_file(c, "/tmp/4mb.txt", &typical_output(4 * 1024 * 1024));
+            (
+                "`cat` of a 4 MB file in a loop",
+                "while :; do cat /tmp/4mb.txt; done",
+            )
+        }
+    };
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    let (mut our_cpu, mut their_cpu) = (vec![], vec![]);
+    // Two rounds each, in the order ours, tmux's, tmux's, ours.
+    for round in 0..4 {
+        if round % 3 == 0 {
+            let (s, cpu) = dockyard_echo_under_flood(agent, c, flood, KEYS);
+            ours.extend(s);
+            our_cpu.push(cpu);
+        } else {
+            let (s, cpu) = tmux_echo_under_flood(c, flood, KEYS);
+            theirs.extend(s);
+            their_cpu.push(cpu);
+        }
+        clear(c);
+    }
+    let (o50, o99, t50, t99) = (
+        pct(&ours, 0.5),
+        pct(&ours, 0.99),
+        pct(&theirs, 0.5),
+        pct(&theirs, 0.99),
+    );
     t.note(
         &format!("echo with 4 panes running {name}"),
         format!(
-            "Dockyard p50 {:.1} ms, p99 {:.1} ms vs tmux p50 {:.1} ms, p99 {:.1} ms ({KEYS} keystrokes each; goal p50 <= 10, p99 <= 30)",
-            pct(&ours, 0.5),
-            pct(&ours, 0.99),
-            pct(&theirs, 0.5),
-            pct(&theirs, 0.99),
+            "Dockyard p50 {o50:.1} ms, p99 {o99:.1} ms vs tmux p50 {t50:.1} ms, p99 {t99:.1} ms: {:.2}x, {:.2}x ({} keystrokes each, rounds alternated)",
+            o50 / t50,
+            o99 / t99,
+            2 * KEYS,
         ),
     );
+    t.note(
+        &format!("UI CPU with 4 panes running {name}"),
+        format!(
+            "Dockyard's TUI {:.0}% vs tmux (server and client) {:.0}% of a core: {:.2}x",
+            median(&our_cpu),
+            median(&their_cpu),
+            median(&our_cpu) / median(&their_cpu).max(0.1),
+        ),
+    );
+}
+
+/// A `cat` of 32 MB shown in a pane without the focus, from its start to
+/// its last line on screen: MB/s, Dockyard (two panes, the other one
+/// focused) against tmux (the same two panes).
+pub fn side_pane(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: usize) {
+    let data = typical_output(32 * 1024 * 1024);
+    put_file(c, "/tmp/side.txt", &data);
+    let mb = data.len() as f64 / 1e6;
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    for round in 0..rounds * 2 {
+        // Alternated: ours, tmux's, tmux's, ours, ...
+        if round % 4 == 0 || round % 4 == 3 {
+            ours.push(mb / dockyard_side(agent, c));
+        } else {
+            theirs.push(mb / tmux_side(c, round));
+        }
+        clear(c);
+    }
+    t.add(
+        "a pane without the focus shows `cat` of 32 MB (goal >= 10 MB/s)",
+        &ours,
+        &theirs,
+        "tmux",
+        "MB/s",
+    );
+}
+
+/// Waits for /tmp/go, then prints the file and a last line.
+const SIDE_CAT: &str =
+    "while [ ! -e /tmp/go ]; do sleep 0.05; done; cat /tmp/side.txt; echo side-done-$((6*7))";
+
+/// Starts the side pane's `cat`; seconds until `shown` says its last line
+/// is on screen.
+fn side_cat(c: &TestContainer, shown: impl Fn() -> bool) -> f64 {
+    let st = Command::new("docker")
+        .args(["exec", &c.name, "touch", "/tmp/go"])
+        .status()
+        .expect("docker exec touch");
+    assert!(st.success());
+    let t = Instant::now();
+    while !shown() {
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "the side pane never ended"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let st = Command::new("docker")
+        .args(["exec", &c.name, "rm", "-f", "/tmp/go"])
+        .status()
+        .expect("docker exec rm");
+    assert!(st.success());
+    secs
+}
+
+fn dockyard_side(agent: &TestAgent, c: &TestContainer) -> f64 {
+    let mut pty = tui_with_panes(agent, c, &[SIDE_CAT, "echo typing-here"]);
+    pty.wait_for_text("typing-here", WAIT);
+    let secs = side_cat(c, || pty.contents().contains("side-done-42"));
+    quit_ending_sessions(&mut pty);
+    secs
+}
+
+fn tmux_side(c: &TestContainer, round: usize) -> f64 {
+    let shell = format!("docker exec -it {} sh", c.name);
+    let tmux = Tmux::start(&format!("side{round}"), 200, 50, &shell);
+    tmux.run(&["split-window", "-h", "-t", "0", &shell]);
+    for p in 0..2 {
+        tmux.wait_for(&format!("0.{p}"), "/ #");
+    }
+    tmux.run(&["send-keys", "-t", "0.0", SIDE_CAT, "Enter"]);
+    tmux.run(&["select-pane", "-t", "0.1"]);
+    let argv = ["-L", tmux.socket.as_str(), "attach", "-t", "0"];
+    let pty = Pty::spawn(std::path::Path::new("/usr/bin/tmux"), &argv, 50, 200);
+    pty.wait_for_text("/ #", WAIT);
+    side_cat(c, || pty.contents().contains("side-done-42"))
 }
