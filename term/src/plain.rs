@@ -3,12 +3,12 @@
 //! into the history: for those, the history lines are built here from the
 //! text itself, row by row as vt100 would wrap them, and only the last
 //! screenful goes through the parser. `Terminal::feed` says when this is
-//! exact; a property test there compares it with the parser.
+//! exact; the property test below compares it with the parser.
 //!
 //! The text taken here: printable characters of width one or two, tabs,
 //! colour changes (`ESC [ ... m`, applied by a parser of their own so that
-//! their meaning is vt100's) and `\r\n` line ends (`\r\r\n` too). Anything else ends the
-//! run at the last whole line before it.
+//! their meaning is vt100's) and `\r\n` line ends (`\r\r\n` too).
+//! Anything else ends the run at the last whole line before it.
 
 use unicode_width::UnicodeWidthChar;
 

@@ -17,15 +17,13 @@
 /// Where `data` may be cut, and the colour changes before the cut;
 /// None when nothing may be skipped. `rows` is the screen's height.
 pub(crate) fn cut(data: &[u8], rows: u16) -> Option<(usize, Vec<u8>)> {
-    let (_, feeds) = plain_prefix(data);
     let rows = usize::from(rows);
     // The line end with a screenful of plain lines after it, and as many
     // before it.
-    let at = feeds.len().checked_sub(rows + 1)?;
-    if at + 1 < rows {
+    let (i, before) = feed_before(data, rows)?;
+    if before + 1 < rows {
         return None;
     }
-    let i = feeds[at];
     if i == 0 || data[i - 1] != b'\r' {
         return None;
     }
@@ -37,9 +35,7 @@ pub(crate) fn cut(data: &[u8], rows: u16) -> Option<(usize, Vec<u8>)> {
 /// follows (the lines after it scroll every row they were on off the
 /// screen), when it starts plain; None when there are none.
 pub(crate) fn scrolled_off(data: &[u8], rows: u16) -> Option<usize> {
-    let (_, feeds) = plain_prefix(data);
-    let at = feeds.len().checked_sub(usize::from(rows) + 1)?;
-    Some(feeds[at] + 1)
+    feed_before(data, usize::from(rows)).map(|(i, _)| i + 1)
 }
 
 /// Whether a parser fed `data` after `ground` (it was between sequences)
@@ -63,13 +59,26 @@ pub(crate) fn ends_in_ground(ground: bool, data: &[u8]) -> bool {
     }
 }
 
-/// How far `data` is plain, and where its line feeds are in that part.
-fn plain_prefix(data: &[u8]) -> (usize, Vec<usize>) {
-    let mut feeds = Vec::new();
+/// The line feed in the plain start of `data` that `after` more follow
+/// there, and how many come before it.
+fn feed_before(data: &[u8], after: usize) -> Option<(usize, usize)> {
+    let (end, feeds) = plain_prefix(data);
+    let before = feeds.checked_sub(after + 1)?;
+    let mut at = data[..end].iter().rposition(|&b| b == b'\n')?;
+    // Back over `after` more feeds from the last.
+    for _ in 0..after {
+        at = data[..at].iter().rposition(|&b| b == b'\n')?;
+    }
+    Some((at, before))
+}
+
+/// How far `data` is plain, and how many line feeds that part holds.
+fn plain_prefix(data: &[u8]) -> (usize, usize) {
+    let mut feeds = 0;
     let mut i = 0;
     while i < data.len() {
         match data[i] {
-            b'\n' => feeds.push(i),
+            b'\n' => feeds += 1,
             b'\r' | b'\t' | 0x08 | 0x07 | 0x20..=0x7e => {}
             0x1b => match crate::plain::colour_end(&data[i..]) {
                 Some(len) => i += len - 1,

@@ -40,6 +40,17 @@ fn shows_line(pty: &Pty, text: &str) -> bool {
         .any(|r| r.contains(&format!("│{text} ")) || r.contains(&format!("┃{text} ")))
 }
 
+/// How many lines back the focused pane's view is (its "[+N]" marker).
+fn lines_back(pty: &Pty) -> usize {
+    pty.rows()
+        .iter()
+        .find_map(|r| {
+            let at = r.find("[+")?;
+            r[at + 2..].split(']').next()?.parse().ok()
+        })
+        .expect("the scrolled-back marker")
+}
+
 /// The screen row and column where `needle` first shows.
 fn position(pty: &Pty, needle: &str) -> Option<(u16, u16)> {
     pty.rows().iter().enumerate().find_map(|(y, r)| {
@@ -96,18 +107,42 @@ fn search_finds_a_line_5000_lines_back_and_shows_it() {
     pty.wait_for("the found line in view", WAIT, |_| {
         shows_line(&pty, "needle-4242")
     });
-    let back: usize = pty
-        .rows()
-        .iter()
-        .find_map(|r| {
-            let at = r.find("[+")?;
-            r[at + 2..].split(']').next()?.parse().ok()
-        })
-        .expect("the scrolled-back marker");
+    let back = lines_back(&pty);
     // The found line at the top of a ~30-row view: the rest below it.
     assert!(back > 4900, "{back} lines back");
     pty.type_bytes(b"q");
     pty.wait_for("the live screen", WAIT, |s| !s.contains("[+"));
+    quit(&mut pty);
+}
+
+/// A pane without the focus keeps every line of a flood (taken in large
+/// pieces, most lines kept without the parser): a search finds the line
+/// before it 9 000 lines back.
+#[test]
+fn a_pane_without_the_focus_keeps_every_line_of_a_flood() {
+    let agent = TestAgent::start();
+    let c = TestContainer::start("sideflood");
+    let mut pty = tui_with_a_shell(&agent, &c);
+    // The flood starts once the split beside it has the focus.
+    pty.type_bytes(b"sleep 2; echo needle-4343; seq 9000\r");
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"|");
+    pty.wait_for("two prompts", WAIT, |s| s.matches("/ #").count() >= 2);
+    pty.wait_for("the flood's end in the left pane", WAIT, |_| {
+        shows_line(&pty, "9000")
+    });
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"h");
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"[");
+    pty.wait_for_text("[copy]", WAIT);
+    pty.type_bytes(b"?needle-4343\r");
+    pty.wait_for("the found line in view", WAIT, |_| {
+        shows_line(&pty, "needle-4343")
+    });
+    let back = lines_back(&pty);
+    assert!(back > 8900, "{back} lines back");
+    pty.type_bytes(b"q");
     quit(&mut pty);
 }
 
