@@ -188,16 +188,26 @@ impl Builder {
             .extend(std::iter::repeat_n(' ', std::mem::take(&mut self.blanks)));
     }
 
-    pub(crate) fn finish(mut self, wrapped: bool) -> Line {
+    /// The line built so far, and a fresh start that keeps its buffers
+    /// (one allocation a line, not a growing buffer shrunk to fit).
+    pub(crate) fn take_line(&mut self, wrapped: bool) -> Line {
         if wrapped {
             self.write_blanks();
         }
-        self.text.shrink_to_fit();
-        Line {
-            text: self.text.into_boxed_str(),
-            runs: self.runs.into_boxed_slice(),
+        let line = Line {
+            text: self.text.as_str().into(),
+            runs: self.runs.as_slice().into(),
             wrapped,
-        }
+        };
+        self.text.clear();
+        self.runs.clear();
+        self.current = Attrs::default();
+        self.blanks = 0;
+        line
+    }
+
+    pub(crate) fn finish(mut self, wrapped: bool) -> Line {
+        self.take_line(wrapped)
     }
 }
 

@@ -52,7 +52,7 @@ pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
         let (ch, len): (&str, usize) = match b {
             0x20..=0x7e => {
                 if col >= cols {
-                    out.rows.push(std::mem::take(&mut row).finish(true));
+                    out.rows.push(row.take_line(true));
                     col = 0;
                 }
                 let room = usize::from(cols - col);
@@ -69,7 +69,7 @@ pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
             // A line end; more than one `\r` is the same (a file with
             // CRLF line ends, through a terminal's `\n` to `\r\n`).
             b'\r' if bytes[i..].iter().find(|b| **b != b'\r') == Some(&b'\n') => {
-                out.rows.push(std::mem::take(&mut row).finish(false));
+                out.rows.push(row.take_line(false));
                 col = 0;
                 i += bytes[i..].iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
                 out.len = i;
@@ -117,7 +117,7 @@ pub(crate) fn build(text: &[u8], cols: u16, pen: &mut vt100::Parser) -> Built {
             // vt100 marks the row wrapped when its last cell was written;
             // a wide character that does not fit in the last one leaves
             // it empty and the row unwrapped.
-            out.rows.push(std::mem::take(&mut row).finish(col == cols));
+            out.rows.push(row.take_line(col == cols));
             col = 0;
         }
         row.push(ch, attrs);
