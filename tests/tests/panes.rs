@@ -40,6 +40,17 @@ fn shows_line(pty: &Pty, text: &str) -> bool {
         .any(|r| r.contains(&format!("│{text} ")) || r.contains(&format!("┃{text} ")))
 }
 
+/// Searches the focused pane's history back for the line `needle` in
+/// copy mode; how many lines back the view then is.
+fn search_back(pty: &mut Pty, needle: &str) -> usize {
+    pty.type_bytes(CTRL_A);
+    pty.type_bytes(b"[");
+    pty.wait_for_text("[copy]", WAIT);
+    pty.type_bytes(format!("?{needle}\r").as_bytes());
+    pty.wait_for("the found line in view", WAIT, |_| shows_line(pty, needle));
+    lines_back(pty)
+}
+
 /// How many lines back the focused pane's view is (its "[+N]" marker).
 fn lines_back(pty: &Pty) -> usize {
     pty.rows()
@@ -99,15 +110,8 @@ fn search_finds_a_line_5000_lines_back_and_shows_it() {
     let mut pty = tui_with_a_shell(&agent, &c);
     pty.type_bytes(b"echo needle-4242; seq 5000\r");
     pty.wait_for("seq's last line", WAIT, |_| shows_line(&pty, "5000"));
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"[");
-    pty.wait_for_text("[copy]", WAIT);
-    pty.type_bytes(b"?needle-4242\r");
     // The view is 5 000 lines back: the marker says how far.
-    pty.wait_for("the found line in view", WAIT, |_| {
-        shows_line(&pty, "needle-4242")
-    });
-    let back = lines_back(&pty);
+    let back = search_back(&mut pty, "needle-4242");
     // The found line at the top of a ~30-row view: the rest below it.
     assert!(back > 4900, "{back} lines back");
     pty.type_bytes(b"q");
@@ -133,14 +137,7 @@ fn a_pane_without_the_focus_keeps_every_line_of_a_flood() {
     });
     pty.type_bytes(CTRL_A);
     pty.type_bytes(b"h");
-    pty.type_bytes(CTRL_A);
-    pty.type_bytes(b"[");
-    pty.wait_for_text("[copy]", WAIT);
-    pty.type_bytes(b"?needle-4343\r");
-    pty.wait_for("the found line in view", WAIT, |_| {
-        shows_line(&pty, "needle-4343")
-    });
-    let back = lines_back(&pty);
+    let back = search_back(&mut pty, "needle-4343");
     assert!(back > 8900, "{back} lines back");
     pty.type_bytes(b"q");
     quit(&mut pty);
