@@ -17,6 +17,8 @@ pub struct Pty {
     /// as soon as the program writes (a latency measured here is not the
     /// polling interval's).
     reads: Arc<(Mutex<u64>, Condvar)>,
+    /// While true the terminal reads nothing more: see `pause_reading`.
+    paused: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Pty {
@@ -56,12 +58,19 @@ impl Pty {
         let screen = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 1000)));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let reads = Arc::new((Mutex::new(0u64), Condvar::new()));
+        let paused = Arc::new((Mutex::new(false), Condvar::new()));
         let (s, r, notify) = (screen.clone(), raw.clone(), reads.clone());
+        let gate = paused.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             // Reads split characters; vt100 must only see whole ones.
             let mut whole = dockyard_term::WholeChars::default();
             loop {
+                let (stop, resume) = &*gate;
+                let _open = resume
+                    .wait_while(stop.lock().expect("paused"), |p| *p)
+                    .expect("paused");
+                drop(_open);
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
@@ -83,7 +92,21 @@ impl Pty {
             screen,
             raw,
             reads,
+            paused,
         }
+    }
+
+    /// The terminal stops reading, as a stalled SSH link or a terminal
+    /// scrolled back under XOFF: the program's writes block once the pty's
+    /// buffer is full, while the program itself runs on (answering its
+    /// connection's keepalive pings, unlike one stopped with SIGSTOP).
+    pub fn pause_reading(&self) {
+        *self.paused.0.lock().expect("paused") = true;
+    }
+
+    pub fn resume_reading(&self) {
+        *self.paused.0.lock().expect("paused") = false;
+        self.paused.1.notify_all();
     }
 
     pub fn type_bytes(&mut self, bytes: &[u8]) {
@@ -126,14 +149,14 @@ impl Pty {
         }
     }
 
-    /// SIGHUP, as the kernel sends when the terminal goes away (a closed
-    /// window, a dropped SSH link). (Dropping the pty's writer would type
-    /// an EOF first: portable-pty sends ^D then.)
     /// The program's process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.process_id()
     }
 
+    /// SIGHUP, as the kernel sends when the terminal goes away (a closed
+    /// window, a dropped SSH link). (Dropping the pty's writer would type
+    /// an EOF first: portable-pty sends ^D then.)
     pub fn hang_up(&mut self) {
         if let Some(pid) = self.child.process_id() {
             let _ = std::process::Command::new("kill")
