@@ -1,7 +1,8 @@
 //! Rewrapping a terminal's lines at a new width, as tmux does
 //! (`grid_reflow`): lines the terminal wrapped join into the program's
 //! line and split again at the new width; lines that ended with a newline
-//! stay lines; the cursor stays on the same character.
+//! stay lines; the cursor (and the cursor a program saved) stays on the
+//! same character.
 //!
 //! Written here rather than taken from a crate: vt100 has no reflow, and
 //! the terminals that have one (alacritty_terminal, avt) keep their
@@ -10,11 +11,11 @@
 
 use crate::history::{Attrs, Builder, Line};
 
-/// The lines rewrapped, and where the cursor went.
+/// The lines rewrapped, and where the cursors went.
 pub(crate) struct Reflowed {
     pub lines: Vec<Line>,
-    /// Line index and column.
-    pub cursor: (usize, u16),
+    /// Line index and column of each cursor asked about, in its order.
+    pub cursors: Vec<(usize, u16)>,
 }
 
 /// One cell of a program's line being rewrapped: its characters (a range
@@ -26,24 +27,30 @@ struct Piece {
     wide: bool,
 }
 
-/// Rewraps `lines` (oldest first) at `cols` columns; `cursor` is a line
-/// index and column among them.
-pub(crate) fn reflow<I>(lines: I, cols: u16, cursor: (usize, u16)) -> Reflowed
+/// Rewraps `lines` (oldest first) at `cols` columns; each of `cursors` is
+/// a line index and column among them. A cursor below the last line (in
+/// the blank rows under the text) keeps its distance from it.
+pub(crate) fn reflow<I>(lines: I, cols: u16, cursors: &[(usize, u16)]) -> Reflowed
 where
     I: IntoIterator<Item = Line>,
 {
     let cols = cols.max(1);
     let mut out = Vec::new();
-    let mut new_cursor = None;
+    let mut placed: Vec<Option<(usize, u16)>> = vec![None; cursors.len()];
     // The program's line being gathered: its text and cells.
     let mut text = String::new();
     let mut pieces: Vec<Piece> = Vec::new();
     let mut width = 0usize;
-    // The cursor's column within the program's line, once reached.
-    let mut cursor_at: Option<usize> = None;
+    // The cursors reached within the program's line: which, and its
+    // column there.
+    let mut reached: Vec<(usize, usize)> = Vec::new();
+    let mut count = 0;
     for (i, line) in lines.into_iter().enumerate() {
-        if i == cursor.0 {
-            cursor_at = Some(width + usize::from(cursor.1));
+        count = i + 1;
+        for (k, c) in cursors.iter().enumerate() {
+            if c.0 == i {
+                reached.push((k, width + usize::from(c.1)));
+            }
         }
         for cell in line.cells() {
             let from = text.len() as u32;
@@ -61,23 +68,31 @@ where
         }
         let first = out.len();
         let starts = split(&text, &pieces, cols, &mut out);
-        if let Some(at) = cursor_at.take() {
-            new_cursor = Some(place(first, &starts, at, cols));
+        for (k, at) in reached.drain(..) {
+            placed[k] = Some(place(first, &starts, at, cols));
         }
         text.clear();
         pieces.clear();
         width = 0;
     }
     // A last line that wraps into nothing (the screen's end).
-    if !pieces.is_empty() || cursor_at.is_some() {
+    if !pieces.is_empty() || !reached.is_empty() {
         let first = out.len();
         let starts = split(&text, &pieces, cols, &mut out);
-        if let Some(at) = cursor_at.take() {
-            new_cursor = Some(place(first, &starts, at, cols));
+        for (k, at) in reached.drain(..) {
+            placed[k] = Some(place(first, &starts, at, cols));
         }
     }
-    let cursor = new_cursor.unwrap_or((out.len(), 0));
-    Reflowed { lines: out, cursor }
+    let end = out.len();
+    let cursors = placed
+        .into_iter()
+        .zip(cursors)
+        .map(|(p, &(line, col))| p.unwrap_or((end + line.saturating_sub(count), col.min(cols))))
+        .collect();
+    Reflowed {
+        lines: out,
+        cursors,
+    }
 }
 
 /// Splits one program's line into lines of `cols` columns at the end of
@@ -138,7 +153,7 @@ mod tests {
             Line::plain("short"),
             Line::plain(""),
         ];
-        let r = reflow(lines.clone(), 3, (1, 1));
+        let r = reflow(lines.clone(), 3, &[(1, 1)]);
         assert_eq!(
             texts(&r),
             [
@@ -151,8 +166,8 @@ mod tests {
             ]
         );
         // The cursor was on "g" (line 1, column 1): it still is.
-        assert_eq!(r.cursor, (2, 0));
-        let back = reflow(r.lines, 5, r.cursor);
+        assert_eq!(r.cursors, [(2, 0)]);
+        let back = reflow(r.lines, 5, &r.cursors);
         assert_eq!(
             texts(&back),
             [
@@ -162,12 +177,12 @@ mod tests {
                 ("".into(), false)
             ]
         );
-        assert_eq!(back.cursor, (1, 1));
+        assert_eq!(back.cursors, [(1, 1)]);
     }
 
     #[test]
     fn a_wide_character_never_splits() {
-        let r = reflow(vec![Line::plain("ab漢字")], 3, (0, 0));
+        let r = reflow(vec![Line::plain("ab漢字")], 3, &[(0, 0)]);
         assert_eq!(
             texts(&r),
             [
@@ -250,10 +265,80 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// A cursor saved at the end of a line (`ESC 7`) is restored
+        /// (`ESC 8`) to the end of the same line after any resizes, as
+        /// without them. The screen is tall enough that nothing scrolls
+        /// (a saved cursor is a place on the screen, not in the text), and
+        /// the line does not end exactly at a row's end (where the cursor
+        /// waits to wrap, and what is typed next goes to the next row).
+        #[test]
+        fn the_saved_cursor_stays_on_its_character(
+            mut lines in prop::collection::vec(text_line(), 1..8),
+            saved in "[a-z][a-z ]{0,180}[a-z]",
+            at in any::<prop::sample::Index>(),
+            widths in prop::collection::vec(20u16..150, 1..4),
+        ) {
+            prop_assume!(std::iter::once(80).chain(widths.iter().copied()).all(|w| saved.len() % usize::from(w) != 0));
+            let k = at.index(lines.len() + 1);
+            lines.insert(k, saved);
+            let fed = |t: &mut crate::Terminal| {
+                for (i, l) in lines.iter().enumerate() {
+                    t.feed(l.as_bytes());
+                    if i == k {
+                        t.feed(b"\x1b7");
+                    }
+                    t.feed(b"\r\n");
+                }
+            };
+            let size = crate::Size::new(200, 80);
+            let (mut kept, mut resized) = (
+                crate::Terminal::new(size, crate::Limits::default()),
+                crate::Terminal::new(size, crate::Limits::default()),
+            );
+            fed(&mut kept);
+            fed(&mut resized);
+            kept.feed("\x1b8§".as_bytes());
+            // (Not line k: vt100 does not join a line whose wide character
+            // went to the next row with one column left, as tmux does not.)
+            let typed = format!("{}§", lines[k]);
+            prop_assert!(program_lines(&kept).contains(&typed));
+            for w in widths {
+                resized.resize(crate::Size::new(200, w));
+                let mut probe = crate::Terminal::new(size, crate::Limits::default());
+                fed(&mut probe);
+                probe.resize(crate::Size::new(200, w));
+                probe.feed("\x1b8§".as_bytes());
+                prop_assert_eq!(program_lines(&probe), program_lines(&kept), "width {}", w);
+            }
+            resized.resize(size);
+            resized.feed("\x1b8§".as_bytes());
+            prop_assert_eq!(program_lines(&resized), program_lines(&kept));
+        }
+    }
+
+    #[test]
+    fn the_shell_cursor_under_vi_follows_its_prompt() {
+        // A prompt, then `vi` on the alternate screen (mode 1049 saves the
+        // shell's cursor); the pane is narrowed, the prompt's line wraps,
+        // `vi` quits and the shell types after its prompt.
+        let mut t = crate::Terminal::new(crate::Size::new(10, 20), crate::Limits::default());
+        t.feed(b"line one\r\n$ prompt-text-here");
+        t.feed(b"\x1b[?1049h\x1b[H~\r\n~\r\n\"f\" 2L");
+        t.resize(crate::Size::new(10, 10));
+        t.feed(b"\x1b[?1049lX");
+        assert_eq!(program_lines(&t), ["line one", "$ prompt-text-hereX"]);
+        assert_eq!(t.screen().cursor_position(), (2, 9));
+        t.resize(crate::Size::new(10, 20));
+        t.feed(b"Y");
+        assert_eq!(program_lines(&t), ["line one", "$ prompt-text-hereXY"]);
+        assert_eq!(t.screen().cursor_position(), (1, 20));
+    }
+
     #[test]
     fn a_cursor_past_the_text_keeps_its_distance() {
         // A prompt "$ " (its blank is cut) with the cursor after it.
-        let r = reflow(vec![Line::plain("$")], 10, (0, 2));
-        assert_eq!(r.cursor, (0, 2));
+        let r = reflow(vec![Line::plain("$")], 10, &[(0, 2)]);
+        assert_eq!(r.cursors, [(0, 2)]);
     }
 }

@@ -303,17 +303,20 @@ impl Terminal {
             .rposition(|l| !l.text().is_empty() || l.wrapped)
             .map_or(0, |i| i + 1);
         rows.truncate(last.max(usize::from(cursor_row) + 1));
+        let saved = screen.main_saved_cursor_position();
         let hooks = self.parser.callbacks_mut();
         let history = hooks.history.take_lines();
-        let cursor = (history.len() + usize::from(cursor_row), cursor_col);
-        let mut r = reflow::reflow(history.into_iter().chain(rows), size.cols, cursor);
+        let at = |(row, col): (u16, u16)| (history.len() + usize::from(row), col);
+        let cursors = [at((cursor_row, cursor_col)), at(saved)];
+        let mut r = reflow::reflow(history.into_iter().chain(rows), size.cols, &cursors);
+        let (cursor, saved_to) = (r.cursors[0], r.cursors[1]);
         // The screen ends with the last line or the cursor's, unless that
         // would put the cursor above it (text below the cursor, as a
         // full-screen program on the main screen leaves): then it starts
         // at the cursor, and the lines that do not fit under it go (the
         // program draws them again).
-        let end = r.lines.len().max(r.cursor.0 + 1);
-        let start = end.saturating_sub(usize::from(size.rows)).min(r.cursor.0);
+        let end = r.lines.len().max(cursor.0 + 1);
+        let start = end.saturating_sub(usize::from(size.rows)).min(cursor.0);
         let mut on_screen = r.lines.split_off(start.min(r.lines.len()));
         on_screen.truncate(usize::from(size.rows));
         if hooks.keep_history {
@@ -329,8 +332,19 @@ impl Terminal {
             .iter()
             .map(|l| (l.cells().map(new_cell).collect(), l.wrapped))
             .collect();
-        let cursor = ((r.cursor.0 - start) as u16, r.cursor.1);
-        screen.set_main_rows(rows, cursor);
+        screen.set_main_rows(rows, ((cursor.0 - start) as u16, cursor.1));
+        // The cursor a program saved (as a shell's is while `vi` runs on
+        // the alternate screen) stays on its character too, or on the
+        // screen's edge when its line went to the history or off the
+        // bottom. Home is also where a restore without a save goes, so it
+        // stays home.
+        if saved != (0, 0) {
+            let row = saved_to
+                .0
+                .saturating_sub(start)
+                .min(usize::from(size.rows) - 1);
+            screen.set_main_saved_cursor_position((row as u16, saved_to.1));
+        }
     }
 
     pub fn size(&self) -> Size {

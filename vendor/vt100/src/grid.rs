@@ -201,6 +201,15 @@ impl Grid {
         self.saved_pos
     }
 
+    /// (Added by Dockyard.) The saved cursor at `pos` (absolute, held on
+    /// the screen; a column past the last waits to wrap, as the cursor's).
+    pub fn set_saved_pos(&mut self, pos: Pos) {
+        self.saved_pos = Pos {
+            row: pos.row.min(self.size.rows() - 1),
+            col: pos.col.min(self.size.cols()),
+        };
+    }
+
     pub fn set_pos(&mut self, mut pos: Pos) {
         if self.origin_mode {
             pos.row = pos.row.saturating_add(self.scroll_top);

@@ -366,6 +366,24 @@ impl Screen {
         (pos.row, pos.col)
     }
 
+    /// (Added by Dockyard.) The main screen's saved cursor (`ESC 7`, or
+    /// entering the alternate screen with mode 1049), whichever screen is
+    /// shown.
+    #[must_use]
+    pub fn main_saved_cursor_position(&self) -> (u16, u16) {
+        let pos = self.grid.saved_pos();
+        (pos.row, pos.col)
+    }
+
+    /// (Added by Dockyard.) Moves the main screen's saved cursor: where a
+    /// rewrapped screen put the character it was saved on.
+    pub fn set_main_saved_cursor_position(&mut self, pos: (u16, u16)) {
+        self.grid.set_saved_pos(crate::grid::Pos {
+            row: pos.0,
+            col: pos.1,
+        });
+    }
+
     /// (Added by Dockyard.) Replaces the main screen's rows with `rows`
     /// (each its cells from the first column, and whether it wraps; rows
     /// past the screen's height are ignored, missing ones are blank) and
