@@ -18,6 +18,7 @@ use tokio::io::WriteHalf;
 use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::io::ReaderStream;
 
+use crate::batch::Batched;
 use crate::engine::{Engine, EngineIo};
 use crate::error::{AgentError, innermost};
 
@@ -63,16 +64,16 @@ pub async fn start_exec(
     let conn = hijack(engine, engine.dial().await?, &version, exec_id, tty).await?;
     let (read, write) = tokio::io::split(conn);
     let output: OutputStream = if tty {
-        Box::pin(coalesce(ReaderStream::with_capacity(read, READ_CHUNK).map(
-            |r| {
+        Box::pin(Batched::new(
+            ReaderStream::with_capacity(read, READ_CHUNK).map(|r| {
                 r.map(|data| Chunk {
                     stream: StdStream::Stdout,
                     data,
                 })
-            },
-        )))
+            }),
+        ))
     } else {
-        Box::pin(coalesce(FramedRead::with_capacity(
+        Box::pin(Batched::new(FramedRead::with_capacity(
             read,
             StdFrames::default(),
             READ_CHUNK,
@@ -81,25 +82,17 @@ pub async fn start_exec(
     Ok((output, write))
 }
 
-/// At most this many ready chunks are looked at for one merge.
+/// At most this many ready chunks are looked at for one merge of a log's
+/// output.
 pub(crate) const MERGE_CHUNKS: usize = 256;
 
-/// Merges chunks that are ready together (same stream, in order, up to
-/// [`READ_CHUNK`] bytes) into one. A log of short lines, or a program
-/// writing a line at a time, would otherwise cross the wire as one small
-/// HTTP/2 DATA frame per line: that costs per frame, and when the client
-/// reads slower than the agent sends, the small frames buffered at the
-/// client trip h2's flood guard ("too_many_data_frames"), which ends the
-/// connection. Nothing waits for more: only what is ready now is merged.
-pub fn coalesce<S>(chunks: S) -> impl Stream<Item = std::io::Result<Chunk>> + Send
-where
-    S: Stream<Item = std::io::Result<Chunk>> + Send,
-{
-    chunks
-        .ready_chunks(MERGE_CHUNKS)
-        .flat_map(|batch| futures::stream::iter(merge(batch)))
-}
-
+/// Merges chunks of one stream that came together (in order, up to
+/// [`READ_CHUNK`] bytes) into one. A log of short lines would otherwise
+/// cross the wire as one small HTTP/2 DATA frame per line: that costs per
+/// frame, and when the client reads slower than the agent sends, the small
+/// frames buffered at the client trip h2's flood guard
+/// ("too_many_data_frames"), which ends the connection. (An exec's output
+/// is gathered by [`Batched`].)
 pub(crate) fn merge(batch: Vec<std::io::Result<Chunk>>) -> Vec<std::io::Result<Chunk>> {
     if batch.len() == 1 {
         return batch;

@@ -12,6 +12,7 @@ pub mod ages;
 pub mod attach;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod containers;
 pub mod conversation;

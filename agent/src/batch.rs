@@ -1,0 +1,241 @@
+//! An exec's output gathered into fewer, larger messages while it floods.
+//!
+//! A program writing through a TTY reaches the agent in pieces of a few
+//! hundred bytes (each write the engine reads from the terminal), thousands
+//! a second. Sent as they come, every piece costs a wake-up and a message
+//! in the agent, on the wire and in the client: on a machine the flood
+//! already keeps busy, that was the gap to `docker exec -t`. Output that
+//! comes after a quiet moment (an echo, a prompt) goes at once; output that
+//! follows other output within [`HOLD`] waits until [`HOLD`] after the last
+//! message, so a flood travels as at most one message per [`HOLD`] (or per
+//! [`CAP`] bytes, whichever comes first). Pieces of one stream are joined in
+//! order; a piece of the other stream, an error or the end sends what is
+//! held first.
+//!
+//! Hand-written: the time-windowed helpers of tokio-stream and futures
+//! (`chunks_timeout`, `ready_chunks`) either always wait or never do; this
+//! waits only while output is streaming.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::Stream;
+use tokio::time::{Instant, Sleep};
+
+use crate::attach::{Chunk, StdStream};
+
+/// How long output that follows other output may wait to be joined: a
+/// message at most every 2 ms while a program floods, nothing added to
+/// output after a pause.
+pub const HOLD: Duration = Duration::from_millis(2);
+
+/// The most one message carries.
+pub const CAP: usize = 64 * 1024;
+
+pub struct Batched<S> {
+    inner: S,
+    /// Output being joined: its stream and bytes.
+    held: Option<(StdStream, BytesMut)>,
+    /// When the held output goes.
+    due: Pin<Box<Sleep>>,
+    /// Ready to be handed out, in order (what was held, then what could
+    /// not join it).
+    out: VecDeque<std::io::Result<Chunk>>,
+    /// When a message last went out.
+    last: Option<Instant>,
+    ended: bool,
+}
+
+impl<S> Batched<S>
+where
+    S: Stream<Item = std::io::Result<Chunk>> + Unpin,
+{
+    pub fn new(inner: S) -> Self {
+        Batched {
+            inner,
+            held: None,
+            due: Box::pin(tokio::time::sleep_until(Instant::now())),
+            out: VecDeque::new(),
+            last: None,
+            ended: false,
+        }
+    }
+
+    fn release(&mut self) {
+        if let Some((stream, data)) = self.held.take() {
+            self.out.push_back(Ok(Chunk {
+                stream,
+                data: data.freeze(),
+            }));
+        }
+    }
+
+    /// Takes a piece: joined to what is held, or held from now on (due at
+    /// once after a pause, [`HOLD`] after the last message while output
+    /// streams).
+    fn take(&mut self, c: Chunk) {
+        if let Some((stream, data)) = &mut self.held {
+            if *stream == c.stream && data.len() + c.data.len() <= CAP {
+                data.extend_from_slice(&c.data);
+                if data.len() == CAP {
+                    self.release();
+                }
+                return;
+            }
+            self.release();
+        }
+        if c.data.len() >= CAP {
+            self.out.push_back(Ok(c));
+            return;
+        }
+        let now = Instant::now();
+        let due = match self.last {
+            Some(last) if now < last + HOLD => last + HOLD,
+            _ => now,
+        };
+        self.due.as_mut().reset(due);
+        let mut data = BytesMut::with_capacity(c.data.len().max(16 * 1024));
+        data.extend_from_slice(&c.data);
+        self.held = Some((c.stream, data));
+    }
+}
+
+impl<S> Stream for Batched<S>
+where
+    S: Stream<Item = std::io::Result<Chunk>> + Unpin,
+{
+    type Item = std::io::Result<Chunk>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        while this.out.is_empty() && !this.ended {
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(c))) => this.take(c),
+                Poll::Ready(Some(Err(e))) => {
+                    this.release();
+                    this.out.push_back(Err(e));
+                }
+                Poll::Ready(None) => {
+                    this.ended = true;
+                    this.release();
+                }
+                Poll::Pending => {
+                    if this.held.is_some() && this.due.as_mut().poll(cx).is_ready() {
+                        this.release();
+                    }
+                    break;
+                }
+            }
+        }
+        match this.out.pop_front() {
+            Some(item) => {
+                this.last = Some(Instant::now());
+                Poll::Ready(Some(item))
+            }
+            None if this.ended => Poll::Ready(None),
+            None => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use futures::StreamExt;
+
+    fn chunk(stream: StdStream, data: &[u8]) -> std::io::Result<Chunk> {
+        Ok(Chunk {
+            stream,
+            data: Bytes::copy_from_slice(data),
+        })
+    }
+
+    /// Pieces sent by a task at given times (ms from the start), read
+    /// through [`Batched`]: what came out, and when (ms).
+    async fn through(pieces: Vec<(u64, std::io::Result<Chunk>)>) -> Vec<(u64, StdStream, Vec<u8>)> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let start = Instant::now();
+        tokio::spawn(async move {
+            for (at, c) in pieces {
+                tokio::time::sleep_until(start + Duration::from_millis(at)).await;
+                let _ = tx.send(c);
+            }
+        });
+        let mut s = Batched::new(tokio_stream::wrappers::UnboundedReceiverStream::new(rx));
+        let mut got = Vec::new();
+        while let Some(c) = s.next().await {
+            let c = c.expect("no error sent");
+            let at = (Instant::now() - start).as_millis() as u64;
+            got.push((at, c.stream, c.data.to_vec()));
+        }
+        got
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn output_after_a_pause_goes_at_once() {
+        let got = through(vec![
+            (0, chunk(StdStream::Stdout, b"$ ")),
+            (50, chunk(StdStream::Stdout, b"l")),
+            (100, chunk(StdStream::Stdout, b"s")),
+        ])
+        .await;
+        assert_eq!(
+            got,
+            [
+                (0, StdStream::Stdout, b"$ ".to_vec()),
+                (50, StdStream::Stdout, b"l".to_vec()),
+                (100, StdStream::Stdout, b"s".to_vec()),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flood_goes_once_per_hold_in_order() {
+        // A piece every 0.5 ms (as 1 ms steps of two) for 10 ms.
+        let mut pieces = Vec::new();
+        for i in 0..20u8 {
+            pieces.push((u64::from(i / 2), chunk(StdStream::Stdout, &[b'a' + i])));
+        }
+        let got = through(pieces).await;
+        let all: Vec<u8> = got.iter().flat_map(|(_, _, d)| d.clone()).collect();
+        assert_eq!(all, (0..20u8).map(|i| b'a' + i).collect::<Vec<_>>());
+        // The first at once, then one message each HOLD; the end (at 9)
+        // sends what is held.
+        let times: Vec<u64> = got.iter().map(|(t, _, _)| *t).collect();
+        assert_eq!(times, [0, 2, 4, 6, 8, 9]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn streams_keep_their_order_and_a_full_message_goes_at_once() {
+        let big = vec![b'x'; CAP - 1];
+        let got = through(vec![
+            (0, chunk(StdStream::Stdout, b"1")),
+            (1, chunk(StdStream::Stdout, b"2")),
+            (1, chunk(StdStream::Stderr, b"e")),
+            (1, chunk(StdStream::Stdout, b"3")),
+            (5, chunk(StdStream::Stdout, &big)),
+            (5, chunk(StdStream::Stdout, b"4")),
+        ])
+        .await;
+        let summary: Vec<(u64, StdStream, usize)> =
+            got.iter().map(|(t, s, d)| (*t, *s, d.len())).collect();
+        assert_eq!(
+            summary,
+            [
+                (0, StdStream::Stdout, 1),
+                // "2" was held; "e" sends it and is held in turn, "3"
+                // sends "e" and goes HOLD after it.
+                (1, StdStream::Stdout, 1),
+                (1, StdStream::Stderr, 1),
+                (3, StdStream::Stdout, 1),
+                // A pause: at once, and full.
+                (5, StdStream::Stdout, CAP),
+            ]
+        );
+        assert_eq!(got[4].2[CAP - 1], b'4');
+    }
+}
