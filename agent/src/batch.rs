@@ -5,12 +5,13 @@
 //! a second. Sent as they come, every piece costs a wake-up and a message
 //! in the agent, on the wire and in the client: on a machine the flood
 //! already keeps busy, that was the gap to `docker exec -t`. Output that
-//! comes after a quiet moment (an echo, a prompt) goes at once; output that
-//! follows other output within [`HOLD`] waits until [`HOLD`] after the last
-//! message, so a flood travels as at most one message per [`HOLD`] (or per
-//! [`CAP`] bytes, whichever comes first). Pieces of one stream are joined in
-//! order; a piece of the other stream, an error or the end sends what is
-//! held first.
+//! comes after a quiet moment (an echo, a prompt) goes at once, with what
+//! is ready beside it; output that follows other output within [`HOLD`]
+//! waits until [`HOLD`] after the last message, and the connection is not
+//! read meanwhile (the engine's writes gather in its buffer), so a flood
+//! travels as at most one message per [`HOLD`] (more when they are full,
+//! [`CAP`] bytes). Pieces of one stream are joined in order; a piece of the
+//! other stream, an error or the end sends what is held first.
 //!
 //! Hand-written: the time-windowed helpers of tokio-stream and futures
 //! (`chunks_timeout`, `ready_chunks`) either always wait or never do; this
@@ -41,11 +42,16 @@ pub struct Batched<S> {
     held: Option<(StdStream, BytesMut)>,
     /// When the held output goes.
     due: Pin<Box<Sleep>>,
+    /// Waiting for `due` before reading on: meanwhile the output gathers
+    /// in the connection's buffer, and costs no wake-up and no read.
+    waiting: bool,
     /// Ready to be handed out, in order (what was held, then what could
     /// not join it).
     out: VecDeque<std::io::Result<Chunk>>,
     /// When a message last went out.
     last: Option<Instant>,
+    /// The last message was full: more is waiting, and goes at once.
+    full: bool,
     ended: bool,
 }
 
@@ -58,8 +64,10 @@ where
             inner,
             held: None,
             due: Box::pin(tokio::time::sleep_until(Instant::now())),
+            waiting: false,
             out: VecDeque::new(),
             last: None,
+            full: false,
             ended: false,
         }
     }
@@ -73,9 +81,9 @@ where
         }
     }
 
-    /// Takes a piece: joined to what is held, or held from now on (due at
-    /// once after a pause, [`HOLD`] after the last message while output
-    /// streams).
+    /// Takes a piece: joined to what is held, or held from now on (to go
+    /// with what is ready after a pause, or [`HOLD`] after the last message
+    /// while output streams).
     fn take(&mut self, c: Chunk) {
         if let Some((stream, data)) = &mut self.held {
             if *stream == c.stream && data.len() + c.data.len() <= CAP {
@@ -92,11 +100,13 @@ where
             return;
         }
         let now = Instant::now();
-        let due = match self.last {
-            Some(last) if now < last + HOLD => last + HOLD,
-            _ => now,
-        };
-        self.due.as_mut().reset(due);
+        if let Some(last) = self.last
+            && !self.full
+            && now < last + HOLD
+        {
+            self.due.as_mut().reset(last + HOLD);
+            self.waiting = true;
+        }
         let mut data = BytesMut::with_capacity(c.data.len().max(16 * 1024));
         data.extend_from_slice(&c.data);
         self.held = Some((c.stream, data));
@@ -112,6 +122,12 @@ where
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         while this.out.is_empty() && !this.ended {
+            if this.waiting {
+                if this.due.as_mut().poll(cx).is_pending() {
+                    break;
+                }
+                this.waiting = false;
+            }
             match Pin::new(&mut this.inner).poll_next(cx) {
                 Poll::Ready(Some(Ok(c))) => this.take(c),
                 Poll::Ready(Some(Err(e))) => {
@@ -122,10 +138,9 @@ where
                     this.ended = true;
                     this.release();
                 }
+                // All that was ready is in: it goes.
                 Poll::Pending => {
-                    if this.held.is_some() && this.due.as_mut().poll(cx).is_ready() {
-                        this.release();
-                    }
+                    this.release();
                     break;
                 }
             }
@@ -133,6 +148,7 @@ where
         match this.out.pop_front() {
             Some(item) => {
                 this.last = Some(Instant::now());
+                this.full = item.as_ref().is_ok_and(|c| c.data.len() >= CAP);
                 Poll::Ready(Some(item))
             }
             None if this.ended => Poll::Ready(None),
@@ -203,10 +219,9 @@ mod tests {
         let got = through(pieces).await;
         let all: Vec<u8> = got.iter().flat_map(|(_, _, d)| d.clone()).collect();
         assert_eq!(all, (0..20u8).map(|i| b'a' + i).collect::<Vec<_>>());
-        // The first at once, then one message each HOLD; the end (at 9)
-        // sends what is held.
+        // The first at once, then one message each HOLD.
         let times: Vec<u64> = got.iter().map(|(t, _, _)| *t).collect();
-        assert_eq!(times, [0, 2, 4, 6, 8, 9]);
+        assert_eq!(times, [0, 2, 4, 6, 8, 10]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -217,8 +232,8 @@ mod tests {
             (1, chunk(StdStream::Stdout, b"2")),
             (1, chunk(StdStream::Stderr, b"e")),
             (1, chunk(StdStream::Stdout, b"3")),
-            (5, chunk(StdStream::Stdout, &big)),
-            (5, chunk(StdStream::Stdout, b"4")),
+            (10, chunk(StdStream::Stdout, &big)),
+            (10, chunk(StdStream::Stdout, b"4")),
         ])
         .await;
         let summary: Vec<(u64, StdStream, usize)> =
@@ -227,15 +242,27 @@ mod tests {
             summary,
             [
                 (0, StdStream::Stdout, 1),
-                // "2" was held; "e" sends it and is held in turn, "3"
-                // sends "e" and goes HOLD after it.
-                (1, StdStream::Stdout, 1),
-                (1, StdStream::Stderr, 1),
-                (3, StdStream::Stdout, 1),
+                // "2" waits for HOLD after "1"; then "e" is read too and
+                // goes with it, and "3" waits for HOLD after them.
+                (2, StdStream::Stdout, 1),
+                (2, StdStream::Stderr, 1),
+                (4, StdStream::Stdout, 1),
                 // A pause: at once, and full.
-                (5, StdStream::Stdout, CAP),
+                (10, StdStream::Stdout, CAP),
             ]
         );
         assert_eq!(got[4].2[CAP - 1], b'4');
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn behind_a_full_message_the_rest_goes_at_once() {
+        let quarter = vec![b'q'; CAP / 4];
+        let mut pieces = vec![(0, chunk(StdStream::Stdout, b"x"))];
+        for _ in 0..8 {
+            pieces.push((1, chunk(StdStream::Stdout, &quarter)));
+        }
+        let got = through(pieces).await;
+        let summary: Vec<(u64, usize)> = got.iter().map(|(t, _, d)| (*t, d.len())).collect();
+        assert_eq!(summary, [(0, 1), (2, CAP), (2, CAP)]);
     }
 }

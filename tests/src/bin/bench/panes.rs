@@ -324,7 +324,7 @@ pub fn side_pane(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: us
     let data = typical_output(32 * 1024 * 1024);
     put_file(c, "/tmp/side.txt", &data);
     let mb = data.len() as f64 / 1e6;
-    let (mut ours, mut theirs) = (vec![], vec![]);
+    let (mut ours, mut theirs, mut engine) = (vec![], vec![], vec![]);
     for round in 0..rounds * 2 {
         // Alternated: ours, tmux's, tmux's, ours, ...
         if round % 4 == 0 || round % 4 == 3 {
@@ -333,6 +333,9 @@ pub fn side_pane(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: us
             theirs.push(mb / tmux_side(c, round));
         }
         clear(c);
+        if round % 2 == 1 {
+            engine.push(mb / engine_side(c));
+        }
     }
     t.add(
         "a pane without the focus shows `cat` of 32 MB (goal >= 10 MB/s)",
@@ -341,6 +344,26 @@ pub fn side_pane(t: &mut Table, agent: &TestAgent, c: &TestContainer, rounds: us
         "tmux",
         "MB/s",
     );
+    t.add(
+        "a pane without the focus shows `cat` of 32 MB",
+        &ours,
+        &engine,
+        "the engine alone: `docker exec -t c cat` into a pipe",
+        "MB/s",
+    );
+}
+
+/// Seconds for the same `cat` through the engine's TTY with nothing
+/// drawing it: what the engine gives a terminal on this machine.
+fn engine_side(c: &TestContainer) -> f64 {
+    let (rate, n) = crate::exec::read_count(crate::exec::docker_cli(&[
+        "exec",
+        "-t",
+        &c.name,
+        "cat",
+        "/tmp/side.txt",
+    ]));
+    n as f64 / 1e6 / rate
 }
 
 /// Waits for /tmp/go, then prints the file and a last line.
