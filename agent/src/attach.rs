@@ -9,6 +9,11 @@
 //! connection either raw (TTY) or through [`StdFrames`] (no TTY), never
 //! guessing.
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
 use bytes::{Buf, Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use http_body_util::{BodyExt, Full};
@@ -28,7 +33,34 @@ use crate::error::{AgentError, innermost};
 const READ_CHUNK: usize = 64 * 1024;
 
 pub type ExecConn = TokioIo<Upgraded>;
-pub type ExecStdin = WriteHalf<ExecConn>;
+/// An exec's stdin. Each write is counted: output that follows input may
+/// be its answer, and goes at once (see [`Batched`]).
+pub struct ExecStdin {
+    inner: WriteHalf<ExecConn>,
+    input: Arc<AtomicU64>,
+}
+
+impl tokio::io::AsyncWrite for ExecStdin {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.input.fetch_add(1, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StdStream {
@@ -63,6 +95,7 @@ pub async fn start_exec(
     let version = engine.api_version().await?;
     let conn = hijack(engine, engine.dial().await?, &version, exec_id, tty).await?;
     let (read, write) = tokio::io::split(conn);
+    let input = Arc::new(AtomicU64::new(0));
     let output: OutputStream = if tty {
         Box::pin(Batched::new(
             ReaderStream::with_capacity(read, READ_CHUNK).map(|r| {
@@ -71,15 +104,21 @@ pub async fn start_exec(
                     data,
                 })
             }),
+            input.clone(),
         ))
     } else {
-        Box::pin(Batched::new(FramedRead::with_capacity(
-            read,
-            StdFrames::default(),
-            READ_CHUNK,
-        )))
+        Box::pin(Batched::new(
+            FramedRead::with_capacity(read, StdFrames::default(), READ_CHUNK),
+            input.clone(),
+        ))
     };
-    Ok((output, write))
+    Ok((
+        output,
+        ExecStdin {
+            inner: write,
+            input,
+        },
+    ))
 }
 
 /// At most this many ready chunks are looked at for one merge of a log's

@@ -5,8 +5,9 @@
 //! a second. Sent as they come, every piece costs a wake-up and a message
 //! in the agent, on the wire and in the client: on a machine the flood
 //! already keeps busy, that was the gap to `docker exec -t`. Output that
-//! comes after a quiet moment (an echo, a prompt) goes at once, with what
-//! is ready beside it; output that follows other output within [`HOLD`]
+//! comes after a quiet moment (a prompt), or after input (an echo, the
+//! answer to a request on stdin), goes at once, with what is ready beside
+//! it; output that follows other output within [`HOLD`]
 //! waits until [`HOLD`] after the last message, and the connection is not
 //! read meanwhile (the engine's writes gather in its buffer), so a flood
 //! travels as at most one message per [`HOLD`] (more when they are full,
@@ -19,6 +20,8 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -52,6 +55,10 @@ pub struct Batched<S> {
     last: Option<Instant>,
     /// The last message was full: more is waiting, and goes at once.
     full: bool,
+    /// Writes to the exec's stdin so far, and as of the last message:
+    /// output after input may answer it, and goes at once.
+    input: Arc<AtomicU64>,
+    input_seen: u64,
     ended: bool,
 }
 
@@ -59,8 +66,10 @@ impl<S> Batched<S>
 where
     S: Stream<Item = std::io::Result<Chunk>> + Unpin,
 {
-    pub fn new(inner: S) -> Self {
+    pub fn new(inner: S, input: Arc<AtomicU64>) -> Self {
         Batched {
+            input_seen: input.load(Ordering::Relaxed),
+            input,
             inner,
             held: None,
             due: Box::pin(tokio::time::sleep_until(Instant::now())),
@@ -103,6 +112,7 @@ where
         if let Some(last) = self.last
             && !self.full
             && now < last + HOLD
+            && self.input.load(Ordering::Relaxed) == self.input_seen
         {
             self.due.as_mut().reset(last + HOLD);
             self.waiting = true;
@@ -149,6 +159,7 @@ where
             Some(item) => {
                 this.last = Some(Instant::now());
                 this.full = item.as_ref().is_ok_and(|c| c.data.len() >= CAP);
+                this.input_seen = this.input.load(Ordering::Relaxed);
                 Poll::Ready(Some(item))
             }
             None if this.ended => Poll::Ready(None),
@@ -173,15 +184,34 @@ mod tests {
     /// Pieces sent by a task at given times (ms from the start), read
     /// through [`Batched`]: what came out, and when (ms).
     async fn through(pieces: Vec<(u64, std::io::Result<Chunk>)>) -> Vec<(u64, StdStream, Vec<u8>)> {
+        through_with_input(pieces.into_iter().map(|(t, c)| (t, Some(c))).collect()).await
+    }
+
+    /// The same, `None` being input written to the exec at that time.
+    async fn through_with_input(
+        pieces: Vec<(u64, Option<std::io::Result<Chunk>>)>,
+    ) -> Vec<(u64, StdStream, Vec<u8>)> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let input = Arc::new(AtomicU64::new(0));
+        let typed = input.clone();
         let start = Instant::now();
         tokio::spawn(async move {
             for (at, c) in pieces {
                 tokio::time::sleep_until(start + Duration::from_millis(at)).await;
-                let _ = tx.send(c);
+                match c {
+                    Some(c) => {
+                        let _ = tx.send(c);
+                    }
+                    None => {
+                        typed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
         });
-        let mut s = Batched::new(tokio_stream::wrappers::UnboundedReceiverStream::new(rx));
+        let mut s = Batched::new(
+            tokio_stream::wrappers::UnboundedReceiverStream::new(rx),
+            input,
+        );
         let mut got = Vec::new();
         while let Some(c) = s.next().await {
             let c = c.expect("no error sent");
@@ -264,5 +294,21 @@ mod tests {
         let got = through(pieces).await;
         let summary: Vec<(u64, usize)> = got.iter().map(|(t, _, d)| (*t, d.len())).collect();
         assert_eq!(summary, [(0, 1), (2, CAP), (2, CAP)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn output_after_input_goes_at_once() {
+        // Request and answer, a millisecond apart: each answer goes at
+        // once, though it follows the last within HOLD.
+        let mut pieces = vec![(0, Some(chunk(StdStream::Stdout, b"ready")))];
+        for t in 1..5 {
+            pieces.push((t, None));
+            pieces.push((t, Some(chunk(StdStream::Stdout, &[b'0' + t as u8]))));
+        }
+        // Output without input in between waits.
+        pieces.push((5, Some(chunk(StdStream::Stdout, b"x"))));
+        let got = through_with_input(pieces).await;
+        let times: Vec<u64> = got.iter().map(|(t, _, _)| *t).collect();
+        assert_eq!(times, [0, 1, 2, 3, 4, 6]);
     }
 }
