@@ -35,12 +35,13 @@ fn kinds() -> Vec<(&'static str, String)> {
         ),
         (
             "full-screen redraws",
-            // A 24-row frame drawn over itself (home, rows, erase below),
-            // doubled into a megabyte, then repeated.
+            // A 24-row frame drawn over itself (home, rows, erase below,
+            // home again), over and over: `yes` repeats it from memory
+            // (its line feed after each frame lands on the second row,
+            // which the next frame draws again).
             format!(
-                "i=0; printf '\\033[H' > /tmp/f; while [ $i -lt 23 ]; do printf 'row %02d cpu 12.5%% mem 3.1%% /usr/bin/program --flag\\033[K\\r\\n' $i >> /tmp/f; i=$((i+1)); done; printf '\\033[J' >> /tmp/f; \
-                 for _ in 1 2 3 4 5 6 7 8 9 10; do cat /tmp/f /tmp/f > /tmp/g; mv /tmp/g /tmp/f; done; \
-                 while :; do cat /tmp/f; done | {head}"
+                "i=0; printf '\\033[H' > /tmp/f; while [ $i -lt 23 ]; do printf 'row %02d cpu 12.5%% mem 3.1%% /usr/bin/program --flag\\033[K\\r\\n' $i >> /tmp/f; i=$((i+1)); done; printf '\\033[J\\033[H' >> /tmp/f; \
+                 yes \"$(cat /tmp/f)\" | {head}"
             ),
         ),
         ("NUL bytes", format!("head -c {BYTES} /dev/zero")),
