@@ -30,7 +30,7 @@ use crate::error::{AgentError, innermost};
 /// Read size for the hijacked connection: large enough for bulk output to
 /// travel in few messages, and a read returns as soon as any bytes arrive,
 /// so it adds no latency to interactive use.
-const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 pub type ExecConn = TokioIo<Upgraded>;
 /// An exec's stdin. Each write is counted: output that follows input may

@@ -36,8 +36,8 @@ use crate::attach::{Chunk, StdStream};
 /// output after a pause.
 pub const HOLD: Duration = Duration::from_millis(2);
 
-/// The most one message carries.
-pub const CAP: usize = 64 * 1024;
+/// The most one message carries: what one read of the connection takes.
+pub const CAP: usize = crate::attach::READ_CHUNK;
 
 pub struct Batched<S> {
     inner: S,
