@@ -14,7 +14,7 @@ use crossterm::event::{
     EventStream,
 };
 use crossterm::execute;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -151,6 +151,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
         // queues are never empty, and a draw waiting in `select!` would
         // lose to them every time.
         if dirty && (echo || Instant::now() >= last_draw + FRAME) {
+            shown.echo = echo;
             terminal.draw(|f| ui::draw_with(f, &state, &mut shown))?;
             // A pane drawn as it was: its news comes with a later frame.
             dirty = shown.stale;
@@ -190,10 +191,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             }
         };
         if let Some(msg) = msg {
-            if matches!(
-                msg,
-                Msg::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
-            ) {
+            if is_typing(&msg) {
                 typed = Some(Instant::now());
             }
             echo |= typed.is_some() && is_focused_output(&state, &msg);
@@ -202,7 +200,8 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
         }
         // Whatever else is ready, for a bounded time: a flood is handled
         // in slices between frames and key presses; the focused pane's
-        // output first.
+        // output first. A key typed meanwhile is taken after the piece in
+        // hand, not after the slice: its echo's round trip starts at once.
         let slice = Instant::now() + BATCH_TIME;
         while Instant::now() < slice && !echo {
             let focused = state
@@ -210,6 +209,8 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 .and_then(|p| runner.ready_event_of(p).map(|ev| (p, ev)));
             let msg = if let Some((pane, ev)) = focused {
                 Msg::Session { pane, ev }
+            } else if let Some(ev) = term_events.next().now_or_never().flatten() {
+                Msg::Terminal(ev?)
             } else if let Ok((host, report)) = reports.try_recv() {
                 runner.on_host(host, report)
             } else if let Ok(msg) = msgs.try_recv() {
@@ -219,6 +220,9 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             } else {
                 break;
             };
+            if is_typing(&msg) {
+                typed = Some(Instant::now());
+            }
             echo |= typed.is_some() && is_focused_output(&state, &msg);
             shares.step(&mut state, &mut runner, msg);
             dirty = true;
@@ -317,6 +321,14 @@ impl Shares {
             }
         }
     }
+}
+
+/// A key or a paste: what a program echoes.
+fn is_typing(msg: &Msg) -> bool {
+    matches!(
+        msg,
+        Msg::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
+    )
 }
 
 /// Output for the focused pane.

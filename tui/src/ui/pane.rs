@@ -32,6 +32,10 @@ pub struct Shown {
     /// A pane was drawn as it was though it had news: another frame is
     /// needed soon for them.
     pub stale: bool,
+    /// The frame is for an echo: the panes without the focus are drawn as
+    /// they were, however long ago (the next frame brings their news), so
+    /// the echo costs only its pane's cells.
+    pub echo: bool,
 }
 
 impl Shown {
@@ -77,10 +81,11 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
     f.render_widget(block, outer);
     let area = inner(outer).intersection(outer);
     // A pane without the focus is drawn as it was when it has not changed,
-    // or (with news) when it was drawn afresh less than SIDE_FRAME ago.
+    // or (with news) when it was drawn afresh less than SIDE_FRAME ago or
+    // the frame is for an echo.
     let changes = pane.term.changes();
     let reuse = shown.panes.get(&id).filter(|(at, was, seen, _)| {
-        !focused && *was == area && (*seen == changes || at.elapsed() < SIDE_FRAME)
+        !focused && *was == area && (*seen == changes || shown.echo || at.elapsed() < SIDE_FRAME)
     });
     if let Some((_, _, seen, cells)) = reuse {
         shown.stale |= *seen != changes;
@@ -188,5 +193,34 @@ mod tests {
         term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
             .expect("draw");
         assert!(!shown.stale);
+    }
+
+    /// A frame drawn for an echo draws only the focused pane afresh, even
+    /// when the others are due: their news waits for the next frame.
+    #[test]
+    fn an_echo_frame_draws_only_the_focused_pane_afresh() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let mut s = state_with_panes(120, 30, 2);
+        s.focus_pane(2);
+        let mut term = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
+        let mut shown = super::Shown::default();
+        let text = |term: &Terminal<TestBackend>| format!("{:?}", term.backend().buffer());
+        s.feed(1, "first-news ");
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
+        std::thread::sleep(super::SIDE_FRAME);
+        s.feed(1, "second-news ");
+        s.feed(2, "the-echo ");
+        shown.echo = true;
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
+        assert!(text(&term).contains("the-echo"));
+        assert!(!text(&term).contains("second-news"), "drawn as it was");
+        assert!(shown.stale, "a later frame is due");
+        shown.echo = false;
+        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
+            .expect("draw");
+        assert!(text(&term).contains("second-news"));
     }
 }
