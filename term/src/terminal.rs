@@ -242,8 +242,9 @@ impl Terminal {
 
     /// [`feed`](Self::feed), skipping what the screen cannot show: on a
     /// terminal that keeps no history (the agent's session screens), plain
-    /// text followed by more than a screenful of lines is not parsed
-    /// (`skip.rs` says when that is exact). The screen is the same either
+    /// text followed by more than a screenful of lines, and drawing that a
+    /// full redraw follows, are not parsed (`skip.rs` says when that is
+    /// exact). The screen is the same either
     /// way; a flood costs a scan instead of a parse.
     pub fn feed_visible(&mut self, data: &[u8]) -> Vec<u8> {
         let hooks = self.parser.callbacks();
@@ -251,13 +252,11 @@ impl Terminal {
             && self.ground
             && self.whole.is_empty()
             && self.parser.screen().scrolls_whole();
-        if let Some((cut, colours)) = may_skip.then(|| skip::cut(data, self.size.rows)).flatten() {
-            // As the skipped text would leave it: its colours applied, the
-            // cursor at the start of a fresh last row.
-            self.parser.process(&colours);
-            let rows = self.size.rows;
-            self.parser
-                .process(format!("\x1b[{rows};1H\r\n").as_bytes());
+        let (rows, cols) = (self.size.rows, self.size.cols);
+        if let Some((cut, instead)) = may_skip.then(|| skip::cut(data, rows, cols)).flatten() {
+            // What leaves the terminal as the skipped text would (its
+            // colours, the cursor where the text after the cut needs it).
+            self.parser.process(&instead);
             return self.feed(&data[cut..]);
         }
         self.feed(data)
