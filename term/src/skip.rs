@@ -167,10 +167,10 @@ pub(crate) fn ends_in_ground(ground: bool, data: &[u8]) -> bool {
 fn feed_before(data: &[u8], after: usize) -> Option<(usize, usize, usize)> {
     let (end, feeds) = prefix(data, crate::plain::colour_end);
     let before = feeds.checked_sub(after + 1)?;
-    let mut at = data[..end].iter().rposition(|&b| b == b'\n')?;
+    let mut at = memchr::memrchr(b'\n', &data[..end])?;
     // Back over `after` more feeds from the last.
     for _ in 0..after {
-        at = data[..at].iter().rposition(|&b| b == b'\n')?;
+        at = memchr::memrchr(b'\n', &data[..at])?;
     }
     Some((at, before, end))
 }
@@ -196,6 +196,14 @@ fn prefix(data: &[u8], esc: fn(&[u8]) -> Option<usize>) -> (usize, usize) {
     let mut feeds = 0;
     let mut i = 0;
     while i < data.len() {
+        // Eight printable ASCII characters at a time: most of a flood.
+        if let Some(word) = data.get(i..i + 8) {
+            let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if printable_ascii(x) {
+                i += 8;
+                continue;
+            }
+        }
         match data[i] {
             b'\n' => feeds += 1,
             b'\r' | b'\t' | 0x08 | 0x07 | 0x20..=0x7e => {}
@@ -212,6 +220,16 @@ fn prefix(data: &[u8], esc: fn(&[u8]) -> Option<usize>) -> (usize, usize) {
         i += 1;
     }
     (i, feeds)
+}
+
+/// Whether every byte of `x` is printable ASCII (0x20 to 0x7e): none is
+/// below 0x20, none above 0x7e (bit tricks on the eight at once).
+fn printable_ascii(x: u64) -> bool {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES * 0x80;
+    let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let above = (x.wrapping_add(ONES) | x) & HIGH;
+    below | above == 0
 }
 
 /// The length of a sequence at the start of `s` that only draws: colours,
@@ -234,21 +252,29 @@ fn drawing_end(s: &[u8]) -> Option<usize> {
 /// A coloured listing resets after every name, so this is a few bytes
 /// instead of a quarter of the text through the parser.
 fn colours(text: &[u8]) -> Vec<u8> {
+    // Every escape in `text` starts a sequence (it is plain, or only
+    // draws): from the end back to the last reset, then forward.
+    let mut start = 0;
+    let mut end = text.len();
+    while let Some(at) = memchr::memrchr(0x1b, &text[..end]) {
+        let seq = crate::plain::colour_end(&text[at..]).map(|len| &text[at..at + len]);
+        if seq.is_some_and(resets) {
+            start = at;
+            break;
+        }
+        end = at;
+    }
     let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(at) = text[i..].iter().position(|&b| b == 0x1b) {
-        let start = i + at;
+    let mut i = start;
+    while let Some(at) = memchr::memchr(0x1b, &text[i..]) {
+        let at = i + at;
         // Other sequences (a redraw's cursor moves) are no colour change.
-        let Some(len) = crate::plain::colour_end(&text[start..]) else {
-            i = start + 1;
+        let Some(len) = crate::plain::colour_end(&text[at..]) else {
+            i = at + 1;
             continue;
         };
-        let seq = &text[start..start + len];
-        if resets(seq) {
-            out.clear();
-        }
-        out.extend_from_slice(seq);
-        i = start + len;
+        out.extend_from_slice(&text[at..at + len]);
+        i = at + len;
     }
     out
 }
@@ -330,6 +356,20 @@ mod tests {
         assert_eq!(colours(text), b"\x1b[0;4m\x1b[35m".to_vec());
         assert_eq!(colours(b"\x1b[01;32mx\r\n"), b"\x1b[01;32m".to_vec());
         assert_eq!(colours(b"\x1b[00mx\x1b[7m"), b"\x1b[00m\x1b[7m".to_vec());
+    }
+
+    #[test]
+    fn tells_printable_ascii_words() {
+        let word = |b: &[u8; 8]| printable_ascii(u64::from_le_bytes(*b));
+        assert!(word(b"abc ~ XY"));
+        assert!(word(b"        "));
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut w = *b"~bcdef }";
+                w[at] = b;
+                assert_eq!(word(&w), (0x20..=0x7e).contains(&b), "{b:#x} at {at}");
+            }
+        }
     }
 
     #[test]
