@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::task::Poll;
 use std::time::Duration;
 
 use crossterm::event::{
@@ -14,7 +15,7 @@ use crossterm::event::{
     EventStream,
 };
 use crossterm::execute;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -209,7 +210,10 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
                 .and_then(|p| runner.ready_event_of(p).map(|ev| (p, ev)));
             let msg = if let Some((pane, ev)) = focused {
                 Msg::Session { pane, ev }
-            } else if let Some(ev) = term_events.next().now_or_never().flatten() {
+            } else if let Poll::Ready(Some(ev)) = futures::poll!(term_events.next()) {
+                // Polled with this task's waker: crossterm's waiting thread
+                // keeps the first waker it is given until a key comes, so
+                // a throwaway one would leave the `select!` above deaf.
                 Msg::Terminal(ev?)
             } else if let Ok((host, report)) = reports.try_recv() {
                 runner.on_host(host, report)
