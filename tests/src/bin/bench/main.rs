@@ -88,9 +88,12 @@ fn main() {
     if want("panes-memory") {
         panes::history_memory(&mut table, &agent, &c, opts.rounds.min(3));
     }
-    // `--only panes-echo` runs both.
+    // `--only panes-echo` runs all three.
     if want("panes-echo-yes") {
         panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Yes);
+    }
+    if want("panes-echo-idle") {
+        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Idle);
     }
     if want("panes-echo-cat") {
         panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Cat);

@@ -261,6 +261,9 @@ fn dockyard_echo_under_flood(
 pub enum Flood {
     Yes,
     Cat,
+    /// No flood: the four other panes sleep (an idle TUI must wake for
+    /// each key at once).
+    Idle,
 }
 
 /// Echo in a fifth pane while four are flooded, and the UI's CPU.
@@ -268,6 +271,7 @@ pub fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flo
     const KEYS: usize = 100;
     let (name, flood) = match flood {
         Flood::Yes => ("`yes`", "yes"),
+        Flood::Idle => ("`sleep` (idle)", "sleep 100000"),
         Flood::Cat => {
             put_file(c, "/tmp/4mb.txt", &typical_output(4 * 1024 * 1024));
             (
