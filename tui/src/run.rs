@@ -192,11 +192,15 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             }
         };
         if let Some(msg) = msg {
-            if is_typing(&msg) {
+            let typing = is_typing(&msg);
+            if typing {
                 typed = Some(Instant::now());
             }
             echo |= typed.is_some() && is_focused_output(&state, &msg);
             shares.step(&mut state, &mut runner, msg);
+            if typing {
+                echo_first(&state, &mut runner);
+            }
             dirty = true;
         }
         // Whatever else is ready, for a bounded time: a flood is handled
@@ -224,11 +228,15 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             } else {
                 break;
             };
-            if is_typing(&msg) {
+            let typing = is_typing(&msg);
+            if typing {
                 typed = Some(Instant::now());
             }
             echo |= typed.is_some() && is_focused_output(&state, &msg);
             shares.step(&mut state, &mut runner, msg);
+            if typing {
+                echo_first(&state, &mut runner);
+            }
             dirty = true;
         }
         if state.quit {
@@ -325,6 +333,13 @@ impl Shares {
             }
         }
     }
+}
+
+/// After a key, the other panes' output waits for its echo (drawn at
+/// once, which wakes them) or the next frame: parsing a neighbour's flood
+/// while the echo is on its way would only make it wait.
+fn echo_first(state: &State, runner: &mut Runner) {
+    runner.rest_all_but(state.focused_pane());
 }
 
 /// A key or a paste: what a program echoes.
