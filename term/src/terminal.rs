@@ -247,6 +247,22 @@ impl Terminal {
     /// exact). The screen is the same either
     /// way; a flood costs a scan instead of a parse.
     pub fn feed_visible(&mut self, data: &[u8]) -> Vec<u8> {
+        let between = self.ground && self.whole.is_empty();
+        if !between
+            && !self.parser.callbacks().keep_history
+            && let Some(nl) = memchr::memchr(b'\n', data).filter(|&nl| nl + 1 < data.len())
+        {
+            // A sequence or character the last piece began (pieces are cut
+            // anywhere): its line ends it, as a rule, and the rest may
+            // then be skipped.
+            let mut replies = self.feed(&data[..=nl]);
+            replies.extend(self.skip_and_feed(&data[nl + 1..]));
+            return replies;
+        }
+        self.skip_and_feed(data)
+    }
+
+    fn skip_and_feed(&mut self, data: &[u8]) -> Vec<u8> {
         let hooks = self.parser.callbacks();
         let may_skip = !hooks.keep_history
             && self.ground
