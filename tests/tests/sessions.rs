@@ -415,7 +415,10 @@ fn tui_detach_and_the_sessions_picker() {
     pty.type_bytes(CTRL_A);
     pty.type_bytes(b"S");
     pty.wait_for_text("Enter attach", WAIT);
-    pty.wait_for_text("detached", WAIT);
+    // Its row, not the status line's "detached session": Enter on a
+    // picker still asking would attach nothing.
+    let id = only_session(&agent)["id"].as_str().expect("id").to_string();
+    pty.wait_for_text(&id[..12], WAIT);
     pty.type_bytes(b"\r");
     pty.wait_for_text("detach-7-me", WAIT);
     assert!(eventually(WAIT, || only_session(&agent)["state"] == "attached"));

@@ -212,17 +212,19 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             let focused = state
                 .focused_pane()
                 .and_then(|p| runner.ready_event_of(p).map(|ev| (p, ev)));
+            // Reports and outcomes before keys: a key typed after a list
+            // came acts on that list.
             let msg = if let Some((pane, ev)) = focused {
                 Msg::Session { pane, ev }
+            } else if let Ok((host, report)) = reports.try_recv() {
+                runner.on_host(host, report)
+            } else if let Ok(msg) = msgs.try_recv() {
+                msg
             } else if let Poll::Ready(Some(ev)) = futures::poll!(term_events.next()) {
                 // Polled with this task's waker: crossterm's waiting thread
                 // keeps the first waker it is given until a key comes, so
                 // a throwaway one would leave the `select!` above deaf.
                 Msg::Terminal(ev?)
-            } else if let Ok((host, report)) = reports.try_recv() {
-                runner.on_host(host, report)
-            } else if let Ok(msg) = msgs.try_recv() {
-                msg
             } else if let Some((pane, ev)) = runner.ready_session_event() {
                 Msg::Session { pane, ev }
             } else {
