@@ -155,72 +155,77 @@ mod tests {
         }
     }
 
+    /// Two panes, the second focused, drawn into a test terminal with
+    /// what each showed remembered between frames.
+    struct Frames {
+        s: crate::ui::testing::Harness,
+        term: ratatui::Terminal<ratatui::backend::TestBackend>,
+        shown: super::Shown,
+    }
+
+    impl Frames {
+        fn new() -> Self {
+            let mut s = state_with_panes(120, 30, 2);
+            s.focus_pane(2);
+            let backend = ratatui::backend::TestBackend::new(120, 30);
+            Frames {
+                s,
+                term: ratatui::Terminal::new(backend).expect("terminal"),
+                shown: super::Shown::default(),
+            }
+        }
+
+        /// Draws a frame; what the terminal shows.
+        fn draw(&mut self) -> String {
+            let (state, shown) = (&self.s.state, &mut self.shown);
+            self.term
+                .draw(|f| crate::ui::draw_with(f, state, shown))
+                .expect("draw");
+            format!("{:?}", self.term.backend().buffer())
+        }
+    }
+
     /// A pane without the focus is drawn afresh at most every SIDE_FRAME:
     /// within it, the frame shows what it showed and says a later frame
     /// is due; the focused pane is always drawn afresh.
     #[test]
     fn side_panes_are_drawn_afresh_at_most_every_side_frame() {
-        use ratatui::Terminal;
-        use ratatui::backend::TestBackend;
-        let mut s = state_with_panes(120, 30, 2);
-        s.focus_pane(2);
-        let mut term = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
-        let mut shown = super::Shown::default();
-        let text = |term: &Terminal<TestBackend>| format!("{:?}", term.backend().buffer());
-        s.feed(1, "first-news ");
-        s.feed(2, "focused-one ");
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
-        assert!(text(&term).contains("first-news"));
-        assert!(!shown.stale);
-        s.feed(1, "second-news ");
-        s.feed(2, "focused-two ");
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
-        assert!(!text(&term).contains("second-news"), "drawn as it was");
-        assert!(
-            text(&term).contains("focused-two"),
-            "the focused pane is fresh"
-        );
-        assert!(shown.stale, "a later frame is due");
+        let mut t = Frames::new();
+        t.s.feed(1, "first-news ");
+        t.s.feed(2, "focused-one ");
+        assert!(t.draw().contains("first-news"));
+        assert!(!t.shown.stale);
+        t.s.feed(1, "second-news ");
+        t.s.feed(2, "focused-two ");
+        let shown = t.draw();
+        assert!(!shown.contains("second-news"), "drawn as it was");
+        assert!(shown.contains("focused-two"), "the focused pane is fresh");
+        assert!(t.shown.stale, "a later frame is due");
         std::thread::sleep(super::SIDE_FRAME);
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
-        assert!(text(&term).contains("second-news"));
-        assert!(!shown.stale);
+        assert!(t.draw().contains("second-news"));
+        assert!(!t.shown.stale);
         // Nothing new anywhere: no frame is asked for (an idle TUI draws
         // nothing).
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
-        assert!(!shown.stale);
+        t.draw();
+        assert!(!t.shown.stale);
     }
 
     /// A frame drawn for an echo draws only the focused pane afresh, even
     /// when the others are due: their news waits for the next frame.
     #[test]
     fn an_echo_frame_draws_only_the_focused_pane_afresh() {
-        use ratatui::Terminal;
-        use ratatui::backend::TestBackend;
-        let mut s = state_with_panes(120, 30, 2);
-        s.focus_pane(2);
-        let mut term = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
-        let mut shown = super::Shown::default();
-        let text = |term: &Terminal<TestBackend>| format!("{:?}", term.backend().buffer());
-        s.feed(1, "first-news ");
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
+        let mut t = Frames::new();
+        t.s.feed(1, "first-news ");
+        t.draw();
         std::thread::sleep(super::SIDE_FRAME);
-        s.feed(1, "second-news ");
-        s.feed(2, "the-echo ");
-        shown.echo = true;
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
-        assert!(text(&term).contains("the-echo"));
-        assert!(!text(&term).contains("second-news"), "drawn as it was");
-        assert!(shown.stale, "a later frame is due");
-        shown.echo = false;
-        term.draw(|f| crate::ui::draw_with(f, &s.state, &mut shown))
-            .expect("draw");
-        assert!(text(&term).contains("second-news"));
+        t.s.feed(1, "second-news ");
+        t.s.feed(2, "the-echo ");
+        t.shown.echo = true;
+        let shown = t.draw();
+        assert!(shown.contains("the-echo"));
+        assert!(!shown.contains("second-news"), "drawn as it was");
+        assert!(t.shown.stale, "a later frame is due");
+        t.shown.echo = false;
+        assert!(t.draw().contains("second-news"));
     }
 }
