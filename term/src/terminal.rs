@@ -244,8 +244,8 @@ impl Terminal {
     /// terminal that keeps no history (the agent's session screens), plain
     /// text followed by more than a screenful of lines, and drawing that a
     /// full redraw follows, are not parsed (`skip.rs` says when that is
-    /// exact). The screen is the same either
-    /// way; a flood costs a scan instead of a parse.
+    /// exact). The screen is the same either way; a flood costs a scan
+    /// instead of a parse.
     pub fn feed_visible(&mut self, data: &[u8]) -> Vec<u8> {
         let between = self.ground && self.whole.is_empty();
         if !between

@@ -192,15 +192,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             }
         };
         if let Some(msg) = msg {
-            let typing = is_typing(&msg);
-            if typing {
-                typed = Some(Instant::now());
-            }
-            echo |= typed.is_some() && is_focused_output(&state, &msg);
-            shares.step(&mut state, &mut runner, msg);
-            if typing {
-                echo_first(&state, &mut runner);
-            }
+            echo |= take(msg, &mut state, &mut runner, &mut shares, &mut typed);
             dirty = true;
         }
         // Whatever else is ready, for a bounded time: a flood is handled
@@ -230,15 +222,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
             } else {
                 break;
             };
-            let typing = is_typing(&msg);
-            if typing {
-                typed = Some(Instant::now());
-            }
-            echo |= typed.is_some() && is_focused_output(&state, &msg);
-            shares.step(&mut state, &mut runner, msg);
-            if typing {
-                echo_first(&state, &mut runner);
-            }
+            echo |= take(msg, &mut state, &mut runner, &mut shares, &mut typed);
             dirty = true;
         }
         if state.quit {
@@ -337,11 +321,28 @@ impl Shares {
     }
 }
 
-/// After a key, the other panes' output waits for its echo (drawn at
-/// once, which wakes them) or the next frame: parsing a neighbour's flood
-/// while the echo is on its way would only make it wait.
-fn echo_first(state: &State, runner: &mut Runner) {
-    runner.rest_all_but(state.focused_pane());
+/// Steps `msg`; true when it is the focused pane's output while a key's
+/// echo is awaited (`typed`: since when). After a key the other panes'
+/// output waits for its echo (drawn at once, which wakes them) or the next
+/// frame: parsing a neighbour's flood while the echo is on its way would
+/// only make it wait.
+fn take(
+    msg: Msg,
+    state: &mut State,
+    runner: &mut Runner,
+    shares: &mut Shares,
+    typed: &mut Option<Instant>,
+) -> bool {
+    let typing = is_typing(&msg);
+    if typing {
+        *typed = Some(Instant::now());
+    }
+    let echo = typed.is_some() && is_focused_output(state, &msg);
+    shares.step(state, runner, msg);
+    if typing {
+        runner.rest_all_but(state.focused_pane());
+    }
+    echo
 }
 
 /// A key or a paste: what a program echoes.
