@@ -557,12 +557,22 @@ fn max_detached_counts_per_identity() {
         };
         let mut client = agent.client(&rt, &opts);
         let start = dockyard_tests::tty_shell(&c.name);
-        rt.block_on(async {
+        let id = rt.block_on(async {
             let s = ExecSession::start(&mut client, start).await.expect("start");
             let id = s.session_id().to_string();
             s.input().detach().await.expect("detach");
             id
-        })
+        });
+        // Detached at the agent before the next one starts: the cap ends
+        // the one detached longest, and each session's detach is handled
+        // by its own task.
+        let listed = || {
+            sessions(&agent, &["--token", token])
+                .iter()
+                .any(|s| s["id"] == id.as_str() && s["state"] == "detached")
+        };
+        assert!(eventually(WAIT, listed), "{id} never showed as detached");
+        id
     };
     let ids = |token: &str| -> Vec<String> {
         sessions(&agent, &["--token", token])
