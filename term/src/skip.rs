@@ -57,7 +57,7 @@ fn scroll_cut(data: &[u8], rows: u16) -> Option<(usize, Vec<u8>)> {
 fn redraw_cut(data: &[u8], rows: u16, cols: u16) -> Option<(usize, Vec<u8>)> {
     let (drawn, _) = prefix(data, drawing_end);
     let mut end = drawn;
-    while let Some(at) = data[..end].iter().rposition(|&b| b == 0x1b) {
+    while let Some(at) = memchr::memrchr(0x1b, &data[..end]) {
         if let Some(len) = home_len(&data[at..])
             && redraws(&data[at + len..], rows, cols)
         {
@@ -88,9 +88,8 @@ fn home_len(s: &[u8]) -> Option<usize> {
 /// where it says, whatever the screen held: rows of printable ASCII
 /// (narrower than the screen) and colours, each erased to its end and
 /// ended by `\r\n` (a terminal's line discipline makes that `\r\r\n`),
-/// then an erase of the rest of the screen. It must
-/// print something too, so the last character (which `ESC [ b` repeats)
-/// is its own.
+/// then an erase of the rest of the screen. It must print something too,
+/// so the last character (which `ESC [ b` repeats) is its own.
 fn redraws(s: &[u8], rows: u16, cols: u16) -> bool {
     let (mut row, mut col) = (0u16, 0u16);
     // The current row is erased to its end.
