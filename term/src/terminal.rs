@@ -247,10 +247,11 @@ impl Terminal {
     /// exact). The screen is the same either way; a flood costs a scan
     /// instead of a parse.
     pub fn feed_visible(&mut self, data: &[u8]) -> Vec<u8> {
+        if self.parser.callbacks().keep_history {
+            return self.feed(data);
+        }
         let between = self.ground && self.whole.is_empty();
-        if !between
-            && !self.parser.callbacks().keep_history
-            && let Some(nl) = memchr::memchr(b'\n', data).filter(|&nl| nl + 1 < data.len())
+        if !between && let Some(nl) = memchr::memchr(b'\n', data).filter(|&nl| nl + 1 < data.len())
         {
             // A sequence or character the last piece began (pieces are cut
             // anywhere): its line ends it, as a rule, and the rest may
@@ -262,12 +263,9 @@ impl Terminal {
         self.skip_and_feed(data)
     }
 
+    /// On a terminal without history.
     fn skip_and_feed(&mut self, data: &[u8]) -> Vec<u8> {
-        let hooks = self.parser.callbacks();
-        let may_skip = !hooks.keep_history
-            && self.ground
-            && self.whole.is_empty()
-            && self.parser.screen().scrolls_whole();
+        let may_skip = self.ground && self.whole.is_empty() && self.parser.screen().scrolls_whole();
         let (rows, cols) = (self.size.rows, self.size.cols);
         if let Some((cut, instead)) = may_skip.then(|| skip::cut(data, rows, cols)).flatten() {
             // What leaves the terminal as the skipped text would (its
