@@ -5,6 +5,7 @@
 //! them (a restart, a new exit), so a list costs one inspect per container
 //! the first time and none after.
 
+use dockyard_proto::state::ContainerState;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -113,9 +114,9 @@ enum Reference {
 
 /// Which time a state's words count from, as the engine words them.
 fn reference(state: &str) -> Option<Reference> {
-    match state {
-        "running" | "paused" => Some(Reference::Started),
-        "exited" | "restarting" => Some(Reference::Finished),
+    match ContainerState::parse(state) {
+        ContainerState::Running | ContainerState::Paused => Some(Reference::Started),
+        ContainerState::Exited | ContainerState::Restarting => Some(Reference::Finished),
         _ => None,
     }
 }

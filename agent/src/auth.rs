@@ -225,7 +225,7 @@ impl TokenCheck {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let Some(given) = given else {
-            return Err(Status::unauthenticated(
+            return Err(dockyard_proto::Cause::Unauthenticated.status(
                 "this agent requires a token (--token, DOCKYARD_TOKEN or the config file)",
             ));
         };
@@ -241,7 +241,7 @@ impl TokenCheck {
             Some(name) => Ok(Some(name)),
             None => {
                 tracing::warn!("request with a wrong token refused");
-                Err(Status::unauthenticated("the token was not accepted"))
+                Err(dockyard_proto::Cause::Unauthenticated.status("the token was not accepted"))
             }
         }
     }

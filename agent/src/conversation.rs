@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use dockyard_proto::pb::{
-    ExecAttach, ExecRequest, ExecStart, ExecStatus, OutputKind, exec_request::RequestType,
+    ExecAttach, ExecRequest, ExecStart, OutputKind, exec_request::RequestType,
 };
 use dockyard_term::Size;
 use futures::{Stream, StreamExt};
@@ -17,9 +17,10 @@ use tonic::Status;
 use crate::audit::{Audit, ExecRecord};
 use crate::auth::Caller;
 use crate::engine::Engine;
+use crate::error::AgentError;
 use crate::exec::{self, ExecSpec};
 use crate::sessions::{self, Sessions};
-use crate::wire::{ResponseTx, output, reject, status};
+use crate::wire::{self, ResponseTx, output, reject, status};
 
 /// Output messages queued towards the client before the exec's output is
 /// no longer read (and the engine, then the program, is held back).
@@ -94,18 +95,16 @@ async fn detached(
             reason,
             code,
         }) => (exec_id, Some((reason, code))),
-        Err(e) => return reject(tx, e.to_string()).await,
+        Err(e) => return reject(tx, e).await,
     };
     tracing::info!(exec_id, container = spec.container, cmd = ?spec.cmd, "exec started detached");
     // Its end is not seen: nothing is attached to it.
     audit.started(&ExecRecord::new(&exec_id, caller, spec));
-    let started = ExecStatus {
-        success: true,
-        exec_id: exec_id.clone(),
-        message: "Execution started successfully".into(),
-        ..Default::default()
+    let about = wire::About {
+        exec_id: &exec_id,
+        session_id: "",
     };
-    if tx.send(status(started)).await.is_err() {
+    if tx.send(status(wire::started(about, 0))).await.is_err() {
         return;
     }
     let exit_code = match refused {
@@ -118,16 +117,8 @@ async fn detached(
         }
         None => 0,
     };
-    let _ = tx
-        .send(status(ExecStatus {
-            success: true,
-            exec_id,
-            message: "Running detached".into(),
-            exit_code,
-            finished: true,
-            ..Default::default()
-        }))
-        .await;
+    let done = wire::finished(about, exit_code, "Running detached".into(), 0);
+    let _ = tx.send(status(done)).await;
 }
 
 /// How a conversation opens: a new exec, or a client joining a session.
@@ -151,18 +142,16 @@ where
             request_type: Some(RequestType::Attach(a)),
         })) => Some(First::Attach(a)),
         Some(Ok(_)) => {
-            reject(tx, "First request must be ExecStart".into()).await;
+            let e = AgentError::InvalidArgument("First request must be ExecStart".into());
+            reject(tx, e).await;
             None
         }
         // A first message that could not be read (over the size limit,
         // undecodable): say why, in band, where the client still listens.
         // A broken or reset stream is not that; it ends quietly below.
         Some(Err(s)) if unreadable(&s) => {
-            reject(
-                tx,
-                format!("the request could not be read: {}", s.message()),
-            )
-            .await;
+            let why = format!("the request could not be read: {}", s.message());
+            reject(tx, AgentError::InvalidArgument(why)).await;
             None
         }
         // The client left before saying anything.

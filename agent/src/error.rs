@@ -1,4 +1,7 @@
-//! The agent's one error type, mapped once to `tonic::Status` at the edge.
+//! The agent's one error type, mapped once to `tonic::Status` at the edge
+//! and to a refused `ExecStatus` in band, with its [`Cause`] in both.
+
+use dockyard_proto::Cause;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -24,6 +27,9 @@ pub enum AgentError {
     Engine(String),
     #[error("No such session: {0}")]
     SessionNotFound(String),
+    /// Attached to a session in the moment it ended.
+    #[error("the session {0} has ended")]
+    SessionEnded(String),
 }
 
 impl AgentError {
@@ -68,23 +74,27 @@ impl AgentError {
 }
 
 impl AgentError {
-    /// The gRPC status for a client. Deliberately not a `From`: a `?` in
-    /// the service would skip the log and the cause metadata engine trouble
-    /// gets; errors leave through `service::fail`.
-    pub(crate) fn into_status(self) -> tonic::Status {
-        let msg = self.to_string();
+    /// Why, as the wire says it: in a refused `ExecStatus` and in the
+    /// `dockyard-cause` metadata of a gRPC error.
+    pub fn cause(&self) -> Cause {
         match self {
-            AgentError::ContainerNotFound(_)
-            | AgentError::ContainerRemoved(_)
-            | AgentError::ImageNotFound(_)
-            | AgentError::SessionNotFound(_) => tonic::Status::not_found(msg),
-            AgentError::ContainerNotRunning { .. } | AgentError::Conflict(_) => {
-                tonic::Status::failed_precondition(msg)
-            }
-            AgentError::InvalidArgument(_) => tonic::Status::invalid_argument(msg),
-            AgentError::EngineUnavailable { .. } => tonic::Status::unavailable(msg),
-            AgentError::Engine(_) => tonic::Status::internal(msg),
+            AgentError::ContainerNotFound(_) => Cause::ContainerNotFound,
+            AgentError::ContainerRemoved(_) => Cause::ContainerRemoved,
+            AgentError::ContainerNotRunning { .. } => Cause::ContainerNotRunning,
+            AgentError::ImageNotFound(_) => Cause::ImageNotFound,
+            AgentError::InvalidArgument(_) => Cause::BadRequest,
+            AgentError::Conflict(_) => Cause::Conflict,
+            AgentError::EngineUnavailable { .. } => Cause::EngineUnavailable,
+            AgentError::Engine(_) => Cause::EngineError,
+            AgentError::SessionNotFound(_) | AgentError::SessionEnded(_) => Cause::SessionNotFound,
         }
+    }
+
+    /// The gRPC status for a client, its cause in the metadata.
+    /// Deliberately not a `From`: a `?` in the service would skip the log
+    /// engine trouble gets; errors leave through `service::fail`.
+    pub(crate) fn into_status(self) -> tonic::Status {
+        self.cause().status(self.to_string())
     }
 }
 

@@ -95,21 +95,13 @@ impl Agent {
 }
 
 /// Where an error leaves the agent: engine trouble (which names the
-/// engine's address) goes to the log too, since the operator reads that,
-/// and is marked for the client in the `dockyard-cause` metadata.
+/// engine's address) goes to the log too, since the operator reads that.
+/// The client reads the cause in the `dockyard-cause` metadata.
 fn fail(e: AgentError) -> Status {
-    let engine_gone = matches!(e, AgentError::EngineUnavailable { .. });
-    if engine_gone {
+    if matches!(e, AgentError::EngineUnavailable { .. }) {
         tracing::warn!("{e}");
     }
-    let mut status = e.into_status();
-    if engine_gone {
-        status.metadata_mut().insert(
-            dockyard_proto::CAUSE_KEY,
-            tonic::metadata::MetadataValue::from_static(dockyard_proto::CAUSE_ENGINE_UNAVAILABLE),
-        );
-    }
-    status
+    e.into_status()
 }
 
 type BoxStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;

@@ -9,19 +9,19 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use dockyard_client::pb::{self, ContainerStats};
 use dockyard_client::text::printable;
-use dockyard_client::{Client, OutputStream};
+use dockyard_client::{Cause, Client, OutputStream};
 use futures::StreamExt;
 use tokio_stream::StreamMap;
 
 use crate::EXIT_DOCKYARD;
 use crate::cli::{InspectArgs, LogsArgs, PsFormat, StatsArgs};
-use crate::connect::Connector;
+use crate::connect::{Connector, NoSuchContainer};
 use crate::output::OutputWriter;
 
 /// docker's wording for a container that is not there; other errors as
 /// the agent gave them.
 fn about(container: &str, s: tonic::Status) -> anyhow::Error {
-    if s.code() == tonic::Code::NotFound && !s.message().contains("was removed") {
+    if Cause::of(&s) == Cause::ContainerNotFound {
         anyhow::anyhow!("No such container: {}", printable(container))
     } else {
         anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))
@@ -30,13 +30,14 @@ fn about(container: &str, s: tonic::Status) -> anyhow::Error {
 
 /// The agent holding `container`, or docker's "No such container".
 async fn locate(conn: &Connector, container: &str) -> anyhow::Result<(String, Client)> {
-    conn.locate(container).await.map_err(|e| {
-        if format!("{e}").contains("not found on any host") {
-            anyhow::anyhow!("No such container: {}", printable(container))
-        } else {
-            e
-        }
-    })
+    conn.locate(container)
+        .await
+        .map_err(|e| match e.downcast_ref::<NoSuchContainer>() {
+            Some(none) if none.unreachable.is_empty() => {
+                anyhow::anyhow!("No such container: {}", printable(container))
+            }
+            _ => e,
+        })
 }
 
 pub async fn logs(conn: &Connector, args: LogsArgs) -> anyhow::Result<i32> {

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, bail};
 use dockyard_agent::server::Embedded;
+use dockyard_client::find::{Found, find};
 use dockyard_client::pb::ListContainersRequest;
 use dockyard_client::{Auth, Client, DialOptions, HostAddr, HostSpec, dial};
 
@@ -111,6 +112,7 @@ impl Connector {
     }
 
     /// Like [`for_container`](Self::for_container), with the host's label.
+    /// A container that no host has is a [`NoSuchContainer`] error.
     pub async fn locate(&self, container: &str) -> anyhow::Result<(String, Client)> {
         if let [h] = self.hosts.as_slice() {
             return Ok((h.to_string(), self.connect(h).await?));
@@ -135,19 +137,17 @@ impl Connector {
                     continue;
                 }
             };
-            if list.iter().any(|c| {
-                c.name == container || (container.len() >= 4 && c.id.starts_with(container))
-            }) {
+            if !matches!(find(&list, container), Found::None) {
                 found.push((label, client));
             }
         }
         match found.len() {
             1 => Ok(found.remove(0)),
-            0 if unreachable.is_empty() => bail!("Container '{container}' not found on any host"),
-            0 => bail!(
-                "Container '{container}' not found on the reachable hosts; unreachable: {}",
-                unreachable.join(", ")
-            ),
+            0 => Err(NoSuchContainer {
+                container: container.to_string(),
+                unreachable,
+            }
+            .into()),
             _ => bail!(
                 "Container '{container}' exists on {}: choose one with --host",
                 found
@@ -159,3 +159,28 @@ impl Connector {
         }
     }
 }
+
+/// No host has the container; some may not have answered.
+#[derive(Debug)]
+pub struct NoSuchContainer {
+    pub container: String,
+    /// The hosts that could not be asked, each with why.
+    pub unreachable: Vec<String>,
+}
+
+impl std::fmt::Display for NoSuchContainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.container;
+        if self.unreachable.is_empty() {
+            write!(f, "Container '{name}' not found on any host")
+        } else {
+            write!(
+                f,
+                "Container '{name}' not found on the reachable hosts; unreachable: {}",
+                self.unreachable.join(", ")
+            )
+        }
+    }
+}
+
+impl std::error::Error for NoSuchContainer {}

@@ -9,8 +9,8 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 
 use dockyard_proto::transport::{Flow, MAX_MESSAGE_SIZE, tune};
 
-use crate::Client;
 use crate::pb::dockyard_service_client::DockyardServiceClient;
+use crate::{Cause, Client};
 
 pub const DEFAULT_PORT: u16 = 50051;
 
@@ -224,20 +224,56 @@ pub async fn connect(addr: &HostAddr, opts: &DialOptions) -> Result<Client, Dial
 /// for a broken connection the transport's innermost cause, with a hint
 /// when the usual reason is a TLS mismatch.
 pub fn status_text(s: &tonic::Status) -> String {
-    if s.message() != "transport error" && s.code() != tonic::Code::Unknown {
+    if !broke_in_transport(s) {
         return s.message().to_string();
     }
-    let cause = error_chain(s);
-    let hint = if cause.contains("frame")
-        || cause.contains("connection closed")
-        || cause.contains("broken pipe")
-        || cause.contains("reset")
-    {
+    let hint = if looks_like_tls_mismatch(s) {
         " (if the agent serves TLS, pass --tls-ca)"
     } else {
         ""
     };
-    format!("the connection to the agent failed: {cause}{hint}")
+    format!(
+        "the connection to the agent failed: {}{hint}",
+        error_chain(s)
+    )
+}
+
+/// The call failed on this side of the wire (the connection, not an
+/// agent's answer): tonic made the status from a local error, which it
+/// keeps as the source. An agent's answer arrives as trailers, without
+/// one.
+pub fn broke_in_transport(s: &tonic::Status) -> bool {
+    std::error::Error::source(s).is_some() && dockyard_proto::Cause::of(s) == Cause::Unspecified
+}
+
+/// A plain-text client talking to a TLS agent sees the connection torn
+/// down mid-handshake: an HTTP/2 protocol error (the TLS alert read as a
+/// frame) or the socket reset or closed under it.
+fn looks_like_tls_mismatch(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind as K;
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(h2) = err.downcast_ref::<h2::Error>() {
+            if !h2.is_io() {
+                return true;
+            }
+        }
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_closed() {
+                return true;
+            }
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// The innermost cause is the useful part of a transport error

@@ -14,6 +14,7 @@ use crate::pb::{
     ExecStart, ExecStatus, ExecStdinClose, OutputKind, exec_request::RequestType,
     exec_response::ResponseType,
 };
+use dockyard_proto::Cause;
 
 /// The command a shell pane or `exec -t c` with no command runs: bash
 /// when the image has it, else sh.
@@ -34,9 +35,10 @@ const INPUT_QUEUE: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
-    /// The agent refused to start the exec (container missing, stopped...).
-    #[error("{0}")]
-    Rejected(String),
+    /// The agent refused to start the exec (container missing, stopped...):
+    /// `cause` says why for programs, `message` for people.
+    #[error("{message}")]
+    Rejected { cause: Cause, message: String },
     #[error("{}", crate::dial::status_text(.0))]
     Rpc(#[from] tonic::Status),
     #[error("the agent closed the exec stream without a final status")]
@@ -49,10 +51,21 @@ pub enum ExecError {
 }
 
 impl ExecError {
-    /// The agent had no such container: in a cluster, it may be on
-    /// another node (the lab's in-band text, `Container 'x' not found`).
-    pub fn is_container_missing(&self) -> bool {
-        matches!(self, ExecError::Rejected(m) if m.starts_with("Container '") && m.ends_with("' not found"))
+    /// Why the agent refused, as it said (Unspecified when it did not:
+    /// an older agent, or a connection that broke).
+    pub fn cause(&self) -> Cause {
+        match self {
+            ExecError::Rejected { cause, .. } => *cause,
+            ExecError::Rpc(s) => Cause::of(s),
+            _ => Cause::Unspecified,
+        }
+    }
+
+    fn refused(s: ExecStatus) -> Self {
+        ExecError::Rejected {
+            cause: Cause::of_exec(&s),
+            message: s.message,
+        }
     }
 
     /// The connection broke, not the session: a durable session runs on
@@ -62,7 +75,7 @@ impl ExecError {
         match self {
             ExecError::Lost(_) | ExecError::Disconnected => true,
             ExecError::Rpc(s) => transport_broke(s.code()),
-            ExecError::Rejected(_) | ExecError::Protocol(_) => false,
+            ExecError::Rejected { .. } | ExecError::Protocol(_) => false,
         }
     }
 }
@@ -178,7 +191,7 @@ impl ExecSession {
     /// its cluster, on that node (one more round trip, only then).
     pub async fn start_located(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
         match Self::start(client, start.clone()).await {
-            Err(e) if e.is_container_missing() => {
+            Err(e) if e.cause() == Cause::ContainerNotFound => {
                 match crate::locate(client, &start.container_identifier).await {
                     Ok(Some(node)) => Self::start_on(client, Some(&node), start).await,
                     _ => Err(e),
@@ -245,11 +258,14 @@ impl ExecSession {
         // an "h2 protocol error"; say what is too big instead.
         let len = prost::Message::encoded_len(&first);
         if len > dockyard_proto::MAX_MESSAGE_SIZE {
-            return Err(ExecError::Rejected(format!(
-                "the command and its environment take {:.1} MiB, over the {} MiB a request may carry",
-                len as f64 / (1024.0 * 1024.0),
-                dockyard_proto::MAX_MESSAGE_SIZE / (1024 * 1024)
-            )));
+            return Err(ExecError::Rejected {
+                cause: Cause::BadRequest,
+                message: format!(
+                    "the command and its environment take {:.1} MiB, over the {} MiB a request may carry",
+                    len as f64 / (1024.0 * 1024.0),
+                    dockyard_proto::MAX_MESSAGE_SIZE / (1024 * 1024)
+                ),
+            });
         }
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         tx.send(first).await.map_err(|_| ExecError::Disconnected)?;
@@ -269,7 +285,7 @@ impl ExecSession {
                 node: node.map(str::to_string),
                 finished: false,
             }),
-            Some(ResponseType::Status(s)) if !s.success => Err(ExecError::Rejected(s.message)),
+            Some(ResponseType::Status(s)) if !s.success => Err(ExecError::refused(s)),
             other => Err(ExecError::Protocol(format!(
                 "expected a start status, got {other:?}"
             ))),
@@ -356,7 +372,7 @@ impl ExecSession {
                 }
                 Some(ResponseType::Status(s)) if !s.success => {
                     self.finished = true;
-                    return Err(ExecError::Rejected(s.message));
+                    return Err(ExecError::refused(s));
                 }
                 // Intermediate statuses carry nothing a client acts on.
                 Some(ResponseType::Status(_)) | None => continue,

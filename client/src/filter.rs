@@ -13,23 +13,13 @@ use regex::Regex;
 use crate::container::ContainerState;
 use crate::pb::ContainerInfo;
 
-const STATES: [&str; 7] = [
-    "created",
-    "restarting",
-    "running",
-    "removing",
-    "paused",
-    "exited",
-    "dead",
-];
-
 #[derive(Debug, Clone)]
 enum Test {
     /// Unanchored, as docker's: `web` matches `myweb1`.
     Name(Regex),
     Label(String, Option<String>),
     Ancestor(String),
-    Status(String),
+    Status(ContainerState),
     Node(String),
 }
 
@@ -68,13 +58,15 @@ impl Filters {
                 "ancestor" => return Err(bad("expected ancestor=IMAGE")),
                 "node" if !value.is_empty() => ("node", Test::Node(value.into())),
                 "node" => return Err(bad("expected node=NAME")),
-                "status" if STATES.contains(&value) => ("status", Test::Status(value.into())),
-                "status" => {
-                    return Err(bad(&format!(
-                        "the status must be one of {}",
-                        STATES.join(", ")
-                    )));
-                }
+                "status" => match ContainerState::known(value) {
+                    Some(state) => ("status", Test::Status(state)),
+                    None => {
+                        return Err(bad(&format!(
+                            "the status must be one of {}",
+                            ContainerState::WORDS.join(", ")
+                        )));
+                    }
+                },
                 _ => return Err(bad("the key must be name, label, ancestor, status or node")),
             };
             by_key.entry(key).or_default().push(test);
@@ -111,7 +103,7 @@ fn test(t: &Test, c: &ContainerInfo) -> bool {
             .get(k)
             .is_some_and(|have| v.as_ref().is_none_or(|want| want == have)),
         Test::Ancestor(image) => ancestor(image, c),
-        Test::Status(s) => ContainerState::parse(&c.state).as_str() == s,
+        Test::Status(s) => ContainerState::parse(&c.state) == *s,
         Test::Node(n) => c.node == *n,
     }
 }

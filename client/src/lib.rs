@@ -8,12 +8,11 @@
 //!   a whole launch (flags or form) into one request.
 //! - [`pull`]: one rule for summing image pull progress.
 //! - [`text`]: engine text made safe to print, and display forms.
-//! - [`container`]: a container's state as a type; [`filter`]: docker's
+//! - [`container`] (from the wire crate): a container's state as a type; [`filter`]: docker's
 //!   `--filter` for containers.
 //! - [`since`], [`stats`], [`inspect`]: `--since` times, stats figures and
 //!   inspect JSON exactly as docker reads and prints them.
 
-pub mod container;
 pub mod dial;
 pub mod exec_session;
 pub mod filter;
@@ -26,7 +25,9 @@ pub mod stats;
 pub mod text;
 
 pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};
-pub use dockyard_proto::{Flow, age, pb};
+/// A container's state as a type (the wire carries docker's word).
+pub use dockyard_proto::state as container;
+pub use dockyard_proto::{Cause, Flow, age, find, pb};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// A request for the node `node` of a cluster (its `dockyard-node`
@@ -77,7 +78,7 @@ where
     Fut: std::future::Future<Output = Result<T, tonic::Status>>,
 {
     match call(client.clone(), None).await {
-        Err(s) if s.code() == tonic::Code::NotFound => {
+        Err(s) if Cause::of(&s) == Cause::ContainerNotFound => {
             match locate(&mut client.clone(), name).await {
                 Ok(Some(node)) => call(client.clone(), Some(node)).await,
                 _ => Err(s),
@@ -95,7 +96,5 @@ pub type Client = pb::dockyard_service_client::DockyardServiceClient<
 /// Did the agent answer that its engine is unavailable (as opposed to the
 /// agent itself being unreachable)?
 pub fn is_engine_unavailable(s: &tonic::Status) -> bool {
-    s.metadata()
-        .get(dockyard_proto::CAUSE_KEY)
-        .is_some_and(|v| v == dockyard_proto::CAUSE_ENGINE_UNAVAILABLE)
+    Cause::of(s) == Cause::EngineUnavailable
 }

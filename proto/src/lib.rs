@@ -4,6 +4,9 @@
 //! of the wire (dialing, `ExecSession`) lives in `dockyard-client`.
 
 pub mod age;
+pub mod cause;
+pub mod find;
+pub mod state;
 pub mod transport;
 
 /// The generated protobuf messages and gRPC stubs.
@@ -13,10 +16,8 @@ pub mod pb {
 
 pub use transport::{CONNECTION_WINDOW, Flow, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 
-/// Status metadata an agent adds when the Docker engine, not the agent, is
-/// what failed, so clients can tell the two apart without reading prose.
-pub const CAUSE_KEY: &str = "dockyard-cause";
-pub const CAUSE_ENGINE_UNAVAILABLE: &str = "engine-unavailable";
+pub use cause::{CAUSE_KEY, with_cause};
+pub use pb::Cause;
 
 /// Request metadata naming the node of a cluster a request is for (see
 /// `ListNodes` in the proto). Absent: the agent that receives it.

@@ -12,6 +12,7 @@
 //!   has authenticated the caller (token, certificate) and put its identity
 //!   in `dockyard-caller` instead of the token.
 
+use dockyard_proto::Cause;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -102,14 +103,12 @@ where
                     tracing::warn!(
                         "a forwarded identity from a connection that is not an agent of this cluster: refused"
                     );
-                    return refuse(tonic::Status::permission_denied(
+                    return refuse(Cause::PermissionDenied.status(
                         "a forwarded identity is accepted only from an agent of this cluster",
                     ));
                 }
                 let Some(caller) = v.to_str().ok().and_then(decode_caller) else {
-                    return refuse(tonic::Status::invalid_argument(
-                        "unreadable dockyard-caller",
-                    ));
+                    return refuse(Cause::BadRequest.status("unreadable dockyard-caller"));
                 };
                 if let Err(status) = layer.believable(&caller, req.uri().path()) {
                     return refuse(status);
@@ -124,7 +123,7 @@ where
             let fleet = match &layer.fleet {
                 Some(f) if !f.is_me(node.as_deref()) => f.clone(),
                 _ if node.as_deref().is_some_and(|n| !n.is_empty()) && layer.fleet.is_none() => {
-                    return refuse(tonic::Status::not_found(format!(
+                    return refuse(Cause::NodeNotFound.status(format!(
                         "no node named '{}': this agent has no peers",
                         node.unwrap_or_default()
                     )));
@@ -134,7 +133,7 @@ where
             let node = node.unwrap_or_default();
             // Believed from a peer above.
             if req.extensions().get::<Forwarded>().is_some() {
-                return refuse(tonic::Status::failed_precondition(format!(
+                return refuse(Cause::BadRequest.status(format!(
                     "node '{node}' is not this agent ({}); a forwarded request is not forwarded again",
                     fleet.me().name
                 )));
@@ -153,12 +152,12 @@ where
                 Ok(v) => {
                     headers.insert(CALLER_KEY, v);
                 }
-                Err(_) => return refuse(tonic::Status::internal("cannot carry the caller")),
+                Err(_) => return refuse(Cause::Unspecified.status("cannot carry the caller")),
             }
             tracing::debug!(node, path = req.uri().path(), %caller, "forwarded");
             match peer.channel.oneshot(req).await {
                 Ok(resp) => Ok(resp),
-                Err(e) => refuse(tonic::Status::unavailable(format!(
+                Err(e) => refuse(Cause::NodeDown.status(format!(
                     "node {node} ({}): {}",
                     peer.address,
                     crate::error::innermost(&e)
@@ -179,11 +178,11 @@ impl GateLayer {
         }
         match &caller.token {
             Some(name) if self.check.knows(name) => Ok(()),
-            Some(name) => Err(tonic::Status::permission_denied(format!(
+            Some(name) => Err(Cause::PermissionDenied.status(format!(
                 "the forwarded token name '{name}' is not one of this agent's (every agent of a cluster needs the same token file)"
             ))),
             None if path.ends_with("/ListNodes") => Ok(()),
-            None => Err(tonic::Status::permission_denied(
+            None => Err(Cause::PermissionDenied.status(
                 "a forwarded request without a token name, to an agent that requires tokens",
             )),
         }

@@ -298,15 +298,13 @@ impl Peers {
             let mut names: Vec<String> = table.iter().map(Member::name).collect();
             names.push(self.0.me.clone());
             names.sort();
-            return Err(tonic::Status::not_found(format!(
+            return Err(dockyard_proto::Cause::NodeNotFound.status(format!(
                 "no node named '{node}' in this cluster (nodes: {})",
                 names.join(", ")
             )));
         };
         if let Some(e) = &m.error {
-            return Err(tonic::Status::unavailable(format!(
-                "node {node} is down: {e}"
-            )));
+            return Err(dockyard_proto::Cause::NodeDown.status(format!("node {node} is down: {e}")));
         }
         Ok(PeerClient {
             node: node.to_string(),

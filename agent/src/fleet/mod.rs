@@ -87,7 +87,7 @@ impl Fleet {
     pub fn peer(&self, node: &str) -> Result<PeerClient, tonic::Status> {
         match &self.0.peers {
             Some(p) => p.find(node),
-            None => Err(tonic::Status::not_found(format!(
+            None => Err(dockyard_proto::Cause::NodeNotFound.status(format!(
                 "no node named '{node}': this agent ({}) has no peers",
                 self.0.me.name
             ))),

@@ -124,9 +124,9 @@ async fn join(
             async move {
                 let call =
                     tokio::time::timeout(super::GATHER_WAIT, peer.client.watch_containers(req));
-                let answer = call
-                    .await
-                    .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer in time")));
+                let answer = call.await.unwrap_or_else(|_| {
+                    Err(dockyard_proto::Cause::NodeDown.status("no answer in time"))
+                });
                 (peer.node, answer)
             }
         });

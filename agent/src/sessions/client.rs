@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use dockyard_proto::pb::{ExecAttach, ExecRequest, ExecStatus, exec_request::RequestType};
+use dockyard_proto::Cause;
+use dockyard_proto::pb::{ExecAttach, ExecRequest, exec_request::RequestType};
 use dockyard_term::Size;
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
@@ -17,8 +18,9 @@ use tonic::Status;
 use super::pump::{Client, Control};
 use super::{Session, Sessions};
 use crate::auth::Caller;
+use crate::error::AgentError;
 use crate::exec::ExecSpec;
-use crate::wire::{ResponseTx, reject};
+use crate::wire::{self, ResponseTx, reject};
 
 /// Starts `spec` as a session and serves its first client.
 pub async fn start<S>(
@@ -32,7 +34,7 @@ pub async fn start<S>(
 {
     match sessions.start(&spec, caller, tx.clone()).await {
         Ok(session) => serve(session, 0, inbound, tx).await,
-        Err(e) => reject(&tx, e.to_string()).await,
+        Err(e) => reject(&tx, e).await,
     }
 }
 
@@ -48,7 +50,7 @@ pub async fn attach<S>(
 {
     let session = match sessions.find(&req.session_id, &caller) {
         Ok(s) => s,
-        Err(e) => return reject(&tx, e.to_string()).await,
+        Err(e) => return reject(&tx, e).await,
     };
     let id = session.client_id();
     let client = Client::new(id, tx.clone(), Size::clamped(req.rows, req.cols));
@@ -60,8 +62,7 @@ pub async fn attach<S>(
         })
         .await;
     if joined.is_err() {
-        let gone = format!("the session {} has ended", req.session_id);
-        return reject(&tx, gone).await;
+        return reject(&tx, AgentError::SessionEnded(req.session_id)).await;
     }
     serve(session, id, inbound, tx).await
 }
@@ -224,15 +225,11 @@ async fn violation(session: &Session, id: u64, what: &str) {
     } else {
         "the command was ended"
     };
-    let farewell = ExecStatus {
-        success: false,
-        exec_id: session.exec_id.clone(),
-        message: format!("protocol error: {what}; {then}"),
-        exit_code: -1,
-        finished: true,
-        session_id: session.wire_id(),
-        ..Default::default()
-    };
+    let farewell = wire::failed(
+        session.about(),
+        Cause::BadRequest,
+        format!("protocol error: {what}; {then}"),
+    );
     let leave = Control::Leave {
         id,
         detached: false,

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use dockyard_proto::pb::{ExecStatus, SessionInfo};
+use dockyard_proto::pb::SessionInfo;
 use dockyard_term::Size;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -35,7 +35,7 @@ use crate::auth::Caller;
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::exec::{self, ExecSpec};
-use crate::wire::{ResponseTx, status};
+use crate::wire::{self, ResponseTx, status};
 
 pub mod client;
 mod pump;
@@ -220,14 +220,10 @@ impl Sessions {
         tracing::info!(session = id, exec_id, container = spec.container, cmd = ?spec.cmd, tty = spec.tty, durable, owner = %session.owner, "exec started");
         let first = pump::Client::new(0, tx.clone(), spec.size);
         let sent = tx
-            .send(status(ExecStatus {
-                success: true,
-                exec_id: session.exec_id.clone(),
-                message: "Execution started successfully".into(),
-                session_id: session.wire_id(),
-                detached_ttl_ms: self.detached_ttl_ms(durable),
-                ..Default::default()
-            }))
+            .send(status(wire::started(
+                session.about(),
+                self.detached_ttl_ms(durable),
+            )))
             .await;
         let mut record = ExecRecord::new(&session.exec_id, &session.owner, spec);
         if durable {
@@ -375,13 +371,13 @@ impl Session {
         self.kill.cancel();
     }
 
-    /// The session id clients are told: none for an exec that is not
-    /// durable (nothing could attach to it).
-    fn wire_id(&self) -> String {
-        if self.durable {
-            self.id.clone()
-        } else {
-            String::new()
+    /// What its statuses are about: the exec, and the session id clients
+    /// are told (none for an exec that is not durable: nothing could
+    /// attach to it).
+    fn about(&self) -> wire::About<'_> {
+        wire::About {
+            exec_id: &self.exec_id,
+            session_id: if self.durable { &self.id } else { "" },
         }
     }
 

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use dockyard_proto::Cause;
 use dockyard_proto::pb::exec_response::ResponseType;
 use dockyard_proto::pb::{ExecOutput, ExecResponse, ExecStatus, OutputKind};
 use dockyard_term::Size;
@@ -25,7 +26,7 @@ use crate::attach::{Chunk, OutputStream};
 use crate::audit::{Audit, ExecRecord, Outcome, Recorder};
 use crate::error::AgentError;
 use crate::exec;
-use crate::wire::{ResponseTx, output, status};
+use crate::wire::{self, ResponseTx, output, status};
 
 pub(super) const CONTROL_QUEUE: usize = 32;
 
@@ -356,16 +357,7 @@ impl Pump {
                 farewell,
             } => {
                 let last = if detached {
-                    Some(ExecStatus {
-                        success: true,
-                        exec_id: self.session.exec_id.clone(),
-                        message: "Detached; the session runs on".into(),
-                        session_id: self.session.id.clone(),
-                        offset: self.ring.end(),
-                        detached: true,
-                        finished: true,
-                        ..Default::default()
-                    })
+                    Some(wire::detached(self.session.about(), self.ring.end()))
                 } else {
                     farewell
                 };
@@ -417,15 +409,8 @@ impl Pump {
             Some(_) => resume_from.unwrap_or(0),
             None => self.ring.end(),
         };
-        let started = status(ExecStatus {
-            success: true,
-            exec_id: self.session.exec_id.clone(),
-            message: "Attached".into(),
-            session_id: self.session.id.clone(),
-            offset,
-            detached_ttl_ms: self.sessions.detached_ttl_ms(true),
-            ..Default::default()
-        });
+        let ttl = self.sessions.detached_ttl_ms(true);
+        let started = status(wire::attached(self.session.about(), offset, ttl));
         let mut ok = client.tx.send(started).await.is_ok();
         match catch_up {
             Some(chunks) => {
@@ -613,11 +598,10 @@ impl Pump {
             if let Control::Attach { client, .. } = c {
                 let _ = client
                     .tx
-                    .send(status(ExecStatus {
-                        success: false,
-                        message: format!("the session {} has ended", session.id),
-                        ..Default::default()
-                    }))
+                    .send(status(wire::refused(
+                        Cause::SessionNotFound,
+                        AgentError::SessionEnded(session.id.clone()).to_string(),
+                    )))
                     .await;
             }
         }
@@ -630,24 +614,16 @@ impl Pump {
     async fn final_status(&mut self) -> ExecStatus {
         let engine = &self.sessions.0.engine;
         let session = &self.session;
-        let mut done = ExecStatus {
-            exec_id: session.exec_id.clone(),
-            finished: true,
-            session_id: session.wire_id(),
-            ..Default::default()
-        };
         match exec::exit_code(engine, &session.exec_id).await {
             Ok(code) => {
-                done.success = true;
-                done.exit_code = exec::classify_exit(code, &self.early);
-                done.message = match (&self.ending, session.durable) {
+                let message = match (&self.ending, session.durable) {
                     (None, _) => "Execution completed".into(),
                     (Some(why), true) => format!("the session was ended: {why}"),
                     (Some(why), false) => format!("{why}; the command was ended"),
                 };
-                if session.durable {
-                    done.offset = self.ring.end();
-                }
+                let offset = if session.durable { self.ring.end() } else { 0 };
+                let code = exec::classify_exit(code, &self.early);
+                wire::finished(session.about(), code, message, offset)
             }
             Err(e) => {
                 tracing::warn!(session = session.id, "exec lost: {e}");
@@ -660,11 +636,10 @@ impl Pump {
                             .await;
                     });
                 }
-                done.message = format!("Failed to get execution result: {e}");
-                done.exit_code = -1;
+                let message = format!("Failed to get execution result: {e}");
+                wire::failed(session.about(), e.cause(), message)
             }
         }
-        done
     }
 }
 

@@ -433,8 +433,8 @@ async fn reattach(
         let now = *size.lock().unwrap_or_else(|p| p.into_inner());
         match ExecSession::attach_on(client, node, session_id, now, Some(offset)).await {
             Ok(s) => return Ok(s),
-            Err(ExecError::Rejected(why)) => {
-                return Err(format!("the session is gone: {why}"));
+            Err(ExecError::Rejected { message, .. }) => {
+                return Err(format!("the session is gone: {message}"));
             }
             Err(e) if tokio::time::Instant::now() > deadline => {
                 return Err(format!("gave up reconnecting: {e}"));

@@ -1,5 +1,8 @@
 //! A container's state as a type rather than the engine's word for it,
-//! so code asks `is_running()` instead of comparing strings.
+//! so code asks `is_running()` instead of comparing strings. The wire
+//! carries the engine's word (`ContainerInfo.state`, as docker prints
+//! it); this is the one place that reads it, for the agent and clients
+//! alike.
 
 use std::fmt;
 
@@ -37,6 +40,22 @@ impl ContainerState {
     /// What `docker ps` lists without `-a`: running, paused or restarting.
     pub fn is_up(&self) -> bool {
         matches!(self, Self::Running | Self::Paused | Self::Restarting)
+    }
+
+    /// Every word the engine uses, in the order docker lists them.
+    pub const WORDS: [&'static str; 7] = [
+        "created",
+        "restarting",
+        "running",
+        "removing",
+        "paused",
+        "exited",
+        "dead",
+    ];
+
+    /// A word the engine uses for a state (what `status=` may name).
+    pub fn known(word: &str) -> Option<Self> {
+        Some(Self::parse(word)).filter(|s| !matches!(s, Self::Other(_)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -81,5 +100,12 @@ mod tests {
         }
         assert!(ContainerState::parse("running").is_running());
         assert!(!ContainerState::parse("Running").is_running());
+        for w in ContainerState::WORDS {
+            assert_eq!(
+                ContainerState::known(w).map(|s| s.to_string()),
+                Some(w.into())
+            );
+        }
+        assert_eq!(ContainerState::known("weird"), None);
     }
 }
