@@ -187,14 +187,8 @@ impl Audit {
             "{stamp}-{}.cast",
             r.session.as_deref().unwrap_or(&r.exec_id)
         ));
+        let title = format!("{}/{}", self.host, r.container);
         let header = Header {
-            width: size.cols,
-            height: size.rows,
-            timestamp: SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
-            command: Some(r.command.join(" ")),
-            title: Some(format!("{}/{}", self.host, r.container)),
             extra: json!({"dockyard": {
                 "who": r.who.to_string(),
                 "token": r.who.token,
@@ -209,7 +203,7 @@ impl Audit {
             .as_object()
             .cloned()
             .unwrap_or_default(),
-            ..Default::default()
+            ..Header::for_session(size, &r.command, title)
         };
         let opened = dockyard_cast::create_private(&path).and_then(|f| Writer::new(f, &header));
         match opened {

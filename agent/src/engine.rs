@@ -93,6 +93,28 @@ impl Engine {
             .is_none_or(|(k, v)| labels.get(k) == Some(v))
     }
 
+    /// Whether the container `name` (a name or id, as docker takes them)
+    /// is this agent's: there, and with `--only-label`, labelled.
+    pub async fn has(&self, name: &str) -> Result<bool, AgentError> {
+        match self.check_owned(name).await {
+            Ok(()) if self.only_label.is_some() => Ok(true),
+            Ok(()) => {
+                let docker = self.docker().await?;
+                match docker.inspect_container(name, None).await {
+                    Ok(_) => Ok(true),
+                    Err(e) => {
+                        match self.error_about(e, || AgentError::ContainerNotFound(name.into())) {
+                            AgentError::ContainerNotFound(_) => Ok(false),
+                            other => Err(other),
+                        }
+                    }
+                }
+            }
+            Err(AgentError::ContainerNotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A container addressed by name or id is this agent's: with
     /// `--only-label`, one without the label is answered as missing (one
     /// more engine call, made only then).

@@ -158,15 +158,20 @@ pub async fn serve(
         _ => None,
     };
     let fleet = Fleet::new(me, peers);
-    let agent = Agent::new(engine, settings.sessions, settings.audit, shutdown.clone())
-        .in_fleet(fleet.clone());
+    let agent = Agent::new(
+        engine.clone(),
+        settings.sessions,
+        settings.audit,
+        shutdown.clone(),
+    )
+    .in_fleet(fleet.clone());
     let check = TokenCheck::new(settings.tokens);
     let mut server = builder();
     if let Some(tls) = settings.tls {
         server = server.tls_config(tls)?;
     }
     server
-        .layer(GateLayer::new(Some(fleet), check.clone(), cluster_ca))
+        .layer(GateLayer::new(Some(fleet), check.clone(), cluster_ca).routing(engine))
         .add_service(health_service)
         .add_service(InterceptedService::new(service(agent), check))
         .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())

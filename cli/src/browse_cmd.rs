@@ -2,7 +2,8 @@
 //! docker's commands of the same names, with its flags, output and exit
 //! codes, on any `--host`.
 
-use dockyard_client::{on_container_node, routed};
+use dockyard_client::lifecycle::{Lifecycle, Options};
+use dockyard_client::routed;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
@@ -67,13 +68,12 @@ pub async fn logs(conn: &Connector, args: LogsArgs) -> anyhow::Result<i32> {
         timestamps: args.timestamps,
     };
     let (_, client) = locate(conn, &args.container).await?;
-    let mut stream = on_container_node(&client, &args.container, |mut c, node| {
-        let request = request.clone();
-        async move { c.container_logs(routed(request, node.as_deref())).await }
-    })
-    .await
-    .map_err(|s| about(&args.container, s))?
-    .into_inner();
+    let mut stream = client
+        .clone()
+        .container_logs(request)
+        .await
+        .map_err(|s| about(&args.container, s))?
+        .into_inner();
     let mut writer = OutputWriter::spawn()?;
     loop {
         let chunk = match stream.message().await {
@@ -105,17 +105,14 @@ pub async fn inspect(conn: &Connector, args: InspectArgs) -> anyhow::Result<i32>
     for name in &args.containers {
         let answer = async {
             let (_, client) = locate(conn, name).await?;
-            let r = on_container_node(&client, name, |mut c, node| {
-                let container_identifier = name.clone();
-                async move {
-                    let req = pb::ContainerRef {
-                        container_identifier,
-                    };
-                    c.inspect_container(routed(req, node.as_deref())).await
-                }
-            })
-            .await
-            .map_err(|s| about(name, s))?;
+            let req = pb::ContainerRef {
+                container_identifier: name.clone(),
+            };
+            let r = client
+                .clone()
+                .inspect_container(req)
+                .await
+                .map_err(|s| about(name, s))?;
             anyhow::Ok(r.into_inner().json)
         };
         match answer.await {
@@ -133,57 +130,20 @@ pub async fn inspect(conn: &Connector, args: InspectArgs) -> anyhow::Result<i32>
     Ok(if failed { EXIT_DOCKYARD } else { 0 })
 }
 
-#[derive(Debug, Clone)]
-pub enum Op {
-    Restart(Option<u32>),
-    Pause,
-    Unpause,
-    Kill(String),
-}
-
 /// Each container in turn; its name on stdout when done, as docker
 /// prints it, the reason on stderr when not. 125 if any failed.
-pub async fn lifecycle(conn: &Connector, op: Op, containers: Vec<String>) -> anyhow::Result<i32> {
+pub async fn lifecycle(
+    conn: &Connector,
+    op: Lifecycle,
+    opts: Options,
+    containers: Vec<String>,
+) -> anyhow::Result<i32> {
     let mut failed = false;
     let mut reader_here = true;
     for name in containers {
         let done = async {
             let (_, client) = locate(conn, &name).await?;
-            let r = on_container_node(&client, &name, |mut client, node| {
-                let (container_identifier, op) = (name.clone(), op.clone());
-                async move {
-                    let node = node.as_deref();
-                    match op {
-                        Op::Restart(t) => {
-                            let req = pb::RestartRequest {
-                                container_identifier,
-                                timeout_seconds: t,
-                            };
-                            client.restart_container(routed(req, node)).await
-                        }
-                        Op::Pause => {
-                            let req = pb::ContainerRef {
-                                container_identifier,
-                            };
-                            client.pause_container(routed(req, node)).await
-                        }
-                        Op::Unpause => {
-                            let req = pb::ContainerRef {
-                                container_identifier,
-                            };
-                            client.unpause_container(routed(req, node)).await
-                        }
-                        Op::Kill(signal) => {
-                            let req = pb::KillRequest {
-                                container_identifier,
-                                signal,
-                            };
-                            client.kill_container(routed(req, node)).await
-                        }
-                    }
-                }
-            })
-            .await;
+            let r = op.apply(&mut client.clone(), None, &name, &opts).await;
             r.map_err(|s| about(&name, s))?;
             anyhow::Ok(())
         };

@@ -1,5 +1,6 @@
 //! `dockyard launch | stop | rm | ps`.
 
+use dockyard_client::lifecycle::{Lifecycle, Options};
 use std::io::IsTerminal;
 
 use anyhow::Context;
@@ -87,34 +88,26 @@ fn progress_bar(image: &str, fancy: bool) -> anyhow::Result<ProgressBar> {
 
 pub async fn stop(conn: &Connector, args: StopArgs) -> anyhow::Result<i32> {
     let client = conn.for_container(&args.container).await?;
-    dockyard_client::on_container_node(&client, &args.container, |mut c, node| {
-        let req = pb::StopRequest {
-            container_identifier: args.container.clone(),
-            timeout_seconds: args.timeout,
-        };
-        async move {
-            c.stop_container(dockyard_client::routed(req, node.as_deref()))
-                .await
-        }
-    })
-    .await?;
+    let opts = Options {
+        timeout: args.timeout,
+        ..Options::default()
+    };
+    Lifecycle::Stop
+        .apply(&mut client.clone(), None, &args.container, &opts)
+        .await?;
     println!("{}", printable(&args.container));
     Ok(0)
 }
 
 pub async fn rm(conn: &Connector, args: RmArgs) -> anyhow::Result<i32> {
     let client = conn.for_container(&args.container).await?;
-    dockyard_client::on_container_node(&client, &args.container, |mut c, node| {
-        let req = pb::RemoveRequest {
-            container_identifier: args.container.clone(),
-            force: args.force,
-        };
-        async move {
-            c.remove_container(dockyard_client::routed(req, node.as_deref()))
-                .await
-        }
-    })
-    .await?;
+    let opts = Options {
+        force: args.force,
+        ..Options::default()
+    };
+    Lifecycle::Remove
+        .apply(&mut client.clone(), None, &args.container, &opts)
+        .await?;
     println!("{}", printable(&args.container));
     Ok(0)
 }

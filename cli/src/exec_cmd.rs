@@ -90,10 +90,7 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         detach: false,
         privileged: args.privileged,
     };
-    let session = match args.node.as_deref() {
-        Some(node) => ExecSession::start_on(&mut client, Some(node), start).await?,
-        None => ExecSession::start_located(&mut client, start).await?,
-    };
+    let session = ExecSession::start_on(&mut client, args.node.as_deref(), start).await?;
     tracing::debug!("exec started");
     let detach_keys = detach_keys(args.detach_keys.as_deref(), args.interactive)?;
     let how = Interaction {
@@ -281,10 +278,7 @@ async fn run_detached(conn: &Connector, container: String, args: ExecArgs) -> an
         privileged: args.privileged,
         ..Default::default()
     };
-    let mut session = match args.node.as_deref() {
-        Some(node) => ExecSession::start_on(&mut client, Some(node), start).await?,
-        None => ExecSession::start_located(&mut client, start).await?,
-    };
+    let mut session = ExecSession::start_on(&mut client, args.node.as_deref(), start).await?;
     let mut writer = OutputWriter::spawn()?;
     loop {
         match session.next_event().await? {

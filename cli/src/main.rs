@@ -25,6 +25,7 @@ mod version_cmd;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};
+use dockyard_client::lifecycle::{Lifecycle, Options};
 
 use std::sync::Arc;
 
@@ -215,14 +216,19 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
             Some(Command::Stats(a)) => browse_cmd::stats(conn, a).await,
             Some(Command::Inspect(a)) => browse_cmd::inspect(conn, a).await,
             Some(Command::Restart(a)) => {
-                let op = browse_cmd::Op::Restart(a.timeout);
-                browse_cmd::lifecycle(conn, op, a.containers).await
+                let opts = Options {
+                    timeout: a.timeout,
+                    ..Options::default()
+                };
+                browse_cmd::lifecycle(conn, Lifecycle::Restart, opts, a.containers).await
             }
             Some(Command::Pause(a)) => {
-                browse_cmd::lifecycle(conn, browse_cmd::Op::Pause, a.containers).await
+                browse_cmd::lifecycle(conn, Lifecycle::Pause, Options::default(), a.containers)
+                    .await
             }
             Some(Command::Unpause(a)) => {
-                browse_cmd::lifecycle(conn, browse_cmd::Op::Unpause, a.containers).await
+                let opts = Options::default();
+                browse_cmd::lifecycle(conn, Lifecycle::Unpause, opts, a.containers).await
             }
             Some(Command::Version(a)) => version_cmd::run(conn, a).await,
             Some(Command::Sessions(a)) => sessions_cmd::run(conn, a).await,
@@ -231,7 +237,11 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
             Some(Command::Completions(a)) => completion::print_script(a.shell),
             Some(Command::Man(a)) => man_cmd::run(a),
             Some(Command::Kill(a)) => {
-                browse_cmd::lifecycle(conn, browse_cmd::Op::Kill(a.signal), a.containers).await
+                let opts = Options {
+                    signal: a.signal,
+                    ..Options::default()
+                };
+                browse_cmd::lifecycle(conn, Lifecycle::Kill, opts, a.containers).await
             }
             None | Some(Command::Tui(_)) | Some(Command::Config(_)) => {
                 unreachable!("handled above")

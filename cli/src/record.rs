@@ -36,15 +36,8 @@ impl Recording {
             .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
             .collect();
         let header = Header {
-            width: cols,
-            height: rows,
-            timestamp: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
-            command: Some(shell_words::join(command)),
-            title: Some(title),
             env,
-            ..Default::default()
+            ..Header::for_session(dockyard_term::Size::new(rows, cols), command, title)
         };
         let writer = Writer::new(file, &header)
             .with_context(|| format!("cannot record to {}", path.display()))?;

@@ -6,10 +6,10 @@
 //! was recorded; the region follows the recording's resize events.
 
 use std::io::{BufReader, Read, Write};
-use std::time::Duration;
 
 use anyhow::Context;
-use dockyard_cast::Reader;
+use dockyard_cast::play::{self, Timeline};
+use dockyard_cast::{Code, Reader};
 use tokio::sync::mpsc;
 
 use crate::cli::ReplayArgs;
@@ -32,9 +32,9 @@ pub fn check(file: &std::path::Path) -> anyhow::Result<()> {
 pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
-    let mut reader = Reader::new(BufReader::new(file))
+    let reader = Reader::new(BufReader::new(file))
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    let idle_limit = args.idle_limit.or(reader.header.idle_time_limit);
+    let mut timeline = Timeline::new(reader, args.idle_limit);
     let on_terminal = terminal::stdout_is_tty();
     let _raw = if on_terminal && terminal::stdin_is_tty() {
         Some(terminal::RawMode::enable()?)
@@ -48,23 +48,17 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     };
     let mut out = std::io::stdout().lock();
     let mut region = Region::new(on_terminal);
-    region.fit(&mut out, reader.header.height)?;
+    region.fit(&mut out, timeline.header().height)?;
     let mut last = 0.0_f64;
     let mut paused = false;
     let result = loop {
-        let ev = match reader.next_event() {
+        let ev = match timeline.next_event() {
             Ok(Some(ev)) => ev,
             Ok(None) => break Ok(0),
             Err(e) => break Err(anyhow::anyhow!("{}: {e}", args.file.display())),
         };
-        let mut gap = (ev.time - last).max(0.0);
+        let mut wait = play::wait(last, ev.time, args.speed);
         last = ev.time;
-        if let Some(limit) = idle_limit {
-            gap = gap.min(limit);
-        }
-        // A tiny --speed makes a gap longer than a Duration: a year will do.
-        let mut wait = Duration::try_from_secs_f64(gap / args.speed)
-            .unwrap_or(Duration::from_secs(365 * 86_400));
         // Waits out the gap, or the pause; a key may end either.
         loop {
             let sleep = tokio::time::sleep(wait);
@@ -93,18 +87,18 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                 },
             }
         }
-        match ev.code.as_str() {
-            "o" => {
+        match ev.code {
+            Code::Output => {
                 out.write_all(ev.data.as_bytes())?;
                 out.flush()?;
             }
-            "r" => {
-                if let Some(rows) = ev.data.split('x').nth(1).and_then(|r| r.parse().ok()) {
-                    region.fit(&mut out, rows)?;
+            Code::Resize => {
+                if let Some(size) = ev.size() {
+                    region.fit(&mut out, size.rows)?;
                 }
             }
             // Input and markers are not shown.
-            _ => {}
+            Code::Input | Code::Marker => {}
         }
     };
     region.reset(&mut out)?;

@@ -175,7 +175,8 @@ pub struct ExecSession {
     /// (zero: not durable, or an agent that does not say).
     detached_ttl: std::time::Duration,
     finished: bool,
-    /// The node of a cluster it runs on, when it was named.
+    /// The node of a cluster it runs on, as the agent named it (None from
+    /// the embedded agent).
     node: Option<String>,
 }
 
@@ -184,21 +185,6 @@ impl ExecSession {
     /// status: an exec that could not start is an `Err(Rejected)` here.
     pub async fn start(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
         Self::open(client, None, RequestType::Start(start)).await
-    }
-
-    /// [`start`](Self::start) where the container is: on the agent dialed,
-    /// or, when it has no such container but lists it on another node of
-    /// its cluster, on that node (one more round trip, only then).
-    pub async fn start_located(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
-        match Self::start(client, start.clone()).await {
-            Err(e) if e.cause() == Cause::ContainerNotFound => {
-                match crate::locate(client, &start.container_identifier).await {
-                    Ok(Some(node)) => Self::start_on(client, Some(&node), start).await,
-                    _ => Err(e),
-                }
-            }
-            other => other,
-        }
     }
 
     /// [`start`](Self::start) on the node `node` of a cluster (None: the
@@ -269,10 +255,18 @@ impl ExecSession {
         }
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         tx.send(first).await.map_err(|_| ExecError::Disconnected)?;
-        let mut responses = client
+        let answer = client
             .exec_container(crate::routed(ReceiverStream::new(rx), node))
-            .await?
-            .into_inner();
+            .await?;
+        // The node that serves it, as a cluster's agent names it: where
+        // to attach again, when the entry found the container's node.
+        let node = answer
+            .metadata()
+            .get(dockyard_proto::NODE_KEY)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| node.map(str::to_string));
+        let mut responses = answer.into_inner();
         let first = responses.message().await?.ok_or(ExecError::Disconnected)?;
         match first.response_type {
             Some(ResponseType::Status(s)) if s.success && !s.finished => Ok(ExecSession {
@@ -282,7 +276,7 @@ impl ExecSession {
                 session_id: s.session_id,
                 offset: s.offset,
                 detached_ttl: std::time::Duration::from_millis(s.detached_ttl_ms),
-                node: node.map(str::to_string),
+                node,
                 finished: false,
             }),
             Some(ResponseType::Status(s)) if !s.success => Err(ExecError::refused(s)),

@@ -18,6 +18,7 @@ pub mod exec_session;
 pub mod filter;
 pub mod inspect;
 pub mod launch;
+pub mod lifecycle;
 pub mod parse;
 pub mod pull;
 pub mod since;
@@ -42,50 +43,19 @@ pub fn routed<T>(message: T, node: Option<&str>) -> tonic::Request<T> {
 
 /// Where the container `name` (a name or an id prefix, as docker takes
 /// them) runs in the cluster behind `client`: its node, when the agent
-/// lists one container by that name on a named node.
+/// lists it on a named node. (A request that names a container needs no
+/// node: the entry agent takes it there. This is for one that names
+/// several, such as stats.)
 pub async fn locate(client: &mut Client, name: &str) -> Result<Option<String>, tonic::Status> {
     let list = client
         .list_containers(pb::ListContainersRequest { all: true })
         .await?
         .into_inner()
         .containers;
-    let by_name: Vec<&pb::ContainerInfo> = list.iter().filter(|c| c.name == name).collect();
-    let found = if by_name.is_empty() {
-        let by_id: Vec<&pb::ContainerInfo> =
-            list.iter().filter(|c| c.id.starts_with(name)).collect();
-        by_id
-    } else {
-        by_name
-    };
-    Ok(match found[..] {
-        [c] if !c.node.is_empty() => Some(c.node.clone()),
+    Ok(match find::find(&list, name) {
+        find::Found::One(c) if !c.node.is_empty() => Some(c.node.clone()),
         _ => None,
     })
-}
-
-/// Calls `call` for the container `name` on the agent dialed; when that
-/// agent has no such container (NotFound) but its cluster lists it on
-/// another node, calls it again for that node. `call` gets the client and
-/// the node to name (None: the agent dialed) and makes its request with
-/// [`routed`].
-pub async fn on_container_node<T, F, Fut>(
-    client: &Client,
-    name: &str,
-    mut call: F,
-) -> Result<T, tonic::Status>
-where
-    F: FnMut(Client, Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
-{
-    match call(client.clone(), None).await {
-        Err(s) if Cause::of(&s) == Cause::ContainerNotFound => {
-            match locate(&mut client.clone(), name).await {
-                Ok(Some(node)) => call(client.clone(), Some(node)).await,
-                _ => Err(s),
-            }
-        }
-        other => other,
-    }
 }
 
 /// The client type every Dockyard front end uses.

@@ -290,9 +290,10 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
         .expect("dial");
     let start = tty_shell(&c[1].name);
     let id = rt.block_on(async {
-        let mut s = ExecSession::start_on(&mut alice, Some("n2"), start)
-            .await
-            .expect("start");
+        // No node named, no list asked first: the entry finds n2 itself,
+        // in this one call, and the answer names the node to attach to.
+        let mut s = ExecSession::start(&mut alice, start).await.expect("start");
+        assert_eq!(s.node(), Some("n2"));
         let id = s.session_id().to_string();
         s.input()
             .send(b"echo marker-$((6*7))\r".to_vec().into())

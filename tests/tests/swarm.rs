@@ -204,7 +204,7 @@ fn the_stack_serves_a_swarm_through_its_published_port() {
     let start = tty_shell(&c.name);
     let wait_for = |s: &mut ExecSession, text: &str| rt.block_on(output_until(s, text));
     let mut s = rt
-        .block_on(ExecSession::start_located(&mut grpc, start))
+        .block_on(ExecSession::start(&mut grpc, start))
         .expect("start");
     let id = s.session_id().to_string();
     rt.block_on(s.input().send(b"echo kept-$((20+22))\r".to_vec().into()))

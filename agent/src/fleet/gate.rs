@@ -11,6 +11,9 @@
 //!   byte order and the exit status are the peer's own), after this agent
 //!   has authenticated the caller (token, certificate) and put its identity
 //!   in `dockyard-caller` instead of the token.
+//! - A request that names a container but no node goes to the node that
+//!   has it (`route`), and every answer names, in its `dockyard-node`
+//!   header, the node that served it.
 
 use dockyard_proto::Cause;
 use std::pin::Pin;
@@ -22,8 +25,9 @@ use tonic::body::Body;
 use tonic::service::Interceptor;
 use tower::{Layer, Service, ServiceExt};
 
-use super::{Fleet, decode_caller, encode_caller};
+use super::{Fleet, decode_caller, encode_caller, route};
 use crate::auth::{Caller, TokenCheck};
+use crate::engine::Engine;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -40,6 +44,9 @@ pub struct GateLayer {
     fleet: Option<Fleet>,
     check: TokenCheck,
     cluster_ca: Option<Arc<[u8]>>,
+    /// This agent's engine, to know whether a container named without a
+    /// node is its own (`route`).
+    engine: Option<Arc<Engine>>,
 }
 
 impl GateLayer {
@@ -48,7 +55,15 @@ impl GateLayer {
             fleet,
             check,
             cluster_ca: cluster_ca.map(Arc::from),
+            engine: None,
         }
+    }
+
+    /// Requests that name a container but no node go to the node that
+    /// has it, found with this engine and the peers' lists.
+    pub fn routing(mut self, engine: Arc<Engine>) -> Self {
+        self.engine = Some(engine);
+        self
     }
 }
 
@@ -115,6 +130,9 @@ where
                 }
                 req.extensions_mut().insert(Forwarded(caller));
             }
+            if let Err(status) = layer.route(&mut req).await {
+                return refuse(status);
+            }
             let node = req
                 .headers()
                 .get(NODE_KEY)
@@ -128,7 +146,15 @@ where
                         node.unwrap_or_default()
                     )));
                 }
-                _ => return inner.oneshot(req).await.map_err(Into::into),
+                _ => {
+                    let mut resp = inner.oneshot(req).await.map_err(Into::into)?;
+                    // Which node served it, for a client that named none
+                    // (it attaches to a session there later).
+                    if let Some(v) = layer.fleet.as_ref().and_then(|f| f.me().name.parse().ok()) {
+                        resp.headers_mut().insert(NODE_KEY, v);
+                    }
+                    return Ok(resp);
+                }
             };
             let node = node.unwrap_or_default();
             // Believed from a peer above.
@@ -168,6 +194,29 @@ where
 }
 
 impl GateLayer {
+    /// Names the node of a request for a container that names none, when
+    /// a peer, not this agent, has the container (`route`). Not for a
+    /// request a peer forwarded: it was routed where it was sent.
+    async fn route(&self, req: &mut http::Request<Body>) -> Result<(), tonic::Status> {
+        let (Some(fleet), Some(engine)) = (&self.fleet, &self.engine) else {
+            return Ok(());
+        };
+        if req.headers().contains_key(NODE_KEY)
+            || req.extensions().get::<Forwarded>().is_some()
+            || fleet.up().is_empty()
+        {
+            return Ok(());
+        }
+        let caller = self.caller(req)?;
+        let taken = std::mem::take(req);
+        let (back, node) = route::node_for(fleet, engine, &caller, taken).await;
+        *req = back;
+        if let Some(v) = node?.and_then(|n| n.parse().ok()) {
+            req.headers_mut().insert(NODE_KEY, v);
+        }
+        Ok(())
+    }
+
     /// A caller a peer vouches for is one this agent would let in itself:
     /// when it checks tokens, the token's name must be one of its own
     /// (names are the identity: another node's `token-1` may be someone

@@ -15,6 +15,7 @@ mod caller;
 pub mod gate;
 pub(crate) mod members;
 mod node;
+mod route;
 pub mod watch;
 
 use std::sync::Arc;

@@ -3,13 +3,11 @@
 
 use dockyard_client::Client;
 use dockyard_client::dial::status_text;
-use dockyard_client::pb::{
-    ContainerRef, KillRequest, LaunchRequest, RemoveRequest, RestartRequest, StatsRequest,
-    StopRequest,
-};
+use dockyard_client::lifecycle::Options;
+use dockyard_client::pb::{ContainerRef, LaunchRequest, StatsRequest};
 use dockyard_client::pull::Pull;
+use dockyard_client::routed;
 use dockyard_client::text::printable;
-use dockyard_client::{on_container_node, routed};
 use tokio::sync::mpsc;
 
 use crate::msg::{LaunchEvent, Lifecycle, Msg};
@@ -22,62 +20,12 @@ pub fn spawn_lifecycle(
     msgs: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        // On the container's node, in a cluster.
-        let r = on_container_node(&client, &id, |mut client, node| {
-            let container_identifier = id.clone();
-            async move {
-                let node = node.as_deref();
-                match op {
-                    Lifecycle::Stop => {
-                        let req = StopRequest {
-                            container_identifier,
-                            timeout_seconds: None,
-                        };
-                        client.stop_container(routed(req, node)).await.map(|_| ())
-                    }
-                    Lifecycle::Remove => {
-                        let req = RemoveRequest {
-                            container_identifier,
-                            force: true,
-                        };
-                        client.remove_container(routed(req, node)).await.map(|_| ())
-                    }
-                    Lifecycle::Restart => {
-                        let req = RestartRequest {
-                            container_identifier,
-                            timeout_seconds: None,
-                        };
-                        client
-                            .restart_container(routed(req, node))
-                            .await
-                            .map(|_| ())
-                    }
-                    Lifecycle::Pause => {
-                        let req = ContainerRef {
-                            container_identifier,
-                        };
-                        client.pause_container(routed(req, node)).await.map(|_| ())
-                    }
-                    Lifecycle::Unpause => {
-                        let req = ContainerRef {
-                            container_identifier,
-                        };
-                        client
-                            .unpause_container(routed(req, node))
-                            .await
-                            .map(|_| ())
-                    }
-                    Lifecycle::Kill => {
-                        let req = KillRequest {
-                            container_identifier,
-                            signal: "KILL".into(),
-                        };
-                        client.kill_container(routed(req, node)).await.map(|_| ())
-                    }
-                }
-            }
-        })
-        .await;
+        // The entry agent of a cluster takes it to the container's node.
+        let opts = Options {
+            force: true,
+            ..Options::default()
+        };
+        let r = op.apply(&mut client.clone(), None, &id, &opts).await;
         let (text, error) = match r {
             Ok(()) => (format!("{} {name}", op.done()), false),
             Err(s) => (format!("{name}: {}", status_text(&s)), true),
@@ -89,15 +37,15 @@ pub fn spawn_lifecycle(
 /// Fetches a container's inspect JSON for the inspect view.
 pub fn spawn_inspect(client: Client, id: String, name: String, msgs: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let result = on_container_node(&client, &id, |mut client, node| {
-            let req = ContainerRef {
-                container_identifier: id.clone(),
-            };
-            async move { client.inspect_container(routed(req, node.as_deref())).await }
-        })
-        .await
-        .map(|r| r.into_inner().json)
-        .map_err(|s| status_text(&s));
+        let req = ContainerRef {
+            container_identifier: id.clone(),
+        };
+        let result = client
+            .clone()
+            .inspect_container(req)
+            .await
+            .map(|r| r.into_inner().json)
+            .map_err(|s| status_text(&s));
         let _ = msgs.send(Msg::Inspected { name, result }).await;
     });
 }

@@ -10,14 +10,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use dockyard_cast::Reader;
+use dockyard_cast::play::{self, SPEEDS, Timeline};
+use dockyard_cast::{Code, Reader};
 use tokio::sync::mpsc;
 
 use super::session::InputMsg;
 use crate::msg::{ReplayCtl, ReplayStatus, SessionEvent};
-
-/// Slowest and fastest playback.
-const SPEEDS: (f64, f64) = (0.125, 16.0);
 
 /// How often the pane's position is told while playing.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -57,14 +55,16 @@ impl Player {
 
 fn load(path: &PathBuf) -> Result<Player, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut reader =
+    let reader =
         Reader::new(BufReader::new(file)).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Play times: the header's idle limit applies, as in `dockyard replay`.
+    let mut timeline = Timeline::new(reader, None);
     let mut output = Vec::new();
-    while let Some(ev) = reader
+    while let Some(ev) = timeline
         .next_event()
         .map_err(|e| format!("{}: {e}", path.display()))?
     {
-        if ev.code == "o" {
+        if ev.code == Code::Output {
             output.push((ev.time, Bytes::from(ev.data.into_bytes())));
         }
     }
@@ -103,7 +103,7 @@ pub(super) async fn run(
     let mut tell = false;
     loop {
         let due = (!p.paused && p.next < p.output.len())
-            .then(|| Duration::from_secs_f64(((p.output[p.next].0 - p.at) / p.speed).max(0.0)));
+            .then(|| play::wait(p.at, p.output[p.next].0, p.speed));
         let msg = tokio::select! {
             _ = async { match due { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => None,
             msg = input_rx.recv() => match msg {

@@ -300,8 +300,8 @@ async fn open(
     size: (u16, u16),
 ) -> Result<ExecSession, ExecError> {
     match opening {
-        // On the container's node, in a cluster.
-        Opening::Start(start) => ExecSession::start_located(client, start).await,
+        // A cluster's entry takes it to the container's node.
+        Opening::Start(start) => ExecSession::start(client, start).await,
         Opening::Attach { session_id, node } => {
             // The screen as it is, not the history replayed: the pane
             // would answer the terminal queries in it, into the program.
@@ -609,16 +609,8 @@ impl Held {
 /// Follows a container's log into the pane: stderr in red, a non-TTY
 /// log's bare line feeds made into new lines for the screen.
 async fn run_logs(client: Client, request: LogsRequest, events: mpsc::Sender<SessionEvent>) {
-    let name = request.container_identifier.clone();
-    // On the container's node, in a cluster.
-    let opened = dockyard_client::on_container_node(&client, &name, |mut c, node| {
-        let request = request.clone();
-        async move {
-            c.container_logs(dockyard_client::routed(request, node.as_deref()))
-                .await
-        }
-    })
-    .await;
+    // A cluster's entry takes it to the container's node.
+    let opened = client.clone().container_logs(request).await;
     let mut stream = match opened {
         Ok(s) => s.into_inner(),
         Err(s) => {

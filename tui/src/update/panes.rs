@@ -210,14 +210,10 @@ pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         PaneKind::Logs { .. } | PaneKind::Replay { .. } => Vec::new(),
     };
     let (rows, cols) = p.term.size();
+    let title = format!("{}/{}", p.host_label, p.container);
     let header = dockyard_cast::Header {
-        width: cols,
-        height: rows,
-        timestamp: now.timestamp(),
-        command: Some(shell_words::join(&command)),
-        title: Some(format!("{}/{}", p.host_label, p.container)),
         env: vec![("TERM".into(), "xterm-256color".into())],
-        ..Default::default()
+        ..dockyard_cast::Header::for_session(dockyard_term::Size::new(rows, cols), &command, title)
     };
     p.recording = Some(path.clone());
     fx.push(Effect::Record {
