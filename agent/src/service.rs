@@ -46,7 +46,7 @@ impl Agent {
         let tasks = TaskTracker::new();
         let sessions = Sessions::new(
             config,
-            engine.clone(),
+            Arc::new(crate::sessions::runtime::Docker(engine.clone())),
             audit.clone(),
             shutdown,
             tasks.clone(),

@@ -253,23 +253,18 @@ fn looks_like_tls_mismatch(e: &(dyn std::error::Error + 'static)) -> bool {
     use std::io::ErrorKind as K;
     let mut cur = Some(e);
     while let Some(err) = cur {
-        if let Some(h2) = err.downcast_ref::<h2::Error>() {
-            if !h2.is_io() {
-                return true;
-            }
-        }
-        if let Some(h) = err.downcast_ref::<hyper::Error>() {
-            if h.is_incomplete_message() || h.is_closed() {
-                return true;
-            }
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if matches!(
-                io.kind(),
+        let h2 = err.downcast_ref::<h2::Error>().is_some_and(|e| !e.is_io());
+        let hyper = err
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|e| e.is_incomplete_message() || e.is_closed());
+        let io = err.downcast_ref::<std::io::Error>().is_some_and(|e| {
+            matches!(
+                e.kind(),
                 K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof
-            ) {
-                return true;
-            }
+            )
+        });
+        if h2 || hyper || io {
+            return true;
         }
         cur = err.source();
     }

@@ -29,18 +29,22 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::attach::ExecStdin;
 use crate::audit::{Audit, ExecRecord};
 use crate::auth::Caller;
-use crate::engine::Engine;
 use crate::error::AgentError;
-use crate::exec::{self, ExecSpec};
+use crate::exec::ExecSpec;
 use crate::wire::{self, ResponseTx, status};
+use runtime::{Runtime, Stdin};
 
 pub mod client;
+#[cfg(test)]
+mod fake;
 mod pump;
 mod ring;
+pub mod runtime;
 mod screen;
+#[cfg(test)]
+mod tests;
 
 /// How long, how many and how much the agent keeps of detached sessions.
 #[derive(Debug, Clone)]
@@ -84,7 +88,7 @@ pub struct Sessions(Arc<Registry>);
 
 struct Registry {
     config: SessionConfig,
-    engine: Arc<Engine>,
+    runtime: Arc<dyn Runtime>,
     audit: Arc<Audit>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -111,7 +115,7 @@ pub struct Session {
     /// (a write is whole: two clients' keystrokes never interleave within
     /// one) and by the session's own terminal answering queries while
     /// nobody is attached. None when the exec was started without stdin.
-    stdin: Option<tokio::sync::Mutex<ExecStdin>>,
+    stdin: Option<tokio::sync::Mutex<Stdin>>,
     state: Mutex<State>,
     /// Milliseconds since `born` of the last output or input.
     last_active: AtomicU64,
@@ -143,14 +147,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Sessions {
     pub fn new(
         config: SessionConfig,
-        engine: Arc<Engine>,
+        runtime: Arc<dyn Runtime>,
         audit: Arc<Audit>,
         shutdown: CancellationToken,
         tracker: TaskTracker,
     ) -> Self {
         Sessions(Arc::new(Registry {
             config,
-            engine,
+            runtime,
             audit,
             shutdown,
             tracker,
@@ -183,7 +187,7 @@ impl Sessions {
         tx: ResponseTx,
     ) -> Result<Arc<Session>, AgentError> {
         let reg = &self.0;
-        let started = exec::start(&reg.engine, spec).await?;
+        let started = reg.runtime.start(spec).await?;
         let id: String = started.id.chars().take(12).collect();
         let durable = self.durable(spec);
         let (control, control_rx) = mpsc::channel(pump::CONTROL_QUEUE);
@@ -212,7 +216,7 @@ impl Sessions {
             kill: CancellationToken::new(),
         });
         reg.tracker.spawn(killer(
-            reg.engine.clone(),
+            reg.runtime.clone(),
             session.clone(),
             reg.shutdown.clone(),
         ));
@@ -391,11 +395,11 @@ impl Session {
 /// a client that stopped reading must not keep a process running that
 /// should have been ended. Returns, without ending anything, once the
 /// session is over.
-async fn killer(engine: Arc<Engine>, session: Arc<Session>, shutdown: CancellationToken) {
+async fn killer(runtime: Arc<dyn Runtime>, session: Arc<Session>, shutdown: CancellationToken) {
     tokio::select! {
         _ = session.ended.cancelled() => return,
         _ = session.kill.cancelled() => {}
         _ = shutdown.cancelled() => {}
     }
-    exec::kill(&engine, &session.exec_id).await;
+    runtime.kill(&session.exec_id).await;
 }

@@ -167,9 +167,9 @@ impl Pump {
         // hold a resize: see `exec::resize`), and before any output is
         // forwarded: a program that drew at the engine's 0x0 is redrawn at
         // its size before the client sees it.
-        let engine = &self.sessions.0.engine;
+        let runtime = &self.sessions.0.runtime;
         if self.session.tty
-            && let Err(e) = exec::resize(engine, &self.session.exec_id, self.size, true).await
+            && let Err(e) = runtime.resize(&self.session.exec_id, self.size, true).await
         {
             let session = &self.session.id;
             tracing::warn!(session, "initial resize failed: {e}");
@@ -231,13 +231,16 @@ impl Pump {
         if let Some(screen) = self.screen.as_mut() {
             screen.output(data, attached).await;
         }
+        // After the screen has the chunk: a client caught up with a redraw
+        // is owed what follows the ring's end, which counts this chunk (a
+        // redraw taken before the screen had it lost it).
+        self.catch_up().await;
     }
 
     /// Sends to every client in turn; one whose stream is gone has left.
     /// A client alone holds the program back when it reads slowly (as a
     /// terminal does). Among several, one that cannot take the chunk within
-    /// [`LAG_GRACE`] is left behind at it, so the others never wait on it;
-    /// the clients already behind are then caught up as far as they read.
+    /// [`LAG_GRACE`] is left behind at it, so the others never wait on it.
     async fn send_all(&mut self, kind: OutputKind, data: &Bytes) {
         let at = self.ring.end() - data.len() as u64;
         let shared = self.clients.len() > 1;
@@ -275,7 +278,6 @@ impl Pump {
         for id in gone {
             self.leave(id, false).await;
         }
-        self.catch_up().await;
     }
 
     /// Sends the clients left behind what they are owed, as far as their
@@ -505,8 +507,8 @@ impl Pump {
         if let Some(r) = self.audited.recorder.as_mut() {
             r.resize(size);
         }
-        let engine = &self.sessions.0.engine;
-        if let Err(e) = exec::resize(engine, &self.session.exec_id, size, false).await {
+        let runtime = &self.sessions.0.runtime;
+        if let Err(e) = runtime.resize(&self.session.exec_id, size, false).await {
             let session = &self.session.id;
             tracing::debug!(session, "resize failed: {e}");
         }
@@ -612,9 +614,9 @@ impl Pump {
     /// apart from the runtime's message), or why it could not be had.
     /// (`&mut`: the pump holds the output stream, which is not `Sync`.)
     async fn final_status(&mut self) -> ExecStatus {
-        let engine = &self.sessions.0.engine;
+        let runtime = &self.sessions.0.runtime;
         let session = &self.session;
-        match exec::exit_code(engine, &session.exec_id).await {
+        match runtime.exit_code(&session.exec_id).await {
             Ok(code) => {
                 let message = match (&self.ending, session.durable) {
                     (None, _) => "Execution completed".into(),
@@ -630,11 +632,8 @@ impl Pump {
                 // The engine went away under the exec: its process runs on
                 // unattended. End it once the engine can say which it is.
                 if matches!(e, AgentError::EngineUnavailable { .. }) {
-                    let (engine, exec_id) = (engine.clone(), session.exec_id.clone());
-                    tokio::spawn(async move {
-                        exec::kill_when_engine_returns(&engine, &exec_id, ENGINE_RETURN_LIMIT)
-                            .await;
-                    });
+                    let exec_id = session.exec_id.clone();
+                    tokio::spawn(runtime.kill_when_back(exec_id, ENGINE_RETURN_LIMIT));
                 }
                 let message = format!("Failed to get execution result: {e}");
                 wire::failed(session.about(), e.cause(), message)
