@@ -31,6 +31,13 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
     let list: Vec<pb::ContainerInfo> = list
         .into_iter()
         .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
+        // Debug helpers are the agent's own machinery, not containers of
+        // the user's (docs/debug.md).
+        .filter(|c| {
+            c.labels
+                .as_ref()
+                .is_none_or(|l| !l.contains_key(crate::debug::HELPER_LABEL))
+        })
         .map(|c| pb::ContainerInfo {
             id: c.id.unwrap_or_default(),
             name: c

@@ -38,6 +38,10 @@ pub fn spec_from(start: ExecStart) -> ExecSpec {
         size: Size::clamped(start.rows, start.cols),
         detach: start.detach,
         privileged: start.privileged,
+        debug: start.debug.map(|d| crate::debug::DebugSpec {
+            image: d.image,
+            toolbox_root: d.toolbox_root,
+        }),
     }
 }
 
@@ -66,7 +70,10 @@ pub async fn run<S>(
     match accept_first(&mut inbound, &tx).await {
         Some(First::Start(start)) => {
             let spec = spec_from(start);
-            if spec.detach {
+            if spec.detach && spec.debug.is_some() {
+                let why = "a debug session cannot be detached (-d): its helper lives as long as a session";
+                reject(&tx, AgentError::InvalidArgument(why.into())).await;
+            } else if spec.detach {
                 detached(&engine, &spec, &caller, &audit, &tx).await;
             } else {
                 sessions::client::start(&sessions, spec, caller, inbound, tx).await;

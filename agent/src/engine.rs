@@ -87,6 +87,11 @@ impl Engine {
     }
 
     /// Whether a container with these labels is this agent's.
+    /// `--only-label`'s key and value, if it was given.
+    pub fn only_label(&self) -> Option<&(String, String)> {
+        self.only_label.as_ref()
+    }
+
     pub fn owns(&self, labels: &std::collections::HashMap<String, String>) -> bool {
         self.only_label
             .as_ref()

@@ -34,6 +34,8 @@ pub struct ExecSpec {
     /// Started detached (`exec -d`): nothing attached, never ended by us.
     pub detach: bool,
     pub privileged: bool,
+    /// A debug shell: run in a helper beside the container (`debug.rs`).
+    pub debug: Option<crate::debug::DebugSpec>,
 }
 
 impl ExecSpec {
@@ -42,7 +44,9 @@ impl ExecSpec {
             return Err(AgentError::InvalidArgument("no container given".into()));
         }
         check_container_name(&self.container)?;
-        if self.cmd.is_empty() || self.cmd[0].is_empty() {
+        // A debug session with no command opens the toolbox's shell.
+        let none_needed = self.debug.is_some() && self.cmd.is_empty();
+        if !none_needed && (self.cmd.is_empty() || self.cmd[0].is_empty()) {
             return Err(AgentError::InvalidArgument("no command given".into()));
         }
         for k in self.env.keys() {

@@ -2,7 +2,8 @@
 //!
 //! `engine` holds the engine connection, `attach` the hand-made exec
 //! attach, `exec`, `containers`, `logs` and `stats` the engine operations,
-//! `conversation` how an exec stream opens, `sessions` the one exec engine
+//! `conversation` how an exec stream opens, `debug` the helpers of debug
+//! shells, `sessions` the one exec engine
 //! (every attached exec is a session: one output pump, its clients; TTY
 //! ones outlive their clients when the agent keeps sessions), `wire` the
 //! answers it sends, `service` the RPC translation and `server` the ways
@@ -16,6 +17,7 @@ pub mod batch;
 pub mod cli;
 pub mod containers;
 pub mod conversation;
+pub mod debug;
 pub mod engine;
 pub mod error;
 pub mod exec;

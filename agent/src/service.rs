@@ -44,9 +44,13 @@ impl Agent {
         shutdown: CancellationToken,
     ) -> Self {
         let tasks = TaskTracker::new();
+        // The debug helpers agents on this host left when they died.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tasks.spawn(crate::debug::remove_leftovers(engine.clone()));
+        }
         let sessions = Sessions::new(
             config,
-            Arc::new(crate::sessions::runtime::Docker(engine.clone())),
+            Arc::new(crate::sessions::runtime::Docker::new(engine.clone())),
             audit.clone(),
             shutdown,
             tasks.clone(),

@@ -71,6 +71,10 @@ pub enum Command {
     Tui(TuiArgs),
     /// Run a command in a running container (like docker exec)
     Exec(ExecArgs),
+    /// A shell (or COMMAND) in any container, even one whose image has no
+    /// shell: the container's files, processes and network, a toolbox's
+    /// programs (docs/debug.md)
+    Debug(DebugArgs),
     /// Create and start a container, pulling its image when missing
     Launch(LaunchArgs),
     /// Stop a running container
@@ -222,8 +226,8 @@ pub struct ExecArgs {
     /// keeps running when dockyard leaves
     #[arg(short, long)]
     pub detach: bool,
-    /// The node of a cluster the container runs on (default: found by
-    /// its name, one more round trip when the agent dialed lacks it)
+    /// The node of a cluster the container runs on (default: the agent
+    /// dialed finds it by the container's name)
     #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
     /// Give the command extended privileges (all capabilities)
@@ -277,13 +281,32 @@ pub struct ExecArgs {
         add = ArgValueCompleter::new(crate::completion::containers)
     )]
     pub container: Option<String>,
-    /// Command and its arguments (default with a TTY: bash, else sh)
+    /// Command and its arguments (default with a TTY: bash, else sh; for
+    /// debug, the toolbox's shell)
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+    /// Set by `dockyard debug`: run it as a debug session.
+    #[arg(skip)]
+    pub debug: Option<dockyard_client::pb::DebugOptions>,
+}
+
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    /// The toolbox image, pulled when missing (default: DOCKYARD_DEBUG_IMAGE,
+    /// else debug_image in the config file, else busybox:musl); a static
+    /// build, of the container's platform
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Make `/` the toolbox's own root, with the container's at /target
+    /// (for when the container's own files are in the way)
+    #[arg(long)]
+    pub toolbox_root: bool,
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

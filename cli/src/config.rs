@@ -45,6 +45,8 @@ pub struct Config {
     pub history_limit: Option<usize>,
     /// Bytes of history each TUI pane keeps at most (`8M`, or a number).
     pub history_bytes: Option<Size>,
+    /// The toolbox image of debug shells (`dockyard debug`, the TUI).
+    pub debug_image: Option<String>,
     /// `[keys.CONTEXT] action = "key"` or `["key", ...]`.
     #[serde(default)]
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
@@ -158,4 +160,15 @@ mod tests {
         assert_eq!((o[0].context.as_str(), o[0].keys.len()), ("leader", 2));
         assert_eq!((o[1].action.as_str(), o[1].keys[0].as_str()), ("stop", "x"));
     }
+}
+
+/// The toolbox image of debug shells: `--image`, else
+/// `DOCKYARD_DEBUG_IMAGE`, else the config file's `debug_image`, else
+/// busybox:musl. One rule for `dockyard debug` and the TUI.
+pub fn debug_image(flag: Option<&str>, config: &Config) -> String {
+    flag.map(str::to_string)
+        .or_else(|| std::env::var("DOCKYARD_DEBUG_IMAGE").ok())
+        .or_else(|| config.debug_image.clone())
+        .filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| dockyard_client::DEFAULT_DEBUG_IMAGE.to_string())
 }

@@ -43,7 +43,7 @@ pub async fn launch(conn: &Connector, args: LaunchArgs) -> anyhow::Result<i32> {
 
 /// Pulls the image if it is missing, with a progress bar on a terminal and
 /// one line per layer change otherwise (for logs).
-async fn pull_with_progress(
+pub async fn pull_with_progress(
     client: &mut Client,
     node: Option<&str>,
     image: &str,

@@ -11,11 +11,12 @@ use std::io::{ErrorKind, Read};
 use anyhow::bail;
 use bytes::Bytes;
 use dockyard_client::exec_session::default_shell;
-use dockyard_client::pb::ExecStart;
-use dockyard_client::{ExecError, ExecEvent, ExecInput, ExecSession};
+use dockyard_client::pb::{DebugOptions, ExecStart};
+use dockyard_client::text::printable;
+use dockyard_client::{Cause, Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::cli::ExecArgs;
+use crate::cli::{DebugArgs, ExecArgs};
 use crate::detach_keys::{DetachKeys, Scan};
 use crate::record::Recording;
 use dockyard_client::parse::environment;
@@ -28,7 +29,55 @@ use crate::{EXIT_DOCKYARD, terminal};
 /// since a read returns whatever is there.
 const STDIN_CHUNK: usize = 256 * 1024;
 
+/// `dockyard debug`'s arguments as an exec's: a debug session with the
+/// toolbox `image`; with no command, the toolbox's shell on a TTY when
+/// this is a terminal (as `docker debug`).
+pub fn debug_args(a: DebugArgs, image: String) -> ExecArgs {
+    let mut exec = a.exec;
+    exec.debug = Some(DebugOptions {
+        image,
+        toolbox_root: a.toolbox_root,
+    });
+    if exec.command.is_empty() && terminal::stdin_is_tty() && terminal::stdout_is_tty() {
+        exec.interactive = true;
+        exec.tty = true;
+    }
+    exec
+}
+
+/// Starts `start`; a debug session whose toolbox is not on the container's
+/// host has it pulled there (with progress, like `launch`) and is asked
+/// again.
+pub async fn start_on(
+    client: &mut Client,
+    node: Option<&str>,
+    start: ExecStart,
+) -> anyhow::Result<ExecSession> {
+    match ExecSession::start_on(client, node, start.clone()).await {
+        Err(e) if e.cause() == Cause::ImageNotFound => {
+            let Some(debug) = &start.debug else {
+                return Err(e.into());
+            };
+            let image = &debug.image;
+            let on = e.node().or(node).map(str::to_string);
+            crate::containers_cmd::pull_with_progress(client, on.as_deref(), image)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot pull the toolbox image '{}': {e:#}; choose one the container's host has with --image",
+                        printable(image)
+                    )
+                })?;
+            Ok(ExecSession::start_on(client, on.as_deref(), start).await?)
+        }
+        other => Ok(other?),
+    }
+}
+
 pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
+    if args.detach && args.debug.is_some() {
+        bail!("debug has no -d: its helper lives as long as a session is attached to it");
+    }
     if args.record.is_some() && (args.detach || !args.filter.is_empty()) {
         bail!("--record records one attached terminal session: not with -d or --filter");
     }
@@ -51,7 +100,13 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         if !tty {
             bail!("no command given (with -t, the default is a shell)");
         }
-        default_shell()
+        // A debug session's default is the toolbox's shell, which the
+        // agent's launcher knows the path of.
+        if args.debug.is_some() {
+            Vec::new()
+        } else {
+            default_shell()
+        }
     } else {
         args.command
     };
@@ -89,8 +144,9 @@ pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {
         cols: cols.into(),
         detach: false,
         privileged: args.privileged,
+        debug: args.debug.clone(),
     };
-    let session = ExecSession::start_on(&mut client, args.node.as_deref(), start).await?;
+    let session = start_on(&mut client, args.node.as_deref(), start).await?;
     tracing::debug!("exec started");
     let detach_keys = detach_keys(args.detach_keys.as_deref(), args.interactive)?;
     let how = Interaction {

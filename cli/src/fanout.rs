@@ -134,6 +134,7 @@ pub async fn run(conn: &Connector, args: ExecArgs) -> anyhow::Result<i32> {
             tty: Some(false),
             attach_stdin: Some(args.interactive),
             privileged: args.privileged,
+            debug: args.debug.clone(),
             ..Default::default()
         };
         let job = Job {

@@ -208,6 +208,10 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
         let conn = &connector;
         let result = match cli.command {
             Some(Command::Exec(a)) => exec_cmd::run(conn, a).await,
+            Some(Command::Debug(a)) => {
+                let image = config::debug_image(a.image.as_deref(), &config);
+                exec_cmd::run(conn, exec_cmd::debug_args(a, image)).await
+            }
             Some(Command::Launch(a)) => containers_cmd::launch(conn, a).await,
             Some(Command::Stop(a)) => containers_cmd::stop(conn, a).await,
             Some(Command::Rm(a)) => containers_cmd::rm(conn, a).await,

@@ -38,7 +38,12 @@ pub enum ExecError {
     /// The agent refused to start the exec (container missing, stopped...):
     /// `cause` says why for programs, `message` for people.
     #[error("{message}")]
-    Rejected { cause: Cause, message: String },
+    Rejected {
+        cause: Cause,
+        message: String,
+        /// The node of a cluster that refused, when the agent named it.
+        node: Option<String>,
+    },
     #[error("{}", crate::dial::status_text(.0))]
     Rpc(#[from] tonic::Status),
     #[error("the agent closed the exec stream without a final status")]
@@ -61,10 +66,19 @@ impl ExecError {
         }
     }
 
-    fn refused(s: ExecStatus) -> Self {
+    fn refused(s: ExecStatus, node: Option<String>) -> Self {
         ExecError::Rejected {
             cause: Cause::of_exec(&s),
             message: s.message,
+            node,
+        }
+    }
+
+    /// The node that refused (a cluster's agent names itself).
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            ExecError::Rejected { node, .. } => node.as_deref(),
+            _ => None,
         }
     }
 
@@ -246,6 +260,7 @@ impl ExecSession {
         if len > dockyard_proto::MAX_MESSAGE_SIZE {
             return Err(ExecError::Rejected {
                 cause: Cause::BadRequest,
+                node: None,
                 message: format!(
                     "the command and its environment take {:.1} MiB, over the {} MiB a request may carry",
                     len as f64 / (1024.0 * 1024.0),
@@ -279,7 +294,7 @@ impl ExecSession {
                 node,
                 finished: false,
             }),
-            Some(ResponseType::Status(s)) if !s.success => Err(ExecError::refused(s)),
+            Some(ResponseType::Status(s)) if !s.success => Err(ExecError::refused(s, node)),
             other => Err(ExecError::Protocol(format!(
                 "expected a start status, got {other:?}"
             ))),
@@ -366,7 +381,7 @@ impl ExecSession {
                 }
                 Some(ResponseType::Status(s)) if !s.success => {
                     self.finished = true;
-                    return Err(ExecError::refused(s));
+                    return Err(ExecError::refused(s, self.node.clone()));
                 }
                 // Intermediate statuses carry nothing a client acts on.
                 Some(ResponseType::Status(_)) | None => continue,

@@ -17,6 +17,10 @@ pub mod pb {
 pub use transport::{CONNECTION_WINDOW, Flow, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
 
 pub use cause::{CAUSE_KEY, with_cause};
+
+/// The toolbox of a debug shell when nobody names one (`DebugOptions`):
+/// busybox built static with musl, so its programs run from any root.
+pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:musl";
 pub use pb::Cause;
 
 /// Request metadata naming the node of a cluster a request is for (see

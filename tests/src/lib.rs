@@ -3,6 +3,7 @@
 //! and a pseudo-terminal whose screen is read back with vt100.
 
 pub mod certs;
+pub mod debug;
 pub mod engine_proxy;
 pub mod image;
 pub mod pty;

@@ -242,6 +242,7 @@ fn to_request(m: &Msg, container: &str) -> ExecRequest {
             // client, and this test checks that nothing is left running.
             detach: false,
             privileged: false,
+            debug: None,
             rows,
             cols,
         })),

@@ -35,6 +35,8 @@ pub struct FakeExec {
     stdin: tokio::sync::Mutex<DuplexStream>,
     exit: Mutex<Option<i64>>,
     killed: AtomicBool,
+    /// The session told the runtime it is over.
+    ended: AtomicBool,
     dead: CancellationToken,
     sizes: Mutex<Vec<Size>>,
 }
@@ -89,6 +91,10 @@ impl FakeExec {
         self.dead.cancel();
     }
 
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::SeqCst)
+    }
+
     pub fn killed(&self) -> bool {
         self.killed.load(Ordering::SeqCst)
     }
@@ -129,6 +135,7 @@ impl Runtime for Fake {
                 stdin: tokio::sync::Mutex::new(theirs),
                 exit: Mutex::new(None),
                 killed: AtomicBool::new(false),
+                ended: AtomicBool::new(false),
                 dead: CancellationToken::new(),
                 sizes: Mutex::new(Vec::new()),
             }));
@@ -171,6 +178,14 @@ impl Runtime for Fake {
             if let Some(e) = self.find(exec_id) {
                 e.killed.store(true, Ordering::SeqCst);
                 e.exit(137);
+            }
+        })
+    }
+
+    fn ended<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Some(e) = self.find(exec_id) {
+                e.ended.store(true, Ordering::SeqCst);
             }
         })
     }

@@ -108,6 +108,8 @@ pub struct Session {
     container: String,
     command: Vec<String>,
     user: String,
+    /// A debug shell's toolbox image (None: an ordinary exec).
+    debug_image: Option<String>,
     created: SystemTime,
     born: Instant,
     control: mpsc::Sender<pump::Control>,
@@ -200,6 +202,7 @@ impl Sessions {
             container: spec.container.clone(),
             command: spec.cmd.clone(),
             user: spec.user.clone(),
+            debug_image: spec.debug.as_ref().map(|d| d.image().to_string()),
             created: SystemTime::now(),
             born: Instant::now(),
             control,
@@ -354,6 +357,7 @@ impl Session {
             expires_in_seconds,
             title: st.title.clone(),
             node: String::new(),
+            debug_image: self.debug_image.clone().unwrap_or_default(),
         }
     }
 

@@ -531,6 +531,7 @@ impl Pump {
     async fn finish(mut self) {
         let session = self.session.clone();
         let final_status = self.final_status().await;
+        self.sessions.0.runtime.ended(&session.exec_id).await;
         tracing::info!(
             session = session.id,
             code = final_status.exit_code,

@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use tokio::io::AsyncWrite;
 
 use crate::attach::OutputStream;
+use crate::debug::Helpers;
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::exec::{self, ExecSpec};
@@ -51,15 +52,47 @@ pub trait Runtime: Send + Sync + 'static {
     /// Ends it once the runtime, lost mid-session, answers again (for at
     /// most `limit`).
     fn kill_when_back(&self, exec_id: String, limit: Duration) -> BoxFuture<'static, ()>;
+
+    /// The session of `exec_id` is over: what the runtime set up for it
+    /// (a debug helper) may go.
+    fn ended<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, ()>;
 }
 
-/// The Docker engine, through `exec.rs` and `attach.rs`.
-pub struct Docker(pub Arc<Engine>);
+/// The Docker engine, through `exec.rs` and `attach.rs`; a debug session
+/// runs in a helper beside its container (`debug.rs`).
+pub struct Docker {
+    engine: Arc<Engine>,
+    helpers: Helpers,
+}
+
+impl Docker {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Docker {
+            helpers: Helpers::new(engine.clone()),
+            engine,
+        }
+    }
+}
 
 impl Runtime for Docker {
     fn start<'a>(&'a self, spec: &'a ExecSpec) -> BoxFuture<'a, Result<Started, AgentError>> {
         Box::pin(async move {
-            let s = exec::start(&self.0, spec).await?;
+            let s = match &spec.debug {
+                None => exec::start(&self.engine, spec).await?,
+                Some(debug) => {
+                    let (run, target) = self.helpers.prepare(spec, debug).await?;
+                    match exec::start(&self.engine, &run).await {
+                        Ok(s) => {
+                            self.helpers.started(&s.id, &target);
+                            s
+                        }
+                        Err(e) => {
+                            self.helpers.release(&target).await;
+                            return Err(e);
+                        }
+                    }
+                }
+            };
             Ok(Started {
                 id: s.id,
                 output: s.output,
@@ -74,19 +107,23 @@ impl Runtime for Docker {
         size: Size,
         first: bool,
     ) -> BoxFuture<'a, Result<(), AgentError>> {
-        Box::pin(exec::resize(&self.0, exec_id, size, first))
+        Box::pin(exec::resize(&self.engine, exec_id, size, first))
     }
 
     fn exit_code<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, Result<i64, AgentError>> {
-        Box::pin(exec::exit_code(&self.0, exec_id))
+        Box::pin(exec::exit_code(&self.engine, exec_id))
     }
 
     fn kill<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(exec::kill(&self.0, exec_id))
+        Box::pin(exec::kill(&self.engine, exec_id))
     }
 
     fn kill_when_back(&self, exec_id: String, limit: Duration) -> BoxFuture<'static, ()> {
-        let engine = self.0.clone();
+        let engine = self.engine.clone();
         Box::pin(async move { exec::kill_when_engine_returns(&engine, &exec_id, limit).await })
+    }
+
+    fn ended<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(self.helpers.ended(exec_id))
     }
 }

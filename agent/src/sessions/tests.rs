@@ -433,6 +433,7 @@ async fn a_kill_is_not_held_up_by_queued_output() {
     let last = c.read_to_end().await;
     assert_eq!(last.len(), 1, "{last:?}");
     assert!(last[0].message.contains("ended"), "{:?}", last[0].message);
+    assert!(p.ended(), "the runtime was told the session is over");
 }
 
 #[tokio::test]
