@@ -141,6 +141,17 @@ pub fn load() -> anyhow::Result<Config> {
     })
 }
 
+/// The toolbox image of debug shells: `--image`, else
+/// `DOCKYARD_DEBUG_IMAGE`, else the config file's `debug_image`, else
+/// busybox:musl. One rule for `dockyard debug` and the TUI.
+pub fn debug_image(flag: Option<&str>, config: &Config) -> String {
+    flag.map(str::to_string)
+        .or_else(|| std::env::var("DOCKYARD_DEBUG_IMAGE").ok())
+        .or_else(|| config.debug_image.clone())
+        .filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| dockyard_client::DEFAULT_DEBUG_IMAGE.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,15 +171,4 @@ mod tests {
         assert_eq!((o[0].context.as_str(), o[0].keys.len()), ("leader", 2));
         assert_eq!((o[1].action.as_str(), o[1].keys[0].as_str()), ("stop", "x"));
     }
-}
-
-/// The toolbox image of debug shells: `--image`, else
-/// `DOCKYARD_DEBUG_IMAGE`, else the config file's `debug_image`, else
-/// busybox:musl. One rule for `dockyard debug` and the TUI.
-pub fn debug_image(flag: Option<&str>, config: &Config) -> String {
-    flag.map(str::to_string)
-        .or_else(|| std::env::var("DOCKYARD_DEBUG_IMAGE").ok())
-        .or_else(|| config.debug_image.clone())
-        .filter(|i| !i.trim().is_empty())
-        .unwrap_or_else(|| dockyard_client::DEFAULT_DEBUG_IMAGE.to_string())
 }
