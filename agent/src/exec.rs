@@ -366,16 +366,25 @@ fn in_container(pid: i32, container_id: &str) -> bool {
 /// it 127 everywhere, recognising the runtime's message in the output.
 pub fn classify_exit(code: i64, early_output: &[u8]) -> i32 {
     let code = i32::try_from(code).unwrap_or(-1);
+    if runtime_not_found(code, early_output) {
+        127
+    } else {
+        code
+    }
+}
+
+/// The runtime found no such command to start (not a program that exited
+/// 126 or 127 itself): its message opens the output.
+pub fn runtime_not_found(code: i32, early_output: &[u8]) -> bool {
     if code != 126 && code != 127 {
-        return code;
+        return false;
     }
     let text = String::from_utf8_lossy(early_output);
-    let not_found = text.contains("executable file not found")
+    text.contains("executable file not found")
         || (text.contains("no such file or directory")
             && !text.contains("chdir")
             && !text.contains("cwd")
-            && !text.contains("unable to find user"));
-    if not_found { 127 } else { code }
+            && !text.contains("unable to find user"))
 }
 
 mod signal {

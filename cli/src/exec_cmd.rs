@@ -236,7 +236,7 @@ pub async fn interact(mut session: ExecSession, how: Interaction) -> anyhow::Res
                         break writer.finish()?;
                     }
                 }
-                Ok(Some(ExecEvent::Exited { code, message })) => {
+                Ok(Some(ExecEvent::Exited { code, message, .. })) => {
                     tracing::debug!(code, "exec finished");
                     if code < 0 {
                         bail!("{message}");
@@ -341,7 +341,7 @@ async fn run_detached(conn: &Connector, container: String, args: ExecArgs) -> an
             Some(ExecEvent::Output { stream, data }) => {
                 let _ = writer.write(stream, data).await;
             }
-            Some(ExecEvent::Exited { code, message }) => {
+            Some(ExecEvent::Exited { code, message, .. }) => {
                 writer.finish()?;
                 if code < 0 {
                     bail!("{message}");

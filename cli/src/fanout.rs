@@ -299,7 +299,7 @@ impl Job {
                         break Outcome::Failed("the output's reader went away".into());
                     }
                 }
-                Ok(Some(ExecEvent::Exited { code, message })) => {
+                Ok(Some(ExecEvent::Exited { code, message, .. })) => {
                     break if code < 0 {
                         Outcome::Failed(message)
                     } else {

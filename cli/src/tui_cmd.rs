@@ -27,6 +27,7 @@ pub fn run(
         None => dockyard_tui::state::sessions::OnQuit::Ask,
     };
     let history = config.history()?;
+    let debug_image = crate::config::debug_image(None, config);
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }
@@ -51,6 +52,7 @@ pub fn run(
             recordings: recordings_dir(),
             replay,
             history,
+            debug_image,
         };
         let r = dockyard_tui::run(targets, options)
             .await

@@ -123,6 +123,9 @@ pub enum ExecEvent {
     Exited {
         code: i32,
         message: String,
+        /// CommandNotFound when the runtime found no such command to
+        /// start (127 not from the program itself); else Unspecified.
+        cause: Cause,
     },
     /// The last event when this client detached: the session runs on.
     Detached {
@@ -398,6 +401,7 @@ fn finished(s: ExecStatus) -> ExecEvent {
     } else {
         ExecEvent::Exited {
             code: s.exit_code,
+            cause: Cause::of_exec(&s),
             message: s.message,
         }
     }

@@ -29,10 +29,11 @@ impl Cause {
             Cause::Limit => "limit",
             Cause::EngineError => "engine-error",
             Cause::Unauthenticated => "unauthenticated",
+            Cause::CommandNotFound => "command-not-found",
         }
     }
 
-    const ALL: [Cause; 15] = [
+    const ALL: [Cause; 16] = [
         Cause::Unspecified,
         Cause::ContainerNotFound,
         Cause::ContainerNotRunning,
@@ -48,6 +49,7 @@ impl Cause {
         Cause::Limit,
         Cause::EngineError,
         Cause::Unauthenticated,
+        Cause::CommandNotFound,
     ];
 
     /// The cause a metadata name stands for; a name this build does not
@@ -92,7 +94,7 @@ impl Cause {
             Cause::Unauthenticated => Code::Unauthenticated,
             Cause::BadRequest => Code::InvalidArgument,
             Cause::Limit => Code::ResourceExhausted,
-            Cause::EngineError | Cause::Unspecified => Code::Internal,
+            Cause::EngineError | Cause::Unspecified | Cause::CommandNotFound => Code::Internal,
         }
     }
 
@@ -121,7 +123,7 @@ mod tests {
             assert_eq!(Cause::of(&c.status("words")), c, "{c:?}");
         }
         // Every variant is in ALL: the count of the generated enum.
-        assert_eq!(Cause::ALL.len(), Cause::Unauthenticated as usize + 1);
+        assert_eq!(Cause::ALL.len(), Cause::CommandNotFound as usize + 1);
     }
 
     #[test]

@@ -224,3 +224,40 @@ fn helpers_of_a_killed_agent_are_removed_when_it_starts_again() {
         t.helpers()
     );
 }
+
+#[test]
+fn the_tui_opens_a_debug_pane_with_enter_on_a_container_without_a_shell() {
+    let agent = TestAgent::start();
+    let t = Target::start("dbg-tui", |_| {});
+    let mut pty = Pty::spawn_env(
+        &dockyard_bin(),
+        &["--host", &agent.addr],
+        &[("DOCKYARD_DEBUG_IMAGE", TOOLBOX)],
+        30,
+        120,
+    );
+    let wait = Duration::from_secs(20);
+    pty.wait_for_text(&t.name, wait);
+    pty.type_bytes(b"/");
+    pty.type_bytes(t.name.as_bytes());
+    pty.type_bytes(b"\r");
+    // Enter: a shell pane, which the image cannot give, becomes a debug
+    // pane (its title says so), typed into like any other.
+    pty.type_bytes(b"\r");
+    let title = format!("/{} debug", t.name);
+    pty.wait_for("a debug pane", wait, |s| s.contains(&title));
+    pty.type_bytes(b"cat /app/data.txt; echo in-pane-$((40+2))\r");
+    pty.wait_for_text("in-pane-42", wait);
+    assert!(pty.contents().contains(TARGET_DATA), "{}", pty.contents());
+    assert!(!pty.contents().contains("exited 127"), "{}", pty.contents());
+    // Ctrl-a q, ending the session: nothing is left behind.
+    pty.type_bytes(b"\x01q");
+    pty.wait_for_text("e: end them", wait);
+    pty.type_bytes(b"e");
+    pty.wait_exit(wait);
+    assert!(
+        eventually(Duration::from_secs(10), || t.helpers().is_empty()),
+        "a helper was left: {:?}",
+        t.helpers()
+    );
+}

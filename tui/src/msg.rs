@@ -76,6 +76,9 @@ pub enum SessionEvent {
     Exited {
         code: i32,
         message: String,
+        /// CommandNotFound: the runtime found no such command (a shell pane
+        /// on an image without a shell).
+        cause: dockyard_client::Cause,
     },
     Failed(String),
     /// The connection to the agent broke; the session is being attached

@@ -72,6 +72,9 @@ pub struct Options {
     pub replay: Option<std::path::PathBuf>,
     /// How much history each pane keeps (and how much of a log is read).
     pub history: dockyard_term::Limits,
+    /// The toolbox image of debug shells (the `d` key, and a shell pane on
+    /// a container with no shell).
+    pub debug_image: String,
 }
 
 /// How long quitting waits for the agents to confirm that sessions were
@@ -101,6 +104,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     let mut state = State::new(hosts, opts.keymap);
     state.on_quit = opts.on_quit;
     state.history = opts.history;
+    state.debug_image = opts.debug_image.clone();
     state.recordings_dir = opts.recordings.clone();
     if let Some(path) = &opts.workspace {
         restore_workspace(&mut state, path);

@@ -625,8 +625,13 @@ impl Pump {
                     (Some(why), false) => format!("{why}; the command was ended"),
                 };
                 let offset = if session.durable { self.ring.end() } else { 0 };
+                let raw = i32::try_from(code).unwrap_or(-1);
                 let code = exec::classify_exit(code, &self.early);
-                wire::finished(session.about(), code, message, offset)
+                let mut done = wire::finished(session.about(), code, message, offset);
+                if exec::runtime_not_found(raw, &self.early) {
+                    done.cause = Cause::CommandNotFound.into();
+                }
+                done
             }
             Err(e) => {
                 tracing::warn!(session = session.id, "exec lost: {e}");

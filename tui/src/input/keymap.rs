@@ -109,6 +109,7 @@ actions! {
     Last => "last",
     Open => "open",
     OpenBeside => "open_beside",
+    Debug => "debug",
     OpenBelow => "open_below",
     Filter => "filter",
     ClearFilter => "clear_filter",

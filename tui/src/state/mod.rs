@@ -130,6 +130,8 @@ pub struct State {
     pub area: Rect,
     /// How much history each pane keeps.
     pub history: dockyard_term::Limits,
+    /// The toolbox image of debug shells.
+    pub debug_image: String,
     pub quit: bool,
     /// What quitting does with the panes' sessions (config `on_quit`).
     pub on_quit: OnQuit,
@@ -174,6 +176,7 @@ impl State {
     pub fn new(hosts: Vec<HostName>, keymap: Keymap) -> Self {
         State {
             history: dockyard_term::Limits::default(),
+            debug_image: dockyard_client::DEFAULT_DEBUG_IMAGE.to_string(),
             list: ContainerList::new(hosts),
             panes: Panes::default(),
             focus: Focus::List,
@@ -216,7 +219,10 @@ impl State {
         let shell = |p: &Pane| {
             matches!(
                 p.kind,
-                PaneKind::Shell | PaneKind::Command(_) | PaneKind::Attached { .. }
+                PaneKind::Shell
+                    | PaneKind::Debug { .. }
+                    | PaneKind::Command(_)
+                    | PaneKind::Attached { .. }
             )
         };
         self.live_panes(Reach::Embedded, shell).len()

@@ -23,6 +23,9 @@ pub enum PaneKind {
     Logs { timestamps: bool },
     /// A recording played back (`dockyard replay --tui FILE`).
     Replay { file: std::path::PathBuf },
+    /// A debug shell (`dockyard debug`): the container's files, processes
+    /// and network, the toolbox image's programs.
+    Debug { image: String },
     /// A session the agent kept (detached earlier, or left when the last
     /// UI quit), attached again; `command` is what it runs.
     Attached {
@@ -156,6 +159,7 @@ impl Pane {
         };
         let what = match &self.kind {
             PaneKind::Shell => String::new(),
+            PaneKind::Debug { .. } => " debug".to_string(),
             PaneKind::Command(spec) => format!(": {}", printable(&spec.command.join(" "))),
             PaneKind::Attached { command, .. } => format!(": {}", printable(&command.join(" "))),
             PaneKind::Replay { file } => {

@@ -21,7 +21,7 @@ use bytes::Bytes;
 use dockyard_cast::{Header, Writer};
 use dockyard_client::dial::status_text;
 use dockyard_client::exec_session::default_shell;
-use dockyard_client::pb::{ExecStart, LogsRequest, OutputKind};
+use dockyard_client::pb::{DebugOptions, ExecStart, LogsRequest, OutputKind};
 use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use futures::Stream;
 use tokio::sync::{mpsc, watch};
@@ -262,6 +262,20 @@ pub fn spawn(
                 false,
             )
         }
+        PaneKind::Debug { image } => {
+            start.environment = [("TERM".to_string(), "xterm-256color".to_string())].into();
+            // No command: the toolbox's shell.
+            start.command = Vec::new();
+            start.debug = Some(DebugOptions {
+                image,
+                toolbox_root: false,
+            });
+            let opening = Opening::Start(start);
+            (
+                tokio::spawn(run(client, opening, size, input_rx, events)),
+                false,
+            )
+        }
         PaneKind::Shell => {
             start.environment = [("TERM".to_string(), "xterm-256color".to_string())].into();
             let opening = Opening::Start(start);
@@ -359,7 +373,15 @@ async fn run(
                 }
                 SessionEvent::Output(data)
             }
-            Ok(Some(ExecEvent::Exited { code, message })) => SessionEvent::Exited { code, message },
+            Ok(Some(ExecEvent::Exited {
+                code,
+                message,
+                cause,
+            })) => SessionEvent::Exited {
+                code,
+                message,
+                cause,
+            },
             Ok(Some(ExecEvent::Detached { .. })) => SessionEvent::Detached,
             Ok(None) => break,
             Err(e) if !closing && !session_id.is_empty() && e.is_transient() => {
@@ -639,6 +661,7 @@ async fn run_logs(client: Client, request: LogsRequest, events: mpsc::Sender<Ses
             Ok(None) => SessionEvent::Exited {
                 code: 0,
                 message: "end of the log: the container stopped".into(),
+                cause: dockyard_client::Cause::Unspecified,
             },
             Err(s) => SessionEvent::Failed(status_text(&s)),
         };

@@ -148,6 +148,7 @@ mod tests {
                 ev: SessionEvent::Exited {
                     code: 3,
                     message: String::new(),
+                    cause: dockyard_client::Cause::Unspecified,
                 },
             });
             s.focus_pane(1);

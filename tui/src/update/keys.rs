@@ -119,6 +119,12 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Last => state.list.select_index(usize::MAX),
         Open if state.list.marks() > 0 => panes::open_marked(state, fx),
         Open => panes::open_selected(state, PaneKind::Shell, None, fx),
+        Debug => {
+            let kind = PaneKind::Debug {
+                image: state.debug_image.clone(),
+            };
+            panes::open_selected(state, kind, None, fx)
+        }
         Mark => {
             state.list.toggle_mark();
             state.list.move_selection(1);

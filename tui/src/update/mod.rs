@@ -10,11 +10,12 @@ mod mouse;
 mod panes;
 
 use crossterm::event::{Event, KeyEventKind};
+use dockyard_client::Cause;
 use dockyard_client::text::printable;
 
 use crate::msg::{Effect, HostEvent, LaunchEvent, Msg, SessionEvent};
 use crate::state::hosts::HostStatus;
-use crate::state::panes::{PaneId, PaneState, inner};
+use crate::state::panes::{PaneId, PaneKind, PaneState, inner};
 use crate::state::{Mode, Notice, State};
 
 /// Opens a pane playing `file` (`dockyard replay --tui`).
@@ -205,7 +206,30 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
                 error: true,
             });
         }
-        SessionEvent::Exited { code, message } => {
+        // A shell pane on an image with no shell (the runtime cannot find
+        // /bin/sh: 127): a debug shell in the same pane instead.
+        SessionEvent::Exited {
+            cause: Cause::CommandNotFound,
+            ..
+        } if matches!(p.kind, PaneKind::Shell) => {
+            let image = state.debug_image.clone();
+            let Some(p) = state.panes.get_mut(pane) else {
+                return;
+            };
+            p.kind = PaneKind::Debug { image };
+            p.state = PaneState::Starting;
+            p.term.reset();
+            let (rows, cols) = p.term.size();
+            fx.push(Effect::OpenSession {
+                pane,
+                host: p.host,
+                container: p.container.clone(),
+                kind: p.kind.clone(),
+                rows,
+                cols,
+            });
+        }
+        SessionEvent::Exited { code, message, .. } => {
             p.state = PaneState::Exited(code);
             if let Some(path) = p.recording.take() {
                 state.notice = Some(Notice {

@@ -207,7 +207,7 @@ pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         PaneKind::Shell => dockyard_client::exec_session::default_shell(),
         PaneKind::Command(spec) => spec.command.clone(),
         PaneKind::Attached { command, .. } => command.clone(),
-        PaneKind::Logs { .. } | PaneKind::Replay { .. } => Vec::new(),
+        PaneKind::Logs { .. } | PaneKind::Replay { .. } | PaneKind::Debug { .. } => Vec::new(),
     };
     let (rows, cols) = p.term.size();
     let title = format!("{}/{}", p.host_label, p.container);

@@ -117,6 +117,7 @@ fn focus_and_zoom_survive_another_pane_closing() {
         ev: crate::msg::SessionEvent::Exited {
             code: 0,
             message: String::new(),
+            cause: dockyard_client::Cause::Unspecified,
         },
     });
     let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
@@ -667,4 +668,49 @@ fn splitting_from_a_replay_or_logs_pane_opens_the_selected_container() {
         .map(|n| n.text.clone())
         .unwrap_or_default();
     assert!(notice.contains("no container is selected"), "{notice}");
+}
+
+#[test]
+fn a_shell_pane_on_an_image_without_a_shell_becomes_a_debug_pane() {
+    use crate::state::panes::PaneKind;
+    let mut s = state_with_containers(80, 24, &["distroless"]);
+    s.state.debug_image = "tools:1".into();
+    let fx = s.send(key(KeyCode::Enter, KeyModifiers::NONE));
+    let Some(Effect::OpenSession { pane, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}");
+    };
+    let exited = |cause| Msg::Session {
+        pane,
+        ev: crate::msg::SessionEvent::Exited {
+            code: 127,
+            message: String::new(),
+            cause,
+        },
+    };
+    // The runtime found no /bin/sh: a debug shell, in the same pane.
+    let fx = s.send(exited(dockyard_client::Cause::CommandNotFound));
+    assert!(
+        matches!(&fx[..], [Effect::OpenSession { pane: p, kind: PaneKind::Debug { image }, container, .. }]
+            if *p == pane && image == "tools:1" && container == "distroless"),
+        "{fx:?}"
+    );
+    let p = s.state.panes.get(pane).expect("the pane");
+    assert!(p.title().contains("debug"), "{}", p.title());
+    // A debug shell that exits 127 stays ended; so does a shell whose
+    // program exited 127 itself.
+    let fx = s.send(exited(dockyard_client::Cause::CommandNotFound));
+    assert!(fx.is_empty(), "{fx:?}");
+}
+
+#[test]
+fn d_opens_a_debug_shell_with_the_configured_toolbox() {
+    use crate::state::panes::PaneKind;
+    let mut s = state_with_containers(80, 24, &["web"]);
+    s.state.debug_image = "tools:2".into();
+    let fx = s.send(ch('d'));
+    assert!(
+        matches!(&fx[..], [Effect::OpenSession { kind: PaneKind::Debug { image }, container, .. }]
+            if image == "tools:2" && container == "web"),
+        "{fx:?}"
+    );
 }

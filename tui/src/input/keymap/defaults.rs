@@ -21,6 +21,7 @@ pub(super) const DEFAULTS: &[Default] = {
             "open a shell (or the marked)",
             Some("shell"),
         ),
+        (List, Debug, &["d"], "open a debug shell", None),
         (List, Mark, &["space"], "mark / unmark", None),
         (List, MarkShown, &["*"], "mark / unmark all shown", None),
         (List, OpenBeside, &["|"], "open a shell beside", None),
