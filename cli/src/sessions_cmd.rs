@@ -68,8 +68,15 @@ fn state(s: &SessionInfo) -> String {
     }
 }
 
+/// Its command; a debug session's is marked, and with none, it runs the
+/// toolbox's shell.
 fn command(s: &SessionInfo) -> String {
-    printable(&shell_words::join(&s.command))
+    let cmd = printable(&shell_words::join(&s.command));
+    match (s.debug_image.is_empty(), cmd.is_empty()) {
+        (true, _) => cmd,
+        (false, true) => "[debug] sh".into(),
+        (false, false) => format!("[debug] {cmd}"),
+    }
 }
 
 fn table(rows: &[(String, SessionInfo)]) -> String {
@@ -132,6 +139,7 @@ fn json(host: &str, s: &SessionInfo) -> serde_json::Value {
         "idle_seconds": s.idle_seconds,
         "expires_in_seconds": (s.clients == 0).then_some(s.expires_in_seconds),
         "title": s.title,
+        "debug_image": (!s.debug_image.is_empty()).then_some(&s.debug_image),
     })
 }
 

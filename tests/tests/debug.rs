@@ -261,3 +261,55 @@ fn the_tui_opens_a_debug_pane_with_enter_on_a_container_without_a_shell() {
         t.helpers()
     );
 }
+
+#[test]
+fn a_debug_shell_is_a_durable_session() {
+    let agent = TestAgent::start();
+    let t = Target::start("dbg-durable", |_| {});
+    let wait = Duration::from_secs(20);
+    let mut first = Pty::spawn(
+        &dockyard_bin(),
+        &["--host", &agent.addr, "debug", "--image", TOOLBOX, &t.name],
+        24,
+        80,
+    );
+    first.type_bytes(b"export KEPT=yes-$((20+22))\r");
+    first.wait_for_text("export KEPT", wait);
+    std::thread::sleep(Duration::from_millis(300));
+    first.kill_hard();
+
+    // Listed, marked as a debug session, detached; the helper stays.
+    let o = run(agent.dockyard(&["sessions", "--format", "json"]));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&stdout_str(&o)).expect("json");
+    assert_eq!(list.len(), 1, "{list:?}");
+    let s = &list[0];
+    assert_eq!(s["debug_image"], TOOLBOX, "{s}");
+    assert_eq!(s["container"], t.name.as_str(), "{s}");
+    assert!(
+        eventually(wait, || {
+            let o = run(agent.dockyard(&["sessions", "--format", "json"]));
+            stdout_str(&o).contains("\"detached\"")
+        }),
+        "never detached"
+    );
+    assert_eq!(t.helpers().len(), 1);
+    let table = stdout_str(&run(agent.dockyard(&["sessions"])));
+    assert!(table.contains("[debug] sh"), "{table}");
+
+    // Attached again: the same shell, its variable still set.
+    let id = s["id"].as_str().expect("id").to_string();
+    let mut back = Pty::spawn(
+        &dockyard_bin(),
+        &["--host", &agent.addr, "attach", &id],
+        24,
+        80,
+    );
+    back.type_bytes(b"echo KEPT=$KEPT\r");
+    back.wait_for_text("KEPT=yes-42", wait);
+    back.type_bytes(b"exit\r");
+    back.wait_exit(wait);
+    assert!(
+        eventually(Duration::from_secs(10), || t.helpers().is_empty()),
+        "the helper outlived its last session"
+    );
+}
