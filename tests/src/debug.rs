@@ -157,6 +157,15 @@ pub struct Target {
 impl Target {
     /// `adjust` changes the host config (read-only root, `--pid host`).
     pub fn start(prefix: &str, adjust: impl FnOnce(&mut bollard::models::HostConfig)) -> Self {
+        Self::start_labelled(prefix, &[], adjust)
+    }
+
+    /// With extra labels (the node of a simulated cluster that owns it).
+    pub fn start_labelled(
+        prefix: &str,
+        labels: &[(&str, &str)],
+        adjust: impl FnOnce(&mut bollard::models::HostConfig),
+    ) -> Self {
         ensure_images();
         let name = unique_name(prefix);
         let mut host = bollard::models::HostConfig::default();
@@ -172,7 +181,13 @@ impl Target {
                 "-h".into(),
                 "/app".into(),
             ]),
-            labels: Some([(TEST_LABEL.to_string(), "1".to_string())].into()),
+            labels: Some(
+                [(TEST_LABEL, "1")]
+                    .iter()
+                    .chain(labels)
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
             host_config: Some(host),
             ..Default::default()
         };

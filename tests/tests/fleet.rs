@@ -9,6 +9,7 @@ use std::time::Duration;
 use dockyard_client::{DialOptions, ExecSession, routed};
 use dockyard_proto::pb::{ListSessionsRequest, SessionRef};
 use dockyard_tests::certs::TestPki;
+use dockyard_tests::debug::{TARGET_DATA, TOOLBOX, Target};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
     TestAgent, TestContainer, dockyard_command, eventually, run, run_with_input, runtime,
@@ -215,6 +216,34 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
         "2 MiB through n1 to n3 differ: {}",
         stderr_str(&o)
     );
+
+    // A debug shell into a container with no shell, on n3, through n1:
+    // the entry takes it there, the helper starts beside it on n3.
+    let target = Target::start_labelled("fleetdbg", &[(cluster.key.as_str(), "n3")], |_| {});
+    let o = run(cluster.dockyard(
+        ALICE,
+        &[
+            "debug",
+            "--image",
+            TOOLBOX,
+            &target.name,
+            "cat",
+            "/app/data.txt",
+        ],
+    ));
+    assert_eq!(
+        stdout_str(&o),
+        format!("{TARGET_DATA}\n"),
+        "{}",
+        stderr_str(&o)
+    );
+    assert!(
+        agents[2]
+            .as_ref()
+            .is_some_and(|a| ran_here(a, &target.name)),
+        "n3 did not run it"
+    );
+    drop(target);
 
     // logs, inspect and lifecycle reach the node too.
     let o = run(cluster.dockyard(ALICE, &["logs", &c[2].name]));
