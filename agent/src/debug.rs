@@ -74,7 +74,7 @@ const HELPER_INIT: &str = r#"mkdir -p /tmp; echo $$ > /tmp/.dockyard-helper.pid.
 /// as "$@" (none: the toolbox's shell). HISTFILE=/dev/null: an interactive
 /// shell writes no history into the target.
 const LAUNCHER: &str = r#"i=0
-while [ ! -s /tmp/.dockyard-helper.pid ] && [ $i -lt 100 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done
+while [ ! -s /tmp/.dockyard-helper.pid ] && [ $i -lt 1000 ]; do sleep 0.01 2>/dev/null || sleep 1; i=$((i+1)); done
 h=$(cat /tmp/.dockyard-helper.pid) || { echo "dockyard: the debug helper is not ready" >&2; exit 125; }
 HISTFILE=/dev/null
 export HISTFILE

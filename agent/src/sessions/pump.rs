@@ -531,7 +531,6 @@ impl Pump {
     async fn finish(mut self) {
         let session = self.session.clone();
         let final_status = self.final_status().await;
-        self.sessions.0.runtime.ended(&session.exec_id).await;
         tracing::info!(
             session = session.id,
             code = final_status.exit_code,
@@ -608,6 +607,9 @@ impl Pump {
                     .await;
             }
         }
+        // After the clients have their status: what the runtime set up for
+        // the session (a debug helper) goes off their path.
+        self.sessions.0.runtime.ended(&session.exec_id).await;
         session.ended.cancel();
     }
 

@@ -10,6 +10,7 @@
 
 mod browse;
 mod crowd;
+mod debug;
 mod exec;
 mod fanout;
 mod fleet;
@@ -67,6 +68,9 @@ fn main() {
 
     if want("latency") {
         exec_latency(&mut table, &agent, &c, opts.rounds);
+    }
+    if want("debug") {
+        debug::debug_latency(&mut table, &agent, &c, opts.rounds);
     }
     if want("stdout") {
         stdout_throughput(&mut table, &agent, &c, opts.rounds, false);
