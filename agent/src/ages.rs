@@ -13,8 +13,6 @@ use std::time::{Duration, SystemTime};
 use dockyard_proto::age::words_age;
 use futures::StreamExt;
 
-use crate::engine::Engine;
-
 /// Inspects at once, at most.
 const INSPECTS: usize = 8;
 
@@ -49,7 +47,7 @@ impl Ages {
     /// container, so the times of those gone are forgotten.
     pub async fn of(
         &self,
-        engine: &Engine,
+        docker: &bollard::Docker,
         listed: &[Listed<'_>],
         complete: bool,
     ) -> Vec<Option<u64>> {
@@ -64,7 +62,7 @@ impl Ages {
         if !stale.is_empty() {
             let fresh: Vec<(String, Times)> = futures::stream::iter(stale)
                 .map(|id: String| async move {
-                    let times = inspect(engine, &id).await;
+                    let times = inspect(docker, &id).await;
                     (id, times)
                 })
                 .buffer_unordered(INSPECTS)
@@ -121,10 +119,7 @@ fn reference(state: &str) -> Option<Reference> {
     }
 }
 
-async fn inspect(engine: &Engine, id: &str) -> Times {
-    let Ok(docker) = engine.docker().await else {
-        return Times::default();
-    };
+async fn inspect(docker: &bollard::Docker, id: &str) -> Times {
     let Ok(info) = docker.inspect_container(id, None).await else {
         return Times::default();
     };

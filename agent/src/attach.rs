@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use http_body_util::{BodyExt, Full};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -24,13 +24,10 @@ use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::io::ReaderStream;
 
 use crate::batch::Batched;
+use crate::chunk::READ_CHUNK;
+pub use crate::chunk::{Chunk, OutputStream, StdStream};
 use crate::engine::{Engine, EngineIo};
 use crate::error::{AgentError, innermost};
-
-/// Read size for the hijacked connection: large enough for bulk output to
-/// travel in few messages, and a read returns as soon as any bytes arrive,
-/// so it adds no latency to interactive use.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 pub type ExecConn = TokioIo<Upgraded>;
 /// An exec's stdin. Each write is counted: output that follows input may
@@ -61,29 +58,6 @@ impl tokio::io::AsyncWrite for ExecStdin {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StdStream {
-    Stdout,
-    Stderr,
-}
-
-impl From<StdStream> for dockyard_proto::pb::OutputKind {
-    fn from(s: StdStream) -> Self {
-        match s {
-            StdStream::Stdout => Self::Stdout,
-            StdStream::Stderr => Self::Stderr,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
-    pub stream: StdStream,
-    pub data: Bytes,
-}
-
-pub type OutputStream = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Chunk>> + Send>>;
 
 /// POST /exec/{id}/start with `Upgrade: tcp`, returning the exec's output
 /// and its stdin.
@@ -121,59 +95,6 @@ pub async fn start_exec(
     ))
 }
 
-/// At most this many ready chunks are looked at for one merge of a log's
-/// output.
-pub(crate) const MERGE_CHUNKS: usize = 256;
-
-/// Merges chunks of one stream that came together (in order, up to
-/// [`READ_CHUNK`] bytes) into one. A log of short lines would otherwise
-/// cross the wire as one small HTTP/2 DATA frame per line: that costs per
-/// frame, and when the client reads slower than the agent sends, the small
-/// frames buffered at the client trip h2's flood guard
-/// ("too_many_data_frames"), which ends the connection. (An exec's output
-/// is gathered by [`Batched`].)
-pub(crate) fn merge(batch: Vec<std::io::Result<Chunk>>) -> Vec<std::io::Result<Chunk>> {
-    if batch.len() == 1 {
-        return batch;
-    }
-    let mut out = Vec::new();
-    // The run being built: its first chunk as it came, copied only when a
-    // second one joins it.
-    let mut run: Option<(StdStream, Bytes, Option<BytesMut>)> = None;
-    let finish = |run: Option<(StdStream, Bytes, Option<BytesMut>)>, out: &mut Vec<_>| {
-        if let Some((stream, first, joined)) = run {
-            let data = joined.map_or(first, BytesMut::freeze);
-            out.push(Ok(Chunk { stream, data }));
-        }
-    };
-    for item in batch {
-        let c = match item {
-            Ok(c) => c,
-            Err(e) => {
-                finish(run.take(), &mut out);
-                out.push(Err(e));
-                continue;
-            }
-        };
-        match &mut run {
-            Some((stream, first, joined))
-                if *stream == c.stream
-                    && joined.as_ref().map_or(first.len(), BytesMut::len) + c.data.len()
-                        <= READ_CHUNK =>
-            {
-                let buf = joined.get_or_insert_with(|| BytesMut::from(&first[..]));
-                buf.extend_from_slice(&c.data);
-            }
-            _ => {
-                finish(run.take(), &mut out);
-                run = Some((c.stream, c.data, None));
-            }
-        }
-    }
-    finish(run, &mut out);
-    out
-}
-
 async fn hijack(
     engine: &Engine,
     stream: Box<dyn EngineIo>,
@@ -207,7 +128,7 @@ async fn hijack(
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        let message = engine_message(&body);
+        let message = crate::engine::engine_message(&body);
         return Err(match status.as_u16() {
             404 => AgentError::Engine(format!("exec {exec_id} vanished: {message}")),
             409 => AgentError::Conflict(message),
@@ -216,15 +137,6 @@ async fn hijack(
     }
     let upgraded = hyper::upgrade::on(res).await.map_err(unavailable)?;
     Ok(TokioIo::new(upgraded))
-}
-
-/// The engine's error bodies are `{"message": "..."}`.
-pub(crate) fn engine_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    text.split_once(r#""message":""#)
-        .and_then(|(_, rest)| rest.rsplit_once('"'))
-        .map(|(m, _)| m.replace("\\\"", "\""))
-        .unwrap_or_else(|| text.trim().to_string())
 }
 
 /// Docker's multiplexed stream format (non-TTY attach): frames of an 8-byte
@@ -336,48 +248,9 @@ mod tests {
     }
 
     #[test]
-    fn ready_chunks_merge_by_stream_and_size() {
-        let chunk = |stream, data: &[u8]| {
-            Ok(Chunk {
-                stream,
-                data: Bytes::copy_from_slice(data),
-            })
-        };
-        let batch = vec![
-            chunk(StdStream::Stdout, b"a\n"),
-            chunk(StdStream::Stdout, b"b\n"),
-            chunk(StdStream::Stderr, b"e\n"),
-            chunk(StdStream::Stdout, b"c\n"),
-            chunk(StdStream::Stdout, &[1u8; READ_CHUNK]),
-        ];
-        let got: Vec<(StdStream, Vec<u8>)> = merge(batch)
-            .into_iter()
-            .map(|c| c.map(|c| (c.stream, c.data.to_vec())).expect("ok"))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (StdStream::Stdout, b"a\nb\n".to_vec()),
-                (StdStream::Stderr, b"e\n".to_vec()),
-                (StdStream::Stdout, b"c\n".to_vec()),
-                (StdStream::Stdout, vec![1u8; READ_CHUNK]),
-            ]
-        );
-    }
-
-    #[test]
     fn rejects_garbage_header() {
         let mut dec = StdFrames::default();
         let mut buf = BytesMut::from(&b"Xbogus-header"[..]);
         assert!(dec.decode(&mut buf).is_err());
-    }
-
-    #[test]
-    fn engine_message_extracts_text() {
-        assert_eq!(
-            engine_message(br#"{"message":"Container abc is not running"}"#),
-            "Container abc is not running"
-        );
-        assert_eq!(engine_message(b"plain"), "plain");
     }
 }

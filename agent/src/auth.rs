@@ -145,6 +145,11 @@ pub fn server_tls(
     Ok(tls)
 }
 
+/// The caller a peer of the cluster vouched for, put in the request's
+/// extensions by the gate (`fleet::gate`) for the token check to take.
+#[derive(Clone, Debug)]
+pub struct Forwarded(pub Caller);
+
 /// Who is calling, as far as the agent can tell: the name of the token
 /// it sent and the subject of its client certificate. Two callers are the
 /// same identity when both match; on an agent with neither (an open
@@ -251,7 +256,7 @@ impl Interceptor for TokenCheck {
     fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
         // A peer of the cluster vouched for the caller (see `fleet::gate`,
         // which puts this there only for an agent's connection).
-        if let Some(crate::fleet::gate::Forwarded(caller)) = req.extensions().get().cloned() {
+        if let Some(Forwarded(caller)) = req.extensions().get().cloned() {
             req.extensions_mut().insert(caller);
             return Ok(req);
         }

@@ -29,7 +29,7 @@ use bytes::BytesMut;
 use futures::Stream;
 use tokio::time::{Instant, Sleep};
 
-use crate::attach::{Chunk, StdStream};
+use crate::chunk::{Chunk, StdStream};
 
 /// How long output that follows other output may wait to be joined: a
 /// message at most every 2 ms while a program floods, nothing added to
@@ -37,7 +37,7 @@ use crate::attach::{Chunk, StdStream};
 pub const HOLD: Duration = Duration::from_millis(2);
 
 /// The most one message carries: what one read of the connection takes.
-pub const CAP: usize = crate::attach::READ_CHUNK;
+pub const CAP: usize = crate::chunk::READ_CHUNK;
 
 pub struct Batched<S> {
     inner: S,

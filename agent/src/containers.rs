@@ -30,14 +30,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>, 
         .map_err(|e| engine.error(e))?;
     let list: Vec<pb::ContainerInfo> = list
         .into_iter()
-        .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
-        // Debug helpers are the agent's own machinery, not containers of
-        // the user's (docs/debug.md).
-        .filter(|c| {
-            c.labels
-                .as_ref()
-                .is_none_or(|l| !l.contains_key(crate::debug::HELPER_LABEL))
-        })
+        .filter(|c| engine.shows(c.labels.as_ref().unwrap_or(&HashMap::new())))
         .map(|c| pb::ContainerInfo {
             id: c.id.unwrap_or_default(),
             name: c
@@ -85,7 +78,8 @@ async fn list_aged(engine: &Engine, all: bool) -> Result<Vec<pb::ContainerInfo>,
             status: &c.status,
         })
         .collect();
-    let ages = engine.ages().of(engine, &listed, all).await;
+    let docker = engine.docker().await?;
+    let ages = engine.ages().of(docker, &listed, all).await;
     for (c, age) in list.iter_mut().zip(ages) {
         c.state_age_ms = age;
     }

@@ -38,7 +38,7 @@ pub fn spec_from(start: ExecStart) -> ExecSpec {
         size: Size::clamped(start.rows, start.cols),
         detach: start.detach,
         privileged: start.privileged,
-        debug: start.debug.map(|d| crate::debug::DebugSpec {
+        debug: start.debug.map(|d| exec::DebugSpec {
             image: d.image,
             toolbox_root: d.toolbox_root,
         }),

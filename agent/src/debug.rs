@@ -30,34 +30,11 @@ use bollard::query_parameters::{
 
 use crate::engine::Engine;
 use crate::error::AgentError;
-use crate::exec::ExecSpec;
+use crate::exec::{DebugSpec, ExecSpec};
 
-/// On a helper: the id of the container it debugs. Lists leave helpers out.
-pub const HELPER_LABEL: &str = "dockyard.debug.helper";
+pub use crate::engine::HELPER_LABEL;
 /// On a helper: the agent process that made it (`host/pid/start`).
 pub const OWNER_LABEL: &str = "dockyard.debug.owner";
-pub use dockyard_proto::DEFAULT_DEBUG_IMAGE as DEFAULT_IMAGE;
-/// Where the target's root is seen from the toolbox's (`--toolbox-root`).
-pub const TARGET_MOUNT: &str = "/target";
-
-/// What a debug session asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DebugSpec {
-    /// The toolbox image (empty: [`DEFAULT_IMAGE`]).
-    pub image: String,
-    /// `/` is the toolbox's, the target's at [`TARGET_MOUNT`].
-    pub toolbox_root: bool,
-}
-
-impl DebugSpec {
-    pub fn image(&self) -> &str {
-        if self.image.is_empty() {
-            DEFAULT_IMAGE
-        } else {
-            &self.image
-        }
-    }
-}
 
 /// The helper's main process: it says where it is (its PID, in its own
 /// filesystem, so a session finds the toolbox through /proc), makes the target's

@@ -54,6 +54,10 @@ impl EngineAddr {
     }
 }
 
+/// On a debug helper (`debug.rs`): the id of the container it debugs.
+/// Lists and stats leave helpers out ([`Engine::shows`]).
+pub const HELPER_LABEL: &str = "dockyard.debug.helper";
+
 #[derive(Debug)]
 pub struct Engine {
     addr: EngineAddr,
@@ -90,6 +94,12 @@ impl Engine {
     /// `--only-label`'s key and value, if it was given.
     pub fn only_label(&self) -> Option<&(String, String)> {
         self.only_label.as_ref()
+    }
+
+    /// A container to show in lists and stats: this agent's, and not one
+    /// of the debug helpers it runs for itself (`debug.rs`).
+    pub fn shows(&self, labels: &std::collections::HashMap<String, String>) -> bool {
+        self.owns(labels) && !labels.contains_key(HELPER_LABEL)
     }
 
     pub fn owns(&self, labels: &std::collections::HashMap<String, String>) -> bool {
@@ -276,13 +286,11 @@ impl Engine {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        let message = crate::attach::engine_message(&body);
-        Err(match status.as_u16() {
-            404 => not_found(),
-            400 => AgentError::InvalidArgument(message),
-            409 => AgentError::Conflict(message),
-            _ => AgentError::Engine(message),
-        })
+        Err(AgentError::from_status(
+            status.as_u16(),
+            engine_message(&body),
+            not_found,
+        ))
     }
 
     /// "1.41": the version path segment for hand-made requests.
@@ -308,9 +316,27 @@ fn parse_version(v: &str) -> Option<bollard::ClientVersion> {
     })
 }
 
+/// The engine's error bodies are `{"message": "..."}`.
+pub(crate) fn engine_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    text.split_once(r#""message":""#)
+        .and_then(|(_, rest)| rest.rsplit_once('"'))
+        .map(|(m, _)| m.replace("\\\"", "\""))
+        .unwrap_or_else(|| text.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_message_extracts_text() {
+        assert_eq!(
+            engine_message(br#"{"message":"Container abc is not running"}"#),
+            "Container abc is not running"
+        );
+        assert_eq!(engine_message(b"plain"), "plain");
+    }
 
     #[test]
     fn versions_and_addresses() {

@@ -45,22 +45,30 @@ impl AgentError {
         use bollard::errors::Error as E;
         match e {
             E::DockerResponseServerError {
-                status_code: 404, ..
-            } => not_found(),
-            E::DockerResponseServerError {
-                status_code: 409,
+                status_code,
                 message,
-            } => AgentError::Conflict(message),
-            E::DockerResponseServerError {
-                status_code: 400,
-                message,
-            } => AgentError::InvalidArgument(message),
-            E::DockerResponseServerError { message, .. } => AgentError::Engine(message),
+            } => AgentError::from_status(status_code, message, not_found),
             E::IOError { err } => AgentError::unavailable(at, err.to_string()),
             E::HyperResponseError { err } => AgentError::unavailable(at, err.to_string()),
             E::HyperLegacyError { err } => AgentError::unavailable(at, innermost(&err)),
             E::RequestTimeoutError => AgentError::unavailable(at, "request timed out"),
             other => AgentError::Engine(other.to_string()),
+        }
+    }
+
+    /// The engine's answer `status` with its `message`, for a call about
+    /// what `not_found` names: the one mapping of engine statuses to
+    /// errors, for bollard's calls and the agent's own requests alike.
+    pub fn from_status(
+        status: u16,
+        message: String,
+        not_found: impl FnOnce() -> AgentError,
+    ) -> Self {
+        match status {
+            404 => not_found(),
+            409 => AgentError::Conflict(message),
+            400 => AgentError::InvalidArgument(message),
+            _ => AgentError::Engine(message),
         }
     }
 

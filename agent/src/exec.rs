@@ -35,7 +35,26 @@ pub struct ExecSpec {
     pub detach: bool,
     pub privileged: bool,
     /// A debug shell: run in a helper beside the container (`debug.rs`).
-    pub debug: Option<crate::debug::DebugSpec>,
+    pub debug: Option<DebugSpec>,
+}
+
+/// What a debug session asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DebugSpec {
+    /// The toolbox image (empty: [`DEFAULT_DEBUG_IMAGE`](dockyard_proto::DEFAULT_DEBUG_IMAGE)).
+    pub image: String,
+    /// `/` is the toolbox's, the target's at `/target`.
+    pub toolbox_root: bool,
+}
+
+impl DebugSpec {
+    pub fn image(&self) -> &str {
+        if self.image.is_empty() {
+            dockyard_proto::DEFAULT_DEBUG_IMAGE
+        } else {
+            &self.image
+        }
+    }
 }
 
 impl ExecSpec {

@@ -14,6 +14,7 @@ pub mod attach;
 pub mod audit;
 pub mod auth;
 pub mod batch;
+pub mod chunk;
 pub mod cli;
 pub mod containers;
 pub mod conversation;

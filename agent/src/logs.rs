@@ -10,13 +10,12 @@ use http_body_util::BodyExt;
 use tokio_util::codec::FramedRead;
 use tokio_util::io::{ReaderStream, StreamReader};
 
-use crate::attach::{Chunk, MERGE_CHUNKS, StdFrames, StdStream, merge};
+use crate::attach::StdFrames;
+use crate::batch::Batched;
+use crate::chunk::{Chunk, READ_CHUNK, StdStream};
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::exec::check_container_name;
-
-/// Read size for the log body: bulk logs travel in few messages.
-const READ_CHUNK: usize = 64 * 1024;
 
 pub type LogsStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<pb::LogsChunk, AgentError>> + Send>>;
@@ -25,21 +24,16 @@ pub type LogsStream =
 /// removal (`rm -f` kills first and removes a moment later).
 const REMOVAL_WINDOW: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// How long a log chunk waits for more to join it. The engine sends a
-/// non-TTY log as one frame per line, through hyper's body one HTTP chunk
-/// at a time; merging only what is ready at once leaves a message per line
-/// whenever the agent's runtime is busy (the embedded agent shares one
-/// thread with its client), and a client that reads slower than that
-/// piles up small HTTP/2 frames until h2's flood guard ends the
-/// connection. A log is not typed at: 2 ms is nothing to wait.
-const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
-
-fn batched<S>(chunks: S) -> impl Stream<Item = std::io::Result<Chunk>> + Send
+/// A log's chunks gathered by the rule an exec's output follows
+/// (`batch.rs`). The engine sends a non-TTY log as one frame per line;
+/// sent as they come, a client that reads slower than that piles up small
+/// HTTP/2 frames until h2's flood guard ends the connection. Nobody types
+/// into a log: no input ever makes its output go at once.
+fn batched<S>(chunks: S) -> Batched<S>
 where
-    S: Stream<Item = std::io::Result<Chunk>> + Send,
+    S: Stream<Item = std::io::Result<Chunk>> + Send + Unpin,
 {
-    tokio_stream::StreamExt::chunks_timeout(chunks, MERGE_CHUNKS, LINGER)
-        .flat_map(|batch| futures::stream::iter(merge(batch)))
+    Batched::new(chunks, Default::default())
 }
 
 /// A unix time as the engine's `since`/`until` take it, "SECONDS[.NANOS]";
@@ -151,11 +145,14 @@ pub async fn logs(
         let deadline = tokio::time::Instant::now() + REMOVAL_WINDOW;
         loop {
             let status = match docker.inspect_container(&name, None).await {
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => return Err(AgentError::ContainerRemoved(name)),
                 Ok(info) => info.state.and_then(|s| s.status),
-                Err(_) => return Ok(None),
+                Err(e) => {
+                    let gone = || AgentError::ContainerRemoved(name.clone());
+                    return match engine.error_about(e, gone) {
+                        e @ AgentError::ContainerRemoved(_) => Err(e),
+                        _ => Ok(None),
+                    };
+                }
             };
             match status {
                 Some(S::REMOVING) => return Err(AgentError::ContainerRemoved(name)),

@@ -15,12 +15,12 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::audit::Audit;
 use crate::auth::Caller;
+use crate::auth::Forwarded;
 use crate::containers::{self, Lifecycle};
 use crate::conversation::{self, OUTPUT_QUEUE};
 use crate::engine::Engine;
 use crate::error::AgentError;
 use crate::fleet::Fleet;
-use crate::fleet::gate::Forwarded;
 use crate::sessions::{SessionConfig, Sessions};
 
 #[derive(Clone)]

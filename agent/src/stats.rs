@@ -46,7 +46,7 @@ pub async fn stats(engine: Arc<Engine>, req: pb::StatsRequest) -> Result<StatsSt
         targets.extend(
             running
                 .into_iter()
-                .filter(|c| engine.owns(c.labels.as_ref().unwrap_or(&HashMap::new())))
+                .filter(|c| engine.shows(c.labels.as_ref().unwrap_or(&HashMap::new())))
                 .filter_map(|c| c.id),
         );
     } else {
@@ -139,7 +139,7 @@ async fn supervise(
                 // attributes: one this agent does not own is not followed.
                 let labels = actor.attributes.unwrap_or_default();
                 let action = ev.action.unwrap_or_default();
-                if action == "start" && !running.contains_key(&id) && engine.owns(&labels) {
+                if action == "start" && !running.contains_key(&id) && engine.shows(&labels) {
                     let handle = tasks.spawn(follow(docker.clone(), id.clone(), stream, tx.clone()));
                     running.insert(id, handle);
                 } else if action != "start" && let Some(handle) = running.remove(&id) {

@@ -14,9 +14,9 @@ use dockyard_client::{Cause, Client, OutputStream};
 use futures::StreamExt;
 use tokio_stream::StreamMap;
 
-use crate::EXIT_DOCKYARD;
 use crate::cli::{InspectArgs, LogsArgs, PsFormat, StatsArgs};
 use crate::connect::{Connector, NoSuchContainer};
+use crate::output::EXIT_DOCKYARD;
 use crate::output::OutputWriter;
 
 /// docker's wording for a container that is not there; other errors as

@@ -104,7 +104,7 @@ where
         return vec![];
     };
     let mut names = rt.block_on(async {
-        let Ok(conn) = crate::connector_from_env() else {
+        let Ok(conn) = crate::connect::connector_from_env() else {
             return vec![];
         };
         let mut names = Vec::new();

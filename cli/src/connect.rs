@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use dockyard_agent::server::Embedded;
 use dockyard_client::find::{Found, find};
 use dockyard_client::pb::ListContainersRequest;
-use dockyard_client::{Auth, Client, DialOptions, HostAddr, HostSpec, dial};
+use dockyard_client::{Auth, Client, DialOptions, Flow, HostAddr, HostSpec, dial};
 
 /// How this run reaches agents: the hosts it acts on, token and TLS
 /// settings (flags, environment and config file, decided once at start),
@@ -184,3 +184,78 @@ impl std::fmt::Display for NoSuchContainer {
 }
 
 impl std::error::Error for NoSuchContainer {}
+
+/// What decides how agents are reached: the flags (or their environment
+/// variables), before the config file fills in what they leave out.
+pub struct Reach {
+    pub hosts: Vec<HostSpec>,
+    pub token: Option<String>,
+    pub tls_ca: Option<std::path::PathBuf>,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+/// The agents of this run: the flags' hosts, else the config file's, else
+/// `local`; flags and environment win over the config file.
+pub fn connector(
+    config: &crate::config::Config,
+    reach: Reach,
+    flow: Flow,
+) -> anyhow::Result<Connector> {
+    let mut hosts = reach.hosts;
+    if hosts.is_empty() {
+        hosts = config
+            .hosts
+            .iter()
+            .map(|h| h.parse().map_err(|e| anyhow::anyhow!("config file: {e}")))
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if hosts.is_empty() {
+        hosts.push(HostSpec::Local);
+    }
+    let mut per_host = std::collections::HashMap::new();
+    for (h, t) in &config.tokens {
+        let addr: dockyard_client::HostAddr = h
+            .parse()
+            .map_err(|e| anyhow::anyhow!("config file tokens: {e}"))?;
+        per_host.insert(addr.to_string(), t.clone());
+    }
+    let dialing = Dialing {
+        defaults: dockyard_client::DialOptions {
+            token: reach.token.clone().or(config.token.clone()),
+            tls_ca: reach.tls_ca.or(config.tls_ca.clone()),
+            tls_cert: reach.tls_cert.or(config.tls_cert.clone()),
+            tls_key: reach.tls_key.or(config.tls_key.clone()),
+            flow,
+        },
+        // An explicit --token / DOCKYARD_TOKEN is for every host.
+        per_host: if reach.token.is_some() {
+            Default::default()
+        } else {
+            per_host
+        },
+    };
+    Ok(Connector::new(hosts, dialing))
+}
+
+/// The agents a completion asks: as a run with no flags would reach them
+/// (environment variables, then the config file).
+pub fn connector_from_env() -> anyhow::Result<Connector> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let hosts = env("DOCKYARD_HOST")
+        .map(|v| {
+            v.split(',')
+                .map(|h| h.parse().map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<Vec<HostSpec>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let reach = Reach {
+        hosts,
+        token: env("DOCKYARD_TOKEN"),
+        tls_ca: env("DOCKYARD_TLS_CA").map(Into::into),
+        tls_cert: None,
+        tls_key: None,
+    };
+    connector(&crate::config::load()?, reach, Flow::Bulk)
+}

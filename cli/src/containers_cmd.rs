@@ -87,28 +87,31 @@ fn progress_bar(image: &str, fancy: bool) -> anyhow::Result<ProgressBar> {
 }
 
 pub async fn stop(conn: &Connector, args: StopArgs) -> anyhow::Result<i32> {
-    let client = conn.for_container(&args.container).await?;
     let opts = Options {
         timeout: args.timeout,
         ..Options::default()
     };
-    Lifecycle::Stop
-        .apply(&mut client.clone(), None, &args.container, &opts)
-        .await?;
-    println!("{}", printable(&args.container));
-    Ok(0)
+    one(conn, Lifecycle::Stop, &args.container, &opts).await
 }
 
 pub async fn rm(conn: &Connector, args: RmArgs) -> anyhow::Result<i32> {
-    let client = conn.for_container(&args.container).await?;
     let opts = Options {
         force: args.force,
         ..Options::default()
     };
-    Lifecycle::Remove
-        .apply(&mut client.clone(), None, &args.container, &opts)
-        .await?;
-    println!("{}", printable(&args.container));
+    one(conn, Lifecycle::Remove, &args.container, &opts).await
+}
+
+/// `op` on the one `container`, whose name is printed when it is done.
+async fn one(
+    conn: &Connector,
+    op: Lifecycle,
+    container: &str,
+    opts: &Options,
+) -> anyhow::Result<i32> {
+    let mut client = conn.for_container(container).await?;
+    op.apply(&mut client, None, container, opts).await?;
+    println!("{}", printable(container));
     Ok(0)
 }
 
@@ -183,7 +186,11 @@ pub async fn ps(conn: &Connector, args: PsArgs) -> anyhow::Result<i32> {
             print_table(&rows, conn.hosts().len() > 1, nodes.len() > 1)
         }
     }
-    Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
+    Ok(if failed {
+        crate::output::EXIT_DOCKYARD
+    } else {
+        0
+    })
 }
 
 fn print_table(rows: &[(String, pb::ContainerInfo)], with_host: bool, with_node: bool) {

@@ -22,8 +22,9 @@ use crate::record::Recording;
 use dockyard_client::parse::environment;
 
 use crate::connect::Connector;
+use crate::output::EXIT_DOCKYARD;
 use crate::output::OutputWriter;
-use crate::{EXIT_DOCKYARD, terminal};
+use crate::terminal;
 
 /// Bulk stdin moves in pieces this large; a keystroke still goes alone,
 /// since a read returns whatever is there.

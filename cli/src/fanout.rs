@@ -19,9 +19,9 @@ use dockyard_client::text::printable;
 use dockyard_client::{Client, ExecEvent, ExecInput, ExecSession, OutputStream};
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::EXIT_DOCKYARD;
 use crate::cli::{ExecArgs, FanoutFormat};
 use crate::connect::Connector;
+use crate::output::EXIT_DOCKYARD;
 
 /// One container the command runs in.
 struct Target {

@@ -29,12 +29,12 @@ use dockyard_client::lifecycle::{Lifecycle, Options};
 
 use std::sync::Arc;
 
-use dockyard_client::{Flow, HostSpec};
+use dockyard_client::Flow;
 
 use crate::cli::{Cli, Command};
-use crate::connect::Connector;
+use crate::connect::Reach;
 
-pub const EXIT_DOCKYARD: i32 = 125;
+use output::EXIT_DOCKYARD;
 
 fn main() {
     completion::handle_callback();
@@ -62,77 +62,6 @@ fn main() {
     // exit() rather than returning: the stdin thread may sit in a blocking
     // read that nothing else would end.
     std::process::exit(code);
-}
-
-/// What decides how agents are reached: the flags (or their environment
-/// variables), before the config file fills in what they leave out.
-struct Reach {
-    hosts: Vec<HostSpec>,
-    token: Option<String>,
-    tls_ca: Option<std::path::PathBuf>,
-    tls_cert: Option<std::path::PathBuf>,
-    tls_key: Option<std::path::PathBuf>,
-}
-
-/// The agents of this run: the flags' hosts, else the config file's, else
-/// `local`; flags and environment win over the config file.
-fn connector(config: &config::Config, reach: Reach, flow: Flow) -> anyhow::Result<Connector> {
-    let mut hosts = reach.hosts;
-    if hosts.is_empty() {
-        hosts = config
-            .hosts
-            .iter()
-            .map(|h| h.parse().map_err(|e| anyhow::anyhow!("config file: {e}")))
-            .collect::<anyhow::Result<_>>()?;
-    }
-    if hosts.is_empty() {
-        hosts.push(HostSpec::Local);
-    }
-    let mut per_host = std::collections::HashMap::new();
-    for (h, t) in &config.tokens {
-        let addr: dockyard_client::HostAddr = h
-            .parse()
-            .map_err(|e| anyhow::anyhow!("config file tokens: {e}"))?;
-        per_host.insert(addr.to_string(), t.clone());
-    }
-    let dialing = connect::Dialing {
-        defaults: dockyard_client::DialOptions {
-            token: reach.token.clone().or(config.token.clone()),
-            tls_ca: reach.tls_ca.or(config.tls_ca.clone()),
-            tls_cert: reach.tls_cert.or(config.tls_cert.clone()),
-            tls_key: reach.tls_key.or(config.tls_key.clone()),
-            flow,
-        },
-        // An explicit --token / DOCKYARD_TOKEN is for every host.
-        per_host: if reach.token.is_some() {
-            Default::default()
-        } else {
-            per_host
-        },
-    };
-    Ok(Connector::new(hosts, dialing))
-}
-
-/// The agents a completion asks: as a run with no flags would reach them
-/// (environment variables, then the config file).
-pub fn connector_from_env() -> anyhow::Result<Connector> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let hosts = env("DOCKYARD_HOST")
-        .map(|v| {
-            v.split(',')
-                .map(|h| h.parse().map_err(anyhow::Error::msg))
-                .collect::<anyhow::Result<Vec<HostSpec>>>()
-        })
-        .transpose()?
-        .unwrap_or_default();
-    let reach = Reach {
-        hosts,
-        token: env("DOCKYARD_TOKEN"),
-        tls_ca: env("DOCKYARD_TLS_CA").map(Into::into),
-        tls_cert: None,
-        tls_key: None,
-    };
-    connector(&config::load()?, reach, Flow::Bulk)
 }
 
 /// Help and version to stdout, exit 0; anything else as one line, 125.
@@ -175,7 +104,7 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
         _ => false,
     };
     let flow = if tui { Flow::Panes } else { Flow::Bulk };
-    let connector = Arc::new(connector(&config, reach, flow)?);
+    let connector = Arc::new(connect::connector(&config, reach, flow)?);
     // A recording in a pane of the TUI, beside whatever the hosts show.
     if let Some(Command::Replay(a)) = &cli.command
         && a.tui

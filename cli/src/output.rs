@@ -67,6 +67,11 @@ impl OutputWriter {
 /// head`): as a program killed by SIGPIPE.
 pub const EXIT_PIPE: i32 = 128 + libc::SIGPIPE;
 
+/// The status when dockyard itself could not run what was asked (an
+/// agent unreachable, a container missing or stopped, a bad flag), as
+/// docker's 125.
+pub const EXIT_DOCKYARD: i32 = 125;
+
 /// Writes `text` to stdout. False when the reader went away; other write
 /// errors are errors.
 pub fn print(text: &str) -> anyhow::Result<bool> {

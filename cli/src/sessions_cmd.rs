@@ -27,7 +27,11 @@ pub async fn run(conn: &Connector, args: SessionsArgs) -> anyhow::Result<i32> {
         }
     };
     print(&text)?;
-    Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
+    Ok(if failed {
+        crate::output::EXIT_DOCKYARD
+    } else {
+        0
+    })
 }
 
 /// Every host's sessions, oldest first per host. A host that cannot be
@@ -194,7 +198,11 @@ async fn rm(conn: &Connector, ids: Vec<String>) -> anyhow::Result<i32> {
             }
         }
     }
-    Ok(if failed { crate::EXIT_DOCKYARD } else { 0 })
+    Ok(if failed {
+        crate::output::EXIT_DOCKYARD
+    } else {
+        0
+    })
 }
 
 /// `dockyard attach ID`: the screen as the program left it, resized to

@@ -6,9 +6,9 @@ use dockyard_client::dial::status_text;
 use dockyard_client::pb;
 use dockyard_client::text::printable;
 
-use crate::EXIT_DOCKYARD;
 use crate::cli::{PsFormat, VersionArgs};
 use crate::connect::Connector;
+use crate::output::EXIT_DOCKYARD;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 

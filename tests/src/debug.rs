@@ -31,9 +31,10 @@ pub fn ensure_images() {
         }
         if block_on(docker.inspect_image(DISTROLESS)).is_err() {
             let tar = target_tar().unwrap_or_else(|e| panic!("building the target: {e}"));
-            import_with(
+            crate::image::import_with(
                 &tar,
-                DISTROLESS,
+                "dockyard-distroless",
+                "test",
                 &[
                     "USER 65534",
                     "WORKDIR /app",
@@ -123,29 +124,6 @@ fn target_tar() -> Result<Vec<u8>, String> {
     t.file("etc/group", 0o644, GROUP)?;
     t.file("app/data.txt", 0o644, format!("{TARGET_DATA}\n").as_bytes())?;
     t.done()
-}
-
-fn import_with(tar: &[u8], reference: &str, changes: &[&str]) {
-    let (repo, tag) = reference.split_once(':').expect("repo:tag");
-    let opts = bollard::query_parameters::CreateImageOptions {
-        from_src: Some("-".into()),
-        repo: Some(repo.into()),
-        tag: Some(tag.into()),
-        changes: changes.iter().map(|c| c.to_string()).collect(),
-        ..Default::default()
-    };
-    let docker = docker();
-    block_on(async {
-        use futures::StreamExt;
-        let mut s = docker.create_image(
-            Some(opts),
-            Some(bollard::body_full(tar.to_vec().into())),
-            None,
-        );
-        while let Some(r) = s.next().await {
-            r.expect("docker import");
-        }
-    });
 }
 
 /// A running distroless-style target, removed on drop: its own program is

@@ -28,11 +28,18 @@ pub fn ensure_image() {
 
 /// Imports a root filesystem tarball as `repo:tag`.
 pub fn import(tar: &[u8], repo: &str, tag: &str) {
+    import_with(tar, repo, tag, &[]);
+}
+
+/// [`import`] with Dockerfile instructions applied (`USER 65534`, `ENV
+/// K=V`), as `docker import --change` does.
+pub fn import_with(tar: &[u8], repo: &str, tag: &str, changes: &[&str]) {
     let docker = docker();
     let opts = bollard::query_parameters::CreateImageOptions {
         from_src: Some("-".into()),
         repo: Some(repo.into()),
         tag: Some(tag.into()),
+        changes: changes.iter().map(|c| c.to_string()).collect(),
         ..Default::default()
     };
     block_on(async {

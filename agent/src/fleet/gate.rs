@@ -26,15 +26,10 @@ use tonic::service::Interceptor;
 use tower::{Layer, Service, ServiceExt};
 
 use super::{Fleet, decode_caller, encode_caller, route};
-use crate::auth::{Caller, TokenCheck};
+use crate::auth::{Caller, Forwarded, TokenCheck};
 use crate::engine::Engine;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The caller a peer vouched for, put in the request's extensions by the
-/// gate for the token check (`auth::TokenCheck`) to take.
-#[derive(Clone, Debug)]
-pub struct Forwarded(pub Caller);
 
 /// What the gate needs: this agent's fleet (None: no peers, so nothing is
 /// forwarded and nobody is believed to be one), its token check, and the

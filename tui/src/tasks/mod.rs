@@ -2,10 +2,13 @@
 //! `update`'s effects: it holds each host's client and each pane's
 //! session, so the state never does.
 
+pub mod exec_run;
 pub mod hosts;
+mod logs;
 pub mod ops;
 pub mod replay;
 pub mod session;
+mod spawn;
 
 use std::collections::HashMap;
 
@@ -137,7 +140,7 @@ impl Runner {
             }
             Effect::OpenReplay { pane, file } => {
                 self.resting.retain(|(id, _)| *id != pane);
-                self.sessions.insert(pane, session::spawn_replay(file));
+                self.sessions.insert(pane, spawn::spawn_replay(file));
             }
             Effect::ReplayControl { pane, ctl } => {
                 if let Some(s) = self.session(pane) {
@@ -278,7 +281,7 @@ impl Runner {
     ) {
         match self.clients.get(&host) {
             Some(c) => {
-                let s = session::spawn(c.clone(), container, kind, rows, cols, self.history);
+                let s = spawn::spawn(c.clone(), container, kind, rows, cols, self.history);
                 // A session the pane had before (a log read again) is
                 // replaced, resting or not.
                 self.resting.retain(|(id, _)| *id != pane);

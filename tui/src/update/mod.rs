@@ -174,7 +174,7 @@ fn on_session(state: &mut State, pane: PaneId, ev: SessionEvent, fx: &mut Vec<Ef
             let text = format!(
                 "{}: {n} bytes typed while reconnecting were dropped (more than {} KiB)",
                 p.title(),
-                crate::tasks::session::HELD_INPUT / 1024
+                crate::tasks::exec_run::HELD_INPUT / 1024
             );
             state.notice = Some(Notice { text, error: true });
         }
