@@ -1,4 +1,5 @@
-//! An exec's output gathered into fewer, larger messages while it floods.
+//! An exec's or a log's output gathered into fewer, larger messages while
+//! it floods: one rule for both.
 //!
 //! A program writing through a TTY reaches the agent in pieces of a few
 //! hundred bytes (each write the engine reads from the terminal), thousands
@@ -13,6 +14,13 @@
 //! travels as at most one message per [`HOLD`] (more when they are full,
 //! [`CAP`] bytes). Pieces of one stream are joined in order; a piece of the
 //! other stream, an error or the end sends what is held first.
+//!
+//! A log's body comes through hyper, which reads the engine's connection
+//! only when the body is polled and hands over one piece (one line, as the
+//! engine flushes a log) per poll: nothing would gather while it is not
+//! read. So a log is read on while output is held ([`Batched::reading`]),
+//! and what is ready joins it; the message still goes [`HOLD`] after the
+//! last.
 //!
 //! Hand-written: the time-windowed helpers of tokio-stream and futures
 //! (`chunks_timeout`, `ready_chunks`) either always wait or never do; this
@@ -60,14 +68,20 @@ pub struct Batched<S> {
     input: Arc<AtomicU64>,
     input_seen: u64,
     ended: bool,
+    /// Read on while holding (a log's body), rather than leave the output
+    /// to gather in the connection's buffer (an exec's raw connection).
+    read_while_holding: bool,
 }
 
 impl<S> Batched<S>
 where
     S: Stream<Item = std::io::Result<Chunk>> + Unpin,
 {
+    /// An exec's output, read from its own connection; `input` counts the
+    /// writes to its stdin.
     pub fn new(inner: S, input: Arc<AtomicU64>) -> Self {
         Batched {
+            read_while_holding: false,
             input_seen: input.load(Ordering::Relaxed),
             input,
             inner,
@@ -78,6 +92,14 @@ where
             last: None,
             full: false,
             ended: false,
+        }
+    }
+
+    /// A log's output, read on while held (see the module comment).
+    pub fn reading(inner: S) -> Self {
+        Batched {
+            read_while_holding: true,
+            ..Self::new(inner, Arc::default())
         }
     }
 
@@ -133,10 +155,11 @@ where
         let this = &mut *self;
         while this.out.is_empty() && !this.ended {
             if this.waiting {
-                if this.due.as_mut().poll(cx).is_pending() {
+                if this.due.as_mut().poll(cx).is_ready() {
+                    this.waiting = false;
+                } else if !this.read_while_holding {
                     break;
                 }
-                this.waiting = false;
             }
             match Pin::new(&mut this.inner).poll_next(cx) {
                 Poll::Ready(Some(Ok(c))) => this.take(c),
@@ -148,9 +171,12 @@ where
                     this.ended = true;
                     this.release();
                 }
-                // All that was ready is in: it goes.
+                // All that was ready is in: it goes (unless a log's held
+                // output still waits for its time).
                 Poll::Pending => {
-                    this.release();
+                    if !this.waiting {
+                        this.release();
+                    }
                     break;
                 }
             }

@@ -33,7 +33,7 @@ fn batched<S>(chunks: S) -> Batched<S>
 where
     S: Stream<Item = std::io::Result<Chunk>> + Send + Unpin,
 {
-    Batched::new(chunks, Default::default())
+    Batched::reading(chunks)
 }
 
 /// A unix time as the engine's `since`/`until` take it, "SECONDS[.NANOS]";
