@@ -68,7 +68,7 @@ fi
 PATH=${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
 DOCKYARD_DEBUG_TB=/proc/$h/root
 export PATH DOCKYARD_DEBUG_TB
-inner='exec 9<"$DOCKYARD_DEBUG_TB" || exit 125
+inner='{ exec 9<"$DOCKYARD_DEBUG_TB"; } 2>/dev/null || { echo "dockyard: the toolbox is not reachable" >&2; exit 125; }
 tb=/proc/self/fd/9
 PATH=$PATH:$tb/bin:$tb/sbin:$tb/usr/bin:$tb/usr/sbin
 export PATH
@@ -80,20 +80,25 @@ unset DOCKYARD_DEBUG_PID DOCKYARD_DEBUG_WORKDIR DOCKYARD_DEBUG_USER DOCKYARD_DEB
 exec "$@"'
 exec chroot "/proc/$DOCKYARD_DEBUG_PID/root" "$DOCKYARD_DEBUG_TB/bin/sh" -c "$inner" dockyard-debug "$@""#;
 
-/// The live helpers of this agent, by target.
+/// The live helpers of this agent.
 pub struct Helpers {
     engine: Arc<Engine>,
     me: String,
-    /// Target id -> its helper; creation is serialised so two sessions
-    /// starting at once share one helper.
-    live: tokio::sync::Mutex<HashMap<String, Live>>,
-    /// Exec id -> target id, to let a helper go when its sessions end.
+    /// Held while a helper is looked for or started, so two sessions
+    /// starting at once share one.
+    live: tokio::sync::Mutex<Live>,
+    /// Exec id -> the helper it runs in, to let a helper go when its
+    /// sessions end.
     execs: std::sync::Mutex<HashMap<String, String>>,
 }
 
+#[derive(Default)]
 struct Live {
-    helper: String,
-    sessions: usize,
+    /// Target id -> the helper new sessions into it use.
+    current: HashMap<String, String>,
+    /// Helper id -> its sessions (started or starting). A helper that
+    /// stopped and was replaced keeps its count until its own sessions end.
+    sessions: HashMap<String, usize>,
 }
 
 /// What the target's inspect says a debug session needs.
@@ -111,14 +116,14 @@ impl Helpers {
         Helpers {
             engine,
             me: owner_id(),
-            live: tokio::sync::Mutex::new(HashMap::new()),
+            live: tokio::sync::Mutex::new(Live::default()),
             execs: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
     /// The exec to run for `spec`'s debug session: in the target's helper
     /// (started now, or the one already there), with the launcher wrapping
-    /// the command. The second value is the target's id: say
+    /// the command. The second value is the helper's id: say
     /// [`started`](Self::started) or [`release`](Self::release) with it.
     pub async fn prepare(
         &self,
@@ -137,23 +142,22 @@ impl Helpers {
         }
         let helper = {
             let mut live = self.live.lock().await;
-            match live.get_mut(&target.id) {
-                Some(l) if self.running(&l.helper).await => {
-                    l.sessions += 1;
-                    l.helper.clone()
+            let up = match live.current.get(&target.id) {
+                // An engine that cannot say is an error, not a reason for a
+                // second helper.
+                Some(h) => self.running(h).await?.then(|| h.clone()),
+                None => None,
+            };
+            let helper = match up {
+                Some(h) => h,
+                None => {
+                    let h = self.start_helper(&target, image).await?;
+                    live.current.insert(target.id.clone(), h.clone());
+                    h
                 }
-                _ => {
-                    let helper = self.start_helper(&target, image).await?;
-                    live.insert(
-                        target.id.clone(),
-                        Live {
-                            helper: helper.clone(),
-                            sessions: 1,
-                        },
-                    );
-                    helper
-                }
-            }
+            };
+            *live.sessions.entry(helper.clone()).or_default() += 1;
+            helper
         };
         let mut env = target.env.clone();
         env.extend(spec.env.clone());
@@ -178,7 +182,7 @@ impl Helpers {
         ];
         cmd.extend(spec.cmd.iter().cloned());
         let run = ExecSpec {
-            container: helper,
+            container: helper.clone(),
             cmd,
             env,
             // Root in the helper, to chroot; `-u` is taken by su inside.
@@ -187,43 +191,40 @@ impl Helpers {
             debug: None,
             ..spec.clone()
         };
-        Ok((run, target.id))
+        Ok((run, helper))
     }
 
-    /// The exec `exec_id` runs in `target`'s helper.
-    pub fn started(&self, exec_id: &str, target: &str) {
-        lock(&self.execs).insert(exec_id.to_string(), target.to_string());
+    /// The exec `exec_id` runs in `helper`.
+    pub fn started(&self, exec_id: &str, helper: &str) {
+        lock(&self.execs).insert(exec_id.to_string(), helper.to_string());
     }
 
-    /// A session into `target`'s helper is over (or never started): the
-    /// helper goes with its last one.
-    pub async fn release(&self, target: &str) {
+    /// A session in `helper` is over (or never started): the helper goes
+    /// with its last one.
+    pub async fn release(&self, helper: &str) {
         let gone = {
             let mut live = self.live.lock().await;
-            match live.get_mut(target) {
-                Some(l) if l.sessions > 1 => {
-                    l.sessions -= 1;
-                    None
-                }
-                Some(_) => live.remove(target).map(|l| l.helper),
-                None => None,
+            let left = live.sessions.get_mut(helper).map(|n| {
+                *n = n.saturating_sub(1);
+                *n
+            });
+            if left == Some(0) {
+                live.sessions.remove(helper);
+                live.current.retain(|_, h| h != helper);
             }
+            left == Some(0)
         };
-        if let Some(helper) = gone {
-            tracing::info!(
-                helper,
-                target,
-                "debug helper removed: its last session ended"
-            );
-            remove(&self.engine, &helper).await;
+        if gone {
+            tracing::info!(helper, "debug helper removed: its last session ended");
+            remove(&self.engine, helper).await;
         }
     }
 
     /// The session of exec `exec_id` ended; a no-op for an ordinary exec.
     pub async fn ended(&self, exec_id: &str) {
-        let target = lock(&self.execs).remove(exec_id);
-        if let Some(target) = target {
-            self.release(&target).await;
+        let helper = lock(&self.execs).remove(exec_id);
+        if let Some(helper) = helper {
+            self.release(&helper).await;
         }
     }
 
@@ -302,16 +303,20 @@ impl Helpers {
         self.image_platform(image).await
     }
 
-    async fn running(&self, helper: &str) -> bool {
-        let Ok(docker) = self.engine.docker().await else {
-            return false;
-        };
-        docker
-            .inspect_container(helper, None)
-            .await
-            .ok()
-            .and_then(|i| i.state?.running)
-            .unwrap_or(false)
+    /// Whether `helper` still runs (gone: false); an engine that cannot
+    /// say is an error.
+    async fn running(&self, helper: &str) -> Result<bool, AgentError> {
+        let engine = &self.engine;
+        let docker = engine.docker().await?;
+        match docker.inspect_container(helper, None).await {
+            Ok(i) => Ok(i.state.and_then(|s| s.running).unwrap_or(false)),
+            Err(e) => {
+                match engine.error_about(e, || AgentError::ContainerNotFound(helper.into())) {
+                    AgentError::ContainerNotFound(_) => Ok(false),
+                    other => Err(other),
+                }
+            }
+        }
     }
 
     async fn start_helper(&self, target: &Target, image: &str) -> Result<String, AgentError> {
@@ -329,6 +334,8 @@ impl Helpers {
             image: Some(image.to_string()),
             entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), HELPER_INIT.into()]),
             cmd: Some(vec!["dockyard-debug-helper".into(), target.pid.to_string()]),
+            // Root, whatever the toolbox's USER: it must chroot.
+            user: Some("0".into()),
             labels: Some(labels),
             host_config: Some(HostConfig {
                 pid_mode: Some(format!("container:{}", target.id)),
@@ -370,6 +377,8 @@ async fn remove(engine: &Engine, id: &str) {
     };
     let opts = RemoveContainerOptions {
         force: true,
+        // A toolbox that declares a VOLUME leaves none behind.
+        v: true,
         ..Default::default()
     };
     if let Err(e) = docker.remove_container(id, Some(opts)).await {
@@ -411,27 +420,50 @@ pub async fn remove_leftovers(engine: Arc<Engine>) {
     }
 }
 
-/// This agent process: host, PID and start time (a PID is reused).
+/// This agent process: its host, PID namespace and boot, its PID and
+/// start time (a PID is reused; a PID means something only in its
+/// namespace and until the next boot).
 fn owner_id() -> String {
     let pid = std::process::id();
     format!(
-        "{}/{pid}/{}",
+        "{}/{}/{}/{pid}/{}",
         crate::audit::hostname(),
+        pid_namespace(),
+        boot_id(),
         process_start(pid).unwrap_or(0)
     )
 }
 
-/// Whether the agent process `owner` names still runs: None when it is on
-/// another host (not ours to say).
+/// Whether the agent process `owner` names still runs: None when this
+/// agent cannot say (another host, another PID namespace).
 fn owner_alive(owner: &str) -> Option<bool> {
-    let mut parts = owner.splitn(3, '/');
-    let (host, pid, start) = (parts.next()?, parts.next()?, parts.next()?);
-    if host != crate::audit::hostname() {
+    let parts: Vec<&str> = owner.splitn(5, '/').collect();
+    let [host, ns, boot, pid, start] = parts[..] else {
         return None;
+    };
+    if host != crate::audit::hostname() || ns != pid_namespace() {
+        return None;
+    }
+    if boot != boot_id() {
+        // Made before the last boot: its agent is gone.
+        return Some(false);
     }
     let pid: u32 = pid.parse().ok()?;
     let start: u64 = start.parse().ok()?;
     Some(process_start(pid) == Some(start))
+}
+
+/// This process's PID namespace (`pid:[4026531836]`).
+fn pid_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// A process's start time (clock ticks after boot), from /proc.
@@ -458,10 +490,15 @@ mod tests {
     fn this_process_is_alive_and_a_gone_one_is_not() {
         assert_eq!(owner_alive(&owner_id()), Some(true));
         let me = owner_id();
-        let mut parts: Vec<&str> = me.split('/').collect();
-        parts[2] = "1";
-        assert_eq!(owner_alive(&parts.join("/")), Some(false), "a reused PID");
-        assert_eq!(owner_alive("another-host/1/1"), None);
+        let with = |i: usize, v: &str| {
+            let mut parts: Vec<&str> = me.split('/').collect();
+            parts[i] = v;
+            parts.join("/")
+        };
+        assert_eq!(owner_alive(&with(4, "1")), Some(false), "a reused PID");
+        assert_eq!(owner_alive(&with(2, "an-old-boot")), Some(false));
+        assert_eq!(owner_alive(&with(1, "pid:[1]")), None, "another namespace");
+        assert_eq!(owner_alive(&with(0, "another-host")), None);
     }
 
     #[test]

@@ -102,7 +102,15 @@ impl AgentError {
     /// Deliberately not a `From`: a `?` in the service would skip the log
     /// engine trouble gets; errors leave through `service::fail`.
     pub(crate) fn into_status(self) -> tonic::Status {
-        self.cause().status(self.to_string())
+        let status = self.cause().status(self.to_string());
+        match &self {
+            AgentError::ContainerNotFound(name)
+            | AgentError::ContainerRemoved(name)
+            | AgentError::ContainerNotRunning { name, .. } => {
+                dockyard_proto::cause::with_subject(status, name)
+            }
+            _ => status,
+        }
     }
 }
 

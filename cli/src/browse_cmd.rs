@@ -22,7 +22,9 @@ use crate::output::OutputWriter;
 /// docker's wording for a container that is not there; other errors as
 /// the agent gave them.
 fn about(container: &str, s: tonic::Status) -> anyhow::Error {
-    if Cause::of(&s) == Cause::ContainerNotFound {
+    // An agent from before causes says NotFound alone.
+    let old_not_found = Cause::of(&s) == Cause::Unspecified && s.code() == tonic::Code::NotFound;
+    if Cause::of(&s) == Cause::ContainerNotFound || old_not_found {
         anyhow::anyhow!("No such container: {}", printable(container))
     } else {
         anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s))
@@ -239,9 +241,8 @@ pub async fn stats(conn: &Connector, args: StatsArgs) -> anyhow::Result<i32> {
             }
             Err(s) => {
                 // The agent names the first container it could not find.
-                let missing = names
-                    .iter()
-                    .find(|n| s.message().contains(&format!("'{n}'")));
+                let subject = dockyard_client::cause::subject(&s);
+                let missing = names.iter().find(|n| Some(n.as_str()) == subject);
                 return Err(match missing {
                     Some(name) => about(name, s),
                     None => anyhow::anyhow!("{}", dockyard_client::dial::status_text(&s)),

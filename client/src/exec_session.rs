@@ -88,7 +88,9 @@ impl ExecError {
     pub fn is_transient(&self) -> bool {
         match self {
             ExecError::Lost(_) | ExecError::Disconnected => true,
-            ExecError::Rpc(s) => transport_broke(s.code()),
+            // An agent's answer with a cause is its word, not a broken
+            // connection.
+            ExecError::Rpc(s) => transport_broke(s.code()) && Cause::of(s) == Cause::Unspecified,
             ExecError::Rejected { .. } | ExecError::Protocol(_) => false,
         }
     }

@@ -9,6 +9,23 @@ use crate::pb::Cause;
 /// Status metadata naming the [`Cause`] of a gRPC error.
 pub const CAUSE_KEY: &str = "dockyard-cause";
 
+/// Status metadata naming what the error is about, as the request named
+/// it (the container that was not found, of several asked for).
+pub const SUBJECT_KEY: &str = "dockyard-subject";
+
+/// What `status` is about ([`SUBJECT_KEY`]), when the agent said.
+pub fn subject(status: &tonic::Status) -> Option<&str> {
+    status.metadata().get(SUBJECT_KEY)?.to_str().ok()
+}
+
+/// `status` about `subject` (left out when it cannot be a header value).
+pub fn with_subject(mut status: tonic::Status, subject: &str) -> tonic::Status {
+    if let Ok(v) = subject.parse() {
+        status.metadata_mut().insert(SUBJECT_KEY, v);
+    }
+    status
+}
+
 impl Cause {
     /// The cause's name in `dockyard-cause` metadata (lower case, dashes).
     /// `engine-unavailable` is the name agents before the enum used.
@@ -133,6 +150,14 @@ mod tests {
             Cause::Unspecified
         );
         assert_eq!(Cause::from_metadata_name("later-cause"), Cause::Unspecified);
+    }
+
+    #[test]
+    fn a_subject_travels_when_it_can() {
+        let s = with_subject(Cause::ContainerNotFound.status("x"), "web-1");
+        assert_eq!(subject(&s), Some("web-1"));
+        let s = with_subject(Cause::ContainerNotFound.status("x"), "bad\nname");
+        assert_eq!(subject(&s), None);
     }
 
     #[test]

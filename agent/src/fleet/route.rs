@@ -89,7 +89,12 @@ async fn first_message(mut body: Body) -> (Option<Bytes>, Body) {
     let mut held = Vec::new();
     let mut ended = false;
     let wanted = |buf: &[u8]| (buf.len() >= 5).then(|| 5 + (&buf[1..5]).get_u32() as usize);
-    while wanted(&read).is_none_or(|n| read.len() < n) {
+    // Not more than a message may be: over that (or compressed), nothing
+    // is routed and tonic refuses the request as it would anyway.
+    let too_big = |buf: &[u8]| {
+        wanted(buf).is_some_and(|n| n > 5 + dockyard_proto::MAX_MESSAGE_SIZE || buf[0] != 0)
+    };
+    while wanted(&read).is_none_or(|n| read.len() < n) && !too_big(&read) {
         match body.frame().await {
             Some(Ok(frame)) => match frame.into_data() {
                 Ok(data) => read.extend_from_slice(&data),
@@ -112,7 +117,7 @@ async fn first_message(mut body: Body) -> (Option<Bytes>, Body) {
     }
     let read = read.freeze();
     let first = match wanted(&read) {
-        Some(n) if read.len() >= n && read[0] == 0 => Some(read.slice(5..n)),
+        Some(n) if read.len() >= n && !too_big(&read) => Some(read.slice(5..n)),
         _ => None,
     };
     let mut frames = vec![Ok(http_body::Frame::data(read))];
@@ -137,7 +142,11 @@ impl Fleet {
         caller: &Caller,
         key: &str,
     ) -> Result<Option<String>, tonic::Status> {
-        if self.up().is_empty() || engine.has(key).await.unwrap_or(true) {
+        // A name the engine would refuse is this agent's to refuse.
+        if self.up().is_empty()
+            || crate::exec::check_container_name(key).is_err()
+            || engine.has(key).await.unwrap_or(true)
+        {
             return Ok(None);
         }
         let (answers, _) = self
@@ -250,6 +259,18 @@ mod tests {
             Kind::Ref.container(&framed(&kill)[5..]).as_deref(),
             Some("db")
         );
+    }
+
+    #[tokio::test]
+    async fn an_oversized_first_message_is_not_read_whole() {
+        // A prefix that claims 4 GiB, and a little of it.
+        let mut claim = vec![0u8];
+        claim.extend_from_slice(&u32::MAX.to_be_bytes());
+        claim.extend_from_slice(b"a few bytes");
+        let claim = Bytes::from(claim);
+        let (first, body) = first_message(pieces(claim.clone(), &[5])).await;
+        assert!(first.is_none());
+        assert_eq!(collect(body).await, claim, "passed on untouched");
     }
 
     #[tokio::test]

@@ -80,14 +80,14 @@ impl Runtime for Docker {
             let s = match &spec.debug {
                 None => exec::start(&self.engine, spec).await?,
                 Some(debug) => {
-                    let (run, target) = self.helpers.prepare(spec, debug).await?;
+                    let (run, helper) = self.helpers.prepare(spec, debug).await?;
                     match exec::start(&self.engine, &run).await {
                         Ok(s) => {
-                            self.helpers.started(&s.id, &target);
+                            self.helpers.started(&s.id, &helper);
                             s
                         }
                         Err(e) => {
-                            self.helpers.release(&target).await;
+                            self.helpers.release(&helper).await;
                             return Err(e);
                         }
                     }

@@ -16,7 +16,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use dockyard_cast::{Header, Writer};
 use dockyard_client::pb::ExecStart;
-use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
+use dockyard_client::pull::Pull;
+use dockyard_client::{Cause, Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use tokio::sync::{mpsc, watch};
 
 use super::session::InputMsg;
@@ -52,16 +53,59 @@ async fn open(
     client: &mut Client,
     opening: Opening,
     size: (u16, u16),
+    events: &mpsc::Sender<SessionEvent>,
 ) -> Result<ExecSession, ExecError> {
     match opening {
         // A cluster's entry takes it to the container's node.
-        Opening::Start(start) => ExecSession::start(client, start).await,
+        Opening::Start(start) => match ExecSession::start(client, start.clone()).await {
+            // A debug shell whose toolbox is not on the container's host:
+            // pulled there, its progress in the pane, and asked again.
+            Err(e) if e.cause() == Cause::ImageNotFound && start.debug.is_some() => {
+                let image = start
+                    .debug
+                    .as_ref()
+                    .map(|d| d.image.clone())
+                    .unwrap_or_default();
+                let node = e.node().map(str::to_string);
+                pull(client, node.as_deref(), &image, events).await?;
+                ExecSession::start_on(client, node.as_deref(), start).await
+            }
+            other => other,
+        },
         Opening::Attach { session_id, node } => {
             // The screen as it is, not the history replayed: the pane
             // would answer the terminal queries in it, into the program.
             ExecSession::attach_on(client, node.as_deref(), &session_id, size, None).await
         }
     }
+}
+
+/// Pulls `image` on `node`, saying how far it got on the pane's last line.
+async fn pull(
+    client: &mut Client,
+    node: Option<&str>,
+    image: &str,
+    events: &mpsc::Sender<SessionEvent>,
+) -> Result<(), ExecError> {
+    let say = |text: String| {
+        let line = format!("\r\x1b[2K\x1b[2m{text}\x1b[0m");
+        events.send(SessionEvent::Output(Bytes::from(line)))
+    };
+    let printable = dockyard_client::text::printable;
+    let _ = say(format!("pulling the toolbox {}", printable(image))).await;
+    let mut pull = Pull::start_on(client, node, image).await?;
+    while let Some((_, changed)) = pull.next().await? {
+        if changed {
+            let text = format!(
+                "pulling the toolbox {}: {}",
+                printable(image),
+                pull.tally().text()
+            );
+            let _ = say(text).await;
+        }
+    }
+    let _ = say(format!("pulled {}\r\n", printable(image))).await;
+    Ok(())
 }
 
 pub(super) async fn run(
@@ -71,7 +115,7 @@ pub(super) async fn run(
     input_rx: mpsc::UnboundedReceiver<InputMsg>,
     events: mpsc::Sender<SessionEvent>,
 ) {
-    let mut session = match open(&mut client, opening, size).await {
+    let mut session = match open(&mut client, opening, size, &events).await {
         Ok(s) => s,
         Err(e) => {
             let _ = events.send(SessionEvent::Failed(e.to_string())).await;
