@@ -11,6 +11,8 @@ use crate::{TEST_LABEL, block_on, docker, unique_name};
 
 pub const TOOLBOX: &str = "dockyard-toolbox:test";
 pub const DISTROLESS: &str = "dockyard-distroless:test";
+/// The toolbox again, said to be for another platform than this host's.
+pub const FOREIGN_TOOLBOX: &str = "dockyard-toolbox:foreign";
 /// What the target's one file says (at /app/data.txt).
 pub const TARGET_DATA: &str = "distroless-data-7";
 /// The target's environment variable, as `KEY=VALUE`.
@@ -28,6 +30,15 @@ pub fn ensure_images() {
         if block_on(docker.inspect_image(TOOLBOX)).is_err() {
             let tar = toolbox_tar().unwrap_or_else(|e| panic!("building the toolbox: {e}"));
             crate::image::import(&tar, "dockyard-toolbox", "test");
+        }
+        if block_on(docker.inspect_image(FOREIGN_TOOLBOX)).is_err() {
+            let tar = toolbox_tar().unwrap_or_else(|e| panic!("building the toolbox: {e}"));
+            let other = if std::env::consts::ARCH == "aarch64" {
+                "amd64"
+            } else {
+                "arm64"
+            };
+            load_as(&tar, FOREIGN_TOOLBOX, other);
         }
         if block_on(docker.inspect_image(DISTROLESS)).is_err() {
             let tar = target_tar().unwrap_or_else(|e| panic!("building the target: {e}"));
@@ -49,6 +60,48 @@ pub fn ensure_images() {
 fn busybox() -> Result<Vec<u8>, String> {
     std::fs::read("/bin/busybox")
         .map_err(|e| format!("/bin/busybox: {e} (apt-get install busybox-static)"))
+}
+
+/// Loads `layer` (a root filesystem tarball) as the image `reference`
+/// said to be for linux/`arch`, through `docker load`'s format: the engine
+/// takes `docker import --platform` only in experimental mode.
+fn load_as(layer: &[u8], reference: &str, arch: &str) {
+    use sha2::{Digest, Sha256};
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let layer_id = hex(&Sha256::digest(layer));
+    let config = serde_json::json!({
+        "architecture": arch,
+        "os": "linux",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{layer_id}")]},
+    })
+    .to_string();
+    let config_id = hex(&Sha256::digest(config.as_bytes()));
+    let manifest = serde_json::json!([{
+        "Config": format!("{config_id}.json"),
+        "RepoTags": [reference],
+        "Layers": [format!("{layer_id}/layer.tar")],
+    }])
+    .to_string();
+    let mut t = Tar::new();
+    let built = t
+        .dir(&layer_id, 0o755)
+        .and_then(|()| t.file(&format!("{layer_id}/layer.tar"), 0o644, layer))
+        .and_then(|()| t.file(&format!("{config_id}.json"), 0o644, config.as_bytes()))
+        .and_then(|()| t.file("manifest.json", 0o644, manifest.as_bytes()));
+    built.unwrap_or_else(|e| panic!("the image archive: {e}"));
+    let archive = t
+        .done()
+        .unwrap_or_else(|e| panic!("the image archive: {e}"));
+    let docker = docker();
+    block_on(async {
+        use futures::StreamExt;
+        let opts = bollard::query_parameters::ImportImageOptions::default();
+        let mut s = docker.import_image(opts, bollard::body_full(archive.into()), None);
+        while let Some(r) = s.next().await {
+            r.expect("docker load");
+        }
+    });
 }
 
 struct Tar(tar::Builder<Vec<u8>>);

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use dockyard_tests::debug::{TARGET_DATA, TARGET_ENV, TARGET_PORT, TOOLBOX, Target};
+use dockyard_tests::debug::{
+    FOREIGN_TOOLBOX, TARGET_DATA, TARGET_ENV, TARGET_PORT, TOOLBOX, Target,
+};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::{
     TestAgent, dockyard_bin, dockyard_command, eventually, run, stderr_str, stdout_str,
@@ -182,6 +184,14 @@ fn bad_debug_requests_get_one_line_and_125() {
     assert_eq!(o.status.code(), Some(125));
     let err = stderr_str(&o);
     assert!(err.contains("--image") && err.lines().count() == 1, "{err}");
+    // A toolbox for another platform.
+    let o = run(agent.dockyard(&["debug", "--image", FOREIGN_TOOLBOX, &t.name, "true"]));
+    assert_eq!(o.status.code(), Some(125));
+    let err = stderr_str(&o);
+    assert!(
+        err.contains("choose a toolbox for") && err.lines().count() == 1,
+        "{err}"
+    );
     // A stopped target.
     let docker = dockyard_tests::docker();
     dockyard_tests::block_on(docker.stop_container(&t.name, None)).expect("stop");
@@ -314,4 +324,29 @@ fn a_debug_shell_is_a_durable_session() {
         eventually(Duration::from_secs(10), || t.helpers().is_empty()),
         "the helper outlived its last session"
     );
+}
+
+#[test]
+fn a_debug_command_fans_out_with_filter() {
+    let agent = TestAgent::start();
+    let group = dockyard_tests::unique_name("dbgfan");
+    let targets: Vec<Target> = (0..2)
+        .map(|_| Target::start_labelled("dbgfan", &[("dyt.fan", group.as_str())], |_| {}))
+        .collect();
+    let filter = format!("label=dyt.fan={group}");
+    let o = debug(&agent, &["--filter", &filter, "--", "cat", "/app/data.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_str(&o));
+    let out = stdout_str(&o);
+    for t in &targets {
+        assert!(
+            out.contains(&format!("{} | {TARGET_DATA}", t.name)),
+            "{out}"
+        );
+    }
+    for t in &targets {
+        assert!(
+            eventually(Duration::from_secs(10), || t.helpers().is_empty()),
+            "a helper was left"
+        );
+    }
 }
