@@ -99,15 +99,8 @@ pub enum SessionEvent {
     Replay(ReplayStatus),
 }
 
-/// A replay's position, for the pane's title.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReplayStatus {
-    pub at: f64,
-    pub total: f64,
-    pub speed: f64,
-    pub paused: bool,
-    pub ended: bool,
-}
+/// A replay's position (pane state, told by its task).
+pub use crate::state::panes::ReplayStatus;
 
 /// What a replay pane's keys ask of the player.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,7 +15,7 @@ pub mod workspace;
 use ratatui::layout::Rect;
 
 use crate::input::Keymap;
-use crate::msg::Lifecycle;
+use dockyard_client::lifecycle::Lifecycle;
 use exec_form::ExecForm;
 use hosts::{ContainerKey, HostName, Reach};
 use inspect::InspectView;

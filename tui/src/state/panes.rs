@@ -36,6 +36,16 @@ pub enum PaneKind {
     },
 }
 
+/// A replay's position, for the pane's title.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplayStatus {
+    pub at: f64,
+    pub total: f64,
+    pub speed: f64,
+    pub paused: bool,
+    pub ended: bool,
+}
+
 /// A command to run in a pane, from the command dialog.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecSpec {
@@ -88,7 +98,7 @@ pub struct Pane {
     /// Where its output is being recorded (`Ctrl-a r`).
     pub recording: Option<std::path::PathBuf>,
     /// A replay's position.
-    pub replay: Option<crate::msg::ReplayStatus>,
+    pub replay: Option<ReplayStatus>,
     /// Copy mode, while it is on.
     pub copy: Option<CopyMode>,
 }
