@@ -8,6 +8,7 @@ use clap::parser::ValueSource;
 
 use crate::cli::{Cli, PsFormat};
 use crate::config::{self, Config};
+use crate::connect::{Layer, Reach};
 
 /// How each flag that can also come from the environment was given.
 #[derive(Debug, Default)]
@@ -82,33 +83,34 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
             "default".into()
         },
     }];
-    // What main does with these, in the same order of precedence.
-    let hosts: Vec<String> = if !cli.host.is_empty() {
-        cli.host.iter().map(|h| h.to_string()).collect()
-    } else if !config.hosts.is_empty() {
-        config.hosts.clone()
-    } else {
-        vec!["local".into()]
+    // Decided as the run decides them (`Reach::resolve`).
+    let reach = Reach {
+        hosts: cli.host.clone(),
+        token: cli.token.clone(),
+        tls_ca: cli.tls_ca.clone(),
+        tls_cert: cli.tls_cert.clone(),
+        tls_key: cli.tls_key.clone(),
+    };
+    let r = reach.resolve(config)?;
+    let origin = |layer: Layer, source, flag, env| match layer {
+        Layer::Given => from(source, flag, env).unwrap_or_else(|| "flag".into()),
+        Layer::File => "config file".to_string(),
+        Layer::Default => "default".to_string(),
     };
     rows.push(Row {
         name: "hosts",
-        value: hosts.join(", "),
-        from: from(s.host, "--host", Some("DOCKYARD_HOST"))
-            .or_else(|| in_file(!config.hosts.is_empty()))
-            .unwrap_or_else(|| "default".into()),
+        value: r.hosts_text.join(", "),
+        from: origin(r.hosts_from, s.host, "--host", Some("DOCKYARD_HOST")),
     });
-    let token = cli.token.as_ref().or(config.token.as_ref());
     rows.push(Row {
         name: "token",
-        value: token.map_or("none".into(), |t| masked(t)),
-        from: from(s.token, "--token", Some("DOCKYARD_TOKEN"))
-            .or_else(|| in_file(config.token.is_some()))
-            .unwrap_or_else(|| "default".into()),
+        value: r.token.0.as_deref().map_or("none".into(), masked),
+        from: origin(r.token.1, s.token, "--token", Some("DOCKYARD_TOKEN")),
     });
     let mut per_host: Vec<(&String, &String)> = config.tokens.iter().collect();
     per_host.sort();
     for (host, t) in per_host {
-        let overridden = if cli.token.is_some() {
+        let overridden = if r.token.1 == Layer::Given {
             " (unused: --token/DOCKYARD_TOKEN wins)"
         } else {
             ""
@@ -119,44 +121,26 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
             from: "config file".into(),
         });
     }
-    let path_row = |name,
-                    flag: Option<&std::path::PathBuf>,
-                    file: Option<&std::path::PathBuf>,
-                    source,
-                    flag_name,
-                    env| Row {
-        name,
-        value: flag
-            .or(file)
-            .map_or("none".into(), |p| p.display().to_string()),
-        from: from(source, flag_name, env)
-            .or_else(|| in_file(file.is_some()))
-            .unwrap_or_else(|| "default".into()),
-    };
-    rows.push(path_row(
-        "tls_ca",
-        cli.tls_ca.as_ref(),
-        config.tls_ca.as_ref(),
-        s.tls_ca,
-        "--tls-ca",
-        Some("DOCKYARD_TLS_CA"),
-    ));
-    rows.push(path_row(
-        "tls_cert",
-        cli.tls_cert.as_ref(),
-        config.tls_cert.as_ref(),
-        s.tls_cert,
-        "--tls-cert",
-        None,
-    ));
-    rows.push(path_row(
-        "tls_key",
-        cli.tls_key.as_ref(),
-        config.tls_key.as_ref(),
-        s.tls_key,
-        "--tls-key",
-        None,
-    ));
+    let paths = [
+        (
+            "tls_ca",
+            &r.tls_ca,
+            s.tls_ca,
+            "--tls-ca",
+            Some("DOCKYARD_TLS_CA"),
+        ),
+        ("tls_cert", &r.tls_cert, s.tls_cert, "--tls-cert", None),
+        ("tls_key", &r.tls_key, s.tls_key, "--tls-key", None),
+    ];
+    for (name, (path, layer), source, flag, env) in paths {
+        rows.push(Row {
+            name,
+            value: path
+                .as_ref()
+                .map_or("none".into(), |p| p.display().to_string()),
+            from: origin(*layer, source, flag, env),
+        });
+    }
     rows.push(Row {
         name: "leader",
         value: cli
@@ -179,6 +163,15 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
         name: "history_limit",
         value: history.lines.to_string(),
         from: in_file(config.history_limit.is_some()).unwrap_or_else(|| "default".into()),
+    });
+    rows.push(Row {
+        name: "debug_image",
+        value: config::debug_image(None, config),
+        from: if std::env::var("DOCKYARD_DEBUG_IMAGE").is_ok_and(|v| !v.trim().is_empty()) {
+            "env DOCKYARD_DEBUG_IMAGE".into()
+        } else {
+            in_file(config.debug_image.is_some()).unwrap_or_else(|| "default".into())
+        },
     });
     rows.push(Row {
         name: "history_bytes",

@@ -195,47 +195,98 @@ pub struct Reach {
     pub tls_key: Option<std::path::PathBuf>,
 }
 
-/// The agents of this run: the flags' hosts, else the config file's, else
-/// `local`; flags and environment win over the config file.
+/// Which layer decided a setting: what was given (a flag, or its
+/// environment variable: `dockyard config` tells which), the config file,
+/// or the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Given,
+    File,
+    Default,
+}
+
+/// How this run reaches agents, every setting decided once with the
+/// layer it came from: `connector` builds the run's [`Connector`] from it
+/// and `dockyard config` shows it, so they cannot disagree.
+pub struct Reached {
+    pub hosts: Vec<HostSpec>,
+    /// The hosts as written where they came from.
+    pub hosts_text: Vec<String>,
+    pub hosts_from: Layer,
+    pub token: (Option<String>, Layer),
+    pub tls_ca: (Option<std::path::PathBuf>, Layer),
+    pub tls_cert: (Option<std::path::PathBuf>, Layer),
+    pub tls_key: (Option<std::path::PathBuf>, Layer),
+    /// The config file's tokens for particular hosts, by `HostAddr`'s
+    /// form; unused when a token was given for every host.
+    pub per_host: std::collections::HashMap<String, String>,
+}
+
+fn layered<T>(given: Option<T>, file: Option<T>) -> (Option<T>, Layer) {
+    match (given, file) {
+        (Some(v), _) => (Some(v), Layer::Given),
+        (None, Some(v)) => (Some(v), Layer::File),
+        (None, None) => (None, Layer::Default),
+    }
+}
+
+impl Reach {
+    /// The flags' hosts, else the config file's, else `local`; what was
+    /// given wins over the config file; a token given is for every host.
+    pub fn resolve(self, config: &crate::config::Config) -> anyhow::Result<Reached> {
+        let (hosts, hosts_text, hosts_from) = if !self.hosts.is_empty() {
+            let text = self.hosts.iter().map(ToString::to_string).collect();
+            (self.hosts, text, Layer::Given)
+        } else if !config.hosts.is_empty() {
+            let parsed = config
+                .hosts
+                .iter()
+                .map(|h| h.parse().map_err(|e| anyhow::anyhow!("config file: {e}")))
+                .collect::<anyhow::Result<_>>()?;
+            (parsed, config.hosts.clone(), Layer::File)
+        } else {
+            (vec![HostSpec::Local], vec!["local".into()], Layer::Default)
+        };
+        let mut per_host = std::collections::HashMap::new();
+        if self.token.is_none() {
+            for (h, t) in &config.tokens {
+                let addr: dockyard_client::HostAddr = h
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("config file tokens: {e}"))?;
+                per_host.insert(addr.to_string(), t.clone());
+            }
+        }
+        Ok(Reached {
+            hosts,
+            hosts_text,
+            hosts_from,
+            token: layered(self.token, config.token.clone()),
+            tls_ca: layered(self.tls_ca, config.tls_ca.clone()),
+            tls_cert: layered(self.tls_cert, config.tls_cert.clone()),
+            tls_key: layered(self.tls_key, config.tls_key.clone()),
+            per_host,
+        })
+    }
+}
+
+/// The agents of this run, as [`Reach::resolve`] decides them.
 pub fn connector(
     config: &crate::config::Config,
     reach: Reach,
     flow: Flow,
 ) -> anyhow::Result<Connector> {
-    let mut hosts = reach.hosts;
-    if hosts.is_empty() {
-        hosts = config
-            .hosts
-            .iter()
-            .map(|h| h.parse().map_err(|e| anyhow::anyhow!("config file: {e}")))
-            .collect::<anyhow::Result<_>>()?;
-    }
-    if hosts.is_empty() {
-        hosts.push(HostSpec::Local);
-    }
-    let mut per_host = std::collections::HashMap::new();
-    for (h, t) in &config.tokens {
-        let addr: dockyard_client::HostAddr = h
-            .parse()
-            .map_err(|e| anyhow::anyhow!("config file tokens: {e}"))?;
-        per_host.insert(addr.to_string(), t.clone());
-    }
+    let r = reach.resolve(config)?;
     let dialing = Dialing {
         defaults: dockyard_client::DialOptions {
-            token: reach.token.clone().or(config.token.clone()),
-            tls_ca: reach.tls_ca.or(config.tls_ca.clone()),
-            tls_cert: reach.tls_cert.or(config.tls_cert.clone()),
-            tls_key: reach.tls_key.or(config.tls_key.clone()),
+            token: r.token.0,
+            tls_ca: r.tls_ca.0,
+            tls_cert: r.tls_cert.0,
+            tls_key: r.tls_key.0,
             flow,
         },
-        // An explicit --token / DOCKYARD_TOKEN is for every host.
-        per_host: if reach.token.is_some() {
-            Default::default()
-        } else {
-            per_host
-        },
+        per_host: r.per_host,
     };
-    Ok(Connector::new(hosts, dialing))
+    Ok(Connector::new(r.hosts, dialing))
 }
 
 /// The agents a completion asks: as a run with no flags would reach them

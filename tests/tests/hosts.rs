@@ -219,6 +219,7 @@ fn config_names_where_each_setting_comes_from() {
     assert_eq!(s("token").1, "config file");
     assert_eq!(s("leader"), ("ctrl-b".into(), "config file".into()));
     assert_eq!(s("tls_ca"), ("none".into(), "default".into()));
+    assert_eq!(s("debug_image"), ("busybox:musl".into(), "default".into()));
     assert_eq!(s("key").0, "list.stop = x");
     assert_eq!(s("config file").1, "env DOCKYARD_CONFIG");
     // Flags and environment variables win, and say so.
@@ -230,6 +231,11 @@ fn config_names_where_each_setting_comes_from() {
         ],
     );
     assert_eq!(s("hosts"), ("local".into(), "flag --host".into()));
+    let d = settings(&[], &[("DOCKYARD_DEBUG_IMAGE", "tools:9")]);
+    assert_eq!(
+        d("debug_image"),
+        ("tools:9".into(), "env DOCKYARD_DEBUG_IMAGE".into())
+    );
     assert_eq!(
         s("token"),
         (
