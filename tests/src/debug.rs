@@ -222,21 +222,7 @@ impl Target {
             host_config: Some(host),
             ..Default::default()
         };
-        let opts = bollard::query_parameters::CreateContainerOptions {
-            name: Some(name.clone()),
-            ..Default::default()
-        };
-        let docker = docker();
-        block_on(async {
-            docker
-                .create_container(Some(opts), body)
-                .await
-                .expect("create the target");
-            docker
-                .start_container(&name, None)
-                .await
-                .expect("start the target");
-        });
+        crate::create_and_start(&name, body);
         Target { name }
     }
 

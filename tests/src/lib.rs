@@ -113,7 +113,6 @@ impl TestContainer {
     ) -> Self {
         ensure_image();
         let name = unique_name(prefix);
-        let docker = docker();
         let mut body = bollard::models::ContainerCreateBody {
             image: Some(TEST_IMAGE.to_string()),
             cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
@@ -121,20 +120,7 @@ impl TestContainer {
             ..Default::default()
         };
         adjust(&mut body);
-        let opts = bollard::query_parameters::CreateContainerOptions {
-            name: Some(name.clone()),
-            ..Default::default()
-        };
-        block_on(async {
-            docker
-                .create_container(Some(opts), body)
-                .await
-                .expect("create container");
-            docker
-                .start_container(&name, None)
-                .await
-                .expect("start container");
-        });
+        create_and_start(&name, body);
         TestContainer { name }
     }
 
@@ -175,6 +161,26 @@ impl Drop for TestContainer {
     fn drop(&mut self) {
         remove_container(&self.name);
     }
+}
+
+/// Creates the container `name` as `body` says and starts it; panics when
+/// the engine refuses either.
+pub fn create_and_start(name: &str, body: bollard::models::ContainerCreateBody) {
+    let docker = docker();
+    let opts = bollard::query_parameters::CreateContainerOptions {
+        name: Some(name.to_string()),
+        ..Default::default()
+    };
+    block_on(async {
+        docker
+            .create_container(Some(opts), body)
+            .await
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        docker
+            .start_container(name, None)
+            .await
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+    });
 }
 
 /// Removes a container this test created, whatever state it is in.

@@ -25,11 +25,7 @@ pub(super) async fn run_logs(
             return;
         }
     };
-    let started = SessionEvent::Started {
-        session_id: String::new(),
-        node: String::new(),
-    };
-    if events.send(started).await.is_err() {
+    if !super::session::started_alone(&events).await {
         return;
     }
     let mut tty = false;

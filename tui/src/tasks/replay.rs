@@ -91,11 +91,7 @@ pub(super) async fn run(
             return;
         }
     };
-    let started = SessionEvent::Started {
-        session_id: String::new(),
-        node: String::new(),
-    };
-    if events.send(started).await.is_err() {
+    if !super::session::started_alone(&events).await {
         return;
     }
     let _ = events.send(SessionEvent::Replay(p.status())).await;

@@ -159,6 +159,16 @@ const MERGED: usize = 64 * 1024;
 /// neighbour, not a long shared backlog.
 const OUTPUT_QUEUE: usize = 8;
 
+/// Tells the pane a session with nothing to attach to again (a log, a
+/// replay) has started; false when the pane is gone.
+pub(super) async fn started_alone(events: &mpsc::Sender<SessionEvent>) -> bool {
+    let started = SessionEvent::Started {
+        session_id: String::new(),
+        node: String::new(),
+    };
+    events.send(started).await.is_ok()
+}
+
 impl Session {
     /// A session whose task is `run`, given the pane's input and where to
     /// send its events. `abort_on_drop`: a task with nothing to end (a log
