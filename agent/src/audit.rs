@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use dockyard_cast::{Header, Writer};
+use dockyard_cast::{Header, Recording};
 use serde_json::json;
 
 use crate::auth::Caller;
@@ -205,13 +205,10 @@ impl Audit {
             .unwrap_or_default(),
             ..Header::for_session(size, &r.command, title)
         };
-        let opened = dockyard_cast::create_private(&path).and_then(|f| Writer::new(f, &header));
-        match opened {
-            Ok(writer) => Some(Recorder {
-                writer: Some(writer),
-                path,
-                max: self.max_file,
-            }),
+        match Recording::create(&path, &header) {
+            Ok(r) => Some(Recorder(
+                r.capped(self.max_file, "recording stopped: over --record-max-file"),
+            )),
             Err(e) => {
                 tracing::error!("cannot record to {}: {e}", path.display());
                 None
@@ -251,51 +248,33 @@ impl Audit {
     }
 }
 
-/// One session's recording.
-pub struct Recorder {
-    writer: Option<Writer<File>>,
-    path: PathBuf,
-    max: u64,
-}
+/// One session's recording: the shared one (`dockyard_cast::Recording`),
+/// capped at `--record-max-file`, its stops said in the agent's log.
+pub struct Recorder(Recording);
 
 impl Recorder {
-    fn with(&mut self, f: impl FnOnce(&mut Writer<File>) -> std::io::Result<()>) {
-        if let Some(w) = self.writer.as_mut()
-            && let Err(e) = f(w)
-        {
-            tracing::error!("recording {} stopped: {e}", self.path.display());
-            self.writer = None;
+    fn said(&self, r: Result<(), String>) {
+        if let Err(why) = r {
+            let file = self.0.path().display().to_string();
+            tracing::warn!(file, "recording stopped: {why}");
         }
     }
 
     /// Output, until the file reaches its cap: the event that reaches it
     /// is the last, followed by a marker saying why.
     pub fn output(&mut self, data: &[u8]) {
-        self.with(|w| w.output(data));
-        let full = self
-            .writer
-            .as_ref()
-            .is_some_and(|w| w.bytes_written() >= self.max);
-        if full {
-            let path = self.path.display().to_string();
-            tracing::warn!(file = path, "recording over --record-max-file: stopped");
-            self.with(|w| {
-                w.marker("recording stopped: over --record-max-file")?;
-                w.finish()
-            });
-            self.writer = None;
-        }
+        let r = self.0.output(data);
+        self.said(r);
     }
 
     pub fn resize(&mut self, size: Size) {
-        self.with(|w| w.resize(size));
+        let r = self.0.resize(size);
+        self.said(r);
     }
 
     /// The end: the exit code as a marker.
     pub fn finish(&mut self, exit: &str) {
-        self.with(|w| {
-            w.marker(exit)?;
-            w.finish()
-        });
+        let r = self.0.finish(Some(exit));
+        self.said(r);
     }
 }

@@ -13,10 +13,12 @@
 mod header;
 pub mod play;
 mod reader;
+mod recording;
 mod writer;
 
 pub use header::Header;
 pub use reader::{Code, Event, Reader};
+pub use recording::Recording;
 pub use writer::Writer;
 
 /// Creates `path` (and missing directories) readable by its owner only:

@@ -4,16 +4,15 @@
 //! A write that fails (a full disk) stops the recording with one line on
 //! stderr; the session goes on.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use dockyard_cast::{Header, Writer};
+use dockyard_cast::{Header, Recording as Cast};
 
 #[derive(Clone)]
 pub struct Recording {
-    writer: Arc<Mutex<Option<Writer<File>>>>,
+    cast: Arc<Mutex<Cast>>,
     input: bool,
     path: PathBuf,
 }
@@ -29,8 +28,6 @@ impl Recording {
         title: String,
         record_input: bool,
     ) -> anyhow::Result<Self> {
-        let file = dockyard_cast::create_private(path)
-            .with_context(|| format!("cannot record to {}", path.display()))?;
         let env = ["TERM", "SHELL"]
             .iter()
             .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
@@ -39,44 +36,41 @@ impl Recording {
             env,
             ..Header::for_session(dockyard_term::Size::new(rows, cols), command, title)
         };
-        let writer = Writer::new(file, &header)
+        let cast = Cast::create(path, &header)
             .with_context(|| format!("cannot record to {}", path.display()))?;
         Ok(Recording {
-            writer: Arc::new(Mutex::new(Some(writer))),
+            cast: Arc::new(Mutex::new(cast)),
             input: record_input,
             path: path.to_path_buf(),
         })
     }
 
-    fn with(&self, f: impl FnOnce(&mut Writer<File>) -> std::io::Result<()>) {
-        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(w) = guard.as_mut()
-            && let Err(e) = f(w)
-        {
+    fn with(&self, f: impl FnOnce(&mut Cast) -> Result<(), String>) {
+        let mut cast = self.cast.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = f(&mut cast) {
             eprintln!(
                 "\r\ndockyard: recording to {} stopped: {e}\r",
                 self.path.display()
             );
-            *guard = None;
         }
     }
 
     pub fn output(&self, data: &[u8]) {
-        self.with(|w| w.output(data));
+        self.with(|c| c.output(data));
     }
 
     /// Typed bytes, only with `--record-input` (they may be passwords).
     pub fn input(&self, data: &[u8]) {
         if self.input {
-            self.with(|w| w.input(data));
+            self.with(|c| c.input(data));
         }
     }
 
     pub fn resize(&self, size: dockyard_term::Size) {
-        self.with(|w| w.resize(size));
+        self.with(|c| c.resize(size));
     }
 
     pub fn finish(&self) {
-        self.with(|w| w.finish());
+        self.with(|c| c.finish(None));
     }
 }

@@ -9,12 +9,11 @@
 //! reconnecting; keys typed meanwhile are held ([`HELD_INPUT`]). Closing
 //! the pane ends the session; detaching leaves it running at the agent.
 
-use std::fs::File;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use dockyard_cast::{Header, Writer};
+use dockyard_cast::{Header, Recording};
 use dockyard_client::pb::ExecStart;
 use dockyard_client::pull::Pull;
 use dockyard_client::{Cause, Client, ExecError, ExecEvent, ExecInput, ExecSession};
@@ -25,7 +24,7 @@ use crate::msg::SessionEvent;
 
 /// The pane's recording, shared by the output loop (output) and the input
 /// task (resizes, starting and stopping it).
-type Recorder = Arc<Mutex<Option<Writer<File>>>>;
+type Recorder = Arc<Mutex<Option<Recording>>>;
 
 /// How long a closed pane's session may take to confirm its end.
 const END_WAIT: Duration = Duration::from_secs(3);
@@ -255,22 +254,21 @@ async fn reattach(
 /// Writes to the recording, if there is one; an error ends it.
 fn record(
     recorder: &Recorder,
-    f: impl FnOnce(&mut Writer<File>) -> std::io::Result<()>,
+    f: impl FnOnce(&mut Recording) -> Result<(), String>,
 ) -> Result<(), String> {
     let mut guard = recorder.lock().unwrap_or_else(|p| p.into_inner());
     match guard.as_mut().map(f) {
         Some(Err(e)) => {
             *guard = None;
-            Err(e.to_string())
+            Err(e)
         }
         _ => Ok(()),
     }
 }
 
 /// A new recording: its directory, its file, its header.
-fn start_recording(path: &std::path::Path, header: &Header) -> Result<Writer<File>, String> {
-    let made = dockyard_cast::create_private(path).and_then(|f| Writer::new(f, header));
-    made.map_err(|e| format!("{}: {e}", path.display()))
+fn start_recording(path: &std::path::Path, header: &Header) -> Result<Recording, String> {
+    Recording::create(path, header).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// What the input task shares with the rest of the session.
@@ -355,7 +353,7 @@ async fn forward(
                 continue;
             }
             InputMsg::Record(None) => {
-                let _ = record(&recorder, |w| w.finish());
+                let _ = record(&recorder, |w| w.finish(None));
                 *recorder.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 continue;
             }
