@@ -3,11 +3,10 @@
 use dockyard_client::lifecycle::{Lifecycle, Options};
 use std::io::IsTerminal;
 
-use anyhow::Context;
 use dockyard_client::Client;
 use dockyard_client::launch::LaunchInput;
 use dockyard_client::pb::{self, ListContainersRequest};
-use dockyard_client::pull::Pull;
+use dockyard_client::pull::{Step, pull_showing};
 use dockyard_client::text::{ports_text, printable};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -48,42 +47,73 @@ pub async fn pull_with_progress(
     node: Option<&str>,
     image: &str,
 ) -> anyhow::Result<()> {
-    let mut pull = Pull::start_on(client, node, image).await?;
-    let fancy = std::io::stderr().is_terminal();
-    let mut bar: Option<ProgressBar> = None;
-    while let Some((p, changed)) = pull.next().await? {
-        let b = match &bar {
-            Some(b) => b,
-            None => bar.insert(progress_bar(image, fancy)?),
-        };
-        if !fancy && changed {
-            eprintln!("{}: {}", printable(&p.layer), printable(&p.status));
-        }
-        let (cur, total) = pull.tally().totals();
-        b.set_length(total);
-        b.set_position(cur);
-    }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-        eprintln!("Pulled {}", printable(image));
-    }
+    let mut view = PullView::new(image);
+    pull_showing(client, node, image, |step| view.show(step)).await?;
     Ok(())
+}
+
+/// How the CLI shows a pull on stderr: a bar on a terminal; elsewhere a
+/// line saying what is pulled, then one per layer change (for logs).
+pub struct PullView {
+    image: String,
+    fancy: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl PullView {
+    pub fn new(image: &str) -> Self {
+        PullView {
+            image: image.to_string(),
+            fancy: std::io::stderr().is_terminal(),
+            bar: None,
+        }
+    }
+
+    pub fn show(&mut self, step: Step<'_>) {
+        match step {
+            Step::Progress {
+                progress,
+                changed,
+                tally,
+            } => {
+                let (image, fancy) = (&self.image, self.fancy);
+                let b = self.bar.get_or_insert_with(|| progress_bar(image, fancy));
+                if !fancy && changed {
+                    eprintln!(
+                        "{}: {}",
+                        printable(&progress.layer),
+                        printable(&progress.status)
+                    );
+                }
+                let (cur, total) = tally.totals();
+                b.set_length(total);
+                b.set_position(cur);
+            }
+            Step::Done => {
+                if let Some(b) = self.bar.take() {
+                    b.finish_and_clear();
+                }
+                eprintln!("Pulled {}", printable(&self.image));
+            }
+        }
+    }
 }
 
 /// A bar on a terminal; elsewhere a line saying what is pulled (the
 /// layers' lines follow, for logs).
-fn progress_bar(image: &str, fancy: bool) -> anyhow::Result<ProgressBar> {
+fn progress_bar(image: &str, fancy: bool) -> ProgressBar {
     if !fancy {
         eprintln!("Pulling {}", printable(image));
-        return Ok(ProgressBar::hidden());
+        return ProgressBar::hidden();
     }
     let b = ProgressBar::new(0).with_message(format!("Pulling {}", printable(image)));
-    b.set_style(
+    // The template is this constant one: it parses.
+    if let Ok(style) =
         ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
-            .context("progress template")?
-            .progress_chars("=> "),
-    );
-    Ok(b)
+    {
+        b.set_style(style.progress_chars("=> "));
+    }
+    b
 }
 
 pub async fn stop(conn: &Connector, args: StopArgs) -> anyhow::Result<i32> {

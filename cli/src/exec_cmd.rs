@@ -12,8 +12,7 @@ use anyhow::bail;
 use bytes::Bytes;
 use dockyard_client::exec_session::default_shell;
 use dockyard_client::pb::{DebugOptions, ExecStart};
-use dockyard_client::text::printable;
-use dockyard_client::{Cause, Client, ExecError, ExecEvent, ExecInput, ExecSession};
+use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::{DebugArgs, ExecArgs};
@@ -46,33 +45,20 @@ pub fn debug_args(a: DebugArgs, image: String) -> ExecArgs {
     exec
 }
 
-/// Starts `start`; a debug session whose toolbox is not on the container's
-/// host has it pulled there (with progress, like `launch`) and is asked
-/// again.
+/// Starts `start`; a debug session's missing toolbox is pulled with
+/// progress, as `launch` shows it.
 pub async fn start_on(
     client: &mut Client,
     node: Option<&str>,
     start: ExecStart,
-) -> anyhow::Result<ExecSession> {
-    match ExecSession::start_on(client, node, start.clone()).await {
-        Err(e) if e.cause() == Cause::ImageNotFound => {
-            let Some(debug) = &start.debug else {
-                return Err(e.into());
-            };
-            let image = &debug.image;
-            let on = e.node().or(node).map(str::to_string);
-            crate::containers_cmd::pull_with_progress(client, on.as_deref(), image)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "cannot pull the toolbox image '{}': {e:#}; choose one the container's host has with --image",
-                        printable(image)
-                    )
-                })?;
-            Ok(ExecSession::start_on(client, on.as_deref(), start).await?)
-        }
-        other => Ok(other?),
-    }
+) -> Result<ExecSession, ExecError> {
+    let image = start
+        .debug
+        .as_ref()
+        .map(|d| d.image.clone())
+        .unwrap_or_default();
+    let mut view = crate::containers_cmd::PullView::new(&image);
+    ExecSession::start_pulling(client, node, start, |step| view.show(step)).await
 }
 
 pub async fn run(conn: &Connector, mut args: ExecArgs) -> anyhow::Result<i32> {

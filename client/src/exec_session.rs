@@ -53,6 +53,16 @@ pub enum ExecError {
     Lost(String),
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// A debug session's toolbox was missing and could not be pulled.
+    #[error(
+        "cannot pull the toolbox image '{}': {}; choose one the container's host has with --image",
+        crate::text::printable(image),
+        crate::dial::status_text(status)
+    )]
+    ToolboxPull {
+        image: String,
+        status: tonic::Status,
+    },
 }
 
 impl ExecError {
@@ -91,7 +101,9 @@ impl ExecError {
             // An agent's answer with a cause is its word, not a broken
             // connection.
             ExecError::Rpc(s) => transport_broke(s.code()) && Cause::of(s) == Cause::Unspecified,
-            ExecError::Rejected { .. } | ExecError::Protocol(_) => false,
+            ExecError::Rejected { .. } | ExecError::Protocol(_) | ExecError::ToolboxPull { .. } => {
+                false
+            }
         }
     }
 }
@@ -204,6 +216,32 @@ impl ExecSession {
     /// status: an exec that could not start is an `Err(Rejected)` here.
     pub async fn start(client: &mut Client, start: ExecStart) -> Result<Self, ExecError> {
         Self::open(client, None, RequestType::Start(start)).await
+    }
+
+    /// [`start_on`](Self::start_on); a debug session whose toolbox is not
+    /// on the container's host has it pulled there first (each step given
+    /// to `show`, as the front end shows a pull) and is asked again.
+    pub async fn start_pulling(
+        client: &mut Client,
+        node: Option<&str>,
+        start: ExecStart,
+        show: impl FnMut(crate::pull::Step<'_>),
+    ) -> Result<Self, ExecError> {
+        match Self::start_on(client, node, start.clone()).await {
+            Err(e) if e.cause() == Cause::ImageNotFound && start.debug.is_some() => {
+                let image = start
+                    .debug
+                    .as_ref()
+                    .map(|d| d.image.clone())
+                    .unwrap_or_default();
+                let on = e.node().or(node).map(str::to_string);
+                crate::pull::pull_showing(client, on.as_deref(), &image, show)
+                    .await
+                    .map_err(|status| ExecError::ToolboxPull { image, status })?;
+                Self::start_on(client, on.as_deref(), start).await
+            }
+            other => other,
+        }
     }
 
     /// [`start`](Self::start) on the node `node` of a cluster (None: the

@@ -58,6 +58,44 @@ impl Pull {
     }
 }
 
+/// A step of a pull, as a front end shows it.
+pub enum Step<'a> {
+    /// A progress message, whether it changed a layer's status, and the
+    /// sum so far.
+    Progress {
+        progress: &'a PullProgress,
+        changed: bool,
+        tally: &'a PullTally,
+    },
+    /// The pull that happened is done (not said when the image was there).
+    Done,
+}
+
+/// Pulls `image` on `node` (None: the agent dialed) when it is missing,
+/// each step given to `show`: the one loop behind `launch`'s bar and a
+/// debug shell's toolbox, in the CLI and the TUI.
+pub async fn pull_showing(
+    client: &mut Client,
+    node: Option<&str>,
+    image: &str,
+    mut show: impl FnMut(Step<'_>),
+) -> Result<(), tonic::Status> {
+    let mut pull = Pull::start_on(client, node, image).await?;
+    let mut pulled = false;
+    while let Some((progress, changed)) = pull.next().await? {
+        pulled = true;
+        show(Step::Progress {
+            progress: &progress,
+            changed,
+            tally: pull.tally(),
+        });
+    }
+    if pulled {
+        show(Step::Done);
+    }
+    Ok(())
+}
+
 #[derive(Debug, Default, Clone)]
 struct Layer {
     current: u64,

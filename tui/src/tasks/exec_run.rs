@@ -15,8 +15,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use dockyard_cast::{Header, Recording};
 use dockyard_client::pb::ExecStart;
-use dockyard_client::pull::Pull;
-use dockyard_client::{Cause, Client, ExecError, ExecEvent, ExecInput, ExecSession};
+use dockyard_client::pull::Step;
+use dockyard_client::{Client, ExecError, ExecEvent, ExecInput, ExecSession};
 use tokio::sync::{mpsc, watch};
 
 use super::session::InputMsg;
@@ -56,55 +56,35 @@ async fn open(
 ) -> Result<ExecSession, ExecError> {
     match opening {
         // A cluster's entry takes it to the container's node.
-        Opening::Start(start) => match ExecSession::start(client, start.clone()).await {
-            // A debug shell whose toolbox is not on the container's host:
-            // pulled there, its progress in the pane, and asked again.
-            Err(e) if e.cause() == Cause::ImageNotFound && start.debug.is_some() => {
-                let image = start
-                    .debug
-                    .as_ref()
-                    .map(|d| d.image.clone())
-                    .unwrap_or_default();
-                let node = e.node().map(str::to_string);
-                pull(client, node.as_deref(), &image, events).await?;
-                ExecSession::start_on(client, node.as_deref(), start).await
-            }
-            other => other,
-        },
+        // A debug shell's missing toolbox is pulled on the container's
+        // host, its progress on the pane's last line.
+        Opening::Start(start) => {
+            let image = start
+                .debug
+                .as_ref()
+                .map(|d| d.image.clone())
+                .unwrap_or_default();
+            let image = dockyard_client::text::printable(&image);
+            let say = |text: String| {
+                let line = format!("\r\x1b[2K\x1b[2m{text}\x1b[0m");
+                // A step the pane has no room for now is skipped.
+                let _ = events.try_send(SessionEvent::Output(Bytes::from(line)));
+            };
+            let show = |step: Step<'_>| match step {
+                Step::Progress { changed: false, .. } => {}
+                Step::Progress { tally, .. } => {
+                    say(format!("pulling the toolbox {image}: {}", tally.text()));
+                }
+                Step::Done => say(format!("pulled {image}\r\n")),
+            };
+            ExecSession::start_pulling(client, None, start, show).await
+        }
         Opening::Attach { session_id, node } => {
             // The screen as it is, not the history replayed: the pane
             // would answer the terminal queries in it, into the program.
             ExecSession::attach_on(client, node.as_deref(), &session_id, size, None).await
         }
     }
-}
-
-/// Pulls `image` on `node`, saying how far it got on the pane's last line.
-async fn pull(
-    client: &mut Client,
-    node: Option<&str>,
-    image: &str,
-    events: &mpsc::Sender<SessionEvent>,
-) -> Result<(), ExecError> {
-    let say = |text: String| {
-        let line = format!("\r\x1b[2K\x1b[2m{text}\x1b[0m");
-        events.send(SessionEvent::Output(Bytes::from(line)))
-    };
-    let printable = dockyard_client::text::printable;
-    let _ = say(format!("pulling the toolbox {}", printable(image))).await;
-    let mut pull = Pull::start_on(client, node, image).await?;
-    while let Some((_, changed)) = pull.next().await? {
-        if changed {
-            let text = format!(
-                "pulling the toolbox {}: {}",
-                printable(image),
-                pull.tally().text()
-            );
-            let _ = say(text).await;
-        }
-    }
-    let _ = say(format!("pulled {}\r\n", printable(image))).await;
-    Ok(())
 }
 
 pub(super) async fn run(
