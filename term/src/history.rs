@@ -10,11 +10,41 @@ use std::collections::VecDeque;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// A cell's colours and attributes, as vt100 keeps them.
+/// A colour as a program set it: the terminal's default, one of the 256
+/// indexed ones, or a true colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Color {
+    #[default]
+    Default,
+    Idx(u8),
+    Rgb(u8, u8, u8),
+}
+
+impl From<vt100::Color> for Color {
+    fn from(c: vt100::Color) -> Self {
+        match c {
+            vt100::Color::Default => Color::Default,
+            vt100::Color::Idx(i) => Color::Idx(i),
+            vt100::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
+        }
+    }
+}
+
+impl From<Color> for vt100::Color {
+    fn from(c: Color) -> Self {
+        match c {
+            Color::Default => vt100::Color::Default,
+            Color::Idx(i) => vt100::Color::Idx(i),
+            Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+        }
+    }
+}
+
+/// A cell's colours and attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Attrs {
-    pub fg: vt100::Color,
-    pub bg: vt100::Color,
+    pub fg: Color,
+    pub bg: Color,
     pub flags: u8,
 }
 
@@ -26,7 +56,7 @@ impl Attrs {
     pub const INVERSE: u8 = 16;
 
     /// A vt100 cell's attributes.
-    pub fn of(cell: &vt100::Cell) -> Self {
+    pub(crate) fn of(cell: &vt100::Cell) -> Self {
         let mut flags = 0;
         for (on, f) in [
             (cell.bold(), Self::BOLD),
@@ -40,8 +70,8 @@ impl Attrs {
             }
         }
         Attrs {
-            fg: cell.fgcolor(),
-            bg: cell.bgcolor(),
+            fg: cell.fgcolor().into(),
+            bg: cell.bgcolor().into(),
             flags,
         }
     }
@@ -90,7 +120,10 @@ impl Line {
     /// On a wrapped row, an empty last cell is not text: the terminal
     /// wraps only after a last cell with contents, so it is the place a
     /// wide character did not fit in (a reflow leaves those).
-    pub fn from_cells<'a>(cells: impl Iterator<Item = &'a vt100::Cell>, wrapped: bool) -> Line {
+    pub(crate) fn from_cells<'a>(
+        cells: impl Iterator<Item = &'a vt100::Cell>,
+        wrapped: bool,
+    ) -> Line {
         let mut b = Builder::default();
         let mut cells = cells.filter(|c| !c.is_wide_continuation()).peekable();
         while let Some(cell) = cells.next() {
@@ -319,7 +352,7 @@ impl History {
     }
 
     /// A row vt100 pushed off the top of its screen.
-    pub fn push_row(&mut self, row: &vt100::capture::RowContents<'_>) {
+    pub(crate) fn push_row(&mut self, row: &vt100::capture::RowContents<'_>) {
         self.push(Line::from_cells(row.cells(), row.wrapped()));
     }
 

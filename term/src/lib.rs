@@ -7,8 +7,9 @@
 //!
 //! [`Terminal`] is a vt100 screen fed through [`WholeChars`], with the
 //! lines leaving its top kept in a compact [`history::History`];
-//! [`search`] finds text in its lines; [`modes`] holds the sequences that
-//! put a terminal's input modes back; [`Size`] is a terminal size.
+//! [`search`] finds text in its lines; [`modes`] holds its input modes and
+//! the sequences that put them back; [`Size`] is a terminal size. vt100
+//! stays inside: cells, colours and modes are this crate's own types.
 
 pub mod history;
 pub mod modes;
@@ -18,9 +19,12 @@ pub mod search;
 mod size;
 mod skip;
 mod terminal;
+#[cfg(test)]
+mod vt100_tests;
 mod whole;
 
-pub use history::{Attrs, History, Limits, Line};
+pub use history::{Attrs, Color, History, Limits, Line};
+pub use modes::{Modes, Mouse, MouseEncoding};
 pub use size::Size;
 pub use terminal::Terminal;
 pub use whole::WholeChars;

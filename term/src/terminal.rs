@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::num::NonZeroU16;
 
 use crate::history::{History, Limits, Line};
-use crate::modes::RESET_INPUT_MODES;
+use crate::modes::{Modes, RESET_INPUT_MODES};
 use crate::{Size, WholeChars};
 use crate::{reflow, skip};
 
@@ -116,8 +116,8 @@ fn new_cell<'a>(c: crate::history::Cell<'a>) -> vt100::NewCell<'a> {
     let on = |f| c.attrs.flags & f != 0;
     vt100::NewCell {
         text: c.text,
-        fg: c.attrs.fg,
-        bg: c.attrs.bg,
+        fg: c.attrs.fg.into(),
+        bg: c.attrs.bg.into(),
         bold: on(crate::Attrs::BOLD),
         dim: on(crate::Attrs::DIM),
         italic: on(crate::Attrs::ITALIC),
@@ -364,9 +364,36 @@ impl Terminal {
         self.size
     }
 
-    /// The live screen: cells, modes, cursor.
-    pub fn screen(&self) -> &vt100::Screen {
+    /// The live screen (kept inside this crate: the rest of Dockyard sees
+    /// a terminal through the accessors below, not vt100's types).
+    #[cfg(test)]
+    pub(crate) fn screen(&self) -> &vt100::Screen {
         self.parser.screen()
+    }
+
+    /// The input modes the program asked for.
+    pub fn modes(&self) -> Modes {
+        Modes::of(self.parser.screen())
+    }
+
+    /// The cursor's row and column on the screen.
+    pub fn cursor(&self) -> (u16, u16) {
+        self.parser.screen().cursor_position()
+    }
+
+    /// The program hid the cursor.
+    pub fn cursor_hidden(&self) -> bool {
+        self.parser.screen().hide_cursor()
+    }
+
+    /// A program is on the alternate screen.
+    pub fn alternate_screen(&self) -> bool {
+        self.parser.screen().alternate_screen()
+    }
+
+    /// The screen's text, rows joined by newlines, trailing blanks cut.
+    pub fn text(&self) -> String {
+        self.parser.screen().contents()
     }
 
     /// The title the program set, if any (its bytes less control

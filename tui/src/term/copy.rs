@@ -152,7 +152,7 @@ impl CopyMode {
     /// view scrolled back, at the bottom of the view).
     pub fn new(term: &TermScreen) -> Self {
         let cursor = if term.back() == 0 {
-            let (row, col) = term.screen().cursor_position();
+            let (row, col) = term.terminal().cursor();
             Point {
                 line: term.top_line() + usize::from(row),
                 col,

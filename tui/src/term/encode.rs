@@ -6,25 +6,7 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
-/// The input modes of the program in a pane, read off its vt100 screen.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Modes {
-    pub application_cursor: bool,
-    pub bracketed_paste: bool,
-    pub mouse: vt100::MouseProtocolMode,
-    pub mouse_encoding: vt100::MouseProtocolEncoding,
-}
-
-impl Modes {
-    pub fn of(screen: &vt100::Screen) -> Self {
-        Modes {
-            application_cursor: screen.application_cursor(),
-            bracketed_paste: screen.bracketed_paste(),
-            mouse: screen.mouse_protocol_mode(),
-            mouse_encoding: screen.mouse_protocol_encoding(),
-        }
-    }
-}
+pub use dockyard_term::{Modes, Mouse, MouseEncoding};
 
 /// xterm's modifier parameter: 1 + shift + 2*alt + 4*ctrl.
 fn modifier_param(m: KeyModifiers) -> u8 {
@@ -138,7 +120,7 @@ pub fn encode_paste(text: &str, modes: Modes) -> Vec<u8> {
 /// A mouse event at (col, row) inside the pane, if the program asked for
 /// this kind of event; `None` means the pane handles it (wheel scrolling).
 pub fn encode_mouse(ev: MouseEvent, col: u16, row: u16, modes: Modes) -> Option<Vec<u8>> {
-    use vt100::MouseProtocolMode as Mode;
+    use Mouse as Mode;
     let (mut button, press) = match ev.kind {
         MouseEventKind::Down(b) => (button_code(b), true),
         MouseEventKind::Up(b) => (button_code(b), false),
@@ -172,7 +154,7 @@ pub fn encode_mouse(ev: MouseEvent, col: u16, row: u16, modes: Modes) -> Option<
     }
     let (x, y) = (u32::from(col) + 1, u32::from(row) + 1);
     Some(match modes.mouse_encoding {
-        vt100::MouseProtocolEncoding::Sgr => {
+        MouseEncoding::Sgr => {
             format!("\x1b[<{button};{x};{y}{}", if press { 'M' } else { 'm' }).into_bytes()
         }
         _ => {
@@ -301,10 +283,10 @@ mod tests {
         };
         let mut modes = Modes::default();
         assert_eq!(encode_mouse(ev, 4, 2, modes), None);
-        modes.mouse = vt100::MouseProtocolMode::PressRelease;
-        modes.mouse_encoding = vt100::MouseProtocolEncoding::Sgr;
+        modes.mouse = Mouse::PressRelease;
+        modes.mouse_encoding = MouseEncoding::Sgr;
         assert_eq!(encode_mouse(ev, 4, 2, modes).expect("sgr"), b"\x1b[<0;5;3M");
-        modes.mouse_encoding = vt100::MouseProtocolEncoding::Default;
+        modes.mouse_encoding = MouseEncoding::Default;
         assert_eq!(
             encode_mouse(ev, 4, 2, modes).expect("x10"),
             [0x1b, b'[', b'M', 32, 37, 35]

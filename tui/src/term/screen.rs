@@ -171,11 +171,6 @@ impl TermScreen {
         self.back = self.screen_line() - top;
     }
 
-    /// The live screen (cells, modes, cursor), whatever the view shows.
-    pub fn screen(&self) -> &vt100::Screen {
-        self.term.screen()
-    }
-
     /// Bytes the history holds.
     pub fn history_bytes(&self) -> usize {
         self.history().bytes()
@@ -183,7 +178,7 @@ impl TermScreen {
 
     /// The input modes the program asked for, for encoding keys.
     pub fn modes(&self) -> Modes {
-        Modes::of(self.term.screen())
+        self.term.modes()
     }
 
     /// The window title the program set, if any (unescaped: the
@@ -202,7 +197,7 @@ mod tests {
         let mut t = TermScreen::new(10, 20);
         assert!(!t.resize(10, 20));
         assert!(t.resize(5, 7));
-        assert_eq!(t.screen().size().0.get(), 5);
+        assert_eq!(t.terminal().size().rows, 5);
         assert!(!t.resize(5, 7));
         assert!(t.resize(0, 0), "zero is clamped to 1, never a panic");
     }

@@ -44,11 +44,11 @@ impl<'a> TermView<'a> {
     }
 }
 
-fn color(c: vt100::Color) -> Color {
+fn color(c: dockyard_term::Color) -> Color {
     match c {
-        vt100::Color::Default => Color::Reset,
-        vt100::Color::Idx(i) => Color::Indexed(i),
-        vt100::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
+        dockyard_term::Color::Default => Color::Reset,
+        dockyard_term::Color::Idx(i) => Color::Indexed(i),
+        dockyard_term::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
 }
 
@@ -138,11 +138,10 @@ impl Widget for TermView<'_> {
 /// be shown (the program has not hidden it, the view is not scrolled back,
 /// and it falls inside the area).
 pub fn cursor_position(term: &TermScreen, area: Rect) -> Option<Position> {
-    let screen = term.screen();
-    if screen.hide_cursor() || term.back() > 0 {
+    if term.terminal().cursor_hidden() || term.back() > 0 {
         return None;
     }
-    let (row, col) = screen.cursor_position();
+    let (row, col) = term.terminal().cursor();
     (row < area.height && col < area.width).then(|| Position::new(area.x + col, area.y + row))
 }
 
