@@ -15,6 +15,7 @@
 pub mod input;
 pub mod msg;
 pub mod run;
+pub mod schedule;
 pub mod state;
 pub mod tasks;
 pub mod term;

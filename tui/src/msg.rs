@@ -42,6 +42,18 @@ pub enum Msg {
         host: usize,
         result: Result<Vec<SessionInfo>, String>,
     },
+    /// One of the schedule's clocks (`schedule`).
+    Tick(Tick),
+}
+
+/// The schedule's clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// Relative times on screen ("Up 5 seconds") may have moved on.
+    Ages,
+    /// An open sessions picker asks its hosts again (IDLE and STATE
+    /// change at the agent).
+    Sessions,
 }
 
 #[derive(Debug)]
@@ -122,6 +134,9 @@ pub enum LaunchEvent {
 /// What `update` asks for; the tasks carry it out and answer with `Msg`s.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// The screen changed without news of its own (an age moved on): a
+    /// frame is wanted (the schedule's, not the runner's).
+    Draw,
     /// Text for the system clipboard: OSC 52 to the outer terminal (which
     /// works over SSH, and in tmux with `set-clipboard on`).
     Clipboard(String),

@@ -130,6 +130,8 @@ pub struct State {
     pub area: Rect,
     /// How much history each pane keeps.
     pub history: dockyard_term::Limits,
+    /// The relative times last drawn ([`State::ages_digest`]).
+    pub ages_shown: u64,
     /// The toolbox image of debug shells.
     pub debug_image: String,
     pub quit: bool,
@@ -176,6 +178,7 @@ impl State {
     pub fn new(hosts: Vec<HostName>, keymap: Keymap) -> Self {
         State {
             history: dockyard_term::Limits::default(),
+            ages_shown: 0,
             debug_image: dockyard_client::DEFAULT_DEBUG_IMAGE.to_string(),
             list: ContainerList::new(hosts),
             panes: Panes::default(),

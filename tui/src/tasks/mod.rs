@@ -114,6 +114,8 @@ impl Runner {
 
     pub fn carry_out(&mut self, effect: Effect) {
         match effect {
+            // The schedule's: it never gets here.
+            Effect::Draw => {}
             Effect::Clipboard(text) => set_clipboard(&text),
             Effect::OpenSession {
                 pane,

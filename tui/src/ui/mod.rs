@@ -18,7 +18,7 @@ use ratatui::layout::Rect;
 
 use crate::state::{Mode, State};
 
-pub use pane::Shown;
+use crate::schedule::Shown;
 
 /// The whole screen, every pane drawn afresh.
 pub fn draw(f: &mut Frame, state: &State) {
@@ -26,7 +26,7 @@ pub fn draw(f: &mut Frame, state: &State) {
 }
 
 /// The whole screen; panes without the focus are drawn afresh at most
-/// every [`pane::SIDE_FRAME`] (see [`Shown`]).
+/// every [`crate::schedule::SIDE_FRAME`] (see [`Shown`]).
 pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
     let layout = state.frame();
     if let Some(area) = layout.list {

@@ -8,44 +8,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
-use ratatui::buffer::Cell;
-
+use crate::schedule::Shown;
 use crate::state::panes::{PaneId, PaneState, inner};
 use crate::state::{Focus, Mode, State};
 use crate::term::view::{TermView, cursor_position, position_of};
-
-/// How often a pane without the focus is drawn afresh, at most. A pane
-/// flooded with output changes every cell every frame; drawing it 20
-/// times a second instead of 60 is a third of the bytes to the terminal
-/// (ratatui rewrites a scrolled pane cell by cell). (100 ms measured no
-/// better for the focused pane's echo, so the side panes stay smooth.)
-pub const SIDE_FRAME: Duration = Duration::from_millis(50);
-
-/// What each pane's screen showed when last drawn afresh: when, its area,
-/// its terminal's change count, its cells.
-#[derive(Default)]
-pub struct Shown {
-    panes: HashMap<PaneId, (Instant, Rect, u64, Vec<Cell>)>,
-    /// A pane was drawn as it was though it had news: another frame is
-    /// needed soon for them.
-    pub stale: bool,
-    /// The frame is for an echo: the panes without the focus are drawn as
-    /// they were, however long ago (the next frame brings their news), so
-    /// the echo costs only its pane's cells.
-    pub echo: bool,
-}
-
-impl Shown {
-    /// Starts a frame showing `panes` (the others are forgotten).
-    pub fn start_frame(&mut self, panes: &[(PaneId, Rect)]) {
-        self.panes
-            .retain(|id, _| panes.iter().any(|(p, _)| p == id));
-        self.stale = false;
-    }
-}
 
 pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut Shown) {
     let Some(pane) = state.panes.get(id) else {
@@ -80,15 +46,10 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
         ));
     f.render_widget(block, outer);
     let area = inner(outer).intersection(outer);
-    // A pane without the focus is drawn as it was when it has not changed,
-    // or (with news) when it was drawn afresh less than SIDE_FRAME ago or
-    // the frame is for an echo.
+    // A pane without the focus may be drawn as it was (the schedule's
+    // rule: `Shown::reusable`).
     let changes = pane.term.changes();
-    let reuse = shown.panes.get(&id).filter(|(at, was, seen, _)| {
-        !focused && *was == area && (*seen == changes || shown.echo || at.elapsed() < SIDE_FRAME)
-    });
-    if let Some((_, _, seen, cells)) = reuse {
-        shown.stale |= *seen != changes;
+    if let Some(cells) = shown.reusable(id, area, changes, focused) {
         let buf = f.buffer_mut();
         for (p, cell) in area.positions().zip(cells) {
             buf[p] = cell.clone();
@@ -107,9 +68,7 @@ pub fn draw(f: &mut Frame, state: &State, id: PaneId, outer: Rect, shown: &mut S
         );
         let buf = f.buffer_mut();
         let cells = area.positions().map(|p| buf[p].clone()).collect();
-        shown
-            .panes
-            .insert(id, (Instant::now(), area, changes, cells));
+        shown.remember(id, area, changes, cells);
     }
     if !focused || !matches!(state.mode, Mode::Normal | Mode::Leader) {
         return;
@@ -161,7 +120,7 @@ mod tests {
     struct Frames {
         s: crate::ui::testing::Harness,
         term: ratatui::Terminal<ratatui::backend::TestBackend>,
-        shown: super::Shown,
+        shown: crate::schedule::Shown,
     }
 
     impl Frames {
@@ -172,7 +131,7 @@ mod tests {
             Frames {
                 s,
                 term: ratatui::Terminal::new(backend).expect("terminal"),
-                shown: super::Shown::default(),
+                shown: crate::schedule::Shown::default(),
             }
         }
 
@@ -202,7 +161,7 @@ mod tests {
         assert!(!shown.contains("second-news"), "drawn as it was");
         assert!(shown.contains("focused-two"), "the focused pane is fresh");
         assert!(t.shown.stale, "a later frame is due");
-        std::thread::sleep(super::SIDE_FRAME);
+        std::thread::sleep(crate::schedule::SIDE_FRAME);
         assert!(t.draw().contains("second-news"));
         assert!(!t.shown.stale);
         // Nothing new anywhere: no frame is asked for (an idle TUI draws
@@ -218,7 +177,7 @@ mod tests {
         let mut t = Frames::new();
         t.s.feed(1, "first-news ");
         t.draw();
-        std::thread::sleep(super::SIDE_FRAME);
+        std::thread::sleep(crate::schedule::SIDE_FRAME);
         t.s.feed(1, "second-news ");
         t.s.feed(2, "the-echo ");
         t.shown.echo = true;

@@ -28,8 +28,9 @@ pub fn open_replay(state: &mut State, file: std::path::PathBuf) -> Vec<Effect> {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     // Output moves no pane; everything else may, so sizes are checked.
-    let may_move = !matches!(msg, Msg::Session { .. });
+    let may_move = !matches!(msg, Msg::Session { .. } | Msg::Tick(_));
     match msg {
+        Msg::Tick(tick) => on_tick(state, tick, &mut fx),
         Msg::Terminal(ev) => on_terminal(state, ev, &mut fx),
         Msg::Host { host, ev } => on_host(state, host, ev, &mut fx),
         Msg::Session { pane, ev } => on_session(state, pane, ev, &mut fx),
@@ -67,6 +68,24 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         sync_stats(state, &mut fx);
     }
     fx
+}
+
+/// The schedule's clocks: a frame when a shown age has moved on (an idle
+/// TUI otherwise draws nothing), the sessions again for an open picker.
+fn on_tick(state: &mut State, tick: crate::msg::Tick, fx: &mut Vec<Effect>) {
+    match tick {
+        crate::msg::Tick::Ages => {
+            let now = state.ages_digest(std::time::Instant::now());
+            if now != std::mem::replace(&mut state.ages_shown, now) {
+                fx.push(Effect::Draw);
+            }
+        }
+        crate::msg::Tick::Sessions => {
+            if matches!(state.mode, Mode::Sessions(_)) {
+                fx.push(Effect::ListSessions);
+            }
+        }
+    }
 }
 
 /// Runs the hosts' stats streams only while their figures are shown;
