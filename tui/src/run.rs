@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    EventStream,
 };
 use crossterm::execute;
 use tokio::sync::mpsc;
@@ -101,7 +100,7 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
     state.ages_shown = state.ages_digest(std::time::Instant::now());
 
     let mut inputs = Inputs {
-        terminal: EventStream::new(),
+        terminal: crate::schedule::Keys::new(),
         reports,
         msgs,
     };

@@ -83,7 +83,7 @@ pub const SESSIONS_EVERY: Duration = Duration::from_secs(2);
 
 /// Where the loop's messages come from.
 pub struct Inputs {
-    pub terminal: EventStream,
+    pub terminal: Keys,
     pub reports: mpsc::Receiver<(usize, HostReport)>,
     pub msgs: mpsc::Receiver<Msg>,
 }
@@ -91,9 +91,16 @@ pub struct Inputs {
 /// The loop's clock and memory: whether a frame is wanted and when, the
 /// key whose echo is awaited, the frame's shares, what each pane showed.
 pub struct Scheduler {
-    /// Something changed since the last frame.
+    /// Something changed since the last frame that the next one shows:
+    /// the focused pane, the list, a dialog, a pane's state.
     dirty: bool,
+    /// Panes without the focus have news, and the first of them may be
+    /// drawn afresh from then on ([`SIDE_FRAME`]): news only there wants
+    /// no frame before it (a frame drawing them as they were is wasted).
+    side: Option<Instant>,
     last_draw: Instant,
+    /// When the frame's shares last started again.
+    shares_from: Instant,
     /// A key was typed and its echo not drawn yet: the focused pane's next
     /// output (the echo) is drawn at once, not at the next frame (frames
     /// drawn for other panes meanwhile do not end the wait).
@@ -121,7 +128,9 @@ impl Scheduler {
         };
         Scheduler {
             dirty: true,
+            side: None,
             last_draw: Instant::now() - FRAME,
+            shares_from: Instant::now(),
             typed: None,
             echo: false,
             shares: Shares::default(),
@@ -131,10 +140,26 @@ impl Scheduler {
         }
     }
 
-    /// A frame is due: something changed, and a frame interval has passed
-    /// or an echo waits.
+    /// When the next frame is due, if one is wanted: a frame interval
+    /// after the last for what it shows (at once for an echo), and for
+    /// news only in panes without the focus, not before the first may be
+    /// drawn afresh.
+    fn next_frame(&self) -> Option<Instant> {
+        let after_last = self.last_draw + FRAME;
+        if self.dirty {
+            Some(if self.echo {
+                self.last_draw
+            } else {
+                after_last
+            })
+        } else {
+            self.side.map(|side| side.max(after_last))
+        }
+    }
+
+    /// A frame is due now.
     pub fn frame_due(&self) -> bool {
-        self.dirty && (self.echo || Instant::now() >= self.last_draw + FRAME)
+        self.next_frame().is_some_and(|due| Instant::now() >= due)
     }
 
     /// Draws a frame if one is due. Drawing comes before waiting: under a
@@ -156,17 +181,27 @@ impl Scheduler {
         Ok(())
     }
 
-    /// A frame was drawn: its shares start again, and a key's echo drawn
-    /// (or waited for long enough) lets the other panes go on.
+    /// A frame was drawn: a key's echo drawn (or waited for long enough)
+    /// lets the other panes go on.
     fn drawn(&mut self, runner: &mut Runner) {
+        self.dirty = false;
         // A pane drawn as it was: its news comes with a later frame.
-        self.dirty = self.shown.stale;
+        self.side = self.shown.stale_due.map(Instant::from_std);
         if std::mem::take(&mut self.echo) || self.typed.is_some_and(|t| t.elapsed() > ECHO_WAIT) {
             self.typed = None;
+            runner.wake_all();
         }
         self.last_draw = Instant::now();
-        self.shares = Shares::default();
-        runner.wake_all();
+    }
+
+    /// The frame's shares start again every [`FRAME`], drawn or not: how
+    /// much a flood may take does not depend on how often it is shown.
+    fn renew_shares(&mut self, runner: &mut Runner) {
+        if Instant::now() >= self.shares_from + FRAME {
+            self.shares_from = Instant::now();
+            self.shares = Shares::default();
+            runner.wake_all();
+        }
     }
 
     /// Waits for the next message (or the frame clock), then takes it and
@@ -178,7 +213,9 @@ impl Scheduler {
         state: &mut State,
         runner: &mut Runner,
     ) -> std::io::Result<bool> {
-        let due = self.last_draw + FRAME;
+        self.renew_shares(runner);
+        let frame = self.next_frame();
+        let renew = self.shares_from + FRAME;
         let msg = tokio::select! {
             biased;
             ev = inputs.terminal.next() => match ev {
@@ -188,7 +225,9 @@ impl Scheduler {
             },
             // A frame is due: what is ready still gets its slice below,
             // so output already queued (a keystroke's echo) is in it.
-            _ = tokio::time::sleep_until(due), if self.dirty => None,
+            _ = tokio::time::sleep_until(frame.unwrap_or(renew)), if frame.is_some() => None,
+            // Panes resting for their share go on at the next one.
+            _ = tokio::time::sleep_until(renew), if runner.resting() => None,
             Some((host, report)) = inputs.reports.recv() => Some(runner.on_host(host, report)),
             Some(msg) = inputs.msgs.recv() => Some(msg),
             Some((pane, ev)) = runner.next_session_event() => Some(Msg::Session { pane, ev }),
@@ -228,9 +267,6 @@ impl Scheduler {
         } else if let Ok(msg) = inputs.msgs.try_recv() {
             msg
         } else if let Poll::Ready(Some(ev)) = futures::poll!(inputs.terminal.next()) {
-            // Polled with this task's waker: crossterm's waiting thread
-            // keeps the first waker it is given until a key comes, so a
-            // throwaway one would leave the `select!` deaf.
             Msg::Terminal(ev?)
         } else if let Some((pane, ev)) = runner.ready_session_event() {
             Msg::Session { pane, ev }
@@ -250,10 +286,6 @@ impl Scheduler {
         if self.typed.is_some() && is_focused_output(state, &msg) {
             self.echo = true;
         }
-        // A tick changes nothing shown unless `update` says so.
-        if !matches!(msg, Msg::Tick(_)) {
-            self.dirty = true;
-        }
         let output = match &msg {
             Msg::Session {
                 pane,
@@ -261,6 +293,17 @@ impl Scheduler {
             } => Some((*pane, data.len())),
             _ => None,
         };
+        match output {
+            // News in a pane without the focus: shown when it may be
+            // drawn afresh.
+            Some((pane, _)) if state.focused_pane() != Some(pane) => {
+                let due = Instant::from_std(self.shown.fresh_from(pane));
+                self.side = Some(self.side.map_or(due, |side| side.min(due)));
+            }
+            // A tick changes nothing shown unless `update` says so.
+            _ if matches!(msg, Msg::Tick(_)) => {}
+            _ => self.dirty = true,
+        }
         let started = Instant::now();
         self.carry_out(update(state, msg), runner);
         if let Some((pane, len)) = output {
@@ -281,6 +324,87 @@ impl Scheduler {
                 other => runner.carry_out(other),
             }
         }
+    }
+}
+
+/// The terminal's events, looked at only when there may be one: after an
+/// event (more may be buffered) or once crossterm's waiting thread has
+/// woken the loop. crossterm answers every look by locking its reader,
+/// which that thread holds while it waits, and the lock spins and yields
+/// the processor before it gives up: looked at after every piece of a
+/// flood, that was a tenth of the TUI's time under four `yes`.
+pub struct Keys {
+    events: EventStream,
+    woken: std::sync::Arc<Woken>,
+    /// The last look found an event: another may be ready at once.
+    more: bool,
+}
+
+/// Set when crossterm's thread wakes the loop, and passing the wake on.
+struct Woken {
+    flag: std::sync::atomic::AtomicBool,
+    task: std::sync::Mutex<Option<std::task::Waker>>,
+}
+
+impl futures::task::ArcWake for Woken {
+    fn wake_by_ref(arc_self: &std::sync::Arc<Self>) {
+        arc_self
+            .flag
+            .store(true, std::sync::atomic::Ordering::Release);
+        let task = arc_self.task.lock().ok().and_then(|t| t.clone());
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+}
+
+impl Keys {
+    pub fn new() -> Self {
+        Keys {
+            events: EventStream::new(),
+            woken: std::sync::Arc::new(Woken {
+                flag: std::sync::atomic::AtomicBool::new(false),
+                task: std::sync::Mutex::new(None),
+            }),
+            more: true,
+        }
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl futures::Stream for Keys {
+    type Item = std::io::Result<Event>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Self::Item>> {
+        // The loop's task is the one to wake (crossterm's thread keeps the
+        // first waker it is given until a key comes, so it must be one
+        // that reaches this task, not a throwaway).
+        if let Ok(mut task) = self.woken.task.lock()
+            && !task.as_ref().is_some_and(|t| t.will_wake(cx.waker()))
+        {
+            *task = Some(cx.waker().clone());
+        }
+        let woken = self
+            .woken
+            .flag
+            .swap(false, std::sync::atomic::Ordering::AcqRel);
+        if !self.more && !woken {
+            return Poll::Pending;
+        }
+        let waker = futures::task::waker(self.woken.clone());
+        let polled = self
+            .events
+            .poll_next_unpin(&mut std::task::Context::from_waker(&waker));
+        self.more = polled.is_ready();
+        polled
     }
 }
 
@@ -342,6 +466,8 @@ pub struct Shown {
     /// A pane was drawn as it was though it had news: another frame is
     /// needed soon for them.
     pub stale: bool,
+    /// When the first of those may be drawn afresh.
+    pub stale_due: Option<std::time::Instant>,
     /// The frame is for an echo: the panes without the focus are drawn as
     /// they were, however long ago (the next frame brings their news), so
     /// the echo costs only its pane's cells.
@@ -354,6 +480,14 @@ impl Shown {
         self.panes
             .retain(|id, _| panes.iter().any(|(p, _)| p == id));
         self.stale = false;
+        self.stale_due = None;
+    }
+
+    /// From when pane `id` may be drawn afresh (at once if never drawn).
+    pub fn fresh_from(&self, id: PaneId) -> std::time::Instant {
+        self.panes
+            .get(&id)
+            .map_or_else(std::time::Instant::now, |(at, ..)| *at + SIDE_FRAME)
     }
 
     /// The cells to draw pane `id` with as it was, if it may be: it is not
@@ -368,10 +502,14 @@ impl Shown {
         focused: bool,
     ) -> Option<&[Cell]> {
         let echo = self.echo;
-        let (_, _, seen, cells) = self.panes.get(&id).filter(|(at, was, seen, _)| {
+        let (at, _, seen, cells) = self.panes.get(&id).filter(|(at, was, seen, _)| {
             !focused && *was == area && (*seen == changes || echo || at.elapsed() < SIDE_FRAME)
         })?;
-        self.stale |= *seen != changes;
+        if *seen != changes {
+            self.stale = true;
+            let due = *at + SIDE_FRAME;
+            self.stale_due = Some(self.stale_due.map_or(due, |d| d.min(due)));
+        }
         Some(cells)
     }
 
@@ -428,6 +566,27 @@ mod tests {
         assert!(!s.frame_due(), "one echo per key");
         s.last_draw = Instant::now() - FRAME;
         assert!(s.frame_due(), "the frame clock draws the rest");
+    }
+
+    /// News only in a pane without the focus wants no frame before that
+    /// pane may be drawn afresh: frames that would draw it as it was are
+    /// not drawn.
+    #[tokio::test]
+    async fn side_news_alone_waits_for_its_pane() {
+        let mut h = state_with_panes(120, 30, 2);
+        h.focus_pane(2);
+        let (mut s, mut r) = (Scheduler::new(), runner());
+        s.drawn(&mut r);
+        s.last_draw = Instant::now() - FRAME;
+        s.shown.remember(1, Rect::new(0, 0, 10, 10), 0, vec![]);
+        s.take(output(1, "news"), &mut h.state, &mut r);
+        assert!(!s.frame_due(), "drawn afresh less than SIDE_FRAME ago");
+        std::thread::sleep(SIDE_FRAME);
+        assert!(s.frame_due(), "now it may be");
+        s.drawn(&mut r);
+        s.last_draw = Instant::now() - FRAME;
+        s.take(output(2, "focused"), &mut h.state, &mut r);
+        assert!(s.frame_due(), "the focused pane's news goes at the frame");
     }
 
     /// The clocks go through `update`: a tick asks for a frame only when

@@ -249,6 +249,11 @@ impl Runner {
         }
     }
 
+    /// Some session rests.
+    pub fn resting(&self) -> bool {
+        !self.resting.is_empty()
+    }
+
     /// Every resting session is read again.
     pub fn wake_all(&mut self) {
         for (pane, s) in self.resting.drain(..) {

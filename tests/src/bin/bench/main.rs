@@ -92,15 +92,17 @@ fn main() {
     if want("panes-memory") {
         panes::history_memory(&mut table, &agent, &c, opts.rounds.min(3));
     }
-    // `--only panes-echo` runs all three.
+    // `--only panes-echo` runs all three; `--rounds N` gives min(N, 5)
+    // runs of each (two rounds a side each).
+    let echo_runs = opts.rounds.clamp(1, 5);
     if want("panes-echo-yes") {
-        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Yes);
+        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Yes, echo_runs);
     }
     if want("panes-echo-idle") {
-        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Idle);
+        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Idle, echo_runs);
     }
     if want("panes-echo-cat") {
-        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Cat);
+        panes::echo_under_flood(&mut table, &agent, &c, panes::Flood::Cat, echo_runs);
     }
     if want("panes-side") {
         panes::side_pane(&mut table, &agent, &c, opts.rounds.min(3));

@@ -267,7 +267,13 @@ pub enum Flood {
 }
 
 /// Echo in a fifth pane while four are flooded, and the UI's CPU.
-pub fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flood: Flood) {
+pub fn echo_under_flood(
+    t: &mut Table,
+    agent: &TestAgent,
+    c: &TestContainer,
+    flood: Flood,
+    runs: usize,
+) {
     const KEYS: usize = 100;
     let (name, flood) = match flood {
         Flood::Yes => ("`yes`", "yes"),
@@ -280,43 +286,55 @@ pub fn echo_under_flood(t: &mut Table, agent: &TestAgent, c: &TestContainer, flo
             )
         }
     };
-    let (mut ours, mut theirs) = (vec![], vec![]);
-    let (mut our_cpu, mut their_cpu) = (vec![], vec![]);
-    // Two rounds each, in the order ours, tmux's, tmux's, ours.
-    for round in 0..4 {
-        if round % 3 == 0 {
-            let (s, cpu) = dockyard_echo_under_flood(agent, c, flood, KEYS);
-            ours.extend(s);
-            our_cpu.push(cpu);
-        } else {
-            let (s, cpu) = tmux_echo_under_flood(c, flood, KEYS);
-            theirs.extend(s);
-            their_cpu.push(cpu);
+    // Each run: two rounds each side, in the order ours, tmux's, tmux's,
+    // ours; the goals are checked per run (p50 and p99 within 1.3x
+    // tmux's, the UI's CPU at most tmux's).
+    let (mut echo_met, mut cpu_met) = (0, 0);
+    for run in 1..=runs {
+        let (mut ours, mut theirs) = (vec![], vec![]);
+        let (mut our_cpu, mut their_cpu) = (vec![], vec![]);
+        for round in 0..4 {
+            if round % 3 == 0 {
+                let (s, cpu) = dockyard_echo_under_flood(agent, c, flood, KEYS);
+                ours.extend(s);
+                our_cpu.push(cpu);
+            } else {
+                let (s, cpu) = tmux_echo_under_flood(c, flood, KEYS);
+                theirs.extend(s);
+                their_cpu.push(cpu);
+            }
+            clear(c);
         }
-        clear(c);
+        let (o50, o99, t50, t99) = (
+            pct(&ours, 0.5),
+            pct(&ours, 0.99),
+            pct(&theirs, 0.5),
+            pct(&theirs, 0.99),
+        );
+        let (cpu, their) = (median(&our_cpu), median(&their_cpu));
+        echo_met += usize::from(o50 / t50 <= 1.3 && o99 / t99 <= 1.3);
+        cpu_met += usize::from(cpu <= their);
+        t.note(
+            &format!("echo with 4 panes running {name}, run {run}"),
+            format!(
+                "Dockyard p50 {o50:.1} ms, p99 {o99:.1} ms vs tmux p50 {t50:.1} ms, p99 {t99:.1} ms: {:.2}x, {:.2}x ({} keystrokes each, rounds alternated)",
+                o50 / t50,
+                o99 / t99,
+                2 * KEYS,
+            ),
+        );
+        t.note(
+            &format!("UI CPU with 4 panes running {name}, run {run}"),
+            format!(
+                "Dockyard's TUI {cpu:.0}% vs tmux (server and client) {their:.0}% of a core: {:.2}x",
+                cpu / their.max(0.1),
+            ),
+        );
     }
-    let (o50, o99, t50, t99) = (
-        pct(&ours, 0.5),
-        pct(&ours, 0.99),
-        pct(&theirs, 0.5),
-        pct(&theirs, 0.99),
-    );
     t.note(
-        &format!("echo with 4 panes running {name}"),
+        &format!("goals with 4 panes running {name}"),
         format!(
-            "Dockyard p50 {o50:.1} ms, p99 {o99:.1} ms vs tmux p50 {t50:.1} ms, p99 {t99:.1} ms: {:.2}x, {:.2}x ({} keystrokes each, rounds alternated)",
-            o50 / t50,
-            o99 / t99,
-            2 * KEYS,
-        ),
-    );
-    t.note(
-        &format!("UI CPU with 4 panes running {name}"),
-        format!(
-            "Dockyard's TUI {:.0}% vs tmux (server and client) {:.0}% of a core: {:.2}x",
-            median(&our_cpu),
-            median(&their_cpu),
-            median(&our_cpu) / median(&their_cpu).max(0.1),
+            "echo p50 and p99 within 1.3x tmux's in {echo_met} of {runs} runs; UI CPU at most tmux's in {cpu_met} of {runs} runs"
         ),
     );
 }
