@@ -151,13 +151,16 @@ pub fn server_tls(
 pub struct Forwarded(pub Caller);
 
 /// Who is calling, as far as the agent can tell: the name of the token
-/// it sent and the subject of its client certificate. Two callers are the
-/// same identity when both match; on an agent with neither (an open
+/// it sent and the subject of its client certificate, or on a Unix socket
+/// the Unix user that opened it (the kernel says which). Two callers are
+/// the same identity when all match; on an agent with none (an open
 /// loopback port) every caller is the same, anonymous one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Caller {
     pub token: Option<String>,
     pub certificate: Option<String>,
+    /// The Unix user of a caller on a Unix socket.
+    pub user: Option<String>,
 }
 
 impl Caller {
@@ -172,6 +175,9 @@ impl Caller {
 
 impl std::fmt::Display for Caller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(u) = &self.user {
+            return write!(f, "user {u}");
+        }
         match (&self.token, &self.certificate) {
             (None, None) => f.write_str("anonymous"),
             (Some(t), None) => write!(f, "token {t}"),
@@ -260,9 +266,25 @@ impl Interceptor for TokenCheck {
             req.extensions_mut().insert(caller);
             return Ok(req);
         }
-        let caller = Caller {
-            token: self.token_name(&req)?,
-            certificate: certificate_subject(&req),
+        // On a Unix socket the kernel names the caller: no token is asked
+        // (the socket's permissions decided who may connect).
+        let unix = req
+            .extensions()
+            .get::<tonic::transport::server::UdsConnectInfo>()
+            .map(|info| {
+                info.peer_cred
+                    .map_or_else(|| "unknown".into(), |c| crate::listen::user_name(c.uid()))
+            });
+        let caller = match unix {
+            Some(user) => Caller {
+                user: Some(user),
+                ..Caller::default()
+            },
+            None => Caller {
+                token: self.token_name(&req)?,
+                certificate: certificate_subject(&req),
+                user: None,
+            },
         };
         req.extensions_mut().insert(caller);
         Ok(req)

@@ -21,9 +21,28 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Address to listen on. Port 0 picks a free port (printed at start).
-    #[arg(long, default_value = "127.0.0.1:50051", env = "DOCKYARD_LISTEN")]
-    pub listen: SocketAddr,
+    /// Where to listen, repeatable: HOST:PORT (TCP; port 0 picks a free
+    /// port, printed at start) or unix:///PATH (a Unix socket, what
+    /// ssh://HOST reaches through `dial-stdio`; unix:// alone is
+    /// /run/dockyard/agent.sock). Callers on a Unix socket are the Unix
+    /// user that opened it; no token or TLS there
+    #[arg(
+        long,
+        default_value = "127.0.0.1:50051",
+        env = "DOCKYARD_LISTEN",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub listen: Vec<crate::listen::Listen>,
+
+    /// The group of the Unix sockets (default: docker when it exists,
+    /// else the agent's own)
+    #[arg(long, value_name = "GROUP")]
+    pub socket_group: Option<String>,
+
+    /// The mode of the Unix sockets, octal
+    #[arg(long, value_name = "MODE", default_value = "660", value_parser = crate::listen::socket_mode)]
+    pub socket_mode: u32,
 
     /// PEM certificate (chain) to serve TLS with
     #[arg(long, requires = "tls_key", value_name = "PEM")]
@@ -145,13 +164,36 @@ pub enum Command {
     /// protocol): exit 0 when it does, 1 with the reason when it does not.
     /// For a container's HEALTHCHECK
     Health {
-        /// The agent's address (default: --health-listen, else --listen,
-        /// with 0.0.0.0 or :: asked on loopback)
+        /// The agent's address (default: --health-listen, else the first
+        /// TCP --listen, with 0.0.0.0 or :: asked on loopback)
         addr: Option<SocketAddr>,
+    },
+    /// Join stdin and stdout to the agent's Unix socket, as `docker system
+    /// dial-stdio` joins them to the engine's: what `dockyard --host
+    /// ssh://HOST` runs on the host through SSH
+    #[command(name = "dial-stdio")]
+    DialStdio {
+        /// The socket (default: /run/dockyard/agent.sock)
+        path: Option<std::path::PathBuf>,
     },
 }
 
 impl Args {
+    /// The first TCP address among `--listen`.
+    pub fn tcp_listen(&self) -> Option<SocketAddr> {
+        self.listen.iter().find_map(|l| match l {
+            crate::listen::Listen::Tcp(a) => Some(*a),
+            crate::listen::Listen::Unix(_) => None,
+        })
+    }
+
+    pub fn socket_access(&self) -> crate::listen::SocketAccess {
+        crate::listen::SocketAccess {
+            group: self.socket_group.clone(),
+            mode: self.socket_mode,
+        }
+    }
+
     pub fn audit_config(&self) -> crate::audit::AuditConfig {
         crate::audit::AuditConfig {
             log: self.audit_log.clone(),

@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 
 use dockyard_agent::cli::{Args, Command, LogFormat};
+use dockyard_agent::listen::Listen;
 use dockyard_agent::{Engine, auth, server};
 use tokio_util::sync::CancellationToken;
 
@@ -23,9 +24,29 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(Command::Health { addr }) = args.command {
-        let addr = addr.unwrap_or(args.health_listen.unwrap_or(args.listen));
-        return rt.block_on(health(addr));
+    match &args.command {
+        Some(Command::Health { addr }) => {
+            let Some(addr) = addr.or(args.health_listen).or(args.tcp_listen()) else {
+                eprintln!(
+                    "dockyard-agent health: no TCP address to ask (give one, or --health-listen)"
+                );
+                return ExitCode::FAILURE;
+            };
+            return rt.block_on(health(addr));
+        }
+        Some(Command::DialStdio { path }) => {
+            let path = path
+                .clone()
+                .unwrap_or_else(|| dockyard_agent::listen::DEFAULT_SOCKET.into());
+            return match rt.block_on(dockyard_agent::dial_stdio::run(&path)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("dockyard-agent dial-stdio: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        None => {}
     }
     match rt.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,9 +190,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let token = !tokens.is_empty();
-    auth::check_listen(args.listen, tls.is_some(), token, args.insecure)?;
-    if args.insecure && !args.listen.ip().is_loopback() && (tls.is_none() || !token) {
-        tracing::warn!(listen = %args.listen, "listening off loopback with --insecure: anyone who reaches this port gets a root shell in every container");
+    for listen in &args.listen {
+        let Listen::Tcp(addr) = *listen else {
+            continue;
+        };
+        auth::check_listen(addr, tls.is_some(), token, args.insecure)?;
+        if args.insecure && !addr.ip().is_loopback() && (tls.is_none() || !token) {
+            tracing::warn!(listen = %addr, "listening off loopback with --insecure: anyone who reaches this port gets a root shell in every container");
+        }
     }
     tracing::info!(
         tls = tls.is_some(),
@@ -185,9 +211,28 @@ async fn run(args: Args) -> anyhow::Result<()> {
     );
     let engine = Arc::new(Engine::from_env()?.with_only_label(args.only_label.clone()));
     greet(&engine).await;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let mut listeners = Vec::new();
+    let mut shown = Vec::new();
+    let mut sockets = Vec::new();
+    for listen in &args.listen {
+        match listen {
+            Listen::Tcp(addr) => {
+                let l = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                shown.push(l.local_addr()?.to_string());
+                listeners.push(server::Listener::Tcp(l));
+            }
+            Listen::Unix(path) => {
+                let l = dockyard_agent::listen::bind_unix(path, &args.socket_access())
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                shown.push(listen.to_string());
+                sockets.push(path.clone());
+                listeners.push(server::Listener::Unix(l));
+            }
+        }
+    }
     let health_listener = match args.health_listen {
         Some(addr) if !addr.ip().is_loopback() => anyhow::bail!(
             "--health-listen {addr}: the health port answers without TLS or a token; give a loopback address"
@@ -199,15 +244,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let local = listener.local_addr()?;
-    // Scripts and tests read the real address (port 0) from this line.
-    println!("dockyard-agent listening on {local}");
-    tracing::info!(%local, "listening");
+    // Scripts and tests read the real address (port 0) from the first
+    // line. Written without `println!`: a reader that took its line and
+    // closed the pipe is no reason to stop.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        for local in &shown {
+            let _ = writeln!(out, "dockyard-agent listening on {local}");
+            tracing::info!(%local, "listening");
+        }
+        let _ = out.flush();
+    }
 
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
     let serve = server::serve(
-        listener,
+        listeners,
         engine,
         server::Settings {
             tls,
@@ -228,6 +281,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
             // reads it does not hold the agent up for long.
             tokio::time::sleep(Duration::from_secs(10)).await;
         } => tracing::warn!("sessions did not close in 10 s; exiting anyway"),
+    }
+    for path in sockets {
+        let _ = std::fs::remove_file(path);
     }
     tracing::info!("stopped");
     Ok(())

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use dockyard_proto::pb::dockyard_service_server::DockyardServiceServer;
 use dockyard_proto::{CONNECTION_WINDOW, MAX_FRAME, MAX_MESSAGE_SIZE, STREAM_WINDOW};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::UnboundedReceiverStream;
@@ -111,10 +111,17 @@ async fn watch_engine(engine: Arc<Engine>, health: HealthReporter, shutdown: Can
     }
 }
 
+/// A socket the agent serves on: TCP (with the TLS and tokens of
+/// [`Settings`]) or a Unix socket (callers known by their Unix user).
+pub enum Listener {
+    Tcp(TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
 /// Serves until `shutdown` is cancelled, then ends running execs (each gets
 /// its final status) and returns once their streams have closed.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     engine: Arc<Engine>,
     settings: Settings,
     shutdown: CancellationToken,
@@ -166,16 +173,44 @@ pub async fn serve(
     )
     .in_fleet(fleet.clone());
     let check = TokenCheck::new(settings.tokens);
-    let mut server = builder();
-    if let Some(tls) = settings.tls {
-        server = server.tls_config(tls)?;
+    // One router per socket, the same service behind each; TLS only on TCP.
+    let router = |tls: Option<ServerTlsConfig>| {
+        let mut server = builder();
+        if let Some(tls) = tls {
+            server = server.tls_config(tls)?;
+        }
+        Ok::<_, tonic::transport::Error>(
+            server
+                .layer(
+                    GateLayer::new(Some(fleet.clone()), check.clone(), cluster_ca.clone())
+                        .routing(engine.clone()),
+                )
+                .add_service(health_service.clone())
+                .add_service(InterceptedService::new(
+                    service(agent.clone()),
+                    check.clone(),
+                )),
+        )
+    };
+    let mut served = Vec::new();
+    for listener in listeners {
+        let done = shutdown.clone().cancelled_owned();
+        served.push(match listener {
+            Listener::Tcp(l) => router(settings.tls.clone())?
+                .serve_with_incoming_shutdown(incoming(l), done)
+                .boxed(),
+            Listener::Unix(l) => router(None)?
+                .serve_with_incoming_shutdown(
+                    tokio_stream::wrappers::UnixListenerStream::new(l),
+                    done,
+                )
+                .boxed(),
+        });
     }
-    server
-        .layer(GateLayer::new(Some(fleet), check.clone(), cluster_ca).routing(engine))
-        .add_service(health_service)
-        .add_service(InterceptedService::new(service(agent), check))
-        .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
-        .await
+    for result in futures::future::join_all(served).await {
+        result?;
+    }
+    Ok(())
 }
 
 /// The listener's connections, without Nagle's delay: tonic applies

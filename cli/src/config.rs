@@ -141,6 +141,29 @@ pub fn load() -> anyhow::Result<Config> {
     })
 }
 
+/// The TUI's leader key as written, and where it came from: `--leader`
+/// or `DOCKYARD_LEADER` (given), else the config file's `leader`, else
+/// `ctrl-a`. One rule for the TUI and `dockyard config`.
+pub fn leader(given: Option<&str>, config: &Config) -> (String, crate::connect::Layer) {
+    use crate::connect::Layer;
+    match (given, &config.leader) {
+        (Some(l), _) => (l.to_string(), Layer::Given),
+        (None, Some(l)) => (l.clone(), Layer::File),
+        (None, None) => ("ctrl-a".into(), Layer::Default),
+    }
+}
+
+/// What quitting the TUI does with sessions: the config file's
+/// `on_quit`, else ask. One rule for the TUI and `dockyard config`.
+pub fn on_quit(config: &Config) -> anyhow::Result<dockyard_tui::state::sessions::OnQuit> {
+    match config.on_quit.as_deref() {
+        Some(s) => s
+            .parse()
+            .map_err(|e| anyhow::anyhow!("config file: on_quit: {e}")),
+        None => Ok(dockyard_tui::state::sessions::OnQuit::Ask),
+    }
+}
+
 /// The toolbox image of debug shells: `--image`, else
 /// `DOCKYARD_DEBUG_IMAGE`, else the config file's `debug_image`, else
 /// busybox:musl. One rule for `dockyard debug` and the TUI.

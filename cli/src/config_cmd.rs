@@ -141,21 +141,15 @@ pub fn run(config: &Config, cli: &Cli, s: &Sources, format: PsFormat) -> anyhow:
             from: origin(*layer, source, flag, env),
         });
     }
+    let (leader, layer) = config::leader(cli.tui.leader.as_deref(), config);
     rows.push(Row {
         name: "leader",
-        value: cli
-            .tui
-            .leader
-            .clone()
-            .or(config.leader.clone())
-            .unwrap_or_else(|| "ctrl-a".into()),
-        from: from(s.leader, "--leader", Some("DOCKYARD_LEADER"))
-            .or_else(|| in_file(config.leader.is_some()))
-            .unwrap_or_else(|| "default".into()),
+        value: leader,
+        from: origin(layer, s.leader, "--leader", Some("DOCKYARD_LEADER")),
     });
     rows.push(Row {
         name: "on_quit",
-        value: config.on_quit.clone().unwrap_or_else(|| "ask".into()),
+        value: format!("{:?}", config::on_quit(config)?).to_lowercase(),
         from: in_file(config.on_quit.is_some()).unwrap_or_else(|| "default".into()),
     });
     let history = config.history()?;

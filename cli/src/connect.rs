@@ -82,6 +82,7 @@ impl Connector {
         match spec {
             HostSpec::Local => self.embedded(),
             HostSpec::Remote(addr) => Ok(dial::connect(addr, &self.dialing.for_host(addr)).await?),
+            HostSpec::Ssh(target) => Ok(dial::connect_ssh(target, &self.dialing.defaults).await?),
         }
     }
 

@@ -111,21 +111,18 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
     {
         replay_cmd::check(&a.file)?;
         let args = cli::TuiArgs {
-            leader: cli.tui.leader.clone().or(config.leader.clone()),
+            leader: cli.tui.leader.clone(),
         };
         return tui_cmd::run(connector, args, &config, Some(a.file.clone()));
     }
     if matches!(cli.command, None | Some(Command::Tui(_))) {
         // `dockyard --leader X tui` as well as `dockyard tui --leader X`.
-        let mut args = match cli.command {
+        let args = match cli.command {
             Some(Command::Tui(a)) => cli::TuiArgs {
                 leader: a.leader.or(cli.tui.leader),
             },
             _ => cli.tui,
         };
-        if args.leader.is_none() {
-            args.leader = config.leader.clone();
-        }
         return tui_cmd::run(connector, args, &config, None);
     }
     // One thread: a CLI drives one session, and starting worker threads

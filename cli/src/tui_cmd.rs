@@ -20,18 +20,14 @@ pub fn run(
     replay: Option<std::path::PathBuf>,
 ) -> anyhow::Result<i32> {
     let overrides = &config.key_overrides();
-    let on_quit = match config.on_quit.as_deref() {
-        Some(s) => s
-            .parse()
-            .map_err(|e| anyhow::anyhow!("config file: on_quit: {e}"))?,
-        None => dockyard_tui::state::sessions::OnQuit::Ask,
-    };
+    let on_quit = crate::config::on_quit(config)?;
     let history = config.history()?;
     let debug_image = crate::config::debug_image(None, config);
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the terminal UI needs a terminal; for scripts use 'dockyard exec', 'ps', 'launch'");
     }
-    let leader_text = args.leader.as_deref().unwrap_or("ctrl-a");
+    let (leader_text, _) = crate::config::leader(args.leader.as_deref(), config);
+    let leader_text = leader_text.as_str();
     let leader = dockyard_tui::input::parse_leader(leader_text)
         .map_err(|_| anyhow::anyhow!("invalid leader key '{leader_text}': use ctrl-<letter>"))?;
     let keymap = dockyard_tui::input::Keymap::with_overrides(leader, overrides)
@@ -81,6 +77,18 @@ fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
                             Box::pin(async move { Ok(c) })
                         })
                     }
+                    HostSpec::Ssh(target) => {
+                        let target = target.clone();
+                        let opts = conn.dialing().defaults.clone();
+                        Box::new(move || {
+                            let (target, opts) = (target.clone(), opts.clone());
+                            Box::pin(async move {
+                                dial::connect_ssh(&target, &opts)
+                                    .await
+                                    .map_err(|e| e.to_string())
+                            })
+                        })
+                    }
                     HostSpec::Remote(addr) => {
                         let addr = addr.clone();
                         let opts = conn.dialing().for_host(&addr);
@@ -94,7 +102,7 @@ fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
                 };
             let reach = match h {
                 HostSpec::Local => Reach::Embedded,
-                HostSpec::Remote(_) => Reach::Remote,
+                HostSpec::Remote(_) | HostSpec::Ssh(_) => Reach::Remote,
             };
             let name = HostName {
                 label: h.to_string(),

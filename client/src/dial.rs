@@ -18,6 +18,11 @@ pub const DEFAULT_PORT: u16 = 50051;
 pub enum DialError {
     #[error("invalid host '{0}': expected HOST or HOST:PORT")]
     BadHost(String),
+    #[error("{0}")]
+    BadSsh(String),
+    /// ssh's own words, after the host.
+    #[error("{0}")]
+    Ssh(String),
     #[error("cannot reach agent at {addr}: {reason}")]
     Unreachable { addr: String, reason: String },
     #[error("the token cannot be sent: it must be printable ASCII")]
@@ -27,11 +32,13 @@ pub enum DialError {
 }
 
 /// A host as the user names it: `local` for an agent inside this process
-/// on the local Docker socket, anything else an agent's address.
+/// on the local Docker socket, `ssh://...` for a host reached through
+/// SSH, anything else an agent's address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostSpec {
     Local,
     Remote(HostAddr),
+    Ssh(crate::ssh::SshTarget),
 }
 
 impl FromStr for HostSpec {
@@ -40,6 +47,10 @@ impl FromStr for HostSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "local" {
             Ok(HostSpec::Local)
+        } else if s.starts_with("ssh://") {
+            s.parse()
+                .map(HostSpec::Ssh)
+                .map_err(|e: crate::ssh::BadTarget| DialError::BadSsh(e.to_string()))
         } else {
             s.parse().map(HostSpec::Remote)
         }
@@ -51,6 +62,7 @@ impl fmt::Display for HostSpec {
         match self {
             HostSpec::Local => f.write_str("local"),
             HostSpec::Remote(a) => a.fmt(f),
+            HostSpec::Ssh(t) => t.fmt(f),
         }
     }
 }
@@ -218,6 +230,30 @@ pub async fn connect(addr: &HostAddr, opts: &DialOptions) -> Result<Client, Dial
                 reason: error_chain(&e),
             })?;
     Ok(client(channel, auth))
+}
+
+/// Connects to the agent on a host reached through SSH (see [`crate::ssh`]):
+/// every connection the channel makes is an `ssh` running
+/// `dockyard-agent dial-stdio` there, so one that breaks is dialled again.
+/// Fails with ssh's own words when it cannot.
+pub async fn connect_ssh(
+    target: &crate::ssh::SshTarget,
+    opts: &DialOptions,
+) -> Result<Client, DialError> {
+    let endpoint = Endpoint::from_static("http://ssh.agent");
+    let dialled = target.clone();
+    let channel = tune(endpoint, opts.flow)
+        .connect_with_connector(tower::service_fn(move |_| {
+            let target = dialled.clone();
+            async move {
+                let pipe = target.dial().await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(pipe))
+            }
+        }))
+        .await
+        .map_err(|e| DialError::Ssh(error_chain(&e)))?;
+    // No token: the agent knows the caller by the Unix user SSH logged in as.
+    Ok(client(channel, Auth::default()))
 }
 
 /// What went wrong with a call, for a person: the agent's own message, or

@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod parse;
 pub mod pull;
 pub mod since;
+pub mod ssh;
 pub mod stats;
 pub mod text;
 

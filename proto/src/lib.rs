@@ -33,6 +33,16 @@ pub const NODE_KEY: &str = "dockyard-node";
 /// cluster's CA naming an agent); from anyone else it refuses the request.
 pub const CALLER_KEY: &str = "dockyard-caller";
 
+/// Where an agent's Unix socket is when nobody names one: `--listen
+/// unix://`, and what `dockyard-agent dial-stdio` joins (what
+/// `ssh://HOST` reaches).
+pub const DEFAULT_SOCKET: &str = "/run/dockyard/agent.sock";
+
+/// The line `dockyard-agent dial-stdio` writes once it has reached the
+/// agent's socket, before the agent's bytes: a client through SSH skips
+/// what a login script printed before it, and knows an agent answers.
+pub const DIAL_HELLO: &str = "dockyard-agent dial-stdio 1";
+
 use pb::OutputKind;
 
 impl OutputKind {

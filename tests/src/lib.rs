@@ -7,6 +7,7 @@ pub mod debug;
 pub mod engine_proxy;
 pub mod image;
 pub mod pty;
+pub mod ssh;
 pub mod tcp_proxy;
 
 use std::io::{BufRead, BufReader};

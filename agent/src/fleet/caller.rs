@@ -8,6 +8,7 @@ pub fn encode_caller(caller: &Caller) -> String {
     let json = serde_json::json!({
         "token": caller.token,
         "certificate": caller.certificate,
+        "user": caller.user,
     })
     .to_string();
     json.bytes().map(|b| format!("{b:02x}")).collect()
@@ -32,6 +33,12 @@ pub fn decode_caller(hex: &str) -> Option<Caller> {
     Some(Caller {
         token: field("token")?,
         certificate: field("certificate")?,
+        // Absent from agents before it: no Unix user.
+        user: if v.get("user").is_some() {
+            field("user")?
+        } else {
+            None
+        },
     })
 }
 
@@ -46,10 +53,16 @@ mod tests {
             Caller {
                 token: Some("alice".into()),
                 certificate: None,
+                user: None,
             },
             Caller {
                 token: Some("bob".into()),
                 certificate: Some("CN=Zoë, O=ops, OU=\"a,b\"".into()),
+                user: None,
+            },
+            Caller {
+                user: Some("carol".into()),
+                ..Caller::default()
             },
         ] {
             let wire = encode_caller(&caller);

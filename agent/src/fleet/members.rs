@@ -174,6 +174,7 @@ impl Peers {
         let me = Caller {
             token: None,
             certificate: Some(format!("agent {}", self.0.me)),
+            user: None,
         };
         let asked = probes.into_iter().map(|(address, mut client)| {
             let metadata = super::forwarded(&me, "");

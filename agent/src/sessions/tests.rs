@@ -68,6 +68,7 @@ fn who(name: &str) -> Caller {
     Caller {
         token: Some(name.into()),
         certificate: None,
+        user: None,
     }
 }
 

@@ -1,0 +1,339 @@
+//! `ssh://[USER@]HOST[:PORT][/PATH]`: an agent reached through the
+//! system's `ssh` client, so `~/.ssh/config` aliases, keys, the SSH agent,
+//! `ProxyJump` and `known_hosts` apply as they do for `ssh` itself. The
+//! remote side runs `dockyard-agent dial-stdio [PATH]`, which joins the
+//! pipe to the agent's Unix socket; gRPC runs over the pipe, so one SSH
+//! connection carries every stream of the host, and a pipe that breaks is
+//! dialled again like a TCP connection.
+//!
+//! `ssh` runs with `BatchMode` (never a password prompt: a TUI cannot
+//! answer one) and a connect timeout; what it says on failing is the
+//! error, in its own words.
+
+use std::fmt;
+use std::pin::Pin;
+use std::process::Stdio;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, BufReader, ReadBuf};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use dockyard_proto::DIAL_HELLO;
+
+/// How long an SSH connection may take to reach the agent (the TCP
+/// connect has `ConnectTimeout` of its own).
+pub const DIAL_LIMIT: Duration = Duration::from_secs(15);
+
+/// Seconds `ssh` waits for the TCP connection.
+const CONNECT_TIMEOUT: u32 = 5;
+
+/// A host reached through SSH, as written after `ssh://`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SshTarget {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    /// The agent's socket on that host (default: dial-stdio's own).
+    pub socket: Option<String>,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("invalid host '{0}': expected ssh://[USER@]HOST[:PORT][/PATH]")]
+pub struct BadTarget(pub String);
+
+impl FromStr for SshTarget {
+    type Err = BadTarget;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadTarget(s.to_string());
+        let rest = s.strip_prefix("ssh://").ok_or_else(bad)?;
+        let (authority, socket) = match rest.find('/') {
+            Some(i) => (&rest[..i], Some(rest[i..].to_string())),
+            None => (rest, None),
+        };
+        let (user, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) if !u.is_empty() => (Some(u.to_string()), h),
+            Some(_) => return Err(bad()),
+            None => (None, authority),
+        };
+        // [v6]:port, [v6], host:port, host
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(bad)?;
+            match after {
+                "" => (h.to_string(), None),
+                p => (h.to_string(), Some(p.strip_prefix(':').ok_or_else(bad)?)),
+            }
+        } else {
+            match hostport.split_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p)),
+                None => (hostport.to_string(), None),
+            }
+        };
+        let port = match port {
+            None => None,
+            Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?),
+        };
+        let ok_word = |w: &str| {
+            !w.is_empty()
+                && !w.starts_with('-')
+                && !w.chars().any(|c| c.is_whitespace() || c.is_control())
+        };
+        if !ok_word(&host) || user.as_deref().is_some_and(|u| !ok_word(u)) {
+            return Err(bad());
+        }
+        if socket
+            .as_deref()
+            .is_some_and(|p| p.len() < 2 || !ok_word(p))
+        {
+            return Err(bad());
+        }
+        Ok(SshTarget {
+            user,
+            host,
+            port,
+            socket,
+        })
+    }
+}
+
+impl fmt::Display for SshTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ssh://")?;
+        if let Some(u) = &self.user {
+            write!(f, "{u}@")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]", self.host)?;
+        } else {
+            f.write_str(&self.host)?;
+        }
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        if let Some(s) = &self.socket {
+            f.write_str(s)?;
+        }
+        Ok(())
+    }
+}
+
+impl SshTarget {
+    /// `ssh` running `remote` on this host, its stdio piped; it dies with
+    /// the value (nothing is left running when a connection is dropped).
+    pub fn command(&self, remote: &[&str]) -> Command {
+        let ssh = std::env::var_os("DOCKYARD_SSH").unwrap_or_else(|| "ssh".into());
+        let mut c = Command::new(ssh);
+        c.args(["-T", "-o", "BatchMode=yes"])
+            .arg("-o")
+            .arg(format!("ConnectTimeout={CONNECT_TIMEOUT}"));
+        if let Some(u) = &self.user {
+            c.args(["-l", u]);
+        }
+        if let Some(p) = self.port {
+            c.args(["-p", &p.to_string()]);
+        }
+        c.arg("--")
+            .arg(&self.host)
+            .args(remote)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        c
+    }
+
+    /// A pipe to the agent on this host, once `dial-stdio` has said it
+    /// reached the agent's socket.
+    pub async fn dial(&self) -> std::io::Result<SshPipe> {
+        let mut remote = vec!["dockyard-agent", "dial-stdio"];
+        if let Some(s) = &self.socket {
+            remote.push(s);
+        }
+        let fail = |why: String| std::io::Error::other(format!("{self}: {why}"));
+        let mut child = self
+            .command(&remote)
+            .spawn()
+            .map_err(|e| fail(format!("cannot run ssh: {e}")))?;
+        let said = Said::default();
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(said.clone().collect(stderr));
+        }
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(fail("ssh has no pipes".into()));
+        };
+        let mut stdout = BufReader::new(stdout);
+        match tokio::time::timeout(DIAL_LIMIT, hello(&mut stdout)).await {
+            Ok(Ok(())) => Ok(SshPipe {
+                stdout,
+                stdin,
+                _child: child,
+            }),
+            Ok(Err(_)) => {
+                // ssh (or dial-stdio) ended: its own words say why.
+                let status = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
+                let code = status.ok().and_then(Result::ok).and_then(|s| s.code());
+                // What it wrote to stderr comes in as it ends.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let words = said.last_line();
+                Err(fail(match code {
+                    Some(127) => format!(
+                        "no dockyard-agent on the remote PATH ({})",
+                        if words.is_empty() {
+                            "command not found"
+                        } else {
+                            &words
+                        }
+                    ),
+                    _ if words.is_empty() => "ssh ended without a word".into(),
+                    _ => words,
+                }))
+            }
+            Err(_) => Err(fail(format!(
+                "no answer in {} s (ssh: {})",
+                DIAL_LIMIT.as_secs(),
+                said.last_line()
+            ))),
+        }
+    }
+}
+
+/// Reads up to and including [`DIAL_HELLO`]'s line; what a login script
+/// printed before it is skipped (up to 64 KiB).
+async fn hello(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<()> {
+    let mut skipped = 0;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = (&mut *stdout)
+            .take(64 * 1024)
+            .read_until(b'\n', &mut line)
+            .await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if line.strip_suffix(b"\n") == Some(DIAL_HELLO.as_bytes()) {
+            return Ok(());
+        }
+        skipped += n;
+        if skipped > 64 * 1024 {
+            return Err(std::io::Error::other(
+                "the remote side printed 64 KiB without answering as dockyard-agent dial-stdio",
+            ));
+        }
+    }
+}
+
+/// What ssh wrote to stderr, the last few KiB of it.
+#[derive(Clone, Default)]
+struct Said(Arc<Mutex<String>>);
+
+impl Said {
+    async fn collect(self, mut stderr: tokio::process::ChildStderr) {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stderr.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            let Ok(mut text) = self.0.lock() else {
+                break;
+            };
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if text.len() > 8192 {
+                let cut = text.len() - 4096;
+                let cut = (cut..text.len())
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(0);
+                text.drain(..cut);
+            }
+            tracing::debug!(ssh = %String::from_utf8_lossy(&buf[..n]).trim_end(), "ssh stderr");
+        }
+    }
+
+    /// The last line that says something.
+    fn last_line(&self) -> String {
+        let text = self.0.lock().map(|t| t.clone()).unwrap_or_default();
+        text.lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// The pipe through `ssh`: reads its stdout, writes its stdin; `ssh` is
+/// killed when the pipe is dropped.
+pub struct SshPipe {
+    stdout: BufReader<ChildStdout>,
+    stdin: ChildStdin,
+    _child: Child,
+}
+
+impl AsyncRead for SshPipe {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stdout).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SshPipe {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stdin).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stdin).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stdin).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t: SshTarget = "ssh://alice@box.example:2222/run/a.sock"
+            .parse()
+            .expect("ok");
+        assert_eq!(
+            t,
+            SshTarget {
+                user: Some("alice".into()),
+                host: "box.example".into(),
+                port: Some(2222),
+                socket: Some("/run/a.sock".into()),
+            }
+        );
+        assert_eq!(t.to_string(), "ssh://alice@box.example:2222/run/a.sock");
+        let t: SshTarget = "ssh://myalias".parse().expect("ok");
+        assert_eq!((t.user, t.port, t.socket), (None, None, None));
+        let t: SshTarget = "ssh://[::1]:22".parse().expect("ok");
+        assert_eq!((t.host.as_str(), t.port), ("::1", Some(22)));
+        assert_eq!(t.to_string(), "ssh://[::1]:22");
+        for bad in [
+            "ssh://",
+            "ssh://@host",
+            "ssh://host:0",
+            "ssh://host:x",
+            "ssh://-oProxyCommand=x",
+            "ssh://a b",
+            "ssh://host/",
+            "host",
+        ] {
+            assert!(bad.parse::<SshTarget>().is_err(), "{bad}");
+        }
+    }
+}

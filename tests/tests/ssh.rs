@@ -1,0 +1,208 @@
+//! Hosts over SSH: a real `sshd` on a loopback port with keys, a
+//! known_hosts and an alias made by the test; the agent on a Unix socket
+//! reached through `dockyard-agent dial-stdio`; the real `dockyard`.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use dockyard_tests::pty::Pty;
+use dockyard_tests::ssh::{ALIAS, OTHER_USER, Sshd, ensure_other_user};
+use dockyard_tests::{
+    TestAgent, TestContainer, dockyard_bin, eventually, run, run_with_input, stderr_str, stdout_str,
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// An agent on a Unix socket in the server's directory (and on TCP, which
+/// the tests do not use), and its `ssh://` host.
+fn agent_on_socket(sshd: &Sshd, mode: &str) -> (TestAgent, String) {
+    let socket = sshd.socket("agent.sock");
+    let listen = format!("unix://{}", socket.display());
+    let agent = TestAgent::start_with(&["--listen", &listen, "--socket-mode", mode], &[]);
+    let host = format!("ssh://{ALIAS}{}", socket.display());
+    (agent, host)
+}
+
+/// No `ssh` of ours is left running.
+fn no_ssh_left(sshd: &Sshd) -> bool {
+    let config = sshd.dir().join("ssh_config");
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", &format!("ssh -F {}", config.display())])
+        .output()
+        .expect("pgrep");
+    out.stdout.is_empty()
+}
+
+#[test]
+fn exec_through_ssh_is_byte_exact_both_ways() {
+    let sshd = Sshd::start();
+    let (agent, host) = agent_on_socket(&sshd, "660");
+    let c = TestContainer::start("ssh-exec");
+    // Every byte value, and more than one message's worth.
+    let input: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let o = run_with_input(
+        sshd.dockyard(&host, &["exec", "-i", &c.name, "sh", "-c", "cat; exit 3"]),
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr_str(&o));
+    assert!(
+        o.stdout == input,
+        "stdout differs ({} bytes)",
+        o.stdout.len()
+    );
+    // stderr stays stderr.
+    let o = run(sshd.dockyard(
+        &host,
+        &["exec", &c.name, "sh", "-c", "echo out; echo err >&2"],
+    ));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert_eq!(
+        (stdout_str(&o), stderr_str(&o)),
+        ("out\n".into(), "err\n".into())
+    );
+    // The agent names the caller by the Unix user SSH logged in as.
+    assert!(agent.log().contains("user root"), "{}", agent.log());
+    // `ps` through the same host.
+    let o = run(sshd.dockyard(&host, &["ps"]));
+    assert!(stdout_str(&o).contains(&c.name), "{}", stderr_str(&o));
+    drop(agent);
+    assert!(
+        eventually(WAIT, || no_ssh_left(&sshd)),
+        "an ssh was left running"
+    );
+}
+
+#[test]
+fn a_tty_shell_and_a_durable_session_over_ssh() {
+    let sshd = Sshd::start();
+    let (agent, host) = agent_on_socket(&sshd, "660");
+    let c = TestContainer::start("ssh-tty");
+    let path = sshd.path();
+    let env = [("PATH", path.as_str())];
+    let mut shell = Pty::spawn_env(
+        &dockyard_bin(),
+        &[
+            "--host",
+            &host,
+            "exec",
+            "-it",
+            "--detach-keys",
+            "ctrl-p,ctrl-q",
+            &c.name,
+            "sh",
+        ],
+        &env,
+        24,
+        80,
+    );
+    shell.wait_for("a prompt", WAIT, |s| s.contains('#'));
+    shell.type_bytes(b"echo typed-$((6*7)); stty size\r");
+    shell.wait_for_text("typed-42", WAIT);
+    shell.wait_for_text("24 80", WAIT);
+    // The client goes (detach keys): the session runs on at the agent.
+    shell.type_bytes(b"\x10\x11");
+    assert_eq!(shell.wait_exit(WAIT), 0);
+    let o = run(sshd.dockyard(&host, &["sessions", "--format", "json"]));
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout_str(&o)).unwrap_or_else(|_| panic!("{}", stderr_str(&o)));
+    assert_eq!(list.len(), 1, "{list:?}");
+    let id = list[0]["id"].as_str().expect("id").to_string();
+    let mut again = Pty::spawn_env(
+        &dockyard_bin(),
+        &["--host", &host, "attach", &id],
+        &env,
+        24,
+        80,
+    );
+    again.wait_for_text("typed-42", WAIT);
+    again.type_bytes(b"exit 5\r");
+    assert_eq!(again.wait_exit(WAIT), 5);
+    drop(agent);
+}
+
+#[test]
+fn one_unix_user_cannot_see_anothers_session() {
+    ensure_other_user();
+    let sshd = Sshd::start();
+    // Both users may open the socket: who they are is what counts.
+    let (agent, host) = agent_on_socket(&sshd, "666");
+    let socket_path = &host[format!("ssh://{ALIAS}").len()..];
+    let other = format!("ssh://{OTHER_USER}@{ALIAS}{socket_path}");
+    let c = TestContainer::start("ssh-users");
+    let mut root = sshd
+        .dockyard(&host, &["exec", "-t", &c.name, "sleep", "4247"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let sessions = |h: &str| {
+        let o = run(sshd.dockyard(h, &["sessions", "--format", "json"]));
+        assert!(o.status.success(), "{h}: {}", stderr_str(&o));
+        serde_json::from_str::<Vec<serde_json::Value>>(&stdout_str(&o)).expect("json")
+    };
+    assert!(eventually(WAIT, || sessions(&host).len() == 1));
+    let id = sessions(&host)[0]["id"].as_str().expect("id").to_string();
+    assert!(
+        sessions(&other).is_empty(),
+        "{OTHER_USER} sees root's session"
+    );
+    let o = run(sshd.dockyard(&other, &["sessions", "rm", &id]));
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(stderr_str(&o), format!("dockyard: No such session: {id}\n"));
+    // What the other user runs is theirs, in the agent's log too.
+    let o = run(sshd.dockyard(&other, &["exec", &c.name, "id", "-u"]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    let log = agent.log();
+    assert!(log.contains(&format!("user {OTHER_USER}")), "{log}");
+    let _ = root.kill();
+    let _ = root.wait();
+}
+
+/// A wrong host key and a refused port: one line with ssh's own words,
+/// exit 125, within a few seconds, nothing left running.
+#[test]
+fn ssh_failures_are_one_line_in_ssh_words() {
+    let sshd = Sshd::start();
+    let (_agent, host) = agent_on_socket(&sshd, "660");
+    let c = TestContainer::start("ssh-fail");
+    // A port nothing listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let refused = format!("ssh://127.0.0.1:{closed}");
+    let started = Instant::now();
+    let o = run(sshd.dockyard(&refused, &["exec", &c.name, "true"]));
+    assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(err.starts_with(&format!("dockyard: {refused}")), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The server's key is not the one known.
+    sshd.forget_host_key();
+    let o = run(sshd.dockyard(&host, &["exec", &c.name, "true"]));
+    assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("Host key verification failed"), "{err}");
+    assert!(
+        eventually(WAIT, || no_ssh_left(&sshd)),
+        "an ssh was left running"
+    );
+}
+
+/// `dial-stdio` with no agent behind the socket says so, and the client
+/// passes it on.
+#[test]
+fn no_agent_on_the_socket_is_said() {
+    let sshd = Sshd::start();
+    let host = format!("ssh://{ALIAS}{}", sshd.socket("none.sock").display());
+    let c = TestContainer::start("ssh-none");
+    let o = run(sshd.dockyard(&host, &["exec", &c.name, "true"]));
+    assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot reach the agent's socket"), "{err}");
+}
