@@ -270,29 +270,32 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_flood_goes_once_per_hold_in_order() {
-        // A piece every 0.5 ms (as 1 ms steps of two) for 10 ms.
+        // A piece every 0.5 ms (as 1 ms steps of two) for five HOLDs.
+        let h = HOLD.as_millis() as u64;
         let mut pieces = Vec::new();
-        for i in 0..20u8 {
-            pieces.push((u64::from(i / 2), chunk(StdStream::Stdout, &[b'a' + i])));
+        for i in 0..10 * h {
+            pieces.push((i / 2, chunk(StdStream::Stdout, &[b'a' + (i % 26) as u8])));
         }
         let got = through(pieces).await;
         let all: Vec<u8> = got.iter().flat_map(|(_, _, d)| d.clone()).collect();
-        assert_eq!(all, (0..20u8).map(|i| b'a' + i).collect::<Vec<_>>());
+        let sent: Vec<u8> = (0..10 * h).map(|i| b'a' + (i % 26) as u8).collect();
+        assert_eq!(all, sent);
         // The first at once, then one message each HOLD.
         let times: Vec<u64> = got.iter().map(|(t, _, _)| *t).collect();
-        assert_eq!(times, [0, 2, 4, 6, 8, 10]);
+        assert_eq!(times, (0..=5).map(|k| k * h).collect::<Vec<_>>());
     }
 
     #[tokio::test(start_paused = true)]
     async fn streams_keep_their_order_and_a_full_message_goes_at_once() {
+        let h = HOLD.as_millis() as u64;
         let big = vec![b'x'; CAP - 1];
         let got = through(vec![
             (0, chunk(StdStream::Stdout, b"1")),
             (1, chunk(StdStream::Stdout, b"2")),
             (1, chunk(StdStream::Stderr, b"e")),
             (1, chunk(StdStream::Stdout, b"3")),
-            (10, chunk(StdStream::Stdout, &big)),
-            (10, chunk(StdStream::Stdout, b"4")),
+            (5 * h, chunk(StdStream::Stdout, &big)),
+            (5 * h, chunk(StdStream::Stdout, b"4")),
         ])
         .await;
         let summary: Vec<(u64, StdStream, usize)> =
@@ -303,11 +306,11 @@ mod tests {
                 (0, StdStream::Stdout, 1),
                 // "2" waits for HOLD after "1"; then "e" is read too and
                 // goes with it, and "3" waits for HOLD after them.
-                (2, StdStream::Stdout, 1),
-                (2, StdStream::Stderr, 1),
-                (4, StdStream::Stdout, 1),
+                (h, StdStream::Stdout, 1),
+                (h, StdStream::Stderr, 1),
+                (2 * h, StdStream::Stdout, 1),
                 // A pause: at once, and full.
-                (10, StdStream::Stdout, CAP),
+                (5 * h, StdStream::Stdout, CAP),
             ]
         );
         assert_eq!(got[4].2[CAP - 1], b'4');
@@ -322,7 +325,8 @@ mod tests {
         }
         let got = through(pieces).await;
         let summary: Vec<(u64, usize)> = got.iter().map(|(t, _, d)| (*t, d.len())).collect();
-        assert_eq!(summary, [(0, 1), (2, CAP), (2, CAP)]);
+        let h = HOLD.as_millis() as u64;
+        assert_eq!(summary, [(0, 1), (h, CAP), (h, CAP)]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -338,6 +342,6 @@ mod tests {
         pieces.push((5, Some(chunk(StdStream::Stdout, b"x"))));
         let got = through_with_input(pieces).await;
         let times: Vec<u64> = got.iter().map(|(t, _, _)| *t).collect();
-        assert_eq!(times, [0, 1, 2, 3, 4, 6]);
+        assert_eq!(times, [0, 1, 2, 3, 4, 4 + HOLD.as_millis() as u64]);
     }
 }

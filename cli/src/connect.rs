@@ -86,6 +86,25 @@ impl Connector {
         }
     }
 
+    /// How a host is reached, for a person (`dockyard version`).
+    pub fn reached_over(&self, spec: &HostSpec) -> String {
+        match spec {
+            HostSpec::Local => "the agent in this process, on the local engine".into(),
+            HostSpec::Remote(addr) => {
+                let tls = self.dialing.for_host(addr).tls_ca.is_some()
+                    || self.dialing.for_host(addr).tls_cert.is_some()
+                    || addr.tls;
+                format!("an agent over TCP{}", if tls { " with TLS" } else { "" })
+            }
+            HostSpec::Ssh(t) => format!(
+                "an agent over SSH, its socket {}",
+                t.socket
+                    .as_deref()
+                    .unwrap_or(dockyard_client::DEFAULT_SOCKET)
+            ),
+        }
+    }
+
     /// One client per host, labelled for display.
     pub async fn clients(&self) -> Vec<(String, anyhow::Result<Client>)> {
         let mut out = Vec::with_capacity(self.hosts.len());
@@ -284,6 +303,7 @@ pub fn connector(
             tls_cert: r.tls_cert.0,
             tls_key: r.tls_key.0,
             flow,
+            ssh: None,
         },
         per_host: r.per_host,
     };

@@ -12,15 +12,22 @@ use crate::output::EXIT_DOCKYARD;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// One host's answer, or why there is none (escaped when shown).
-type Answer = (String, Result<pb::VersionResponse, String>);
+/// One host's answer, or why there is none (escaped when shown), and how
+/// the host was reached.
+type Answer = (String, Result<pb::VersionResponse, String>, String);
 
 pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
     let mut answers: Vec<Answer> = Vec::new();
-    for (host, client) in conn.clients().await {
-        match client {
-            Ok(mut c) => answers.extend(ask(&host, &mut c).await),
-            Err(e) => answers.push((host, Err(format!("{e:#}")))),
+    for spec in conn.hosts() {
+        let (host, over) = (spec.to_string(), conn.reached_over(spec));
+        match conn.connect(spec).await {
+            Ok(mut c) => answers.extend(
+                ask(&host, &mut c)
+                    .await
+                    .into_iter()
+                    .map(|(h, a)| (h, a, over.clone())),
+            ),
+            Err(e) => answers.push((host, Err(format!("{e:#}")), over)),
         }
     }
     let text = match args.format {
@@ -31,7 +38,7 @@ pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
         return Ok(crate::output::EXIT_PIPE);
     }
     // As docker version: a server that cannot be asked is a failure.
-    Ok(if answers.iter().any(|(_, a)| a.is_err()) {
+    Ok(if answers.iter().any(|(_, a, _)| a.is_err()) {
         EXIT_DOCKYARD
     } else {
         0
@@ -40,7 +47,10 @@ pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
 
 /// One host's agents: every node's when it is a cluster's entry (an agent
 /// that predates clusters is asked its own version).
-async fn ask(host: &str, client: &mut dockyard_client::Client) -> Vec<Answer> {
+async fn ask(
+    host: &str,
+    client: &mut dockyard_client::Client,
+) -> Vec<(String, Result<pb::VersionResponse, String>)> {
     let nodes = match client.list_nodes(pb::ListNodesRequest {}).await {
         Ok(r) => r.into_inner().nodes,
         Err(s) if s.code() == tonic::Code::Unimplemented => {
@@ -78,9 +88,10 @@ async fn ask(host: &str, client: &mut dockyard_client::Client) -> Vec<Answer> {
 fn json(answers: &[Answer]) -> serde_json::Value {
     let agents: Vec<serde_json::Value> = answers
         .iter()
-        .map(|(host, a)| match a {
+        .map(|(host, a, over)| match a {
             Ok(v) => serde_json::json!({
                 "host": host,
+                "reached": over,
                 "node": v.node,
                 "version": v.agent_version,
                 "api_version": v.api_version,
@@ -92,7 +103,7 @@ fn json(answers: &[Answer]) -> serde_json::Value {
                     "kernel_version": v.kernel_version,
                 },
             }),
-            Err(e) => serde_json::json!({ "host": host, "error": e }),
+            Err(e) => serde_json::json!({ "host": host, "reached": over, "error": e }),
         })
         .collect();
     serde_json::json!({
@@ -111,8 +122,11 @@ fn table(answers: &[Answer]) -> String {
         std::env::consts::OS,
         std::env::consts::ARCH
     );
-    for (host, answer) in answers {
-        out.push_str(&format!("\nAgent {}:\n", printable(host)));
+    for (host, answer, over) in answers {
+        out.push_str(&format!(
+            "\nAgent {}:\n Reached:     {over}\n",
+            printable(host)
+        ));
         match answer {
             Ok(v) => {
                 if !v.node.is_empty() {

@@ -171,6 +171,9 @@ pub struct DialOptions {
     pub tls_key: Option<PathBuf>,
     /// How the connection's streams are read.
     pub flow: Flow,
+    /// The `ssh` program for `ssh://` hosts (None: `DOCKYARD_SSH`, else
+    /// `ssh` on the PATH).
+    pub ssh: Option<PathBuf>,
 }
 
 impl DialOptions {
@@ -242,11 +245,12 @@ pub async fn connect_ssh(
 ) -> Result<Client, DialError> {
     let endpoint = Endpoint::from_static("http://ssh.agent");
     let dialled = target.clone();
+    let program = opts.ssh.clone();
     let channel = tune(endpoint, opts.flow)
         .connect_with_connector(tower::service_fn(move |_| {
-            let target = dialled.clone();
+            let (target, program) = (dialled.clone(), program.clone());
             async move {
-                let pipe = target.dial().await?;
+                let pipe = target.dial(program.as_deref()).await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(pipe))
             }
         }))

@@ -29,7 +29,7 @@ pub mod text;
 pub use dial::{Auth, DEFAULT_PORT, DialError, DialOptions, HostAddr, HostSpec};
 /// A container's state as a type (the wire carries docker's word).
 pub use dockyard_proto::state as container;
-pub use dockyard_proto::{Cause, DEFAULT_DEBUG_IMAGE, Flow, age, cause, find, pb};
+pub use dockyard_proto::{Cause, DEFAULT_DEBUG_IMAGE, DEFAULT_SOCKET, Flow, age, cause, find, pb};
 pub use exec_session::{ExecError, ExecEvent, ExecInput, ExecSession, OutputStream};
 
 /// A request for the node `node` of a cluster (its `dockyard-node`

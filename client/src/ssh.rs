@@ -123,8 +123,13 @@ impl fmt::Display for SshTarget {
 impl SshTarget {
     /// `ssh` running `remote` on this host, its stdio piped; it dies with
     /// the value (nothing is left running when a connection is dropped).
-    pub fn command(&self, remote: &[&str]) -> Command {
-        let ssh = std::env::var_os("DOCKYARD_SSH").unwrap_or_else(|| "ssh".into());
+    /// `program` is the `ssh` to run (None: `DOCKYARD_SSH`, else `ssh`
+    /// on the PATH).
+    pub fn command(&self, program: Option<&std::path::Path>, remote: &[&str]) -> Command {
+        let ssh = program
+            .map(|p| p.as_os_str().to_owned())
+            .or_else(|| std::env::var_os("DOCKYARD_SSH"))
+            .unwrap_or_else(|| "ssh".into());
         let mut c = Command::new(ssh);
         c.args(["-T", "-o", "BatchMode=yes"])
             .arg("-o")
@@ -147,14 +152,14 @@ impl SshTarget {
 
     /// A pipe to the agent on this host, once `dial-stdio` has said it
     /// reached the agent's socket.
-    pub async fn dial(&self) -> std::io::Result<SshPipe> {
+    pub async fn dial(&self, program: Option<&std::path::Path>) -> std::io::Result<SshPipe> {
         let mut remote = vec!["dockyard-agent", "dial-stdio"];
         if let Some(s) = &self.socket {
             remote.push(s);
         }
         let fail = |why: String| std::io::Error::other(format!("{self}: {why}"));
         let mut child = self
-            .command(&remote)
+            .command(program, &remote)
             .spawn()
             .map_err(|e| fail(format!("cannot run ssh: {e}")))?;
         let said = Said::default();

@@ -62,6 +62,15 @@ fn exec_through_ssh_is_byte_exact_both_ways() {
     );
     // The agent names the caller by the Unix user SSH logged in as.
     assert!(agent.log().contains("user root"), "{}", agent.log());
+    // `version` says how the host was reached.
+    let o = run(sshd.dockyard(&host, &["version"]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    let socket = sshd.socket("agent.sock");
+    let want = format!(
+        " Reached:     an agent over SSH, its socket {}",
+        socket.display()
+    );
+    assert!(stdout_str(&o).contains(&want), "{}", stdout_str(&o));
     // `ps` through the same host.
     let o = run(sshd.dockyard(&host, &["ps"]));
     assert!(stdout_str(&o).contains(&c.name), "{}", stderr_str(&o));
@@ -205,4 +214,73 @@ fn no_agent_on_the_socket_is_said() {
     let err = stderr_str(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("cannot reach the agent's socket"), "{err}");
+}
+
+/// The TUI over an `ssh://` host next to `local`: a shell on the SSH
+/// host, whose `ssh` is killed under it; the pane comes back through a
+/// new one, the same shell.
+#[test]
+fn the_tui_over_ssh_survives_its_ssh_being_killed() {
+    let sshd = Sshd::start();
+    let (agent, host) = agent_on_socket(&sshd, "660");
+    let c = TestContainer::start("ssh-tui");
+    let state = std::env::temp_dir().join(dockyard_tests::unique_name("ssh-tui-state"));
+    std::fs::create_dir_all(&state).expect("state dir");
+    let path = sshd.path();
+    let mut pty = Pty::spawn_env(
+        &dockyard_bin(),
+        &["--host", &host, "--host", "local"],
+        &[
+            ("PATH", path.as_str()),
+            ("XDG_STATE_HOME", state.to_str().expect("utf-8")),
+        ],
+        40,
+        140,
+    );
+    // Both hosts list the container (they share this machine's engine).
+    // (Its name cut to the column's width.)
+    let shown = &c.name[..20];
+    pty.wait_for("the container on both hosts", WAIT, |s| {
+        s.matches(shown).count() >= 2
+    });
+    pty.type_bytes(b"/");
+    pty.type_bytes(c.name.as_bytes());
+    // The first match is the SSH host's (hosts are listed in order).
+    pty.type_bytes(b"\r\r");
+    pty.wait_for("a prompt in the pane", WAIT, |s| s.contains("/ #"));
+    pty.type_bytes(b"export K=kept; echo before-$((3*3))\r");
+    pty.wait_for_text("before-9", WAIT);
+    let o = run(sshd.dockyard(&host, &["sessions", "--format", "json"]));
+    assert!(
+        stdout_str(&o).contains(&c.name),
+        "not on the ssh host: {}",
+        stdout_str(&o)
+    );
+    // Every ssh of ours, killed.
+    let config = sshd.dir().join("ssh_config");
+    let killed = std::process::Command::new("pkill")
+        .args(["-9", "-f", &format!("ssh -F {}", config.display())])
+        .status()
+        .expect("pkill");
+    assert!(killed.success(), "no ssh to kill");
+    // The pane noticed, and dialled again: a new ssh.
+    assert!(
+        eventually(Duration::from_secs(30), || !no_ssh_left(&sshd)),
+        "no ssh dialled again"
+    );
+    pty.wait_for("the pane back", Duration::from_secs(30), |s| {
+        !s.contains("[reconnecting]") && !s.contains("[failed]") && s.contains("before-9")
+    });
+    pty.type_bytes(b"echo K=$K-$((5*5))\r");
+    pty.wait_for_text("K=kept-25", Duration::from_secs(30));
+    // Quitting ends the pane's session: nothing is left behind.
+    pty.type_bytes(b"\x01x");
+    pty.type_bytes(b"q");
+    let _ = pty.wait_exit(WAIT);
+    drop(agent);
+    assert!(
+        eventually(WAIT, || no_ssh_left(&sshd)),
+        "an ssh was left running"
+    );
+    let _ = std::fs::remove_dir_all(&state);
 }

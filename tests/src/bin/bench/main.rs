@@ -19,6 +19,7 @@ mod panes;
 mod process;
 mod record;
 mod sessions;
+mod ssh;
 mod table;
 mod tui;
 
@@ -106,6 +107,9 @@ fn main() {
     }
     if want("panes-side") {
         panes::side_pane(&mut table, &agent, &c, opts.rounds.min(3));
+    }
+    if want("ssh") {
+        ssh::ssh_hosts(&mut table, &c, opts.rounds);
     }
     if want("logs") {
         logs_throughput(&mut table, &agent, opts.rounds.min(5));
