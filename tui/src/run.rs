@@ -105,7 +105,13 @@ pub async fn run(targets: Vec<Target>, opts: Options) -> std::io::Result<()> {
         msgs,
     };
     loop {
-        schedule.draw_if_due(&mut terminal, &state, &mut runner)?;
+        schedule.draw_if_due(
+            |shown| {
+                terminal.draw(|f| crate::ui::draw_with(f, &state, shown))?;
+                Ok(())
+            },
+            &mut runner,
+        )?;
         if !schedule
             .take_next(&mut inputs, &mut state, &mut runner)
             .await?

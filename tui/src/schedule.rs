@@ -162,21 +162,20 @@ impl Scheduler {
         self.next_frame().is_some_and(|due| Instant::now() >= due)
     }
 
-    /// Draws a frame if one is due. Drawing comes before waiting: under a
-    /// flood the queues are never empty, and a draw waiting in `select!`
-    /// would lose to them every time.
+    /// Draws a frame with `draw` if one is due. Drawing comes before
+    /// waiting: under a flood the queues are never empty, and a draw
+    /// waiting in `select!` would lose to them every time. (`draw` is the
+    /// run's: the drawing code uses [`Shown`] and does not call back here.)
     pub fn draw_if_due(
         &mut self,
-        terminal: &mut ratatui::DefaultTerminal,
-        state: &State,
+        draw: impl FnOnce(&mut Shown) -> std::io::Result<()>,
         runner: &mut Runner,
     ) -> std::io::Result<()> {
         if !self.frame_due() {
             return Ok(());
         }
         self.shown.echo = self.echo;
-        let shown = &mut self.shown;
-        terminal.draw(|f| crate::ui::draw_with(f, state, shown))?;
+        draw(&mut self.shown)?;
         self.drawn(runner);
         Ok(())
     }
