@@ -14,15 +14,17 @@ use dockyard_client::HostSpec;
     long_about = "Reach into containers on one or many Docker hosts.\n\nWithout --host, dockyard runs an agent in its own process against the local Docker socket."
 )]
 pub struct Cli {
-    /// Agent to talk to: HOST or HOST:PORT (default port 50051), or
-    /// `local` for an agent inside this process on the local Docker socket
-    /// (the default). Repeatable; the TUI shows every host's containers.
+    /// Agent to talk to: HOST or HOST:PORT (default port 50051),
+    /// ssh://[USER@]HOST[:PORT][/SOCKET] for an agent on a Unix socket
+    /// reached through the system's ssh, or `local` for an agent inside
+    /// this process on the local Docker socket (the default). Repeatable;
+    /// the TUI shows every host's containers.
     #[arg(
         long,
         global = true,
         env = "DOCKYARD_HOST",
         value_delimiter = ',',
-        value_name = "HOST[:PORT]",
+        value_name = "HOST",
         add = ArgValueCompleter::new(crate::completion::hosts)
     )]
     pub host: Vec<HostSpec>,
