@@ -13,12 +13,35 @@ use tokio::sync::OnceCell;
 
 use crate::error::AgentError;
 
-/// Where the engine listens, as DOCKER_HOST says (or the default socket).
+/// Where the engine listens, as DOCKER_HOST says (or the default socket),
+/// or how to open a pipe to it.
 #[derive(Debug, Clone)]
 pub enum EngineAddr {
     Unix(PathBuf),
     /// host:port, plain HTTP.
     Tcp(String),
+    /// Every connection a pipe a program opens (`ssh HOST docker system
+    /// dial-stdio`): for an engine on a host without an agent.
+    Piped(Piped),
+}
+
+/// Opens connections to an engine by running something that joins a pipe
+/// to it, as `docker system dial-stdio` does.
+pub trait EngineDialer: Send + Sync {
+    /// A fresh connection to the engine.
+    fn dial(&self) -> futures::future::BoxFuture<'static, std::io::Result<Box<dyn EngineIo>>>;
+    /// Where it leads, for messages (`ssh://web1, docker system dial-stdio`).
+    fn describe(&self) -> String;
+}
+
+/// An [`EngineDialer`], shared.
+#[derive(Clone)]
+pub struct Piped(pub std::sync::Arc<dyn EngineDialer>);
+
+impl std::fmt::Debug for Piped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Piped({})", self.0.describe())
+    }
 }
 
 impl EngineAddr {
@@ -50,6 +73,7 @@ impl EngineAddr {
         match self {
             EngineAddr::Unix(p) => format!("unix://{}", p.display()),
             EngineAddr::Tcp(a) => format!("tcp://{a}"),
+            EngineAddr::Piped(p) => p.0.describe(),
         }
     }
 }
@@ -203,6 +227,12 @@ impl Engine {
                 match &self.addr {
                     EngineAddr::Unix(_) => Docker::connect_with_unix(&uri, 120, &version),
                     EngineAddr::Tcp(_) => Docker::connect_with_http(&uri, 120, &version),
+                    EngineAddr::Piped(p) => Docker::connect_with_custom_transport(
+                        piped_transport(p.clone()),
+                        Some("http://docker"),
+                        120,
+                        &version,
+                    ),
                 }
                 .map_err(|e| self.error(e))
             })
@@ -225,6 +255,11 @@ impl Engine {
                 // Keystrokes are tiny writes; Nagle would hold them back.
                 let _ = s.set_nodelay(true);
                 Ok(Box::new(s))
+            }
+            EngineAddr::Piped(p) => {
+                p.0.dial()
+                    .await
+                    .map_err(|e| self.unavailable(e.to_string()))
             }
         }
     }
@@ -300,11 +335,48 @@ impl Engine {
     }
 }
 
-/// What the hand-made requests run over: a unix or TCP stream.
-pub(crate) trait EngineIo:
-    tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send
-{
+/// bollard's requests over pipes: each on a fresh one (HTTP/1.1, origin
+/// form, `Host: docker`), kept open for upgrades and streamed answers.
+fn piped_transport(
+    piped: Piped,
+) -> impl Fn(
+    bollard::BollardRequest,
+) -> futures::future::BoxFuture<
+    'static,
+    Result<hyper::Response<hyper::body::Incoming>, bollard::errors::Error>,
+> + Send
++ Sync {
+    move |req| {
+        let piped = piped.clone();
+        Box::pin(async move {
+            let io = piped.0.dial().await?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io)).await?;
+            tokio::spawn(async move {
+                if let Err(e) = conn.with_upgrades().await {
+                    tracing::debug!("engine pipe ended: {e}");
+                }
+            });
+            let (mut parts, body) = req.into_parts();
+            let path = parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string();
+            parts.uri = path.parse().map_err(http::Error::from)?;
+            parts.headers.insert(
+                hyper::header::HOST,
+                hyper::header::HeaderValue::from_static("docker"),
+            );
+            Ok(sender
+                .send_request(hyper::Request::from_parts(parts, body))
+                .await?)
+        })
+    }
 }
+
+/// What the hand-made requests run over: a unix or TCP stream, or a pipe.
+pub trait EngineIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> EngineIo for T {}
 

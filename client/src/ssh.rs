@@ -11,17 +11,14 @@
 //! error, in its own words.
 
 use std::fmt;
-use std::pin::Pin;
-use std::process::Stdio;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, BufReader, ReadBuf};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{ChildStdout, Command};
 
 use dockyard_proto::DIAL_HELLO;
+pub use dockyard_proto::pipe::ChildPipe;
 
 /// How long an SSH connection may take to reach the agent (the TCP
 /// connect has `ConnectTimeout` of its own).
@@ -140,49 +137,25 @@ impl SshTarget {
         if let Some(p) = self.port {
             c.args(["-p", &p.to_string()]);
         }
-        c.arg("--")
-            .arg(&self.host)
-            .args(remote)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+        c.arg("--").arg(&self.host).args(remote);
         c
     }
 
     /// A pipe to the agent on this host, once `dial-stdio` has said it
     /// reached the agent's socket.
-    pub async fn dial(&self, program: Option<&std::path::Path>) -> std::io::Result<SshPipe> {
+    pub async fn dial(&self, program: Option<&std::path::Path>) -> std::io::Result<ChildPipe> {
         let mut remote = vec!["dockyard-agent", "dial-stdio"];
         if let Some(s) = &self.socket {
             remote.push(s);
         }
         let fail = |why: String| std::io::Error::other(format!("{self}: {why}"));
-        let mut child = self
-            .command(program, &remote)
-            .spawn()
+        let mut pipe = ChildPipe::spawn(self.command(program, &remote))
             .map_err(|e| fail(format!("cannot run ssh: {e}")))?;
-        let said = Said::default();
-        if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(said.clone().collect(stderr));
-        }
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(fail("ssh has no pipes".into()));
-        };
-        let mut stdout = BufReader::new(stdout);
-        match tokio::time::timeout(DIAL_LIMIT, hello(&mut stdout)).await {
-            Ok(Ok(())) => Ok(SshPipe {
-                stdout,
-                stdin,
-                _child: child,
-            }),
+        match tokio::time::timeout(DIAL_LIMIT, hello(&mut pipe.stdout)).await {
+            Ok(Ok(())) => Ok(pipe),
             Ok(Err(_)) => {
                 // ssh (or dial-stdio) ended: its own words say why.
-                let status = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
-                let code = status.ok().and_then(Result::ok).and_then(|s| s.code());
-                // What it wrote to stderr comes in as it ends.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                let words = said.last_line();
+                let (code, words) = pipe.last_words().await;
                 Err(fail(match code {
                     Some(127) => format!(
                         "no dockyard-agent on the remote PATH ({})",
@@ -199,9 +172,15 @@ impl SshTarget {
             Err(_) => Err(fail(format!(
                 "no answer in {} s (ssh: {})",
                 DIAL_LIMIT.as_secs(),
-                said.last_line()
+                pipe.said.last_line()
             ))),
         }
+    }
+
+    /// A pipe to the engine on this host through `docker system
+    /// dial-stdio` (a host with the docker CLI and no agent).
+    pub fn dial_engine(&self, program: Option<&std::path::Path>) -> std::io::Result<ChildPipe> {
+        ChildPipe::spawn(self.command(program, &["docker", "system", "dial-stdio"]))
     }
 }
 
@@ -228,79 +207,6 @@ async fn hello(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<()> {
                 "the remote side printed 64 KiB without answering as dockyard-agent dial-stdio",
             ));
         }
-    }
-}
-
-/// What ssh wrote to stderr, the last few KiB of it.
-#[derive(Clone, Default)]
-struct Said(Arc<Mutex<String>>);
-
-impl Said {
-    async fn collect(self, mut stderr: tokio::process::ChildStderr) {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stderr.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            let Ok(mut text) = self.0.lock() else {
-                break;
-            };
-            text.push_str(&String::from_utf8_lossy(&buf[..n]));
-            if text.len() > 8192 {
-                let cut = text.len() - 4096;
-                let cut = (cut..text.len())
-                    .find(|i| text.is_char_boundary(*i))
-                    .unwrap_or(0);
-                text.drain(..cut);
-            }
-            tracing::debug!(ssh = %String::from_utf8_lossy(&buf[..n]).trim_end(), "ssh stderr");
-        }
-    }
-
-    /// The last line that says something.
-    fn last_line(&self) -> String {
-        let text = self.0.lock().map(|t| t.clone()).unwrap_or_default();
-        text.lines()
-            .map(str::trim)
-            .rfind(|l| !l.is_empty())
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-/// The pipe through `ssh`: reads its stdout, writes its stdin; `ssh` is
-/// killed when the pipe is dropped.
-pub struct SshPipe {
-    stdout: BufReader<ChildStdout>,
-    stdin: ChildStdin,
-    _child: Child,
-}
-
-impl AsyncRead for SshPipe {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdout).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for SshPipe {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stdin).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_shutdown(cx)
     }
 }
 

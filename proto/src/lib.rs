@@ -6,6 +6,7 @@
 pub mod age;
 pub mod cause;
 pub mod find;
+pub mod pipe;
 pub mod state;
 pub mod transport;
 

@@ -175,7 +175,9 @@ fn version_names_every_agent_and_engine() {
     let text = stdout_str(&o);
     assert!(text.contains(&format!(" Engine:      {engine}")), "{text}");
     assert!(
-        text.contains(&format!("Agent {dead}:\n unreachable: ")),
+        text.contains(&format!(
+            "Agent {dead}:\n Reached:     an agent over TCP\n unreachable: "
+        )),
         "{text}"
     );
 }

@@ -284,3 +284,69 @@ fn the_tui_over_ssh_survives_its_ssh_being_killed() {
     );
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// An engine reached through pipes a program opens (`EngineAddr::Piped`),
+/// as a host without an agent is reached through `ssh HOST docker system
+/// dial-stdio`: here the local `docker system dial-stdio`, so the same
+/// requests (a list, an exec's hijacked stream) run over a program's stdio.
+#[test]
+fn an_agent_over_an_engine_through_dial_stdio() {
+    use dockyard_agent::engine::{EngineAddr, EngineDialer, EngineIo, Piped};
+    use dockyard_client::ExecEvent;
+
+    struct LocalDialStdio;
+    impl EngineDialer for LocalDialStdio {
+        fn dial(&self) -> futures::future::BoxFuture<'static, std::io::Result<Box<dyn EngineIo>>> {
+            Box::pin(async {
+                let mut cmd = tokio::process::Command::new("docker");
+                cmd.args(["system", "dial-stdio"]);
+                let pipe = dockyard_proto::pipe::ChildPipe::spawn(cmd)?;
+                Ok(Box::new(pipe) as Box<dyn EngineIo>)
+            })
+        }
+        fn describe(&self) -> String {
+            "docker system dial-stdio".into()
+        }
+    }
+
+    let c = TestContainer::start("piped");
+    let rt = dockyard_tests::runtime();
+    let (names, out, code) = rt.block_on(async {
+        let addr = EngineAddr::Piped(Piped(std::sync::Arc::new(LocalDialStdio)));
+        let engine = std::sync::Arc::new(dockyard_agent::Engine::new(addr));
+        let embedded = dockyard_agent::server::Embedded::start(engine, dockyard_client::Flow::Bulk);
+        let mut client =
+            dockyard_client::dial::client(embedded.channel.clone(), Default::default());
+        let listed = client
+            .list_containers(dockyard_client::pb::ListContainersRequest::default())
+            .await
+            .expect("list")
+            .into_inner();
+        let names: Vec<String> = listed.containers.into_iter().map(|c| c.name).collect();
+        let start = dockyard_client::pb::ExecStart {
+            container_identifier: c.name.clone(),
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                "echo piped-$((6*7)); exit 3".into(),
+            ],
+            ..Default::default()
+        };
+        let mut session = dockyard_client::ExecSession::start(&mut client, start)
+            .await
+            .expect("start");
+        let (mut out, mut code) = (Vec::new(), None);
+        while let Some(ev) = session.next_event().await.expect("event") {
+            match ev {
+                ExecEvent::Output { data, .. } => out.extend_from_slice(&data),
+                ExecEvent::Exited { code: c, .. } => code = Some(c),
+                _ => {}
+            }
+        }
+        embedded.shutdown(Duration::from_secs(5)).await;
+        (names, out, code)
+    });
+    assert!(names.contains(&c.name), "{names:?}");
+    assert_eq!(String::from_utf8_lossy(&out), "piped-42\n");
+    assert_eq!(code, Some(3));
+}
