@@ -19,6 +19,10 @@ pub struct Connector {
     hosts: Vec<HostSpec>,
     dialing: Dialing,
     embedded: OnceLock<Embedded>,
+    /// Agents in this process for `ssh://` hosts without one, each on its
+    /// host's engine through `docker system dial-stdio`.
+    over_ssh:
+        std::sync::Mutex<std::collections::HashMap<dockyard_client::ssh::SshTarget, Embedded>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -44,6 +48,7 @@ impl Connector {
             hosts,
             dialing,
             embedded: OnceLock::new(),
+            over_ssh: Default::default(),
         }
     }
 
@@ -76,14 +81,75 @@ impl Connector {
             // take seconds to answer the inspect that precedes the kill.
             e.shutdown(std::time::Duration::from_secs(10)).await;
         }
+        let over_ssh: Vec<Embedded> = match self.over_ssh.lock() {
+            Ok(mut m) => m.drain().map(|(_, e)| e).collect(),
+            Err(_) => Vec::new(),
+        };
+        for e in over_ssh {
+            e.shutdown(std::time::Duration::from_secs(10)).await;
+        }
+    }
+
+    /// The client of the agent in this process for `target`'s engine,
+    /// when the host has no agent (None before it was found so).
+    fn over_ssh(&self, target: &dockyard_client::ssh::SshTarget) -> Option<Client> {
+        let m = self.over_ssh.lock().ok()?;
+        m.get(target)
+            .map(|e| dial::client(e.channel.clone(), Auth::default()))
+    }
+
+    /// Starts an agent in this process on `target`'s engine, reached
+    /// through `ssh HOST docker system dial-stdio`.
+    fn start_over_ssh(&self, target: &dockyard_client::ssh::SshTarget) -> Client {
+        let dialer = crate::ssh_engine::SshEngine {
+            target: target.clone(),
+            program: self.dialing.defaults.ssh.clone(),
+        };
+        let addr = dockyard_agent::engine::EngineAddr::Piped(dockyard_agent::engine::Piped(
+            Arc::new(dialer),
+        ));
+        let engine = Arc::new(dockyard_agent::Engine::new(addr));
+        let e = Embedded::start(engine, self.dialing.defaults.flow);
+        let client = dial::client(e.channel.clone(), Auth::default());
+        if let Ok(mut m) = self.over_ssh.lock() {
+            m.insert(target.clone(), e);
+        }
+        client
     }
 
     pub async fn connect(&self, spec: &HostSpec) -> anyhow::Result<Client> {
         match spec {
             HostSpec::Local => self.embedded(),
             HostSpec::Remote(addr) => Ok(dial::connect(addr, &self.dialing.for_host(addr)).await?),
-            HostSpec::Ssh(target) => Ok(dial::connect_ssh(target, &self.dialing.defaults).await?),
+            HostSpec::Ssh(target) => {
+                if let Some(c) = self.over_ssh(target) {
+                    return Ok(c);
+                }
+                match dial::connect_ssh(target, &self.dialing.defaults).await {
+                    // No agent there: its engine through docker's own
+                    // dial-stdio, with an agent in this process.
+                    Err(dockyard_client::DialError::NoAgent(why)) => {
+                        tracing::info!(
+                            "{why}; reaching its engine through docker system dial-stdio"
+                        );
+                        Ok(self.start_over_ssh(target))
+                    }
+                    other => Ok(other?),
+                }
+            }
         }
+    }
+
+    /// The `ssh://` hosts reached without an agent there (their engine
+    /// through `docker system dial-stdio`), as labelled.
+    pub fn without_agent(&self) -> Vec<String> {
+        self.hosts
+            .iter()
+            .filter_map(|h| match h {
+                HostSpec::Ssh(t) if self.over_ssh(t).is_some() => Some(h.to_string()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// How a host is reached, for a person (`dockyard version`).
@@ -95,6 +161,9 @@ impl Connector {
                     || self.dialing.for_host(addr).tls_cert.is_some()
                     || addr.tls;
                 format!("an agent over TCP{}", if tls { " with TLS" } else { "" })
+            }
+            HostSpec::Ssh(t) if self.over_ssh(t).is_some() => {
+                "the engine over SSH (docker system dial-stdio), no agent there: an agent in this process".into()
             }
             HostSpec::Ssh(t) => format!(
                 "an agent over SSH, its socket {}",

@@ -19,6 +19,7 @@ mod output;
 mod record;
 mod replay_cmd;
 mod sessions_cmd;
+mod ssh_engine;
 mod terminal;
 mod tui_cmd;
 mod version_cmd;

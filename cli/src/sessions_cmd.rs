@@ -62,6 +62,13 @@ async fn list_all(conn: &Connector) -> anyhow::Result<(Vec<(String, SessionInfo)
             }
         }
     }
+    // Where someone looks for a session that outlived its client.
+    for host in conn.without_agent() {
+        eprintln!(
+            "dockyard: {}: no dockyard-agent there, so no sessions outlive their client (see docs/ssh.md)",
+            printable(&host)
+        );
+    }
     Ok((rows, failed))
 }
 

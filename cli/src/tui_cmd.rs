@@ -77,15 +77,14 @@ fn targets(conn: &Arc<Connector>) -> anyhow::Result<Vec<Target>> {
                             Box::pin(async move { Ok(c) })
                         })
                     }
-                    HostSpec::Ssh(target) => {
-                        let target = target.clone();
-                        let opts = conn.dialing().defaults.clone();
+                    HostSpec::Ssh(_) => {
+                        // The connector's rule: the agent there, or its
+                        // engine through docker's dial-stdio.
+                        let (spec, conn) = (h.clone(), conn.clone());
                         Box::new(move || {
-                            let (target, opts) = (target.clone(), opts.clone());
+                            let (spec, conn) = (spec.clone(), conn.clone());
                             Box::pin(async move {
-                                dial::connect_ssh(&target, &opts)
-                                    .await
-                                    .map_err(|e| e.to_string())
+                                conn.connect(&spec).await.map_err(|e| format!("{e:#}"))
                             })
                         })
                     }

@@ -19,8 +19,11 @@ type Answer = (String, Result<pb::VersionResponse, String>, String);
 pub async fn run(conn: &Connector, args: VersionArgs) -> anyhow::Result<i32> {
     let mut answers: Vec<Answer> = Vec::new();
     for spec in conn.hosts() {
-        let (host, over) = (spec.to_string(), conn.reached_over(spec));
-        match conn.connect(spec).await {
+        let host = spec.to_string();
+        let connected = conn.connect(spec).await;
+        // After connecting: an ssh:// host is known to have an agent or not.
+        let over = conn.reached_over(spec);
+        match connected {
             Ok(mut c) => answers.extend(
                 ask(&host, &mut c)
                     .await

@@ -23,6 +23,9 @@ pub enum DialError {
     /// ssh's own words, after the host.
     #[error("{0}")]
     Ssh(String),
+    /// The host answers over SSH but has no `dockyard-agent` on its PATH.
+    #[error("{0}")]
+    NoAgent(String),
     #[error("cannot reach agent at {addr}: {reason}")]
     Unreachable { addr: String, reason: String },
     #[error("the token cannot be sent: it must be printable ASCII")]
@@ -244,13 +247,28 @@ pub async fn connect_ssh(
     opts: &DialOptions,
 ) -> Result<Client, DialError> {
     let endpoint = Endpoint::from_static("http://ssh.agent");
-    let dialled = target.clone();
     let program = opts.ssh.clone();
+    // Dialled here first: what went wrong is told apart (no agent there,
+    // or ssh's own failure), and the pipe is the channel's first
+    // connection.
+    let first = target.dial(program.as_deref()).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            DialError::NoAgent(e.to_string())
+        } else {
+            DialError::Ssh(e.to_string())
+        }
+    })?;
+    let first = std::sync::Arc::new(std::sync::Mutex::new(Some(first)));
+    let dialled = target.clone();
     let channel = tune(endpoint, opts.flow)
         .connect_with_connector(tower::service_fn(move |_| {
             let (target, program) = (dialled.clone(), program.clone());
+            let ready = first.lock().ok().and_then(|mut f| f.take());
             async move {
-                let pipe = target.dial(program.as_deref()).await?;
+                let pipe = match ready {
+                    Some(pipe) => pipe,
+                    None => target.dial(program.as_deref()).await?,
+                };
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(pipe))
             }
         }))

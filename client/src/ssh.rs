@@ -156,17 +156,23 @@ impl SshTarget {
             Ok(Err(_)) => {
                 // ssh (or dial-stdio) ended: its own words say why.
                 let (code, words) = pipe.last_words().await;
-                Err(fail(match code {
-                    Some(127) => format!(
-                        "no dockyard-agent on the remote PATH ({})",
-                        if words.is_empty() {
-                            "command not found"
-                        } else {
-                            &words
-                        }
-                    ),
-                    _ if words.is_empty() => "ssh ended without a word".into(),
-                    _ => words,
+                if code == Some(127) {
+                    // The shell found no such program: told apart (a
+                    // NotFound error) so the client can do without.
+                    let words = if words.is_empty() {
+                        "command not found".to_string()
+                    } else {
+                        words
+                    };
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("{self}: no dockyard-agent on the remote PATH ({words})"),
+                    ));
+                }
+                Err(fail(if words.is_empty() {
+                    "ssh ended without a word".into()
+                } else {
+                    words
                 }))
             }
             Err(_) => Err(fail(format!(

@@ -17,7 +17,9 @@ pub struct ChildPipe {
     /// Buffered: a caller may read a line first (a hello) and leave what
     /// came after it for the connection.
     pub stdout: BufReader<ChildStdout>,
-    stdin: ChildStdin,
+    /// None once shut down: closing the pipe is the program's end of
+    /// input (tokio's shutdown of a child's stdin only flushes it).
+    stdin: Option<ChildStdin>,
     pub child: Child,
     pub said: Said,
 }
@@ -39,7 +41,7 @@ impl ChildPipe {
         };
         Ok(ChildPipe {
             stdout: BufReader::new(stdout),
-            stdin,
+            stdin: Some(stdin),
             child,
             said,
         })
@@ -109,14 +111,26 @@ impl AsyncWrite for ChildPipe {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stdin).poll_write(cx, buf)
+        match self.stdin.as_mut() {
+            Some(stdin) => Pin::new(stdin).poll_write(cx, buf),
+            None => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_flush(cx)
+        match self.stdin.as_mut() {
+            Some(stdin) => Pin::new(stdin).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
+    /// Flushes, then closes the program's stdin: a half-close the far end
+    /// sees (an exec's stdin ends).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_shutdown(cx)
+        if let Some(stdin) = self.stdin.as_mut() {
+            std::task::ready!(Pin::new(stdin).poll_flush(cx))?;
+        }
+        self.stdin = None;
+        Poll::Ready(Ok(()))
     }
 }

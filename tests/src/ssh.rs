@@ -62,7 +62,17 @@ pub fn ensure_other_user() {
 }
 
 impl Sshd {
+    /// With the built `dockyard-agent` on the remote PATH.
     pub fn start() -> Self {
+        Self::start_with(true)
+    }
+
+    /// A host with the docker CLI and no `dockyard-agent`.
+    pub fn start_without_agent() -> Self {
+        Self::start_with(false)
+    }
+
+    fn start_with(agent_on_path: bool) -> Self {
         let dir = std::env::temp_dir().join(crate::unique_name("sshd"));
         std::fs::create_dir_all(dir.join("bin")).expect("sshd dir");
         std::fs::create_dir_all("/run/sshd").expect("/run/sshd");
@@ -75,15 +85,19 @@ impl Sshd {
         std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).expect("authorized_keys");
         let port = free_port();
         let agent_dir = crate::agent_bin().parent().expect("bin dir").to_path_buf();
+        let remote_path = if agent_on_path {
+            format!("{}:/usr/local/bin:/usr/bin:/bin", agent_dir.display())
+        } else {
+            "/usr/local/bin:/usr/bin:/bin".to_string()
+        };
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\n\
              AuthorizedKeysFile {ak}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
-             SetEnv PATH={agent}:/usr/local/bin:/usr/bin:/bin\nLogLevel ERROR\n",
+             SetEnv PATH={remote_path}\nLogLevel ERROR\n",
             hk = dir.join("host_key").display(),
             pid = dir.join("sshd.pid").display(),
             ak = dir.join("authorized_keys").display(),
-            agent = agent_dir.display(),
         );
         std::fs::write(dir.join("sshd_config"), config).expect("sshd_config");
         let host_pub = std::fs::read_to_string(dir.join("host_key.pub")).expect("host key");

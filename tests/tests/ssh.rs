@@ -350,3 +350,44 @@ fn an_agent_over_an_engine_through_dial_stdio() {
     assert_eq!(String::from_utf8_lossy(&out), "piped-42\n");
     assert_eq!(code, Some(3));
 }
+
+/// A host with the docker CLI and no agent: its engine through `ssh HOST
+/// docker system dial-stdio`, with an agent in the client's process.
+#[test]
+fn a_host_without_an_agent_is_reached_through_docker_dial_stdio() {
+    let sshd = Sshd::start_without_agent();
+    let host = format!("ssh://{ALIAS}");
+    let c = TestContainer::start("ssh-noagent");
+    let input: Vec<u8> = (0..300_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let o = run_with_input(
+        sshd.dockyard(&host, &["exec", "-i", &c.name, "sh", "-c", "cat; exit 4"]),
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr_str(&o));
+    assert!(
+        o.stdout == input,
+        "stdout differs ({} bytes)",
+        o.stdout.len()
+    );
+    let o = run(sshd.dockyard(&host, &["ps"]));
+    assert!(stdout_str(&o).contains(&c.name), "{}", stderr_str(&o));
+    let o = run(sshd.dockyard(&host, &["version"]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert!(
+        stdout_str(&o).contains(" Reached:     the engine over SSH (docker system dial-stdio)"),
+        "{}",
+        stdout_str(&o)
+    );
+    // Where sessions would be looked for, it is said why there are none.
+    let o = run(sshd.dockyard(&host, &["sessions"]));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert!(
+        stderr_str(&o).contains("no dockyard-agent there, so no sessions outlive their client"),
+        "{}",
+        stderr_str(&o)
+    );
+    assert!(
+        eventually(WAIT, || no_ssh_left(&sshd)),
+        "an ssh was left running"
+    );
+}
