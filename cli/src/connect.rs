@@ -101,10 +101,8 @@ impl Connector {
     /// Starts an agent in this process on `target`'s engine, reached
     /// through `ssh HOST docker system dial-stdio`.
     fn start_over_ssh(&self, target: &dockyard_client::ssh::SshTarget) -> Client {
-        let dialer = crate::ssh_engine::SshEngine {
-            target: target.clone(),
-            program: self.dialing.defaults.ssh.clone(),
-        };
+        let dialer =
+            crate::ssh_engine::SshEngine::new(target.clone(), self.dialing.defaults.ssh.clone());
         let addr = dockyard_agent::engine::EngineAddr::Piped(dockyard_agent::engine::Piped(
             Arc::new(dialer),
         ));

@@ -123,6 +123,16 @@ impl SshTarget {
     /// `program` is the `ssh` to run (None: `DOCKYARD_SSH`, else `ssh`
     /// on the PATH).
     pub fn command(&self, program: Option<&std::path::Path>, remote: &[&str]) -> Command {
+        self.command_with(program, &[], remote)
+    }
+
+    /// [`command`](Self::command) with more of ssh's options (`-S PATH`).
+    pub fn command_with(
+        &self,
+        program: Option<&std::path::Path>,
+        options: &[&std::ffi::OsStr],
+        remote: &[&str],
+    ) -> Command {
         let ssh = program
             .map(|p| p.as_os_str().to_owned())
             .or_else(|| std::env::var_os("DOCKYARD_SSH"))
@@ -137,6 +147,7 @@ impl SshTarget {
         if let Some(p) = self.port {
             c.args(["-p", &p.to_string()]);
         }
+        c.args(options);
         c.arg("--").arg(&self.host).args(remote);
         c
     }
@@ -184,9 +195,28 @@ impl SshTarget {
     }
 
     /// A pipe to the engine on this host through `docker system
-    /// dial-stdio` (a host with the docker CLI and no agent).
-    pub fn dial_engine(&self, program: Option<&std::path::Path>) -> std::io::Result<ChildPipe> {
-        ChildPipe::spawn(self.command(program, &["docker", "system", "dial-stdio"]))
+    /// dial-stdio` (a host with the docker CLI and no agent), over the
+    /// master connection at `control` when there is one.
+    pub fn dial_engine(
+        &self,
+        program: Option<&std::path::Path>,
+        control: Option<&std::path::Path>,
+    ) -> std::io::Result<ChildPipe> {
+        let remote = ["docker", "system", "dial-stdio"];
+        let cmd = match control {
+            Some(path) => self.command_with(
+                program,
+                &[
+                    "-S".as_ref(),
+                    path.as_os_str(),
+                    "-o".as_ref(),
+                    "ControlMaster=no".as_ref(),
+                ],
+                &remote,
+            ),
+            None => self.command(program, &remote),
+        };
+        ChildPipe::spawn(cmd)
     }
 }
 

@@ -54,6 +54,21 @@ pub fn ssh_hosts(t: &mut Table, c: &TestContainer, rounds: usize) {
         "DOCKER_HOST=ssh:// docker exec (a process each)",
         "ms",
     );
+    // A host with no agent: its engine through docker's dial-stdio.
+    let bare = Sshd::start_without_agent();
+    let bare_host = format!("ssh://{ALIAS}");
+    let (ours, theirs) = alternate(
+        rounds,
+        || timed(quiet(bare.dockyard(&bare_host, &["exec", &c.name, "true"]))),
+        || timed(quiet(docker_over(&bare, &["exec", &c.name, "true"]))),
+    );
+    t.add(
+        "`exec c true` over ssh:// to a host without an agent, a process each",
+        &ours,
+        &theirs,
+        "DOCKER_HOST=ssh:// docker exec",
+        "ms",
+    );
     let big = "head -c 100000000 /dev/zero";
     let (ours, theirs) = alternate(
         rounds.min(5),
