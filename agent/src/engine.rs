@@ -335,8 +335,9 @@ impl Engine {
     }
 }
 
-/// bollard's requests over pipes: each on a fresh one (HTTP/1.1, origin
-/// form, `Host: docker`), kept open for upgrades and streamed answers.
+/// bollard's requests over pipes, kept alive between requests as
+/// docker's client keeps its connection (each pipe is a remote program:
+/// a fresh one per request cost a `docker system dial-stdio` each).
 fn piped_transport(
     piped: Piped,
 ) -> impl Fn(
@@ -346,32 +347,82 @@ fn piped_transport(
     Result<hyper::Response<hyper::body::Incoming>, bollard::errors::Error>,
 > + Send
 + Sync {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
+        .build(PipeConnector(piped));
     move |req| {
-        let piped = piped.clone();
+        let client = client.clone();
         Box::pin(async move {
-            let io = piped.0.dial().await?;
-            let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io)).await?;
-            tokio::spawn(async move {
-                if let Err(e) = conn.with_upgrades().await {
-                    tracing::debug!("engine pipe ended: {e}");
-                }
-            });
-            let (mut parts, body) = req.into_parts();
-            let path = parts
-                .uri
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_string();
-            parts.uri = path.parse().map_err(http::Error::from)?;
-            parts.headers.insert(
-                hyper::header::HOST,
-                hyper::header::HeaderValue::from_static("docker"),
-            );
-            Ok(sender
-                .send_request(hyper::Request::from_parts(parts, body))
-                .await?)
+            client
+                .request(req)
+                .await
+                .map_err(|e| std::io::Error::other(crate::error::innermost(&e)).into())
         })
+    }
+}
+
+/// Opens a pipe per connection the pooled client asks for.
+#[derive(Clone)]
+struct PipeConnector(Piped);
+
+impl tower::Service<hyper::Uri> for PipeConnector {
+    type Response = hyper_util::rt::TokioIo<PipeIo>;
+    type Error = std::io::Error;
+    type Future = futures::future::BoxFuture<'static, std::io::Result<Self::Response>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: hyper::Uri) -> Self::Future {
+        let piped = self.0.clone();
+        Box::pin(async move { Ok(hyper_util::rt::TokioIo::new(PipeIo(piped.0.dial().await?))) })
+    }
+}
+
+/// A pipe as the pooled client's connection.
+struct PipeIo(Box<dyn EngineIo>);
+
+impl hyper_util::client::legacy::connect::Connection for PipeIo {
+    fn connected(&self) -> hyper_util::client::legacy::connect::Connected {
+        hyper_util::client::legacy::connect::Connected::new()
+    }
+}
+
+impl tokio::io::AsyncRead for PipeIo {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut *self.0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for PipeIo {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut *self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut *self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut *self.0).poll_shutdown(cx)
     }
 }
 
