@@ -75,6 +75,13 @@ impl Sshd {
     fn start_with(agent_on_path: bool) -> Self {
         let dir = std::env::temp_dir().join(crate::unique_name("sshd"));
         std::fs::create_dir_all(dir.join("bin")).expect("sshd dir");
+        // Entered by the other login too (its socket, the agent), whatever
+        // the umask.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod sshd dir");
+        }
         std::fs::create_dir_all("/run/sshd").expect("/run/sshd");
         for key in ["host_key", "id"] {
             run(Command::new("ssh-keygen")
@@ -84,7 +91,19 @@ impl Sshd {
         }
         std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).expect("authorized_keys");
         let port = free_port();
-        let agent_dir = crate::agent_bin().parent().expect("bin dir").to_path_buf();
+        // The agent where every login can run it (the build's directory may
+        // be under a home only its owner enters): linked, else copied.
+        let agent_dir = dir.join("remote-bin");
+        std::fs::create_dir_all(&agent_dir).expect("remote-bin");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&agent_dir, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod remote-bin");
+        }
+        let agent = agent_dir.join("dockyard-agent");
+        if std::fs::hard_link(crate::agent_bin(), &agent).is_err() {
+            std::fs::copy(crate::agent_bin(), &agent).expect("copy the agent");
+        }
         let remote_path = if agent_on_path {
             format!("{}:/usr/local/bin:/usr/bin:/bin", agent_dir.display())
         } else {
