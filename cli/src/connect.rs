@@ -155,9 +155,7 @@ impl Connector {
         match spec {
             HostSpec::Local => "the agent in this process, on the local engine".into(),
             HostSpec::Remote(addr) => {
-                let tls = self.dialing.for_host(addr).tls_ca.is_some()
-                    || self.dialing.for_host(addr).tls_cert.is_some()
-                    || addr.tls;
+                let tls = self.dialing.for_host(addr).tls_for(addr);
                 format!("an agent over TCP{}", if tls { " with TLS" } else { "" })
             }
             HostSpec::Ssh(t) if self.over_ssh(t).is_some() => {

@@ -10,7 +10,6 @@
 //! master (ssh could not make one) each session connects on its own.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use dockyard_agent::engine::{EngineDialer, EngineIo};
@@ -25,20 +24,16 @@ pub struct SshEngine {
 }
 
 /// The master connection: its control socket, in a directory only this
-/// user can enter, and the `ssh` keeping it (killed on drop).
+/// user can enter, and the `ssh` keeping it (spawned `kill_on_drop`: it
+/// ends with this value).
 struct Master {
     dir: PathBuf,
     socket: PathBuf,
-    child: Mutex<Option<tokio::process::Child>>,
+    ssh: tokio::process::Child,
 }
 
 impl Drop for Master {
     fn drop(&mut self) {
-        if let Ok(mut c) = self.child.lock()
-            && let Some(mut child) = c.take()
-        {
-            let _ = child.start_kill();
-        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -78,23 +73,23 @@ async fn start_master(target: &SshTarget, program: Option<&std::path::Path>) -> 
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    let master = Master {
-        socket,
-        child: Mutex::new(None),
-        dir,
+    let ssh = match cmd.spawn() {
+        Ok(ssh) => ssh,
+        Err(_) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return None;
+        }
     };
-    let mut child = cmd.spawn().ok()?;
-    // Ready when its socket is there; gone if ssh ended first.
+    let mut master = Master { dir, socket, ssh };
+    // Ready when its socket is there; gone if ssh ended first (dropping
+    // the master then removes its directory).
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !master.socket.exists() {
-        if tokio::time::Instant::now() >= deadline || !matches!(child.try_wait(), Ok(None)) {
+        if tokio::time::Instant::now() >= deadline || !matches!(master.ssh.try_wait(), Ok(None)) {
             tracing::info!("{target}: no SSH master connection; each engine connection connects");
             return None;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    if let Ok(mut c) = master.child.lock() {
-        *c = Some(child);
     }
     Some(master)
 }

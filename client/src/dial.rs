@@ -180,7 +180,8 @@ pub struct DialOptions {
 }
 
 impl DialOptions {
-    fn tls_for(&self, addr: &HostAddr) -> bool {
+    /// Whether `addr` is dialled with TLS.
+    pub fn tls_for(&self, addr: &HostAddr) -> bool {
         addr.tls || self.tls_ca.is_some() || self.tls_cert.is_some()
     }
 }
