@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use dockyard_agent::server::Embedded;
 use dockyard_client::find::{Found, find};
 use dockyard_client::pb::ListContainersRequest;
+use dockyard_client::ssh::SshLink;
 use dockyard_client::{Auth, Client, DialOptions, Flow, HostAddr, HostSpec, dial};
 
 /// How this run reaches agents: the hosts it acts on, token and TLS
@@ -23,6 +24,10 @@ pub struct Connector {
     /// host's engine through `docker system dial-stdio`.
     over_ssh:
         std::sync::Mutex<std::collections::HashMap<dockyard_client::ssh::SshTarget, Embedded>>,
+    /// Each `ssh://` host's one SSH connection, shared by everything that
+    /// talks to it (the TUI's reconnects included).
+    links:
+        std::sync::Mutex<std::collections::HashMap<dockyard_client::ssh::SshTarget, Arc<SshLink>>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -49,6 +54,7 @@ impl Connector {
             dialing,
             embedded: OnceLock::new(),
             over_ssh: Default::default(),
+            links: Default::default(),
         }
     }
 
@@ -100,9 +106,9 @@ impl Connector {
 
     /// Starts an agent in this process on `target`'s engine, reached
     /// through `ssh HOST docker system dial-stdio`.
-    fn start_over_ssh(&self, target: &dockyard_client::ssh::SshTarget) -> Client {
-        let dialer =
-            crate::ssh_engine::SshEngine::new(target.clone(), self.dialing.defaults.ssh.clone());
+    fn start_over_ssh(&self, link: Arc<SshLink>) -> Client {
+        let target = link.target().clone();
+        let dialer = crate::ssh_engine::SshEngine(link);
         let addr = dockyard_agent::engine::EngineAddr::Piped(dockyard_agent::engine::Piped(
             Arc::new(dialer),
         ));
@@ -110,9 +116,18 @@ impl Connector {
         let e = Embedded::start(engine, self.dialing.defaults.flow);
         let client = dial::client(e.channel.clone(), Auth::default());
         if let Ok(mut m) = self.over_ssh.lock() {
-            m.insert(target.clone(), e);
+            m.insert(target, e);
         }
         client
+    }
+
+    /// `target`'s SSH connection, made on first use.
+    fn link(&self, target: &dockyard_client::ssh::SshTarget) -> Arc<SshLink> {
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        links
+            .entry(target.clone())
+            .or_insert_with(|| SshLink::new(target.clone(), self.dialing.defaults.ssh.clone()))
+            .clone()
     }
 
     pub async fn connect(&self, spec: &HostSpec) -> anyhow::Result<Client> {
@@ -123,14 +138,15 @@ impl Connector {
                 if let Some(c) = self.over_ssh(target) {
                     return Ok(c);
                 }
-                match dial::connect_ssh(target, &self.dialing.defaults).await {
+                let link = self.link(target);
+                match dial::connect_ssh(&link, &self.dialing.defaults).await {
                     // No agent there: its engine through docker's own
                     // dial-stdio, with an agent in this process.
                     Err(dockyard_client::DialError::NoAgent(why)) => {
                         tracing::info!(
                             "{why}; reaching its engine through docker system dial-stdio"
                         );
-                        Ok(self.start_over_ssh(target))
+                        Ok(self.start_over_ssh(link))
                     }
                     other => Ok(other?),
                 }

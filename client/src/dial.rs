@@ -240,19 +240,20 @@ pub async fn connect(addr: &HostAddr, opts: &DialOptions) -> Result<Client, Dial
 }
 
 /// Connects to the agent on a host reached through SSH (see [`crate::ssh`]):
-/// every connection the channel makes is an `ssh` running
-/// `dockyard-agent dial-stdio` there, so one that breaks is dialled again.
-/// Fails with ssh's own words when it cannot.
+/// every connection the channel makes is a session of `link`'s SSH
+/// connection running `dockyard-agent dial-stdio` there, so one that
+/// breaks is dialled again. Fails with ssh's own words when it cannot, or
+/// with [`DialError::NoAgent`] when the host has no agent (the same link
+/// then reaches its engine: see [`crate::ssh::SshLink::dial_engine`]).
 pub async fn connect_ssh(
-    target: &crate::ssh::SshTarget,
+    link: &std::sync::Arc<crate::ssh::SshLink>,
     opts: &DialOptions,
 ) -> Result<Client, DialError> {
     let endpoint = Endpoint::from_static("http://ssh.agent");
-    let program = opts.ssh.clone();
     // Dialled here first: what went wrong is told apart (no agent there,
     // or ssh's own failure), and the pipe is the channel's first
     // connection.
-    let first = target.dial(program.as_deref()).await.map_err(|e| {
+    let first = link.dial_agent().await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             DialError::NoAgent(e.to_string())
         } else {
@@ -260,15 +261,15 @@ pub async fn connect_ssh(
         }
     })?;
     let first = std::sync::Arc::new(std::sync::Mutex::new(Some(first)));
-    let dialled = target.clone();
+    let dialled = link.clone();
     let channel = tune(endpoint, opts.flow)
         .connect_with_connector(tower::service_fn(move |_| {
-            let (target, program) = (dialled.clone(), program.clone());
+            let link = dialled.clone();
             let ready = first.lock().ok().and_then(|mut f| f.take());
             async move {
                 let pipe = match ready {
                     Some(pipe) => pipe,
-                    None => target.dial(program.as_deref()).await?,
+                    None => link.dial_agent().await?,
                 };
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(pipe))
             }

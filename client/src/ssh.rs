@@ -9,9 +9,18 @@
 //! `ssh` runs with `BatchMode` (never a password prompt: a TUI cannot
 //! answer one) and a connect timeout; what it says on failing is the
 //! error, in its own words.
+//!
+//! A host's sessions all go through one SSH connection, an [`SshLink`]:
+//! a master (`ssh -M -N`, a child of this process that dies with it)
+//! that each session's `ssh` joins through its control socket. A run pays
+//! SSH's handshake once, whether the remote turns out to have an agent or
+//! only the docker CLI (then every engine connection is a session of the
+//! same master).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -149,18 +158,42 @@ impl SshTarget {
         }
         c.args(options);
         c.arg("--").arg(&self.host).args(remote);
+        die_with_this_process(&mut c);
         c
     }
 
+    /// `ssh` running `remote` as a session of the master connection whose
+    /// control socket is `control` (its own connection without one).
+    fn session(&self, program: Option<&Path>, control: Option<&Path>, remote: &[&str]) -> Command {
+        match control {
+            Some(path) => self.command_with(
+                program,
+                &[
+                    "-S".as_ref(),
+                    path.as_os_str(),
+                    "-o".as_ref(),
+                    "ControlMaster=no".as_ref(),
+                ],
+                remote,
+            ),
+            None => self.command(program, remote),
+        }
+    }
+
     /// A pipe to the agent on this host, once `dial-stdio` has said it
-    /// reached the agent's socket.
-    pub async fn dial(&self, program: Option<&std::path::Path>) -> std::io::Result<ChildPipe> {
+    /// reached the agent's socket; over the master connection at
+    /// `control` when there is one.
+    pub async fn dial(
+        &self,
+        program: Option<&Path>,
+        control: Option<&Path>,
+    ) -> std::io::Result<ChildPipe> {
         let mut remote = vec!["dockyard-agent", "dial-stdio"];
         if let Some(s) = &self.socket {
             remote.push(s);
         }
         let fail = |why: String| std::io::Error::other(format!("{self}: {why}"));
-        let mut pipe = ChildPipe::spawn(self.command(program, &remote))
+        let mut pipe = ChildPipe::spawn(self.session(program, control, &remote))
             .map_err(|e| fail(format!("cannot run ssh: {e}")))?;
         match tokio::time::timeout(DIAL_LIMIT, hello(&mut pipe.stdout)).await {
             Ok(Ok(())) => Ok(pipe),
@@ -199,24 +232,157 @@ impl SshTarget {
     /// master connection at `control` when there is one.
     pub fn dial_engine(
         &self,
-        program: Option<&std::path::Path>,
-        control: Option<&std::path::Path>,
+        program: Option<&Path>,
+        control: Option<&Path>,
     ) -> std::io::Result<ChildPipe> {
-        let remote = ["docker", "system", "dial-stdio"];
-        let cmd = match control {
-            Some(path) => self.command_with(
-                program,
-                &[
-                    "-S".as_ref(),
-                    path.as_os_str(),
-                    "-o".as_ref(),
-                    "ControlMaster=no".as_ref(),
-                ],
-                &remote,
-            ),
-            None => self.command(program, &remote),
+        ChildPipe::spawn(self.session(program, control, &["docker", "system", "dial-stdio"]))
+    }
+}
+
+/// `ssh` is ended when this process ends, however it ends: a master
+/// connection (`-N`) would otherwise outlive a client killed with
+/// SIGKILL, or one that leaves through `process::exit`, for good.
+/// (The signal comes when the spawning thread ends: connections are
+/// spawned from the runtime's workers or the main thread, which live as
+/// long as the process.) The crate's one `unsafe`: `pre_exec`.
+#[allow(unsafe_code)]
+fn die_with_this_process(c: &mut Command) {
+    // SAFETY: between fork and exec only async-signal-safe calls: prctl
+    // and getppid.
+    let parent = nix::unistd::getpid();
+    unsafe {
+        c.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
+            // The parent may have died before the line above.
+            if nix::unistd::getppid() != parent {
+                return Err(std::io::Error::other("the client has ended"));
+            }
+            Ok(())
+        });
+    }
+}
+
+/// One SSH connection to a host, shared by every session to it: a master
+/// (`ssh -M -N`) that is started on first use and again after it died
+/// (the network dropped, or it was killed), its control socket in a
+/// directory only this user can enter.
+pub struct SshLink {
+    target: SshTarget,
+    program: Option<PathBuf>,
+    master: tokio::sync::Mutex<Option<Master>>,
+}
+
+struct Master {
+    dir: PathBuf,
+    socket: PathBuf,
+    /// Killed when dropped; its stderr kept for its last words.
+    ssh: ChildPipe,
+}
+
+impl Drop for Master {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl SshLink {
+    /// `program` is the `ssh` to run (None: `DOCKYARD_SSH`, else `ssh`).
+    pub fn new(target: SshTarget, program: Option<PathBuf>) -> Arc<SshLink> {
+        Arc::new(SshLink {
+            target,
+            program,
+            master: Default::default(),
+        })
+    }
+
+    pub fn target(&self) -> &SshTarget {
+        &self.target
+    }
+
+    /// A pipe to the agent on the host (see [`SshTarget::dial`]).
+    pub async fn dial_agent(&self) -> std::io::Result<ChildPipe> {
+        let control = self.control().await?;
+        self.target
+            .dial(self.program.as_deref(), Some(&control))
+            .await
+    }
+
+    /// A pipe to the host's engine (see [`SshTarget::dial_engine`]).
+    pub async fn dial_engine(&self) -> std::io::Result<ChildPipe> {
+        let control = self.control().await?;
+        self.target
+            .dial_engine(self.program.as_deref(), Some(&control))
+    }
+
+    /// The control socket of a live master, started when there is none;
+    /// ssh's own words when it cannot be.
+    async fn control(&self) -> std::io::Result<PathBuf> {
+        let mut master = self.master.lock().await;
+        if let Some(m) = master.as_mut() {
+            if matches!(m.ssh.child.try_wait(), Ok(None)) {
+                return Ok(m.socket.clone());
+            }
+        }
+        *master = None;
+        let m = self.start().await?;
+        let socket = m.socket.clone();
+        *master = Some(m);
+        Ok(socket)
+    }
+
+    async fn start(&self) -> std::io::Result<Master> {
+        use std::os::unix::fs::DirBuilderExt;
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let fail = |why: String| std::io::Error::other(format!("{}: {why}", self.target));
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("dockyard-ssh-{}-{n}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| fail(format!("cannot make {}: {e}", dir.display())))?;
+        let socket = dir.join("master");
+        let cmd = self.target.command_with(
+            self.program.as_deref(),
+            &[
+                "-M".as_ref(),
+                "-N".as_ref(),
+                "-S".as_ref(),
+                socket.as_os_str(),
+                "-o".as_ref(),
+                "ControlPersist=no".as_ref(),
+            ],
+            &[],
+        );
+        let ssh = match ChildPipe::spawn(cmd) {
+            Ok(ssh) => ssh,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(fail(format!("cannot run ssh: {e}")));
+            }
         };
-        ChildPipe::spawn(cmd)
+        // Dropped on failure: ssh killed, the directory removed.
+        let mut master = Master { dir, socket, ssh };
+        // Ready when its socket is there; failed if ssh ended first.
+        let deadline = tokio::time::Instant::now() + DIAL_LIMIT;
+        while !master.socket.exists() {
+            if !matches!(master.ssh.child.try_wait(), Ok(None)) {
+                let (_, words) = master.ssh.last_words().await;
+                return Err(fail(if words.is_empty() {
+                    "ssh ended without a word".into()
+                } else {
+                    words
+                }));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(fail(format!(
+                    "no answer in {} s (ssh: {})",
+                    DIAL_LIMIT.as_secs(),
+                    master.ssh.said.last_line()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(master)
     }
 }
 

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use dockyard_tests::pty::Pty;
 use dockyard_tests::ssh::{ALIAS, OTHER_USER, Sshd, ensure_other_user};
 use dockyard_tests::{
-    TestAgent, TestContainer, dockyard_bin, eventually, run, run_with_input, stderr_str, stdout_str,
+    TestAgent, TestContainer, dockyard_bin, eventually, run, run_with_input, running_in,
+    stderr_str, stdout_str,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -74,6 +75,29 @@ fn exec_through_ssh_is_byte_exact_both_ways() {
     // `ps` through the same host.
     let o = run(sshd.dockyard(&host, &["ps"]));
     assert!(stdout_str(&o).contains(&c.name), "{}", stderr_str(&o));
+    // A client killed outright leaves no ssh behind (its master
+    // connection included), and the agent ends its command.
+    let mut client = sshd
+        .dockyard(
+            &host,
+            &["exec", &c.name, "sh", "-c", "echo up; exec sleep 600"],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut up = [0u8; 3];
+    std::io::Read::read_exact(client.stdout.as_mut().expect("stdout"), &mut up).expect("up");
+    assert!(!no_ssh_left(&sshd), "no ssh while the exec runs");
+    client.kill().expect("SIGKILL");
+    let _ = client.wait();
+    assert!(
+        eventually(WAIT, || no_ssh_left(&sshd)),
+        "an ssh outlived its killed client"
+    );
+    assert!(
+        eventually(WAIT, || !running_in(&agent, &c, "sleep 600")),
+        "the command outlived its killed client"
+    );
     drop(agent);
     assert!(
         eventually(WAIT, || no_ssh_left(&sshd)),

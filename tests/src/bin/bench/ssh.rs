@@ -95,7 +95,8 @@ fn later_calls(sshd: &Sshd, host: &str, container: &str, n: usize) -> Vec<f64> {
     };
     let rt = dockyard_tests::runtime();
     rt.block_on(async {
-        let mut client = dockyard_client::dial::connect_ssh(&target, &opts)
+        let link = dockyard_client::ssh::SshLink::new(target, opts.ssh.clone());
+        let mut client = dockyard_client::dial::connect_ssh(&link, &opts)
             .await
             .expect("connect over ssh");
         let start = dockyard_client::pb::ExecStart {
