@@ -86,6 +86,10 @@ pub const HELPER_LABEL: &str = "dockyard.debug.helper";
 pub struct Engine {
     addr: EngineAddr,
     docker: OnceCell<Docker>,
+    /// For a piped engine, the one pool of kept-alive connections that
+    /// bollard's requests and the hand-made ones share: each connection
+    /// is a remote program, so a fresh one per request would cost one.
+    pooled: Option<Pooled>,
     /// Only containers with this label are this agent's (`--only-label`).
     only_label: Option<(String, String)>,
     /// When its containers entered their states.
@@ -95,9 +99,14 @@ pub struct Engine {
 impl Engine {
     /// Makes no connection yet: the engine may come up after the agent.
     pub fn new(addr: EngineAddr) -> Self {
+        let pooled = match &addr {
+            EngineAddr::Piped(p) => Some(pooled(p.clone())),
+            _ => None,
+        };
         Engine {
             addr,
             docker: OnceCell::new(),
+            pooled,
             only_label: None,
             ages: Default::default(),
         }
@@ -227,8 +236,10 @@ impl Engine {
                 match &self.addr {
                     EngineAddr::Unix(_) => Docker::connect_with_unix(&uri, 120, &version),
                     EngineAddr::Tcp(_) => Docker::connect_with_http(&uri, 120, &version),
-                    EngineAddr::Piped(p) => Docker::connect_with_custom_transport(
-                        piped_transport(p.clone()),
+                    EngineAddr::Piped(_) => Docker::connect_with_custom_transport(
+                        piped_transport(self.pooled.clone().ok_or_else(|| {
+                            AgentError::Engine("a piped engine without its pool".into())
+                        })?),
                         Some("http://docker"),
                         120,
                         &version,
@@ -275,12 +286,22 @@ impl Engine {
             .ok_or_else(|| AgentError::Engine(format!("unreadable engine API version '{header}'")))
     }
 
-    /// GET `path` on a fresh connection, whatever the answer's status.
+    /// GET `path` on a fresh connection (a kept one, for a piped engine),
+    /// whatever the answer's status.
     async fn raw_get(
         &self,
         path: &str,
     ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
         use http_body_util::Empty;
+        if let Some(pool) = &self.pooled {
+            let req = hyper::Request::get(format!("http://docker{path}"))
+                .body(bollard::body_full(bytes::Bytes::new()))
+                .map_err(|e| AgentError::Engine(e.to_string()))?;
+            return pool
+                .request(req)
+                .await
+                .map_err(|e| self.unavailable(crate::error::innermost(&e)));
+        }
         let io = self.dial().await?;
         let unavailable = |e: hyper::Error| self.unavailable(crate::error::innermost(&e));
         let (mut sender, conn) =
@@ -335,11 +356,32 @@ impl Engine {
     }
 }
 
-/// bollard's requests over pipes, kept alive between requests as
-/// docker's client keeps its connection (each pipe is a remote program:
-/// a fresh one per request cost a `docker system dial-stdio` each).
+/// bollard's request body, which its custom transports are given.
+trait BodyOf {
+    type Body;
+}
+
+impl<B> BodyOf for hyper::Request<B> {
+    type Body = B;
+}
+
+type Pooled = hyper_util::client::legacy::Client<
+    PipeConnector,
+    <bollard::BollardRequest as BodyOf>::Body,
+>;
+
+/// Connections over pipes, kept alive between requests as docker's
+/// client keeps its connection (each pipe is a remote program: a fresh
+/// one per request cost a `docker system dial-stdio` each).
+fn pooled(piped: Piped) -> Pooled {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
+        .build(PipeConnector(piped))
+}
+
+/// bollard's requests over the pool of pipes.
 fn piped_transport(
-    piped: Piped,
+    client: Pooled,
 ) -> impl Fn(
     bollard::BollardRequest,
 ) -> futures::future::BoxFuture<
@@ -347,9 +389,6 @@ fn piped_transport(
     Result<hyper::Response<hyper::body::Incoming>, bollard::errors::Error>,
 > + Send
 + Sync {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_idle_timeout(std::time::Duration::from_secs(30))
-        .build(PipeConnector(piped));
     move |req| {
         let client = client.clone();
         Box::pin(async move {

@@ -108,7 +108,7 @@ impl Connector {
     /// through `ssh HOST docker system dial-stdio`.
     fn start_over_ssh(&self, link: Arc<SshLink>) -> Client {
         let target = link.target().clone();
-        let dialer = crate::ssh_engine::SshEngine(link);
+        let dialer = crate::ssh_engine::SshEngine::new(link);
         let addr = dockyard_agent::engine::EngineAddr::Piped(dockyard_agent::engine::Piped(
             Arc::new(dialer),
         ));
