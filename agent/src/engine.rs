@@ -365,10 +365,8 @@ impl<B> BodyOf for hyper::Request<B> {
     type Body = B;
 }
 
-type Pooled = hyper_util::client::legacy::Client<
-    PipeConnector,
-    <bollard::BollardRequest as BodyOf>::Body,
->;
+type Pooled =
+    hyper_util::client::legacy::Client<PipeConnector, <bollard::BollardRequest as BodyOf>::Body>;
 
 /// Connections over pipes, kept alive between requests as docker's
 /// client keeps its connection (each pipe is a remote program: a fresh

@@ -318,10 +318,10 @@ impl SshLink {
     /// ssh's own words when it cannot be.
     async fn control(&self) -> std::io::Result<PathBuf> {
         let mut master = self.master.lock().await;
-        if let Some(m) = master.as_mut() {
-            if matches!(m.ssh.child.try_wait(), Ok(None)) {
-                return Ok(m.socket.clone());
-            }
+        if let Some(m) = master.as_mut()
+            && matches!(m.ssh.child.try_wait(), Ok(None))
+        {
+            return Ok(m.socket.clone());
         }
         *master = None;
         let m = self.start().await?;

@@ -22,6 +22,9 @@ pub struct ChildPipe {
     stdin: Option<ChildStdin>,
     pub child: Child,
     pub said: Said,
+    /// Whether stdout has given anything yet: a program that ends before
+    /// saying a word failed, and its stderr says why.
+    heard: bool,
 }
 
 impl ChildPipe {
@@ -44,6 +47,7 @@ impl ChildPipe {
             stdin: Some(stdin),
             child,
             said,
+            heard: false,
         })
     }
 
@@ -61,7 +65,15 @@ impl ChildPipe {
 
 /// What a program wrote to stderr, the last few KiB of it.
 #[derive(Clone, Default)]
-pub struct Said(Arc<Mutex<String>>);
+pub struct Said(Arc<Mutex<Heard>>);
+
+#[derive(Default)]
+struct Heard {
+    text: String,
+    /// stderr is closed: the program has ended (or closed it).
+    done: bool,
+    waiting: Option<std::task::Waker>,
+}
 
 impl Said {
     async fn collect(self, mut stderr: tokio::process::ChildStderr) {
@@ -70,9 +82,10 @@ impl Said {
             if n == 0 {
                 break;
             }
-            let Ok(mut text) = self.0.lock() else {
+            let Ok(mut heard) = self.0.lock() else {
                 break;
             };
+            let text = &mut heard.text;
             text.push_str(&String::from_utf8_lossy(&buf[..n]));
             if text.len() > 8192 {
                 let cut = text.len() - 4096;
@@ -82,16 +95,53 @@ impl Said {
                 text.drain(..cut);
             }
         }
+        if let Ok(mut heard) = self.0.lock() {
+            heard.done = true;
+            if let Some(w) = heard.waiting.take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Ready once stderr is closed.
+    fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let Ok(mut heard) = self.0.lock() else {
+            return Poll::Ready(());
+        };
+        if heard.done {
+            return Poll::Ready(());
+        }
+        heard.waiting = Some(cx.waker().clone());
+        Poll::Pending
     }
 
     /// The last line that says something.
     pub fn last_line(&self) -> String {
-        let text = self.0.lock().map(|t| t.clone()).unwrap_or_default();
+        let text = self.0.lock().map(|t| t.text.clone()).unwrap_or_default();
         text.lines()
             .map(str::trim)
             .rfind(|l| !l.is_empty())
             .unwrap_or_default()
             .to_string()
+    }
+}
+
+impl ChildPipe {
+    /// The program ended (or broke the pipe) before a word on stdout:
+    /// what it said on stderr is the error (`docker: command not found`),
+    /// once stderr has closed too; `otherwise` when it said nothing.
+    fn poll_why<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        otherwise: std::io::Result<T>,
+    ) -> Poll<std::io::Result<T>> {
+        std::task::ready!(self.said.poll_done(cx));
+        let words = self.said.last_line();
+        if words.is_empty() {
+            return Poll::Ready(otherwise);
+        }
+        self.heard = true;
+        Poll::Ready(Err(std::io::Error::other(words)))
     }
 }
 
@@ -101,7 +151,18 @@ impl AsyncRead for ChildPipe {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdout).poll_read(cx, buf)
+        let before = buf.filled().len();
+        if self.heard || buf.remaining() == 0 {
+            return Pin::new(&mut self.stdout).poll_read(cx, buf);
+        }
+        if let Err(e) = std::task::ready!(Pin::new(&mut self.stdout).poll_read(cx, buf)) {
+            return self.poll_why(cx, Err(e));
+        }
+        if buf.filled().len() > before {
+            self.heard = true;
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_why(cx, Ok(()))
     }
 }
 
@@ -111,9 +172,13 @@ impl AsyncWrite for ChildPipe {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        match self.stdin.as_mut() {
-            Some(stdin) => Pin::new(stdin).poll_write(cx, buf),
-            None => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+        let written = match self.stdin.as_mut() {
+            Some(stdin) => std::task::ready!(Pin::new(stdin).poll_write(cx, buf)),
+            None => Err(std::io::ErrorKind::BrokenPipe.into()),
+        };
+        match written {
+            Err(e) if !self.heard => self.poll_why(cx, Err(e)),
+            other => Poll::Ready(other),
         }
     }
 

@@ -61,18 +61,30 @@ pub fn ensure_other_user() {
     run(Command::new("usermod").args(["-p", "*", OTHER_USER]));
 }
 
+/// What the server's PATH offers a login.
+enum Remote {
+    Agent,
+    DockerOnly,
+    Nothing,
+}
+
 impl Sshd {
     /// With the built `dockyard-agent` on the remote PATH.
     pub fn start() -> Self {
-        Self::start_with(true)
+        Self::start_with(Remote::Agent)
     }
 
     /// A host with the docker CLI and no `dockyard-agent`.
     pub fn start_without_agent() -> Self {
-        Self::start_with(false)
+        Self::start_with(Remote::DockerOnly)
     }
 
-    fn start_with(agent_on_path: bool) -> Self {
+    /// A host with neither on its PATH.
+    pub fn start_bare() -> Self {
+        Self::start_with(Remote::Nothing)
+    }
+
+    fn start_with(remote: Remote) -> Self {
         let dir = std::env::temp_dir().join(crate::unique_name("sshd"));
         std::fs::create_dir_all(dir.join("bin")).expect("sshd dir");
         // Entered by the other login too (its socket, the agent), whatever
@@ -104,10 +116,11 @@ impl Sshd {
         if std::fs::hard_link(crate::agent_bin(), &agent).is_err() {
             std::fs::copy(crate::agent_bin(), &agent).expect("copy the agent");
         }
-        let remote_path = if agent_on_path {
-            format!("{}:/usr/local/bin:/usr/bin:/bin", agent_dir.display())
-        } else {
-            "/usr/local/bin:/usr/bin:/bin".to_string()
+        let remote_path = match remote {
+            Remote::Agent => format!("{}:/usr/local/bin:/usr/bin:/bin", agent_dir.display()),
+            Remote::DockerOnly => "/usr/local/bin:/usr/bin:/bin".to_string(),
+            // A directory with nothing in it.
+            Remote::Nothing => dir.join("bin-none").display().to_string(),
         };
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\n\

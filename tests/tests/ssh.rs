@@ -226,6 +226,29 @@ fn ssh_failures_are_one_line_in_ssh_words() {
     );
 }
 
+/// A host with neither an agent nor the docker CLI: the remote shell's
+/// own words, one line, exit 125, nothing left running.
+#[test]
+fn a_host_with_neither_says_what_is_missing() {
+    let sshd = Sshd::start_bare();
+    let host = format!("ssh://{ALIAS}");
+    let started = Instant::now();
+    let o = run(sshd.dockyard(&host, &["exec", "some-container", "true"]));
+    assert_eq!(o.status.code(), Some(125), "{}", stderr_str(&o));
+    let err = stderr_str(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("docker: command not found"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}: {err}",
+        started.elapsed()
+    );
+    assert!(
+        eventually(WAIT, || no_ssh_left(&sshd)),
+        "an ssh was left running"
+    );
+}
+
 /// `dial-stdio` with no agent behind the socket says so, and the client
 /// passes it on.
 #[test]
