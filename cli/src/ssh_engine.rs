@@ -47,18 +47,17 @@ impl EngineDialer for SshEngine {
             // The next one opens while this one is used.
             let next = link.clone();
             let next = tokio::spawn(async move { next.dial_engine().await });
-            if let Ok(mut s) = spare.lock() {
-                if let Some(old) = s.replace(next) {
-                    old.abort();
-                }
+            if let Ok(mut s) = spare.lock()
+                && let Some(old) = s.replace(next)
+            {
+                old.abort();
             }
-            if let Some(ready) = ready {
-                // One whose ssh ended (its master died) is not used.
-                if let Ok(Ok(mut pipe)) = ready.await {
-                    if matches!(pipe.child.try_wait(), Ok(None)) {
-                        return Ok(Box::new(pipe) as Box<dyn EngineIo>);
-                    }
-                }
+            // One whose ssh ended (its master died) is not used.
+            if let Some(ready) = ready
+                && let Ok(Ok(mut pipe)) = ready.await
+                && matches!(pipe.child.try_wait(), Ok(None))
+            {
+                return Ok(Box::new(pipe) as Box<dyn EngineIo>);
             }
             let pipe = link.dial_engine().await?;
             Ok(Box::new(pipe) as Box<dyn EngineIo>)
