@@ -292,10 +292,35 @@ impl Engine {
         &self,
         path: &str,
     ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
-        use http_body_util::Empty;
+        self.request(hyper::Method::GET, path, None).await
+    }
+
+    /// `method` on `path` (after the API version, e.g.
+    /// `/containers/x/archive?path=/etc`), with `body` streamed when
+    /// given, whatever the answer's status.
+    pub(crate) async fn send(
+        &self,
+        method: hyper::Method,
+        path: &str,
+        body: Option<EngineBody>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
+        let version = self.api_version().await?;
+        self.request(method, &format!("/v{version}{path}"), body)
+            .await
+    }
+
+    async fn request(
+        &self,
+        method: hyper::Method,
+        path: &str,
+        body: Option<EngineBody>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
+        let body = body.unwrap_or_else(|| bollard::body_full(bytes::Bytes::new()));
         if let Some(pool) = &self.pooled {
-            let req = hyper::Request::get(format!("http://docker{path}"))
-                .body(bollard::body_full(bytes::Bytes::new()))
+            let req = hyper::Request::builder()
+                .method(method)
+                .uri(format!("http://docker{path}"))
+                .body(body)
                 .map_err(|e| AgentError::Engine(e.to_string()))?;
             return pool
                 .request(req)
@@ -313,9 +338,11 @@ impl Engine {
                 tracing::debug!("engine connection ended: {e}");
             }
         });
-        let req = hyper::Request::get(path)
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
             .header(hyper::header::HOST, "docker")
-            .body(Empty::<bytes::Bytes>::new())
+            .body(body)
             .map_err(|e| AgentError::Engine(e.to_string()))?;
         sender.send_request(req).await.map_err(unavailable)
     }
@@ -357,7 +384,7 @@ impl Engine {
 }
 
 /// bollard's request body, which its custom transports are given.
-trait BodyOf {
+pub(crate) trait BodyOf {
     type Body;
 }
 
@@ -365,8 +392,10 @@ impl<B> BodyOf for hyper::Request<B> {
     type Body = B;
 }
 
-type Pooled =
-    hyper_util::client::legacy::Client<PipeConnector, <bollard::BollardRequest as BodyOf>::Body>;
+/// A request body the engine's requests take (bollard's).
+pub(crate) type EngineBody = <bollard::BollardRequest as BodyOf>::Body;
+
+type Pooled = hyper_util::client::legacy::Client<PipeConnector, EngineBody>;
 
 /// Connections over pipes, kept alive between requests as docker's
 /// client keeps its connection (each pipe is a remote program: a fresh

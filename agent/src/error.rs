@@ -25,6 +25,9 @@ pub enum AgentError {
     EngineUnavailable { at: String, cause: String },
     #[error("{0}")]
     Engine(String),
+    /// No such path in a container: the engine's words, which name it.
+    #[error("{0}")]
+    PathNotFound(String),
     #[error("No such session: {0}")]
     SessionNotFound(String),
     /// Attached to a session in the moment it ended.
@@ -94,6 +97,7 @@ impl AgentError {
             AgentError::Conflict(_) => Cause::Conflict,
             AgentError::EngineUnavailable { .. } => Cause::EngineUnavailable,
             AgentError::Engine(_) => Cause::EngineError,
+            AgentError::PathNotFound(_) => Cause::PathNotFound,
             AgentError::SessionNotFound(_) | AgentError::SessionEnded(_) => Cause::SessionNotFound,
         }
     }

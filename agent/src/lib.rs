@@ -10,6 +10,7 @@
 //! of serving it (TCP, or in-process for the client's embedded default).
 
 pub mod ages;
+pub mod archive;
 pub mod attach;
 pub mod audit;
 pub mod auth;

@@ -353,6 +353,63 @@ impl DockyardService for Agent {
         Ok(Response::new(Agent::version(self).await.map_err(fail)?))
     }
 
+    async fn stat_path(
+        &self,
+        request: Request<pb::PathRequest>,
+    ) -> Result<Response<pb::PathStat>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            crate::archive::stat(&self.engine, req)
+                .await
+                .map_err(fail)?,
+        ))
+    }
+
+    type CopyFromStream = BoxStream<pb::ArchiveChunk>;
+
+    async fn copy_from(
+        &self,
+        request: Request<pb::PathRequest>,
+    ) -> Result<Response<Self::CopyFromStream>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        tracing::info!(
+            container = req.container_identifier,
+            path = req.path,
+            %caller,
+            "copy from"
+        );
+        let stream = crate::archive::copy_from(self.engine.clone(), req)
+            .await
+            .map_err(fail)?;
+        Ok(Response::new(Box::pin(stream.map(|r| r.map_err(fail)))))
+    }
+
+    async fn copy_to(
+        &self,
+        request: Request<tonic::Streaming<pb::CopyToRequest>>,
+    ) -> Result<Response<pb::ActionResponse>, Status> {
+        let caller = Caller::of(&request);
+        let mut stream = request.into_inner();
+        let first = stream
+            .message()
+            .await?
+            .ok_or_else(|| Status::invalid_argument("no request"))?;
+        tracing::info!(
+            container = first.container_identifier,
+            path = first.path,
+            %caller,
+            "copy to"
+        );
+        crate::archive::copy_to(&self.engine, first, stream)
+            .await
+            .map_err(fail)?;
+        Ok(Response::new(pb::ActionResponse {
+            success: true,
+            message: String::new(),
+        }))
+    }
+
     async fn list_nodes(
         &self,
         request: Request<pb::ListNodesRequest>,

@@ -32,7 +32,7 @@ fn about(container: &str, s: tonic::Status) -> anyhow::Error {
 }
 
 /// The agent holding `container`, or docker's "No such container".
-async fn locate(conn: &Connector, container: &str) -> anyhow::Result<(String, Client)> {
+pub(crate) async fn locate(conn: &Connector, container: &str) -> anyhow::Result<(String, Client)> {
     conn.locate(container)
         .await
         .map_err(|e| match e.downcast_ref::<NoSuchContainer>() {

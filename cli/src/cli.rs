@@ -73,6 +73,10 @@ pub enum Command {
     Tui(TuiArgs),
     /// Run a command in a running container (like docker exec)
     Exec(ExecArgs),
+    /// Copy files and directories between a container and the local
+    /// filesystem (like docker cp: its syntax and rules; nothing is needed
+    /// inside the container, which may be stopped)
+    Cp(CpArgs),
     /// A shell (or COMMAND) in any container, even one whose image has no
     /// shell: the container's files, processes and network, a toolbox's
     /// programs (docs/debug.md)
@@ -118,6 +122,33 @@ pub enum Command {
     /// The effective settings and where each comes from (flag, environment,
     /// config file, default), tokens masked
     Config(ConfigArgs),
+}
+
+/// `cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-` and
+/// `cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+`-` as DEST_PATH writes the container's files to stdout as a tar stream; \
+`-` as SRC_PATH extracts a tar stream from stdin into the container's \
+directory. A path ending in `/.` copies a directory's contents. Errors \
+are docker's words, exit 1. A progress line is shown on a terminal.")]
+pub struct CpArgs {
+    /// Archive mode: the files take the container user's uid and gid
+    /// (docker's copyUIDGID)
+    #[arg(short = 'a', long)]
+    pub archive: bool,
+    /// Always follow a symbolic link in SRC_PATH
+    #[arg(short = 'L', long)]
+    pub follow_link: bool,
+    /// No progress line (there is none when stderr is not a terminal)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// CONTAINER:SRC_PATH, or a local path, or - for a tar on stdin
+    #[arg(value_name = "SRC", allow_hyphen_values = true)]
+    pub src: String,
+    /// A local path, or - for a tar on stdout, or CONTAINER:DEST_PATH
+    #[arg(value_name = "DEST", allow_hyphen_values = true)]
+    pub dest: String,
 }
 
 #[derive(Debug, Args)]

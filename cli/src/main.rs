@@ -11,6 +11,7 @@ mod config;
 mod config_cmd;
 mod connect;
 mod containers_cmd;
+mod cp_cmd;
 mod detach_keys;
 mod exec_cmd;
 mod fanout;
@@ -144,6 +145,7 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
             Some(Command::Rm(a)) => containers_cmd::rm(conn, a).await,
             Some(Command::Ps(a)) => containers_cmd::ps(conn, a).await,
             Some(Command::Logs(a)) => browse_cmd::logs(conn, a).await,
+            Some(Command::Cp(a)) => cp_cmd::cp(conn, a).await,
             Some(Command::Stats(a)) => browse_cmd::stats(conn, a).await,
             Some(Command::Inspect(a)) => browse_cmd::inspect(conn, a).await,
             Some(Command::Restart(a)) => {

@@ -13,6 +13,7 @@
 //! - [`since`], [`stats`], [`inspect`]: `--since` times, stats figures and
 //!   inspect JSON exactly as docker reads and prints them.
 
+pub mod copy;
 pub mod dial;
 pub mod exec_session;
 pub mod filter;

@@ -47,10 +47,11 @@ impl Cause {
             Cause::EngineError => "engine-error",
             Cause::Unauthenticated => "unauthenticated",
             Cause::CommandNotFound => "command-not-found",
+            Cause::PathNotFound => "path-not-found",
         }
     }
 
-    const ALL: [Cause; 16] = [
+    const ALL: [Cause; 17] = [
         Cause::Unspecified,
         Cause::ContainerNotFound,
         Cause::ContainerNotRunning,
@@ -67,6 +68,7 @@ impl Cause {
         Cause::EngineError,
         Cause::Unauthenticated,
         Cause::CommandNotFound,
+        Cause::PathNotFound,
     ];
 
     /// The cause a metadata name stands for; a name this build does not
@@ -104,7 +106,8 @@ impl Cause {
             | Cause::ContainerRemoved
             | Cause::ImageNotFound
             | Cause::SessionNotFound
-            | Cause::NodeNotFound => Code::NotFound,
+            | Cause::NodeNotFound
+            | Cause::PathNotFound => Code::NotFound,
             Cause::ContainerNotRunning | Cause::Conflict => Code::FailedPrecondition,
             Cause::EngineUnavailable | Cause::NodeDown => Code::Unavailable,
             Cause::PermissionDenied => Code::PermissionDenied,
@@ -140,7 +143,7 @@ mod tests {
             assert_eq!(Cause::of(&c.status("words")), c, "{c:?}");
         }
         // Every variant is in ALL: the count of the generated enum.
-        assert_eq!(Cause::ALL.len(), Cause::CommandNotFound as usize + 1);
+        assert_eq!(Cause::ALL.len(), Cause::PathNotFound as usize + 1);
     }
 
     #[test]

@@ -30,9 +30,8 @@ fn addressed(path: &str) -> Option<Kind> {
     match method {
         "ExecContainer" => Some(Kind::Exec),
         "StopContainer" | "RemoveContainer" | "ContainerLogs" | "InspectContainer"
-        | "RestartContainer" | "PauseContainer" | "UnpauseContainer" | "KillContainer" => {
-            Some(Kind::Ref)
-        }
+        | "RestartContainer" | "PauseContainer" | "UnpauseContainer" | "KillContainer"
+        | "StatPath" | "CopyFrom" | "CopyTo" => Some(Kind::Ref),
         _ => None,
     }
 }

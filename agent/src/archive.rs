@@ -1,0 +1,203 @@
+//! Files in and out of a container through the engine's archive API
+//! (`HEAD`, `GET` and `PUT /containers/{id}/archive`), as `docker cp` uses
+//! it: nothing runs inside the container, so it works on one without a
+//! shell or `tar`, and on a stopped one. The agent passes the tar streams
+//! through in chunks, with the gRPC stream's flow control as the bound on
+//! what it holds; docker's rules for what lands where are the client's
+//! (`dockyard_client::copy`), as they are docker's CLI's.
+
+use bytes::Bytes;
+use dockyard_proto::pb;
+use futures::{Stream, StreamExt, TryStreamExt};
+use http_body_util::BodyExt;
+
+use crate::chunk::READ_CHUNK;
+use crate::engine::{Engine, engine_message};
+use crate::error::AgentError;
+use crate::exec::check_container_name;
+
+/// The header the engine puts a path's stat in (base64 of JSON).
+const STAT_HEADER: &str = "x-docker-container-path-stat";
+
+pub type ArchiveStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<pb::ArchiveChunk, AgentError>> + Send>>;
+
+/// `?path=P` as the engine reads it.
+fn archive_uri(container: &str, path: &str, extra: &str) -> String {
+    let path: String =
+        percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC).collect();
+    format!("/containers/{container}/archive?path={path}{extra}")
+}
+
+fn check(req_container: &str, path: &str) -> Result<(), AgentError> {
+    check_container_name(req_container)?;
+    if path.is_empty() {
+        return Err(AgentError::InvalidArgument("a path is needed".into()));
+    }
+    if path.contains('\0') {
+        return Err(AgentError::InvalidArgument(
+            "a path cannot hold a NUL byte".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The engine's stat header as the wire's `PathStat`.
+fn parse_stat(res: &hyper::Response<hyper::body::Incoming>) -> Result<pb::PathStat, AgentError> {
+    use base64::Engine as _;
+    let bad =
+        |why: &str| AgentError::Engine(format!("the engine's path stat is unreadable: {why}"));
+    let header = res
+        .headers()
+        .get(STAT_HEADER)
+        .ok_or_else(|| bad("missing"))?;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(header.as_bytes())
+        .map_err(|e| bad(&e.to_string()))?;
+    let v: serde_json::Value = serde_json::from_slice(&json).map_err(|e| bad(&e.to_string()))?;
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(pb::PathStat {
+        name: text("name"),
+        size: v.get("size").and_then(|s| s.as_i64()).unwrap_or_default(),
+        mode: v.get("mode").and_then(|s| s.as_u64()).unwrap_or_default() as u32,
+        mtime: text("mtime"),
+        link_target: text("linkTarget"),
+    })
+}
+
+/// What a refused archive request means: the container or the path is
+/// not there (the engine's own words for the path), or another failure.
+async fn refused(
+    engine: &Engine,
+    container: &str,
+    path: &str,
+    res: hyper::Response<hyper::body::Incoming>,
+) -> AgentError {
+    let status = res.status().as_u16();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let message = engine_message(&body);
+    if status != 404 {
+        return AgentError::from_status(status, message, || {
+            AgentError::ContainerNotFound(container.to_string())
+        });
+    }
+    // A HEAD's 404 has no words: which of the two is missing is asked.
+    let container_there = match engine.docker().await {
+        Ok(docker) => docker.inspect_container(container, None).await.is_ok(),
+        Err(_) => true,
+    };
+    if !container_there || message.starts_with("No such container") {
+        AgentError::ContainerNotFound(container.to_string())
+    } else if message.is_empty() {
+        AgentError::PathNotFound(format!(
+            "Could not find the file {path} in container {container}"
+        ))
+    } else {
+        AgentError::PathNotFound(message)
+    }
+}
+
+/// `path`'s stat in the container (the link itself for a symbolic link).
+pub async fn stat(engine: &Engine, req: pb::PathRequest) -> Result<pb::PathStat, AgentError> {
+    let (name, path) = (&req.container_identifier, &req.path);
+    check(name, path)?;
+    engine.check_owned(name).await?;
+    let res = engine
+        .send(hyper::Method::HEAD, &archive_uri(name, path, ""), None)
+        .await?;
+    if !res.status().is_success() {
+        return Err(refused(engine, name, path, res).await);
+    }
+    parse_stat(&res)
+}
+
+/// `path` as a tar stream: the first message holds its stat, the rest
+/// the engine's tar as it comes.
+pub async fn copy_from(
+    engine: std::sync::Arc<Engine>,
+    req: pb::PathRequest,
+) -> Result<ArchiveStream, AgentError> {
+    let (name, path) = (&req.container_identifier, &req.path);
+    check(name, path)?;
+    engine.check_owned(name).await?;
+    let res = engine
+        .send(hyper::Method::GET, &archive_uri(name, path, ""), None)
+        .await?;
+    if !res.status().is_success() {
+        return Err(refused(&engine, name, path, res).await);
+    }
+    let stat = parse_stat(&res)?;
+    let at = engine.addr().uri();
+    let body = tokio_util::io::StreamReader::new(
+        res.into_body()
+            .into_data_stream()
+            .map_err(std::io::Error::other),
+    );
+    let data = tokio_util::io::ReaderStream::with_capacity(body, READ_CHUNK).map(move |d| {
+        d.map(|data| pb::ArchiveChunk { stat: None, data })
+            .map_err(|e| AgentError::unavailable(&at, crate::error::innermost(&e)))
+    });
+    let head = futures::stream::iter([Ok(pb::ArchiveChunk {
+        stat: Some(stat),
+        data: Bytes::new(),
+    })]);
+    Ok(Box::pin(head.chain(data)))
+}
+
+/// Extracts the tar that `rest` carries into the directory `first.path`
+/// of the container. The stream must end with a message saying `end`;
+/// one that stops without it (a client gone, a local read that failed)
+/// aborts the request, so the engine never mistakes a cut tar for a
+/// whole one.
+pub async fn copy_to<S>(
+    engine: &Engine,
+    first: pb::CopyToRequest,
+    rest: S,
+) -> Result<(), AgentError>
+where
+    S: Stream<Item = Result<pb::CopyToRequest, tonic::Status>> + Send + Unpin + 'static,
+{
+    let (name, path) = (&first.container_identifier, &first.path);
+    check(name, path)?;
+    engine.check_owned(name).await?;
+    let mut extra = String::from("&noOverwriteDirNonDir=true");
+    if first.copy_uid_gid {
+        extra.push_str("&copyUIDGID=true");
+    }
+    let head = futures::stream::iter([Ok(first.data.clone())]);
+    let rest = futures::stream::unfold((rest, first.end), |(mut rest, ended)| async move {
+        if ended {
+            return None;
+        }
+        let next = match rest.next().await {
+            Some(Ok(m)) => return Some((Ok(m.data), (rest, m.end))),
+            Some(Err(s)) => std::io::Error::other(s.message().to_string()),
+            None => std::io::Error::other("the archive was cut short"),
+        };
+        Some((Err(next), (rest, true)))
+    });
+    let body = head
+        .chain(rest)
+        .try_filter(|d: &Bytes| futures::future::ready(!d.is_empty()));
+    let res = engine
+        .send(
+            hyper::Method::PUT,
+            &archive_uri(name, path, &extra),
+            Some(bollard::body_try_stream(body)),
+        )
+        .await?;
+    if !res.status().is_success() {
+        return Err(refused(engine, name, path, res).await);
+    }
+    Ok(())
+}
