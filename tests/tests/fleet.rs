@@ -243,6 +243,49 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
             .is_some_and(|a| ran_here(a, &target.name)),
         "n3 did not run it"
     );
+    // Files in and out of it, through n1 to n3 (the archive API: nothing
+    // runs in the container).
+    let scratch = std::env::temp_dir().join(unique_name("fleetcp"));
+    std::fs::create_dir_all(&scratch).expect("scratch");
+    let put = scratch.join("put.txt");
+    std::fs::write(&put, "through-the-entry\n").expect("write");
+    let o = run(cluster.dockyard(
+        ALICE,
+        &[
+            "cp",
+            put.to_str().expect("utf-8"),
+            &format!("{}:/app/", target.name),
+        ],
+    ));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    let back = scratch.join("back");
+    std::fs::create_dir_all(&back).expect("back");
+    let o = run(cluster.dockyard(
+        ALICE,
+        &[
+            "cp",
+            &format!("{}:/app/.", target.name),
+            back.to_str().expect("utf-8"),
+        ],
+    ));
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    assert_eq!(
+        std::fs::read_to_string(back.join("put.txt")).expect("put.txt"),
+        "through-the-entry\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(back.join("data.txt")).expect("data.txt"),
+        format!("{TARGET_DATA}\n")
+    );
+    let copied_on = |i: usize| {
+        agents[i].as_ref().is_some_and(|a| {
+            a.log()
+                .lines()
+                .any(|l| l.contains("copy from") && l.contains(&target.name))
+        })
+    };
+    assert!(copied_on(2) && !copied_on(0), "n3 did not serve the copy");
+    let _ = std::fs::remove_dir_all(&scratch);
     drop(target);
 
     // logs, inspect and lifecycle reach the node too.
