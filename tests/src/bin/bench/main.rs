@@ -9,6 +9,7 @@
 //! removes them at the end.
 
 mod browse;
+mod cp;
 mod crowd;
 mod debug;
 mod exec;
@@ -107,6 +108,9 @@ fn main() {
     }
     if want("panes-side") {
         panes::side_pane(&mut table, &agent, &c, opts.rounds.min(3));
+    }
+    if want("cp") {
+        cp::cp(&mut table, &agent, &c, opts.rounds.min(5));
     }
     if want("ssh") {
         ssh::ssh_hosts(&mut table, &c, opts.rounds);
