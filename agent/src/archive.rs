@@ -11,10 +11,14 @@ use dockyard_proto::pb;
 use futures::{Stream, StreamExt, TryStreamExt};
 use http_body_util::BodyExt;
 
-use crate::chunk::READ_CHUNK;
 use crate::engine::{Engine, engine_message};
 use crate::error::AgentError;
 use crate::exec::check_container_name;
+
+/// An archive's bytes per message: a bulk stream nobody watches byte by
+/// byte, so larger than an exec's (fewer messages for the same bytes: 64
+/// KiB cost a 200 MB copy a tenth of its speed).
+const ARCHIVE_CHUNK: usize = 256 * 1024;
 
 /// The header the engine puts a path's stat in (base64 of JSON).
 const STAT_HEADER: &str = "x-docker-container-path-stat";
@@ -138,15 +142,28 @@ pub async fn copy_from(
     }
     let stat = parse_stat(&res)?;
     let at = engine.addr().uri();
-    let body = tokio_util::io::StreamReader::new(
-        res.into_body()
-            .into_data_stream()
-            .map_err(std::io::Error::other),
-    );
-    let data = tokio_util::io::ReaderStream::with_capacity(body, READ_CHUNK).map(move |d| {
-        d.map(|data| pb::ArchiveChunk { stat: None, data })
-            .map_err(|e| AgentError::unavailable(&at, crate::error::innermost(&e)))
-    });
+    // What the engine has sent by the time a message goes, up to
+    // ARCHIVE_CHUNK, in one message.
+    let data = res
+        .into_body()
+        .into_data_stream()
+        .ready_chunks(ARCHIVE_CHUNK / 8192)
+        .map(move |frames| {
+            let mut frames = frames
+                .into_iter()
+                .collect::<Result<Vec<Bytes>, _>>()
+                .map_err(|e| AgentError::unavailable(&at, crate::error::innermost(&e)))?;
+            let data = if frames.len() == 1 {
+                frames.remove(0)
+            } else {
+                let mut data = bytes::BytesMut::with_capacity(frames.iter().map(Bytes::len).sum());
+                for f in &frames {
+                    data.extend_from_slice(f);
+                }
+                data.freeze()
+            };
+            Ok(pb::ArchiveChunk { stat: None, data })
+        });
     let head = futures::stream::iter([Ok(pb::ArchiveChunk {
         stat: Some(stat),
         data: Bytes::new(),

@@ -123,24 +123,32 @@ pub async fn copy_from(
         .await?
         .ok_or_else(|| CopyError::Local("the agent sent no archive".into()))?;
     let st = first.stat.unwrap_or_default();
-    let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
+    let (tx, rx) = mpsc::channel::<std::io::Result<Vec<Bytes>>>(4);
+    // What has arrived goes to the writing thread together: one wake of
+    // it per batch, not per message.
     let feed = async move {
         let mut total = 0u64;
-        while let Some(m) = stream.next().await {
-            match m {
-                Ok(m) => {
-                    total += m.data.len() as u64;
-                    progress(total);
-                    if tx.send(Ok(m.data)).await.is_err() {
-                        break;
+        let mut batches = stream.ready_chunks(16);
+        while let Some(batch) = batches.next().await {
+            let mut chunks = Vec::with_capacity(batch.len());
+            for m in batch {
+                match m {
+                    Ok(m) => {
+                        total += m.data.len() as u64;
+                        chunks.push(m.data);
+                    }
+                    Err(s) => {
+                        let _ = tx.send(Ok(chunks)).await;
+                        let _ = tx
+                            .send(Err(std::io::Error::other(crate::dial::status_text(&s))))
+                            .await;
+                        return Err(CopyError::Agent(s));
                     }
                 }
-                Err(s) => {
-                    let _ = tx
-                        .send(Err(std::io::Error::other(crate::dial::status_text(&s))))
-                        .await;
-                    return Err(CopyError::Agent(s));
-                }
+            }
+            progress(total);
+            if tx.send(Ok(chunks)).await.is_err() {
+                break;
             }
         }
         Ok(total)
@@ -315,14 +323,17 @@ async fn upload(
 /// A blocking reader of what a channel brings (an extraction on a
 /// blocking thread, fed by the gRPC stream).
 struct ChannelRead {
-    rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    rx: mpsc::Receiver<std::io::Result<Vec<Bytes>>>,
+    /// The batch being read, last chunk first.
+    batch: Vec<Bytes>,
     current: Bytes,
 }
 
 impl ChannelRead {
-    fn new(rx: mpsc::Receiver<std::io::Result<Bytes>>) -> Self {
+    fn new(rx: mpsc::Receiver<std::io::Result<Vec<Bytes>>>) -> Self {
         ChannelRead {
             rx,
+            batch: Vec::new(),
             current: Bytes::new(),
         }
     }
@@ -331,8 +342,15 @@ impl ChannelRead {
 impl std::io::Read for ChannelRead {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
+            if let Some(next) = self.batch.pop() {
+                self.current = next;
+                continue;
+            }
             match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk?,
+                Some(batch) => {
+                    self.batch = batch?;
+                    self.batch.reverse();
+                }
                 None => return Ok(0),
             }
         }
