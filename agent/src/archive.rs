@@ -218,3 +218,105 @@ where
     }
     Ok(())
 }
+
+/// At most this many entries of one directory are listed.
+pub const LIST_LIMIT: usize = 20_000;
+
+/// The entries of the directory `path` (its stat alone for a file): the
+/// engine's archive of `path/.` read for its headers only (contents are
+/// skipped as they pass), on a blocking thread.
+pub async fn list(engine: &Engine, req: pb::PathRequest) -> Result<pb::PathListing, AgentError> {
+    let (name, path) = (&req.container_identifier, &req.path);
+    check(name, path)?;
+    engine.check_owned(name).await?;
+    let res = engine
+        .send(hyper::Method::HEAD, &archive_uri(name, path, ""), None)
+        .await?;
+    if !res.status().is_success() {
+        return Err(refused(engine, name, path, res).await);
+    }
+    let stat = parse_stat(&res)?;
+    const DIR: u32 = 1 << 31;
+    if stat.mode & DIR == 0 {
+        return Ok(pb::PathListing {
+            stat: Some(stat),
+            ..Default::default()
+        });
+    }
+    let dot = format!("{}/.", path.trim_end_matches('/'));
+    let res = engine
+        .send(hyper::Method::GET, &archive_uri(name, &dot, ""), None)
+        .await?;
+    if !res.status().is_success() {
+        return Err(refused(engine, name, path, res).await);
+    }
+    let body = tokio_util::io::StreamReader::new(
+        res.into_body()
+            .into_data_stream()
+            .map_err(std::io::Error::other),
+    );
+    let at = engine.addr().uri();
+    let reader = tokio_util::io::SyncIoBridge::new(body);
+    let (mut entries, truncated) = tokio::task::spawn_blocking(move || entries_of(reader))
+        .await
+        .map_err(|e| AgentError::Engine(e.to_string()))?
+        .map_err(|e| AgentError::unavailable(&at, e.to_string()))?;
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(pb::PathListing {
+        stat: Some(stat),
+        entries,
+        truncated,
+    })
+}
+
+/// The first level of a `dir/.` archive (names `./NAME`), up to
+/// [`LIST_LIMIT`]; the rest of the archive is read through and dropped.
+fn entries_of(reader: impl std::io::Read) -> std::io::Result<(Vec<pb::PathEntry>, bool)> {
+    let mut archive = tar::Archive::new(reader);
+    let mut out = Vec::new();
+    let mut truncated = false;
+    for entry in archive.entries()? {
+        let entry = entry?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let rel = raw.trim_start_matches("./").trim_end_matches('/');
+        if rel.is_empty() || rel == "." || rel.contains('/') {
+            continue;
+        }
+        if out.len() >= LIST_LIMIT {
+            truncated = true;
+            continue;
+        }
+        let h = entry.header();
+        let kind = match h.entry_type() {
+            tar::EntryType::Directory => pb::PathKind::Dir,
+            tar::EntryType::Symlink => pb::PathKind::Symlink,
+            tar::EntryType::Link => pb::PathKind::Hardlink,
+            t if t.is_file() => pb::PathKind::File,
+            _ => pb::PathKind::Other,
+        };
+        let link_target = entry
+            .link_name_bytes()
+            .map(|l| {
+                String::from_utf8_lossy(&l)
+                    .trim_start_matches("./")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+        let h = entry.header();
+        out.push(pb::PathEntry {
+            name: rel.to_string(),
+            size: entry.size() as i64,
+            mode: h.mode().unwrap_or(0) & 0o7777,
+            uid: h.uid().unwrap_or(0) as u32,
+            gid: h.gid().unwrap_or(0) as u32,
+            user: text(h.username_bytes()).unwrap_or_default(),
+            group: text(h.groupname_bytes()).unwrap_or_default(),
+            mtime: h.mtime().unwrap_or(0) as i64,
+            link_target,
+            kind: kind.into(),
+        });
+        // Its contents pass unread: the next entry skips them.
+    }
+    Ok((out, truncated))
+}

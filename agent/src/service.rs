@@ -365,6 +365,18 @@ impl DockyardService for Agent {
         ))
     }
 
+    async fn list_path(
+        &self,
+        request: Request<pb::PathRequest>,
+    ) -> Result<Response<pb::PathListing>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            crate::archive::list(&self.engine, req)
+                .await
+                .map_err(fail)?,
+        ))
+    }
+
     type CopyFromStream = BoxStream<pb::ArchiveChunk>;
 
     async fn copy_from(

@@ -31,7 +31,7 @@ fn addressed(path: &str) -> Option<Kind> {
         "ExecContainer" => Some(Kind::Exec),
         "StopContainer" | "RemoveContainer" | "ContainerLogs" | "InspectContainer"
         | "RestartContainer" | "PauseContainer" | "UnpauseContainer" | "KillContainer"
-        | "StatPath" | "CopyFrom" | "CopyTo" => Some(Kind::Ref),
+        | "StatPath" | "CopyFrom" | "CopyTo" | "ListPath" => Some(Kind::Ref),
         _ => None,
     }
 }

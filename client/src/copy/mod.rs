@@ -76,6 +76,56 @@ pub async fn stat(
         .map(|r| r.into_inner())
 }
 
+/// The entries of the directory `path` in `container` (by name), or a
+/// file's stat alone.
+pub async fn list(
+    client: &mut Client,
+    container: &str,
+    path: &str,
+) -> Result<pb::PathListing, tonic::Status> {
+    client
+        .list_path(pb::PathRequest {
+            container_identifier: container.to_string(),
+            path: path.to_string(),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// `ls -l`'s mode column for an entry: `drwxr-xr-x`, `lrwxrwxrwx`, with
+/// setuid, setgid and sticky as `s`, `s` and `t`.
+pub fn mode_text(kind: pb::PathKind, mode: u32) -> String {
+    let mut out = String::with_capacity(10);
+    out.push(match kind {
+        pb::PathKind::Dir => 'd',
+        pb::PathKind::Symlink => 'l',
+        pb::PathKind::File | pb::PathKind::Hardlink => '-',
+        pb::PathKind::Other => '?',
+    });
+    let bit = |b: u32, c: char| if mode & b != 0 { c } else { '-' };
+    let special = |x: bool, s: bool, on: char, off: char| match (x, s) {
+        (true, true) => on,
+        (false, true) => off,
+        (x, false) => {
+            if x {
+                'x'
+            } else {
+                '-'
+            }
+        }
+    };
+    out.push(bit(0o400, 'r'));
+    out.push(bit(0o200, 'w'));
+    out.push(special(mode & 0o100 != 0, mode & 0o4000 != 0, 's', 'S'));
+    out.push(bit(0o040, 'r'));
+    out.push(bit(0o020, 'w'));
+    out.push(special(mode & 0o010 != 0, mode & 0o2000 != 0, 's', 'S'));
+    out.push(bit(0o004, 'r'));
+    out.push(bit(0o002, 'w'));
+    out.push(special(mode & 0o001 != 0, mode & 0o1000 != 0, 't', 'T'));
+    out
+}
+
 /// docker's `copyFromContainer`: `src` in `container` to `sink`.
 /// `progress` hears the archive's bytes so far. Returns the archive's
 /// size.
@@ -374,5 +424,19 @@ impl std::io::Write for ChannelWrite {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_read_as_ls_writes_them() {
+        assert_eq!(mode_text(pb::PathKind::Dir, 0o755), "drwxr-xr-x");
+        assert_eq!(mode_text(pb::PathKind::File, 0o4755), "-rwsr-xr-x");
+        assert_eq!(mode_text(pb::PathKind::File, 0o2640), "-rw-r-S---");
+        assert_eq!(mode_text(pb::PathKind::Dir, 0o1777), "drwxrwxrwt");
+        assert_eq!(mode_text(pb::PathKind::Symlink, 0o777), "lrwxrwxrwx");
     }
 }
