@@ -82,3 +82,43 @@ mod tests {
         assert_eq!(printable("ünïcödé 名前"), "ünïcödé 名前");
     }
 }
+
+/// A size as docker prints one (`units.HumanSizeWithPrecision(n, 3)`):
+/// decimal units, three significant digits: `2.05kB`, `210MB`.
+pub fn decimal_bytes(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut size = n as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    // Go's %.3g: three significant digits, no trailing zeros.
+    let digits = if size >= 100.0 {
+        0
+    } else if size >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{size:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn sizes_read_as_dockers() {
+        use super::decimal_bytes as d;
+        assert_eq!(d(0), "0B");
+        assert_eq!(d(2048), "2.05kB");
+        assert_eq!(d(209_715_200), "210MB");
+        assert_eq!(d(1_000_000), "1MB");
+        assert_eq!(d(12_345_678), "12.3MB");
+    }
+}

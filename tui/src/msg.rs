@@ -44,6 +44,28 @@ pub enum Msg {
     },
     /// One of the schedule's clocks (`schedule`).
     Tick(Tick),
+    Files(FilesEvent),
+}
+
+/// What the files view hears back.
+#[derive(Debug)]
+pub enum FilesEvent {
+    /// A directory's entries (and whether the agent cut the list), or
+    /// why not.
+    Listed {
+        path: String,
+        /// The entries and whether the agent cut the list; None when the
+        /// path is not a directory (a link to a file).
+        result: Result<Option<(Vec<dockyard_client::pb::PathEntry>, bool)>, String>,
+        /// The entry to select (coming back up from it).
+        select: Option<String>,
+    },
+    /// A copy's progress, or how it ended.
+    Copy {
+        text: String,
+        done: bool,
+        error: bool,
+    },
 }
 
 /// The schedule's clocks.
@@ -201,6 +223,28 @@ pub enum Effect {
         host: usize,
         id: String,
         name: String,
+    },
+    /// The entries of a directory of a container, for the files view.
+    ListPath {
+        host: usize,
+        id: String,
+        path: String,
+        select: Option<String>,
+    },
+    /// A container path saved to a local one (`docker cp c:SRC DEST`).
+    SaveFile {
+        host: usize,
+        id: String,
+        source: String,
+        to: String,
+    },
+    /// A local path put into a container's directory (`docker cp SRC
+    /// c:DIR`).
+    PutFile {
+        host: usize,
+        id: String,
+        from: String,
+        dir: String,
     },
     /// Starts (or ends) a stats stream per connected host.
     WatchStats {

@@ -46,10 +46,12 @@ pub enum Context {
     InspectView,
     /// The sessions and recordings pickers.
     Picker,
+    /// The files view.
+    FilesView,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::List,
         Context::Leader,
         Context::Pane,
@@ -63,6 +65,7 @@ impl Context {
         Context::QuitDialog,
         Context::InspectView,
         Context::Picker,
+        Context::FilesView,
     ];
 
     /// The name in the config file (`[keys.list]`).
@@ -81,6 +84,7 @@ impl Context {
             Context::QuitDialog => "quit_dialog",
             Context::InspectView => "inspect",
             Context::Picker => "picker",
+            Context::FilesView => "files",
         }
     }
 }
@@ -193,6 +197,10 @@ actions! {
     ToggleRaw => "toggle_raw",
     Close => "close",
     EndSession => "end_session",
+    Files => "files",
+    Parent => "parent",
+    Save => "save",
+    Put => "put",
 }
 
 /// One binding: an action in a context, its keys, what the help says of
@@ -435,6 +443,10 @@ impl Keymap {
                 Context::QuitDialog => "when quitting asks about remote sessions".to_string(),
                 Context::InspectView => "in the inspect view".to_string(),
                 Context::Picker => "in the sessions and recordings pickers".to_string(),
+                Context::FilesView => {
+                    "in the files view (its save and put prompts take the prompt's keys)"
+                        .to_string()
+                }
             };
             out.push_str(&format!("| keys | {heading} |\n|---|---|\n"));
             for (keys, help) in rows {
@@ -466,6 +478,7 @@ fn section_title(context: Context, leader: &str) -> String {
         Context::QuitDialog => "Quitting with sessions".into(),
         Context::InspectView => "In the inspect view".into(),
         Context::Picker => "In a picker".into(),
+        Context::FilesView => "In the files view".into(),
     }
 }
 

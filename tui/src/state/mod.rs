@@ -2,6 +2,7 @@
 //! or an agent. Changed only by `update`; read by `ui` to draw.
 
 pub mod exec_form;
+pub mod files;
 pub mod hosts;
 pub mod inspect;
 pub mod launch_form;
@@ -55,6 +56,8 @@ pub enum Mode {
     Exec(ExecForm),
     /// A container's configuration (waiting for it, or shown).
     Inspect(InspectView),
+    /// A container's files, browsed.
+    Files(files::FilesView),
     /// The last minute of a container's CPU, memory and network.
     Stats {
         container: ContainerKey,

@@ -21,6 +21,8 @@ pub enum PaneKind {
     Command(ExecSpec),
     /// The container's log, followed; read-only.
     Logs { timestamps: bool },
+    /// A file of the container, read-only (from the files view).
+    File { path: String },
     /// A recording played back (`dockyard replay --tui FILE`).
     Replay { file: std::path::PathBuf },
     /// A debug shell (`dockyard debug`): the container's files, processes
@@ -146,8 +148,9 @@ impl Pane {
         )
     }
 
+    /// Read-only, scrolled and searched as a log: a log or a file.
     pub fn is_logs(&self) -> bool {
-        matches!(self.kind, PaneKind::Logs { .. })
+        matches!(self.kind, PaneKind::Logs { .. } | PaneKind::File { .. })
     }
 
     pub fn is_replay(&self) -> bool {
@@ -164,6 +167,7 @@ impl Pane {
             (PaneState::Running, _) => String::new(),
             (PaneState::Reconnecting, _) => " [reconnecting]".to_string(),
             (PaneState::Exited(_), PaneKind::Logs { .. }) => " [ended]".to_string(),
+            (PaneState::Exited(_), PaneKind::File { .. }) => " (read-only)".to_string(),
             (PaneState::Exited(c), _) => format!(" [exited {c}]"),
             (PaneState::Failed(_), _) => " [failed]".to_string(),
         };
@@ -192,6 +196,7 @@ impl Pane {
             }
             PaneKind::Logs { timestamps: false } => " logs".to_string(),
             PaneKind::Logs { timestamps: true } => " logs (timestamps)".to_string(),
+            PaneKind::File { path } => format!(":{}", printable(path)),
         };
         let rec = if self.recording.is_some() {
             " ● REC"

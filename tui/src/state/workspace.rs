@@ -55,9 +55,10 @@ fn node_json(state: &State, node: &Node) -> Value {
                 PaneKind::Shell => dockyard_client::exec_session::default_shell(),
                 PaneKind::Command(spec) => spec.command.clone(),
                 PaneKind::Attached { command, .. } => command.clone(),
-                PaneKind::Logs { .. } | PaneKind::Replay { .. } | PaneKind::Debug { .. } => {
-                    Vec::new()
-                }
+                PaneKind::Logs { .. }
+                | PaneKind::File { .. }
+                | PaneKind::Replay { .. }
+                | PaneKind::Debug { .. } => Vec::new(),
             };
             json!({"pane": {
                 "host": p.host_label,

@@ -3,6 +3,7 @@
 //! session, so the state never does.
 
 pub mod exec_run;
+mod files;
 pub mod hosts;
 mod logs;
 pub mod ops;
@@ -180,6 +181,37 @@ impl Runner {
                     result: Err("that host is not connected".into()),
                 }),
             },
+            Effect::ListPath {
+                host,
+                id,
+                path,
+                select,
+            } => match self.clients.get(&host) {
+                Some(c) => files::spawn_list(c.clone(), id, path, select, self.msgs.clone()),
+                None => self.tell(Msg::Files(crate::msg::FilesEvent::Listed {
+                    path,
+                    result: Err("that host is not connected".into()),
+                    select: None,
+                })),
+            },
+            Effect::SaveFile {
+                host,
+                id,
+                source,
+                to,
+            } => match self.clients.get(&host) {
+                Some(c) => files::spawn_save(c.clone(), id, source, to, self.msgs.clone()),
+                None => self.not_connected(),
+            },
+            Effect::PutFile {
+                host,
+                id,
+                from,
+                dir,
+            } => match self.clients.get(&host) {
+                Some(c) => files::spawn_put(c.clone(), id, from, dir, self.msgs.clone()),
+                None => self.not_connected(),
+            },
             Effect::WatchStats { on } => {
                 self.stats_on = on;
                 if on {
@@ -313,6 +345,14 @@ impl Runner {
 
     /// An answer that needs no task; sent from one so a full queue never
     /// blocks the UI.
+    fn not_connected(&self) {
+        self.tell(Msg::Files(crate::msg::FilesEvent::Copy {
+            text: "that host is not connected".into(),
+            done: true,
+            error: true,
+        }));
+    }
+
     fn tell(&self, msg: Msg) {
         let msgs = self.msgs.clone();
         tokio::spawn(async move {

@@ -52,6 +52,12 @@ pub fn spawn(
             return Session::spawn_with(true, |_, events| logs::run_logs(client, request, events));
         }
         PaneKind::Replay { file } => return spawn_replay(file),
+        PaneKind::File { path } => {
+            let container = start.container_identifier;
+            return Session::spawn_with(true, |_, events| {
+                super::files::run_view(client, container, path, events)
+            });
+        }
         PaneKind::Command(spec) => {
             start.command = spec.command;
             start.user = spec.user;

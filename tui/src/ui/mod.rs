@@ -4,6 +4,7 @@
 
 mod confirm;
 mod exec_form;
+mod files;
 mod help;
 mod inspect;
 mod launch;
@@ -43,6 +44,7 @@ pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
         Mode::Launch(form) => launch::draw(f, state, form),
         Mode::Exec(form) => exec_form::draw(f, state, form),
         Mode::Inspect(view) => inspect::draw(f, state, view),
+        Mode::Files(view) => files::draw(f, state, view),
         Mode::Stats { container, name } => stats::draw(f, state, container, name),
         Mode::Sessions(picker) => sessions::draw(f, state, picker),
         Mode::Recordings(picker) => sessions::draw_recordings(f, state, picker),

@@ -26,7 +26,7 @@ fn typed(key: KeyEvent) -> Option<char> {
 
 /// A key typed into a text field: Backspace takes the last character
 /// back, a character is added.
-fn type_into(field: &mut String, key: KeyEvent) {
+pub(super) fn type_into(field: &mut String, key: KeyEvent) {
     if key.code == KeyCode::Backspace {
         field.pop();
     } else if let Some(c) = typed(key) {

@@ -36,6 +36,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Launch(form) => dialogs::on_launch_key(state, key, form, fx),
         Mode::Exec(form) => dialogs::on_exec_key(state, key, form, fx),
         Mode::Inspect(view) => dialogs::on_inspect_key(state, key, view),
+        Mode::Files(view) => super::files::on_key(state, key, view, fx),
         Mode::Search { pane, query, up } => dialogs::on_search_key(state, key, pane, query, up),
         Mode::Filter => dialogs::on_filter_key(state, key),
         Mode::Sessions(picker) => dialogs::on_sessions_key(state, key, picker, fx),
@@ -152,6 +153,20 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 });
             }
         }
+        Files => {
+            if let Some((container, name)) = selection(state) {
+                let view = crate::state::files::FilesView::new(container.clone(), name);
+                fx.push(Effect::ListPath {
+                    host: container.host,
+                    id: container.id,
+                    path: view.path.clone(),
+                    select: None,
+                });
+                state.mode = Mode::Files(view);
+            }
+        }
+        // Only in the files view.
+        Parent | Save | Put => {}
         Stats => {
             if let Some((container, name)) = running_selection(state) {
                 state.mode = Mode::Stats { container, name };

@@ -5,6 +5,7 @@
 
 mod copy;
 mod dialogs;
+mod files;
 mod keys;
 mod mouse;
 mod panes;
@@ -47,6 +48,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 view.set(result);
             }
         }
+        Msg::Files(ev) => files::on_event(state, ev, &mut fx),
         Msg::Notice { text, error } => state.notice = Some(Notice { text, error }),
         Msg::Recordings(result) => {
             if let Mode::Recordings(picker) = &mut state.mode {

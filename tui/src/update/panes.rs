@@ -27,7 +27,7 @@ pub fn open_selected(
     let Some((host, c)) = state.list.selected() else {
         return error(state, "no container is selected in the list".into());
     };
-    let logs = matches!(kind, PaneKind::Logs { .. });
+    let logs = matches!(kind, PaneKind::Logs { .. } | PaneKind::File { .. });
     if !logs && !c.state.is_running() {
         let text = format!("{} is {}, not running", c.name, c.state);
         return error(state, text);
@@ -41,7 +41,12 @@ pub fn open_selected(
 pub fn split_focused(state: &mut State, dir: Direction, fx: &mut Vec<Effect>) {
     match state.focused_pane().and_then(|p| state.panes.get(p)) {
         // A shell's neighbour is another shell in its container.
-        Some(p) if !matches!(p.kind, PaneKind::Replay { .. } | PaneKind::Logs { .. }) => {
+        Some(p)
+            if !matches!(
+                p.kind,
+                PaneKind::Replay { .. } | PaneKind::Logs { .. } | PaneKind::File { .. }
+            ) =>
+        {
             let (host, container) = (p.host, p.container.clone());
             open(state, host, container, PaneKind::Shell, Some(dir), fx);
         }
@@ -207,7 +212,10 @@ pub fn toggle_record(state: &mut State, id: PaneId, fx: &mut Vec<Effect>) {
         PaneKind::Shell => dockyard_client::exec_session::default_shell(),
         PaneKind::Command(spec) => spec.command.clone(),
         PaneKind::Attached { command, .. } => command.clone(),
-        PaneKind::Logs { .. } | PaneKind::Replay { .. } | PaneKind::Debug { .. } => Vec::new(),
+        PaneKind::Logs { .. }
+        | PaneKind::File { .. }
+        | PaneKind::Replay { .. }
+        | PaneKind::Debug { .. } => Vec::new(),
     };
     let (rows, cols) = p.term.size();
     let title = format!("{}/{}", p.host_label, p.container);
