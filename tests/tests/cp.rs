@@ -366,3 +366,78 @@ fn arguments_docker_refuses() {
         assert_eq!(stderr_str(&o), format!("dockyard: {want}\n"), "{args:?}");
     }
 }
+
+/// The TUI's files view on a shell-less container: browse to a file,
+/// read it in a pane, save it here, put a file in.
+#[test]
+fn the_tui_files_view_on_a_shell_less_container() {
+    use dockyard_tests::pty::Pty;
+    use std::time::Duration;
+    const WAIT: Duration = Duration::from_secs(20);
+    let agent = TestAgent::start();
+    let target = Target::start("cp-tui", |_| {});
+    let scratch = Scratch::new();
+    let mut pty = Pty::spawn(
+        &dockyard_tests::dockyard_bin(),
+        &["--host", &agent.addr],
+        40,
+        160,
+    );
+    let shown = &target.name[..20];
+    pty.wait_for("the target listed", WAIT, |s| s.contains(shown));
+    pty.type_bytes(b"/");
+    pty.type_bytes(target.name.as_bytes());
+    pty.type_bytes(b"\r");
+    pty.type_bytes(b"f");
+    // The root, by name: .dockerenv first, then app. (The view's title
+    // says where it is: the pane behind may show the same names.)
+    let root = format!("{}:/ ", target.name);
+    let app = format!("{}:/app ", target.name);
+    pty.wait_for("the root listed", WAIT, |s| {
+        s.contains(&root) && s.contains(".dockerenv")
+    });
+    pty.type_bytes(b"j\r");
+    pty.wait_for("/app listed", WAIT, |s| {
+        s.contains(&app) && s.contains("data.txt")
+    });
+    // The file, in a read-only pane.
+    pty.type_bytes(b"\r");
+    pty.wait_for_text(TARGET_DATA, WAIT);
+    assert!(
+        pty.contents().contains("/app/data.txt"),
+        "{}",
+        pty.contents()
+    );
+    // Back to the list, and the view again: save the file here.
+    pty.type_bytes(b"\x01c");
+    pty.type_bytes(b"f");
+    pty.wait_for("the root listed", WAIT, |s| {
+        s.contains(&root) && s.contains(".dockerenv")
+    });
+    pty.type_bytes(b"j\r");
+    pty.wait_for("/app listed", WAIT, |s| {
+        s.contains(&app) && s.contains("data.txt")
+    });
+    pty.type_bytes(b"s");
+    pty.wait_for_text("save /app/data.txt to: ./data.txt", WAIT);
+    let saved = scratch.0.join("saved.txt");
+    pty.type_bytes(&[0x7f; 12]);
+    pty.type_bytes(saved.to_str().expect("utf-8").as_bytes());
+    pty.type_bytes(b"\r");
+    pty.wait_for_text("saved /app/data.txt to", WAIT);
+    assert_eq!(
+        std::fs::read_to_string(&saved).expect("saved"),
+        format!("{TARGET_DATA}\n")
+    );
+    // Put a local file into /app: listed there after.
+    let put = scratch.0.join("from-here.txt");
+    std::fs::write(&put, "put-by-the-tui\n").expect("write");
+    pty.type_bytes(b"p");
+    pty.wait_for_text("put a local file into /app:", WAIT);
+    pty.type_bytes(put.to_str().expect("utf-8").as_bytes());
+    pty.type_bytes(b"\r");
+    pty.wait_for("the put file listed", WAIT, |s| s.contains("from-here.txt"));
+    let back = docker_cli(&["cp", &format!("{}:/app/from-here.txt", target.name), "-"]);
+    assert!(String::from_utf8_lossy(&back.stdout).contains("put-by-the-tui"));
+    pty.kill_hard();
+}
