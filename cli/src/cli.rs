@@ -77,6 +77,10 @@ pub enum Command {
     /// filesystem (like docker cp: its syntax and rules; nothing is needed
     /// inside the container, which may be stopped)
     Cp(CpArgs),
+    /// Reach a container's ports from this machine (like kubectl
+    /// port-forward): even one bound to the container's own loopback, and
+    /// the container made again under its name between connections
+    PortForward(PortForwardArgs),
     /// A shell (or COMMAND) in any container, even one whose image has no
     /// shell: the container's files, processes and network, a toolbox's
     /// programs (docs/debug.md)
@@ -122,6 +126,32 @@ pub enum Command {
     /// The effective settings and where each comes from (flag, environment,
     /// config file, default), tokens masked
     Config(ConfigArgs),
+}
+
+/// `port-forward CONTAINER [LOCAL_ADDRESS:]LOCAL_PORT:PORT...`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each port is LOCAL_PORT:PORT, :PORT (a free local port, printed), PORT \
+(the same number here), or LOCAL_ADDRESS:LOCAL_PORT:PORT. Each local \
+connection is carried to the container's PORT on its own loopback, by a \
+debug helper in the container's network namespace (nothing is needed in \
+the container; see dockyard debug). Ctrl-C ends it.")]
+pub struct PortForwardArgs {
+    /// Addresses to listen on, comma-separated or repeated (default:
+    /// 127.0.0.1 and ::1; `localhost` is both)
+    #[arg(long, value_name = "ADDRESS")]
+    pub address: Vec<String>,
+    /// The toolbox image whose `nc` carries the connections (default:
+    /// DOCKYARD_DEBUG_IMAGE, else debug_image in the config file, else
+    /// busybox:musl)
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// The container (name or id)
+    #[arg(add = ArgValueCompleter::new(crate::completion::containers))]
+    pub container: String,
+    /// [LOCAL_ADDRESS:]LOCAL_PORT:PORT, :PORT or PORT
+    #[arg(required = true, value_name = "PORTS")]
+    pub ports: Vec<String>,
 }
 
 /// `cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-` and

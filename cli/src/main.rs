@@ -15,6 +15,7 @@ mod cp_cmd;
 mod detach_keys;
 mod exec_cmd;
 mod fanout;
+mod forward_cmd;
 mod man_cmd;
 mod output;
 mod record;
@@ -146,6 +147,10 @@ fn run(mut cli: Cli, sources: &config_cmd::Sources) -> anyhow::Result<i32> {
             Some(Command::Ps(a)) => containers_cmd::ps(conn, a).await,
             Some(Command::Logs(a)) => browse_cmd::logs(conn, a).await,
             Some(Command::Cp(a)) => cp_cmd::cp(conn, a).await,
+            Some(Command::PortForward(a)) => {
+                let image = config::debug_image(a.image.as_deref(), &config);
+                forward_cmd::run(conn, a, image).await
+            }
             Some(Command::Stats(a)) => browse_cmd::stats(conn, a).await,
             Some(Command::Inspect(a)) => browse_cmd::inspect(conn, a).await,
             Some(Command::Restart(a)) => {

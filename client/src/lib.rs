@@ -17,6 +17,7 @@ pub mod copy;
 pub mod dial;
 pub mod exec_session;
 pub mod filter;
+pub mod forward;
 pub mod inspect;
 pub mod launch;
 pub mod lifecycle;
