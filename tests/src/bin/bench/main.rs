@@ -17,6 +17,7 @@ mod fanout;
 mod fleet;
 mod flood;
 mod panes;
+mod ports;
 mod process;
 mod record;
 mod sessions;
@@ -111,6 +112,9 @@ fn main() {
     }
     if want("cp") {
         cp::cp(&mut table, &agent, &c, opts.rounds.min(5));
+    }
+    if want("ports") {
+        ports::ports(&mut table, &agent, opts.rounds.min(5));
     }
     if want("ssh") {
         ssh::ssh_hosts(&mut table, &c, opts.rounds);
