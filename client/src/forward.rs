@@ -8,8 +8,11 @@
 //! the container afresh: one restarted (or made again under its name) is
 //! reached by the next connection.
 
+use std::net::{IpAddr, SocketAddr};
+
 use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 use crate::exec_session::{ExecEvent, ExecSession, OutputStream};
 use crate::pb::{DebugOptions, ExecStart};
@@ -122,6 +125,135 @@ pub async fn carry(
                     return Ok(out);
                 }
             },
+        }
+    }
+}
+
+/// One `[LOCAL_ADDRESS:]LOCAL_PORT:PORT` (or `:PORT`, or `PORT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortSpec {
+    pub address: Option<IpAddr>,
+    /// 0: a free port, chosen and printed.
+    pub local: u16,
+    pub remote: u16,
+}
+
+impl std::str::FromStr for PortSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "invalid port '{}': want [LOCAL_ADDRESS:]LOCAL_PORT:PORT, :PORT or PORT",
+                crate::text::printable(s)
+            )
+        };
+        let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad);
+        let Some((rest, remote)) = s.rsplit_once(':') else {
+            let p = port(s)?;
+            return Ok(PortSpec {
+                address: None,
+                local: p,
+                remote: p,
+            });
+        };
+        let remote = port(remote)?;
+        let (address, local) = match rest.rsplit_once(':') {
+            None if rest.is_empty() => (None, 0),
+            None => (None, port(rest)?),
+            Some((addr, local)) => {
+                let addr = addr.trim_start_matches('[').trim_end_matches(']');
+                let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+                let local = if local.is_empty() { 0 } else { port(local)? };
+                (Some(addr), local)
+            }
+        };
+        Ok(PortSpec {
+            address,
+            local,
+            remote,
+        })
+    }
+}
+
+/// An address as kubectl prints one: `127.0.0.1:8080`, `[::1]:8080`.
+pub fn shown(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => a.to_string(),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    }
+}
+
+/// The listeners of one spec: on its address, or on each of the
+/// `--address`es; a port of 0 is chosen on the first and kept for the
+/// rest. An address family this machine lacks (no IPv6) is skipped
+/// unless it is the only one.
+pub async fn listen(spec: &PortSpec, addresses: &[IpAddr]) -> Result<Vec<TcpListener>, String> {
+    let addresses: Vec<IpAddr> = match spec.address {
+        Some(a) => vec![a],
+        None => addresses.to_vec(),
+    };
+    let mut port = spec.local;
+    let mut out = Vec::new();
+    let mut last_error = None;
+    for ip in &addresses {
+        match TcpListener::bind(SocketAddr::new(*ip, port)).await {
+            Ok(l) => {
+                if port == 0 {
+                    port = l.local_addr().map(|a| a.port()).unwrap_or(0);
+                }
+                out.push(l);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(format!(
+                    "unable to listen on {}: the port is in use",
+                    shown(&SocketAddr::new(*ip, port))
+                ));
+            }
+            Err(e) => last_error = Some(format!("{}: {e}", shown(&SocketAddr::new(*ip, port)))),
+        }
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "unable to listen on port {}: {}",
+            spec.local,
+            last_error.unwrap_or_else(|| "no address".into())
+        ));
+    }
+    Ok(out)
+}
+
+/// Where a forward listens unless told: 127.0.0.1 and ::1.
+pub fn default_addresses() -> Vec<IpAddr> {
+    vec![
+        IpAddr::from([127, 0, 0, 1]),
+        IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PortSpec;
+
+    #[test]
+    fn kubectls_port_specs() {
+        let p = |s: &str| s.parse::<PortSpec>();
+        assert_eq!(
+            p("8080:80"),
+            Ok(PortSpec {
+                address: None,
+                local: 8080,
+                remote: 80
+            })
+        );
+        assert_eq!(p(":80").map(|s| (s.local, s.remote)), Ok((0, 80)));
+        assert_eq!(p("80").map(|s| (s.local, s.remote)), Ok((80, 80)));
+        let s = p("0.0.0.0:8080:80").expect("ok");
+        assert_eq!(s.address, Some("0.0.0.0".parse().expect("ip")));
+        let s = p("[::1]:8080:80").expect("ok");
+        assert_eq!(s.address, Some("::1".parse().expect("ip")));
+        for bad in ["", "x", "80:", "8080:0", "a:b:80", "70000:80"] {
+            assert!(p(bad).is_err(), "{bad}");
         }
     }
 }
