@@ -56,73 +56,58 @@ pub async fn run(conn: &Connector, args: PortForwardArgs, toolbox: String) -> an
             listeners.push((l, spec.remote));
         }
     }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(first));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (listener, remote) in listeners {
-        let (client, container, toolbox, seen) = (
-            client.clone(),
-            args.container.clone(),
-            toolbox.clone(),
-            seen.clone(),
-        );
-        tasks.spawn(async move {
-            let mut connections = tokio::task::JoinSet::new();
-            loop {
-                let Ok((sock, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = sock.set_nodelay(true);
-                let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-                println!("Handling connection for {local}");
-                let (mut client, container, toolbox, seen) = (
-                    client.clone(),
-                    container.clone(),
-                    toolbox.clone(),
-                    seen.clone(),
-                );
-                connections.spawn(async move {
-                    let carried =
-                        forward::carry(&mut client, &container, remote, &toolbox, sock).await;
-                    match carried {
-                        Ok(c) => {
-                            if let Some(why) = c.refused {
-                                eprintln!(
-                                    "dockyard: {} port {remote}: {why}",
-                                    printable(&container)
-                                );
-                            }
-                        }
-                        Err(e) => eprintln!(
-                            "dockyard: {} port {remote}: {}",
-                            printable(&container),
-                            e
-                        ),
-                    }
-                    // A container made again under its name (or started
-                    // again) is said once.
-                    if let Ok(now) = whose(&mut client, &container).await {
-                        let mut was = seen.lock().unwrap_or_else(|e| e.into_inner());
-                        if *was != now {
-                            eprintln!(
-                                "dockyard: {} is a new container now (started {}): connections reach it",
-                                printable(&container),
-                                now.1
-                            );
-                            *was = now;
-                        }
-                    }
-                });
-                // Finished connections are let go of as new ones come.
-                while connections.try_join_next().is_some() {}
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let serving = tokio::spawn(forward::serve(
+        client.clone(),
+        args.container.clone(),
+        toolbox,
+        listeners,
+        tx,
+    ));
+    let mut seen = first;
+    let mut client = client;
+    let end = wait_for_end();
+    tokio::pin!(end);
+    loop {
+        let ev = tokio::select! {
+            _ = &mut end => break,
+            ev = events.recv() => match ev {
+                Some(ev) => ev,
+                None => break,
+            },
+        };
+        match ev {
+            forward::ForwardEvent::Opened { port } => {
+                println!("Handling connection for {port}");
             }
-        });
+            forward::ForwardEvent::Closed { remote, result, .. } => {
+                let name = printable(&args.container);
+                match result {
+                    Ok(c) => {
+                        if let Some(why) = c.refused {
+                            eprintln!("dockyard: {name} port {remote}: {why}");
+                        }
+                    }
+                    Err(e) => eprintln!("dockyard: {name} port {remote}: {e}"),
+                }
+                // A container made again under its name (or started
+                // again) is said once.
+                if let Ok(now) = whose(&mut client, &args.container).await
+                    && now != seen
+                {
+                    eprintln!(
+                        "dockyard: {name} is a new container now (started {}): connections reach it",
+                        now.1
+                    );
+                    seen = now;
+                }
+            }
+        }
     }
-    wait_for_end().await;
-    // Ending the tasks drops each connection's exec stream: the agent
+    // Ending the forward drops each connection's exec stream: the agent
     // ends its exec (and the debug helper with the last of them).
-    tasks.shutdown().await;
+    serving.abort();
+    let _ = serving.await;
     Ok(0)
 }
 

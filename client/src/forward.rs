@@ -176,6 +176,71 @@ impl std::str::FromStr for PortSpec {
     }
 }
 
+/// What a forward's listeners report.
+#[derive(Debug)]
+pub enum ForwardEvent {
+    /// A connection on local port `port` (being carried).
+    Opened { port: u16 },
+    /// It ended: what it moved, or why the container's side failed.
+    Closed {
+        port: u16,
+        remote: u16,
+        result: Result<Carried, String>,
+    },
+}
+
+/// Accepts on every listener (each with the container's port its
+/// connections go to) and carries each connection, reporting to
+/// `events`, until dropped: dropping it ends every connection (their
+/// execs end at the agent).
+pub async fn serve(
+    client: Client,
+    container: String,
+    toolbox: String,
+    listeners: Vec<(TcpListener, u16)>,
+    events: tokio::sync::mpsc::UnboundedSender<ForwardEvent>,
+) {
+    let mut loops = tokio::task::JoinSet::new();
+    for (listener, remote) in listeners {
+        let (client, container, toolbox, events) = (
+            client.clone(),
+            container.clone(),
+            toolbox.clone(),
+            events.clone(),
+        );
+        loops.spawn(async move {
+            let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = sock.set_nodelay(true);
+                let _ = events.send(ForwardEvent::Opened { port });
+                let (mut client, container, toolbox, events) = (
+                    client.clone(),
+                    container.clone(),
+                    toolbox.clone(),
+                    events.clone(),
+                );
+                connections.spawn(async move {
+                    let result = carry(&mut client, &container, remote, &toolbox, sock)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = events.send(ForwardEvent::Closed {
+                        port,
+                        remote,
+                        result,
+                    });
+                });
+                // Finished connections are let go of as new ones come.
+                while connections.try_join_next().is_some() {}
+            }
+        });
+    }
+    while loops.join_next().await.is_some() {}
+}
+
 /// An address as kubectl prints one: `127.0.0.1:8080`, `[::1]:8080`.
 pub fn shown(addr: &SocketAddr) -> String {
     match addr {
