@@ -388,6 +388,7 @@ fn the_tui_files_view_on_a_shell_less_container() {
     pty.type_bytes(b"/");
     pty.type_bytes(target.name.as_bytes());
     pty.type_bytes(b"\r");
+    pty.wait_for_text(&format!("[filter: {}]", target.name), WAIT);
     pty.type_bytes(b"f");
     // The root, by name: .dockerenv first, then app. (The view's title
     // says where it is: the pane behind may show the same names.)

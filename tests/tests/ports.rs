@@ -185,3 +185,81 @@ fn a_port_nothing_listens_on_and_a_port_in_use() {
         "a debug helper was left"
     );
 }
+
+/// The TUI: F on a shell-less container forwards a free port to its
+/// loopback server; the forwards' view shows where it listens and what
+/// it carried; x stops it; quitting ends the rest.
+#[test]
+fn the_tui_forwards_a_port_and_stops_it() {
+    use dockyard_tests::pty::Pty;
+    let agent = TestAgent::start();
+    let target = Target::start("pf-tui", |_| {});
+    let mut pty = Pty::spawn_env(
+        &dockyard_tests::dockyard_bin(),
+        &["--host", &agent.addr],
+        &[("DOCKYARD_DEBUG_IMAGE", TOOLBOX)],
+        40,
+        160,
+    );
+    let shown = &target.name[..20];
+    pty.wait_for("the target listed", WAIT, |s| s.contains(shown));
+    pty.type_bytes(b"/");
+    pty.type_bytes(target.name.as_bytes());
+    pty.type_bytes(b"\r");
+    pty.wait_for_text(&format!("[filter: {}]", target.name), WAIT);
+    pty.type_bytes(b"F");
+    pty.wait_for_text("Forward a port of", WAIT);
+    pty.type_bytes(format!(":{TARGET_PORT}\r").as_bytes());
+    // "NAME 127.0.0.1:PORT [::1]:PORT -> 8099"
+    let mut port = 0u16;
+    pty.wait_for("a listening forward", WAIT, |s| {
+        s.lines().any(|l| {
+            let Some(i) = l.find("127.0.0.1:") else {
+                return false;
+            };
+            let digits: String = l[i + 10..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<u16>().is_ok()
+        })
+    });
+    for l in pty.contents().lines() {
+        if let Some(i) = l.find("127.0.0.1:") {
+            let digits: String = l[i + 10..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            port = digits.parse().expect("a port");
+        }
+    }
+    assert_eq!(fetch(port), format!("{TARGET_DATA}\n"));
+    pty.wait_for("the connection counted", WAIT, |s| {
+        s.contains("0 open, 1 in all")
+    });
+    // Stopped: nothing listens there any more.
+    pty.type_bytes(b"x");
+    pty.wait_for_text("stopped forwarding", WAIT);
+    assert!(
+        eventually(WAIT, || std::net::TcpStream::connect(("127.0.0.1", port))
+            .is_err()),
+        "still listening on {port}"
+    );
+    // Another, left running: quitting ends it.
+    pty.type_bytes(b"q");
+    pty.wait_for("the view closed", WAIT, |s| !s.contains("Port forwards ("));
+    pty.type_bytes(b"F");
+    pty.wait_for_text("Forward a port of", WAIT);
+    pty.type_bytes(format!(":{TARGET_PORT}\r").as_bytes());
+    pty.wait_for("a listening forward", WAIT, |s| {
+        s.contains("-> 8099  0 open")
+    });
+    pty.type_bytes(b"q");
+    pty.wait_for("the view closed", WAIT, |s| !s.contains("Port forwards ("));
+    pty.type_bytes(b"q");
+    let _ = pty.wait_exit(WAIT);
+    assert!(
+        eventually(WAIT, || helpers_gone(&target)),
+        "a debug helper was left"
+    );
+}

@@ -45,6 +45,10 @@ pub enum Msg {
     /// One of the schedule's clocks (`schedule`).
     Tick(Tick),
     Files(FilesEvent),
+    Forward {
+        id: u32,
+        news: crate::state::forwards::ForwardNews,
+    },
 }
 
 /// What the files view hears back.
@@ -223,6 +227,19 @@ pub enum Effect {
         host: usize,
         id: String,
         name: String,
+    },
+    /// Listens for forward `id` and carries its connections to `remote`
+    /// of `container` (a name) on `host`, as `spec` says.
+    StartForward {
+        id: u32,
+        host: usize,
+        container: String,
+        spec: String,
+        toolbox: String,
+    },
+    /// Ends forward `id` (its listeners and connections).
+    StopForward {
+        id: u32,
     },
     /// The entries of a directory of a container, for the files view.
     ListPath {

@@ -48,10 +48,12 @@ pub enum Context {
     Picker,
     /// The files view.
     FilesView,
+    /// The port forwards' view.
+    ForwardsView,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::List,
         Context::Leader,
         Context::Pane,
@@ -66,6 +68,7 @@ impl Context {
         Context::InspectView,
         Context::Picker,
         Context::FilesView,
+        Context::ForwardsView,
     ];
 
     /// The name in the config file (`[keys.list]`).
@@ -85,6 +88,7 @@ impl Context {
             Context::InspectView => "inspect",
             Context::Picker => "picker",
             Context::FilesView => "files",
+            Context::ForwardsView => "forwards",
         }
     }
 }
@@ -201,6 +205,9 @@ actions! {
     Parent => "parent",
     Save => "save",
     Put => "put",
+    Forward => "forward",
+    Forwards => "forwards",
+    StopForward => "stop_forward",
 }
 
 /// One binding: an action in a context, its keys, what the help says of
@@ -443,6 +450,7 @@ impl Keymap {
                 Context::QuitDialog => "when quitting asks about remote sessions".to_string(),
                 Context::InspectView => "in the inspect view".to_string(),
                 Context::Picker => "in the sessions and recordings pickers".to_string(),
+                Context::ForwardsView => "in the port forwards' view".to_string(),
                 Context::FilesView => {
                     "in the files view (its save and put prompts take the prompt's keys)"
                         .to_string()
@@ -479,6 +487,7 @@ fn section_title(context: Context, leader: &str) -> String {
         Context::InspectView => "In the inspect view".into(),
         Context::Picker => "In a picker".into(),
         Context::FilesView => "In the files view".into(),
+        Context::ForwardsView => "In the forwards".into(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod exec_form;
 pub mod files;
+pub mod forwards;
 pub mod hosts;
 pub mod inspect;
 pub mod launch_form;
@@ -58,6 +59,15 @@ pub enum Mode {
     Inspect(InspectView),
     /// A container's files, browsed.
     Files(files::FilesView),
+    /// Typing which port of a container to forward (`8080:80`, `:80`).
+    ForwardPrompt {
+        container: ContainerKey,
+        name: String,
+        text: String,
+        error: Option<String>,
+    },
+    /// The port forwards, one selected.
+    Forwards(usize),
     /// The last minute of a container's CPU, memory and network.
     Stats {
         container: ContainerKey,
@@ -135,8 +145,10 @@ pub struct State {
     pub history: dockyard_term::Limits,
     /// The relative times last drawn ([`State::ages_digest`]).
     pub ages_shown: u64,
-    /// The toolbox image of debug shells.
+    /// The toolbox image of debug shells (and of port forwards).
     pub debug_image: String,
+    /// The port forwards started here.
+    pub forwards: forwards::Forwards,
     pub quit: bool,
     /// What quitting does with the panes' sessions (config `on_quit`).
     pub on_quit: OnQuit,
@@ -183,6 +195,7 @@ impl State {
             history: dockyard_term::Limits::default(),
             ages_shown: 0,
             debug_image: dockyard_client::DEFAULT_DEBUG_IMAGE.to_string(),
+            forwards: Default::default(),
             list: ContainerList::new(hosts),
             panes: Panes::default(),
             focus: Focus::List,

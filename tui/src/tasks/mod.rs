@@ -4,6 +4,7 @@
 
 pub mod exec_run;
 mod files;
+mod forwards;
 pub mod hosts;
 mod logs;
 pub mod ops;
@@ -35,6 +36,8 @@ pub struct Runner {
     /// A stats stream per connected host while `stats_on`.
     stats: HashMap<usize, tokio::task::JoinHandle<()>>,
     stats_on: bool,
+    /// The port forwards, by id; aborted when stopped or with the TUI.
+    forwards: HashMap<u32, tokio::task::JoinHandle<()>>,
     msgs: mpsc::Sender<Msg>,
     /// What a pane keeps: a log is read back no further.
     history: dockyard_term::Limits,
@@ -43,6 +46,9 @@ pub struct Runner {
 impl Drop for Runner {
     fn drop(&mut self) {
         for (_, task) in self.stats.drain() {
+            task.abort();
+        }
+        for (_, task) in self.forwards.drain() {
             task.abort();
         }
     }
@@ -58,6 +64,7 @@ impl Runner {
             resting: Vec::new(),
             stats: HashMap::new(),
             stats_on: false,
+            forwards: HashMap::new(),
             msgs,
         }
     }
@@ -181,6 +188,30 @@ impl Runner {
                     result: Err("that host is not connected".into()),
                 }),
             },
+            Effect::StartForward {
+                id,
+                host,
+                container,
+                spec,
+                toolbox,
+            } => match self.clients.get(&host) {
+                Some(c) => {
+                    let task =
+                        forwards::spawn(c.clone(), id, container, spec, toolbox, self.msgs.clone());
+                    self.forwards.insert(id, task);
+                }
+                None => self.tell(Msg::Forward {
+                    id,
+                    news: crate::state::forwards::ForwardNews::Failed(
+                        "that host is not connected".into(),
+                    ),
+                }),
+            },
+            Effect::StopForward { id } => {
+                if let Some(task) = self.forwards.remove(&id) {
+                    task.abort();
+                }
+            }
             Effect::ListPath {
                 host,
                 id,

@@ -5,6 +5,7 @@
 mod confirm;
 mod exec_form;
 mod files;
+mod forwards;
 mod help;
 mod inspect;
 mod launch;
@@ -45,6 +46,10 @@ pub fn draw_with(f: &mut Frame, state: &State, shown: &mut Shown) {
         Mode::Exec(form) => exec_form::draw(f, state, form),
         Mode::Inspect(view) => inspect::draw(f, state, view),
         Mode::Files(view) => files::draw(f, state, view),
+        Mode::ForwardPrompt {
+            name, text, error, ..
+        } => forwards::draw_prompt(f, name, text, error.as_deref()),
+        Mode::Forwards(selected) => forwards::draw_view(f, state, *selected),
         Mode::Stats { container, name } => stats::draw(f, state, container, name),
         Mode::Sessions(picker) => sessions::draw(f, state, picker),
         Mode::Recordings(picker) => sessions::draw_recordings(f, state, picker),

@@ -37,6 +37,13 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Exec(form) => dialogs::on_exec_key(state, key, form, fx),
         Mode::Inspect(view) => dialogs::on_inspect_key(state, key, view),
         Mode::Files(view) => super::files::on_key(state, key, view, fx),
+        Mode::ForwardPrompt {
+            container,
+            name,
+            text,
+            error,
+        } => super::forwards::on_prompt_key(state, key, container, name, text, error, fx),
+        Mode::Forwards(selected) => super::forwards::on_view_key(state, key, selected, fx),
         Mode::Search { pane, query, up } => dialogs::on_search_key(state, key, pane, query, up),
         Mode::Filter => dialogs::on_filter_key(state, key),
         Mode::Sessions(picker) => dialogs::on_sessions_key(state, key, picker, fx),
@@ -165,8 +172,19 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.mode = Mode::Files(view);
             }
         }
-        // Only in the files view.
-        Parent | Save | Put => {}
+        Forward => {
+            if let Some((container, name)) = running_selection(state) {
+                state.mode = Mode::ForwardPrompt {
+                    container,
+                    name,
+                    text: String::new(),
+                    error: None,
+                };
+            }
+        }
+        Forwards => state.mode = Mode::Forwards(0),
+        // Only in the files and forwards views.
+        Parent | Save | Put | StopForward => {}
         Stats => {
             if let Some((container, name)) = running_selection(state) {
                 state.mode = Mode::Stats { container, name };

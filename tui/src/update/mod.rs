@@ -6,6 +6,7 @@
 mod copy;
 mod dialogs;
 mod files;
+mod forwards;
 mod keys;
 mod mouse;
 mod panes;
@@ -49,6 +50,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Files(ev) => files::on_event(state, ev, &mut fx),
+        Msg::Forward { id, news } => state.forwards.hear(id, news),
         Msg::Notice { text, error } => state.notice = Some(Notice { text, error }),
         Msg::Recordings(result) => {
             if let Mode::Recordings(picker) = &mut state.mode {
