@@ -52,7 +52,11 @@ pub async fn run(conn: &Connector, args: PortForwardArgs, toolbox: String) -> an
     for spec in &specs {
         for l in listen(spec, &addresses).await.map_err(anyhow::Error::msg)? {
             let addr = l.local_addr()?;
-            println!("Forwarding from {} -> {}", shown(&addr), spec.remote);
+            say(format_args!(
+                "Forwarding from {} -> {}",
+                shown(&addr),
+                spec.remote
+            ));
             listeners.push((l, spec.remote));
         }
     }
@@ -78,7 +82,7 @@ pub async fn run(conn: &Connector, args: PortForwardArgs, toolbox: String) -> an
         };
         match ev {
             forward::ForwardEvent::Opened { port } => {
-                println!("Handling connection for {port}");
+                say(format_args!("Handling connection for {port}"));
             }
             forward::ForwardEvent::Closed { remote, result, .. } => {
                 let name = printable(&args.container);
@@ -109,6 +113,13 @@ pub async fn run(conn: &Connector, args: PortForwardArgs, toolbox: String) -> an
     serving.abort();
     let _ = serving.await;
     Ok(0)
+}
+
+/// A line on stdout; a closed stdout (a reader that went) is not an
+/// error that ends the forward.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Ctrl-C, or SIGTERM.

@@ -286,6 +286,47 @@ fn one_entry_reaches_every_node_with_the_callers_identity() {
     };
     assert!(copied_on(2) && !copied_on(0), "n3 did not serve the copy");
     let _ = std::fs::remove_dir_all(&scratch);
+    // Its loopback port, forwarded through n1 from n3.
+    let mut fwd = cluster
+        .dockyard(
+            ALICE,
+            &[
+                "port-forward",
+                "--image",
+                TOOLBOX,
+                &target.name,
+                &format!("127.0.0.1::{}", dockyard_tests::debug::TARGET_PORT),
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("port-forward");
+    let mut out = std::io::BufReader::new(fwd.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("its line");
+    // The rest of its stdout, drained.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let port: u16 = line
+        .split_whitespace()
+        .nth(2)
+        .and_then(|a| a.rsplit_once(':'))
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}"));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    std::io::Write::write_all(&mut s, b"GET /data.txt HTTP/1.0\r\n\r\n").expect("request");
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut s, &mut answer).expect("answer");
+    assert!(answer.ends_with(&format!("{TARGET_DATA}\n")), "{answer}");
+    assert!(
+        agents[2]
+            .as_ref()
+            .is_some_and(|a| ran_here(a, &target.name)),
+        "n3 did not carry it"
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &fwd.id().to_string()])
+        .status();
+    assert_eq!(fwd.wait().expect("wait").code(), Some(0));
     drop(target);
 
     // logs, inspect and lifecycle reach the node too.

@@ -34,8 +34,13 @@ struct Forward {
 
 impl Forward {
     fn start(agent: &TestAgent, args: &[&str], listeners: usize) -> Forward {
-        let mut child = agent
-            .dockyard(&[&["port-forward", "--image", TOOLBOX][..], args].concat())
+        let cmd = agent.dockyard(&[&["port-forward", "--image", TOOLBOX][..], args].concat());
+        Self::start_cmd(cmd, listeners)
+    }
+
+    /// `cmd` is a whole `dockyard ... port-forward ...`.
+    fn start_cmd(mut cmd: Command, listeners: usize) -> Forward {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -258,6 +263,22 @@ fn the_tui_forwards_a_port_and_stops_it() {
     pty.wait_for("the view closed", WAIT, |s| !s.contains("Port forwards ("));
     pty.type_bytes(b"q");
     let _ = pty.wait_exit(WAIT);
+    assert!(
+        eventually(WAIT, || helpers_gone(&target)),
+        "a debug helper was left"
+    );
+}
+
+/// Through the agent inside `dockyard` (no --host: the local engine).
+#[test]
+fn through_the_embedded_agent() {
+    let target = Target::start("pf-local", |_| {});
+    let mut cmd = dockyard_tests::dockyard_command();
+    cmd.args(["port-forward", "--image", TOOLBOX, &target.name])
+        .arg(format!(":{TARGET_PORT}"));
+    let fwd = Forward::start_cmd(cmd, 2);
+    assert_eq!(fetch(fwd.ports[0]), format!("{TARGET_DATA}\n"));
+    fwd.interrupt();
     assert!(
         eventually(WAIT, || helpers_gone(&target)),
         "a debug helper was left"
