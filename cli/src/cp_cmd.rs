@@ -131,18 +131,17 @@ impl Progress {
         } else {
             "Copying to container"
         };
+        // docker's units ("2.05kB"), not indicatif's ("2.05 kB").
         bar.set_style(
-            indicatif::ProgressStyle::with_template(&format!(
-                "{what} - {{decimal_bytes}} ({{decimal_bytes_per_sec}})"
-            ))
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            indicatif::ProgressStyle::with_template(&format!("{what} - {{msg}}"))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         Progress(Some(bar))
     }
 
     fn set(&self, n: u64) {
         if let Some(bar) = &self.0 {
-            bar.set_position(n);
+            bar.set_message(dockyard_client::text::decimal_bytes(n));
         }
     }
 
@@ -151,7 +150,7 @@ impl Progress {
             bar.finish_and_clear();
             eprintln!(
                 "Successfully copied {} to {target}",
-                indicatif::DecimalBytes(total)
+                dockyard_client::text::decimal_bytes(total)
             );
         }
     }

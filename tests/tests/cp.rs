@@ -442,3 +442,38 @@ fn the_tui_files_view_on_a_shell_less_container() {
     assert!(String::from_utf8_lossy(&back.stdout).contains("put-by-the-tui"));
     pty.kill_hard();
 }
+
+/// On a terminal, a copy shows docker's progress and its last line; in a
+/// pipe (every other test here) it says nothing.
+#[test]
+fn a_progress_line_on_a_terminal() {
+    use dockyard_tests::pty::Pty;
+    use std::time::Duration;
+    let c = TestContainer::start("cp-progress");
+    let o = docker_cli(&[
+        "exec",
+        &c.name,
+        "sh",
+        "-c",
+        "head -c 20000000 /dev/urandom > /big",
+    ]);
+    assert!(o.status.success(), "{}", stderr_str(&o));
+    let scratch = Scratch::new();
+    let out = scratch.0.join("big");
+    let mut pty = Pty::spawn(
+        &dockyard_tests::dockyard_bin(),
+        &[
+            "cp",
+            &format!("{}:/big", c.name),
+            out.to_str().expect("utf-8"),
+        ],
+        24,
+        120,
+    );
+    pty.wait_for_text(
+        &format!("Successfully copied 20MB to {}", out.display()),
+        Duration::from_secs(30),
+    );
+    assert_eq!(pty.wait_exit(Duration::from_secs(20)), 0);
+    assert_eq!(std::fs::metadata(&out).expect("copied").len(), 20_000_000);
+}
