@@ -11,7 +11,7 @@ use dockyard_proto::pb;
 use futures::{Stream, StreamExt, TryStreamExt};
 use http_body_util::BodyExt;
 
-use crate::engine::{Engine, engine_message};
+use crate::engine::{Engine, refusal};
 use crate::error::AgentError;
 use crate::exec::check_container_name;
 
@@ -83,13 +83,7 @@ async fn refused(
     res: hyper::Response<hyper::body::Incoming>,
 ) -> AgentError {
     let status = res.status().as_u16();
-    let body = res
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let message = engine_message(&body);
+    let message = refusal(res).await;
     if status != 404 {
         return AgentError::from_status(status, message, || {
             AgentError::ContainerNotFound(container.to_string())
@@ -226,16 +220,8 @@ pub const LIST_LIMIT: usize = 20_000;
 /// engine's archive of `path/.` read for its headers only (contents are
 /// skipped as they pass), on a blocking thread.
 pub async fn list(engine: &Engine, req: pb::PathRequest) -> Result<pb::PathListing, AgentError> {
+    let stat = stat(engine, req.clone()).await?;
     let (name, path) = (&req.container_identifier, &req.path);
-    check(name, path)?;
-    engine.check_owned(name).await?;
-    let res = engine
-        .send(hyper::Method::HEAD, &archive_uri(name, path, ""), None)
-        .await?;
-    if !res.status().is_success() {
-        return Err(refused(engine, name, path, res).await);
-    }
-    let stat = parse_stat(&res)?;
     const DIR: u32 = 1 << 31;
     if stat.mode & DIR == 0 {
         return Ok(pb::PathListing {

@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures::StreamExt;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::io::WriteHalf;
@@ -122,13 +122,7 @@ async fn hijack(
     let res = sender.send_request(req).await.map_err(unavailable)?;
     let status = res.status();
     if status != hyper::StatusCode::SWITCHING_PROTOCOLS {
-        let body = res
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        let message = crate::engine::engine_message(&body);
+        let message = crate::engine::refusal(res).await;
         return Err(match status.as_u16() {
             404 => AgentError::Engine(format!("exec {exec_id} vanished: {message}")),
             409 => AgentError::Conflict(message),

@@ -356,22 +356,15 @@ impl Engine {
         path: &str,
         not_found: impl FnOnce() -> AgentError,
     ) -> Result<hyper::Response<hyper::body::Incoming>, AgentError> {
-        use http_body_util::BodyExt;
         let version = self.api_version().await?;
         let res = self.raw_get(&format!("/v{version}{path}")).await?;
         let status = res.status();
         if status.is_success() {
             return Ok(res);
         }
-        let body = res
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
         Err(AgentError::from_status(
             status.as_u16(),
-            engine_message(&body),
+            refusal(res).await,
             not_found,
         ))
     }
@@ -506,6 +499,18 @@ fn parse_version(v: &str) -> Option<bollard::ClientVersion> {
 }
 
 /// The engine's error bodies are `{"message": "..."}`.
+/// The engine's words in a refused answer's body.
+pub(crate) async fn refusal(res: hyper::Response<hyper::body::Incoming>) -> String {
+    use http_body_util::BodyExt;
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    engine_message(&body)
+}
+
 pub(crate) fn engine_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     text.split_once(r#""message":""#)

@@ -65,6 +65,20 @@ fn reporter(what: String, msgs: mpsc::Sender<Msg>) -> impl FnMut(u64) + Send + '
     }
 }
 
+/// How a copy ended, for the view's footer.
+async fn done(msgs: &mpsc::Sender<Msg>, said: Result<String, String>) {
+    let (text, error) = match said {
+        Ok(t) => (t, false),
+        Err(t) => (t, true),
+    };
+    let ev = FilesEvent::Copy {
+        text,
+        done: true,
+        error,
+    };
+    let _ = msgs.send(Msg::Files(ev)).await;
+}
+
 pub fn spawn_save(client: Client, id: String, source: String, to: String, msgs: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
         let progress = reporter(format!("saving {source}"), msgs.clone());
@@ -77,17 +91,11 @@ pub fn spawn_save(client: Client, id: String, source: String, to: String, msgs: 
             progress,
         )
         .await;
-        let (text, error) = match result {
-            Ok(n) => (format!("saved {source} to {to} ({})", amount(n)), false),
-            Err(e) => (format!("saving {source}: {e}"), true),
+        let said = match result {
+            Ok(n) => Ok(format!("saved {source} to {to} ({})", amount(n))),
+            Err(e) => Err(format!("saving {source}: {e}")),
         };
-        let _ = msgs
-            .send(Msg::Files(FilesEvent::Copy {
-                text,
-                done: true,
-                error,
-            }))
-            .await;
+        done(&msgs, said).await;
     });
 }
 
@@ -104,17 +112,11 @@ pub fn spawn_put(client: Client, id: String, from: String, dir: String, msgs: mp
             progress,
         )
         .await;
-        let (text, error) = match result {
-            Ok(n) => (format!("put {from} into {dir} ({})", amount(n)), false),
-            Err(e) => (format!("putting {from}: {e}"), true),
+        let said = match result {
+            Ok(n) => Ok(format!("put {from} into {dir} ({})", amount(n))),
+            Err(e) => Err(format!("putting {from}: {e}")),
         };
-        let _ = msgs
-            .send(Msg::Files(FilesEvent::Copy {
-                text,
-                done: true,
-                error,
-            }))
-            .await;
+        done(&msgs, said).await;
     });
 }
 
