@@ -81,6 +81,7 @@ pub async fn run(conn: &Connector, args: PortForwardArgs, toolbox: String) -> an
             },
         };
         match ev {
+            forward::ForwardEvent::Moved { .. } => {}
             forward::ForwardEvent::Opened { port } => {
                 say(format_args!("Handling connection for {port}"));
             }

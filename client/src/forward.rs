@@ -65,13 +65,18 @@ pub fn keeper(container: &str, toolbox: &str) -> ExecStart {
     }
 }
 
-/// Carries `local` to `port` in `container` until either side ends.
+/// How often a connection's bytes so far are told while it lasts.
+const MOVED_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Carries `local` to `port` in `container` until either side ends;
+/// `moved` hears the bytes each way since it last heard, while it lasts.
 pub async fn carry(
     client: &mut Client,
     container: &str,
     port: u16,
     toolbox: &str,
     mut local: tokio::net::TcpStream,
+    mut moved: impl FnMut(u64, u64) + Send,
 ) -> Result<Carried, ExecError> {
     let mut session = ExecSession::start(client, start(container, port, toolbox)).await?;
     let input = session.input();
@@ -83,7 +88,13 @@ pub async fn carry(
     let mut buf = vec![0u8; 64 * 1024];
     let mut local_open = true;
     let mut words = String::new();
+    let (mut told, mut last) = ((0u64, 0u64), tokio::time::Instant::now());
     loop {
+        if last.elapsed() >= MOVED_EVERY && (out.sent, out.received) != told {
+            moved(out.sent - told.0, out.received - told.1);
+            told = (out.sent, out.received);
+            last = tokio::time::Instant::now();
+        }
         tokio::select! {
             n = rd.read(&mut buf), if local_open => match n {
                 Ok(0) | Err(_) => {
@@ -107,6 +118,7 @@ pub async fn carry(
                     words.push_str(&String::from_utf8_lossy(&data));
                 }
                 Some(ExecEvent::Exited { code, .. }) => {
+                    moved(out.sent - told.0, out.received - told.1);
                     if code != 0 {
                         let line = words
                             .lines()
@@ -121,6 +133,7 @@ pub async fn carry(
                     return Ok(out);
                 }
                 Some(ExecEvent::Detached { .. }) | None => {
+                    moved(out.sent - told.0, out.received - told.1);
                     let _ = wr.shutdown().await;
                     return Ok(out);
                 }
@@ -181,6 +194,9 @@ impl std::str::FromStr for PortSpec {
 pub enum ForwardEvent {
     /// A connection on local port `port` (being carried).
     Opened { port: u16 },
+    /// Bytes a connection moved to the container's port and back since
+    /// it last said (every half second while it lasts, and at its end).
+    Moved { port: u16, sent: u64, received: u64 },
     /// It ended: what it moved, or why the container's side failed.
     Closed {
         port: u16,
@@ -224,7 +240,15 @@ pub async fn serve(
                     events.clone(),
                 );
                 connections.spawn(async move {
-                    let result = carry(&mut client, &container, remote, &toolbox, sock)
+                    let told = events.clone();
+                    let moved = move |sent, received| {
+                        let _ = told.send(ForwardEvent::Moved {
+                            port,
+                            sent,
+                            received,
+                        });
+                    };
+                    let result = carry(&mut client, &container, remote, &toolbox, sock, moved)
                         .await
                         .map_err(|e| e.to_string());
                     let _ = events.send(ForwardEvent::Closed {

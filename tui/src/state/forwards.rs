@@ -19,7 +19,8 @@ pub struct ForwardRow {
     /// Connections being carried, and carried in all.
     pub open: u32,
     pub total: u32,
-    /// Bytes to the container's port and back, of the ended connections.
+    /// Bytes to the container's port and back (told every half second
+    /// while a connection lasts).
     pub sent: u64,
     pub received: u64,
     /// Why it could not start, or why its last connection was refused.
@@ -40,11 +41,8 @@ pub enum ForwardNews {
     Listening(Vec<String>),
     Failed(String),
     Opened,
-    Closed {
-        sent: u64,
-        received: u64,
-        refused: Option<String>,
-    },
+    Moved { sent: u64, received: u64 },
+    Closed { refused: Option<String> },
 }
 
 impl Forwards {
@@ -87,14 +85,12 @@ impl Forwards {
                 r.open += 1;
                 r.total += 1;
             }
-            ForwardNews::Closed {
-                sent,
-                received,
-                refused,
-            } => {
-                r.open = r.open.saturating_sub(1);
+            ForwardNews::Moved { sent, received } => {
                 r.sent += sent;
                 r.received += received;
+            }
+            ForwardNews::Closed { refused } => {
+                r.open = r.open.saturating_sub(1);
                 if refused.is_some() {
                     r.error = refused;
                 }

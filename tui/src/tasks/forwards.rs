@@ -62,16 +62,11 @@ pub fn spawn(
             };
             let news = match ev {
                 ForwardEvent::Opened { .. } => ForwardNews::Opened,
-                ForwardEvent::Closed { result, .. } => match result {
-                    Ok(c) => ForwardNews::Closed {
-                        sent: c.sent,
-                        received: c.received,
-                        refused: c.refused,
-                    },
-                    Err(e) => ForwardNews::Closed {
-                        sent: 0,
-                        received: 0,
-                        refused: Some(e),
+                ForwardEvent::Moved { sent, received, .. } => ForwardNews::Moved { sent, received },
+                ForwardEvent::Closed { result, .. } => ForwardNews::Closed {
+                    refused: match result {
+                        Ok(c) => c.refused,
+                        Err(e) => Some(e),
                     },
                 },
             };

@@ -129,11 +129,14 @@ mod tests {
         });
         s.send(Msg::Forward {
             id,
-            news: ForwardNews::Closed {
+            news: ForwardNews::Moved {
                 sent: 100,
                 received: 2048,
-                refused: None,
             },
+        });
+        s.send(Msg::Forward {
+            id,
+            news: ForwardNews::Closed { refused: None },
         });
         let screen = render(&s.state, 120, 30);
         assert!(
