@@ -331,10 +331,16 @@ pub async fn copy_to(
         );
     let sent = upload(client, container, &dir, copy_uid_gid, counted, whole_rx);
     let (produced, sent) = tokio::join!(produced, sent);
-    // The local side's failure says more than the aborted upload it caused.
-    produced?;
-    sent?;
-    Ok(total.load(std::sync::atomic::Ordering::Relaxed))
+    match (produced, sent) {
+        (Ok(()), Ok(())) => Ok(total.load(std::sync::atomic::Ordering::Relaxed)),
+        // The agent refused (no such directory, a read-only root): the
+        // archive it stopped reading broke the local side's pipe.
+        (Err(CopyError::Local(l)), Err(agent)) if l.contains("broken pipe") => Err(agent),
+        // A local failure (a file that cannot be read) says more than the
+        // aborted upload it caused.
+        (Err(local), _) => Err(local),
+        (Ok(()), Err(agent)) => Err(agent),
+    }
 }
 
 /// The archive from `chunks` extracted into `dir` of `container`. The
