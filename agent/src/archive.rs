@@ -243,7 +243,16 @@ pub async fn list(engine: &Engine, req: pb::PathRequest) -> Result<pb::PathListi
     );
     let at = engine.addr().uri();
     let reader = tokio_util::io::SyncIoBridge::new(body);
-    let (mut entries, truncated) = tokio::task::spawn_blocking(move || entries_of(reader))
+    // A request given up on (the client moved on) stops the reading.
+    let gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    struct Gone(std::sync::Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let _gone = Gone(gone.clone());
+    let (mut entries, truncated) = tokio::task::spawn_blocking(move || entries_of(reader, &gone))
         .await
         .map_err(|e| AgentError::Engine(e.to_string()))?
         .map_err(|e| AgentError::unavailable(&at, e.to_string()))?;
@@ -257,11 +266,17 @@ pub async fn list(engine: &Engine, req: pb::PathRequest) -> Result<pb::PathListi
 
 /// The first level of a `dir/.` archive (names `./NAME`), up to
 /// [`LIST_LIMIT`]; the rest of the archive is read through and dropped.
-fn entries_of(reader: impl std::io::Read) -> std::io::Result<(Vec<pb::PathEntry>, bool)> {
+fn entries_of(
+    reader: impl std::io::Read,
+    gone: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<(Vec<pb::PathEntry>, bool)> {
     let mut archive = tar::Archive::new(reader);
     let mut out = Vec::new();
     let mut truncated = false;
     for entry in archive.entries()? {
+        if gone.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(std::io::Error::other("the listing was given up"));
+        }
         let entry = entry?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let rel = raw.trim_start_matches("./").trim_end_matches('/');
@@ -269,8 +284,10 @@ fn entries_of(reader: impl std::io::Read) -> std::io::Result<(Vec<pb::PathEntry>
             continue;
         }
         if out.len() >= LIST_LIMIT {
+            // The rest is not read (the entries come in the walk's order,
+            // so which are listed is the engine's, not by name).
             truncated = true;
-            continue;
+            break;
         }
         let h = entry.header();
         let kind = match h.entry_type() {

@@ -228,8 +228,14 @@ pub async fn serve(
             let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
             let mut connections = tokio::task::JoinSet::new();
             loop {
-                let Ok((sock, _)) = listener.accept().await else {
-                    continue;
+                let sock = match listener.accept().await {
+                    Ok((sock, _)) => sock,
+                    // Out of file descriptors, say: the listener stays
+                    // ready, so a pause, not a spin.
+                    Err(_) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
                 };
                 let _ = sock.set_nodelay(true);
                 let _ = events.send(ForwardEvent::Opened { port });

@@ -90,10 +90,13 @@ impl FromStr for SshTarget {
         if !ok_word(&host) || user.as_deref().is_some_and(|u| !ok_word(u)) {
             return Err(bad());
         }
-        if socket
-            .as_deref()
-            .is_some_and(|p| p.len() < 2 || !ok_word(p))
-        {
+        // The remote shell reads it: nothing it would expand or split.
+        let plain_path = |p: &str| {
+            p.len() >= 2
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/._-+@%=,:".contains(&b))
+        };
+        if socket.as_deref().is_some_and(|p| !plain_path(p)) {
             return Err(bad());
         }
         Ok(SshTarget {
@@ -335,7 +338,13 @@ impl SshLink {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let fail = |why: String| std::io::Error::other(format!("{}: {why}", self.target));
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("dockyard-ssh-{}-{n}", std::process::id()));
+        // The clock's nanoseconds too: a directory left by a killed client
+        // whose pid comes round again is not in the way.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("dockyard-ssh-{}-{n}-{nanos:x}", std::process::id()));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -350,6 +359,12 @@ impl SshLink {
                 socket.as_os_str(),
                 "-o".as_ref(),
                 "ControlPersist=no".as_ref(),
+                // A connection the network dropped under it ends it within
+                // 30 s, so the next dial opens a new one.
+                "-o".as_ref(),
+                "ServerAliveInterval=10".as_ref(),
+                "-o".as_ref(),
+                "ServerAliveCountMax=3".as_ref(),
             ],
             &[],
         );
@@ -444,6 +459,8 @@ mod tests {
             "ssh://-oProxyCommand=x",
             "ssh://a b",
             "ssh://host/",
+            "ssh://host/x;touch${IFS}y",
+            "ssh://host/$HOME/a.sock",
             "host",
         ] {
             assert!(bad.parse::<SshTarget>().is_err(), "{bad}");

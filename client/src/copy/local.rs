@@ -147,6 +147,8 @@ pub fn write_tar(src: &CopyInfo, placement: &Placement, out: impl Write) -> Resu
     let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
+    // A GNU sparse entry is a type docker's extraction does not know.
+    builder.sparse(false);
     let mut seen: std::collections::HashMap<(u64, u64), String> = Default::default();
     let mut stack = vec![walk_root.clone()];
     // Depth first, by name: a stack of paths, children pushed reversed.
@@ -197,6 +199,24 @@ pub fn write_tar(src: &CopyInfo, placement: &Placement, out: impl Write) -> Resu
         } else {
             name
         };
+        if kind.is_file() {
+            // Its size as it is opened, and exactly that many bytes: a
+            // file growing or shrinking meanwhile would otherwise break
+            // the archive's framing (the tar crate copies to the end).
+            let file = std::fs::File::open(&path).map_err(|e| go_error("open", &path, &e))?;
+            let meta = file.metadata().map_err(|e| go_error("stat", &path, &e))?;
+            let mut header = tar::Header::new_gnu();
+            header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+            let exact = Exactly {
+                inner: std::io::Read::take(file, meta.len()),
+                left: meta.len(),
+                path: &path,
+            };
+            builder
+                .append_data(&mut header, &name, exact)
+                .map_err(|e| format!("{path}: {e}"))?;
+            continue;
+        }
         builder
             .append_path_with_name(&path, &name)
             .map_err(|e| format!("{path}: {e}"))?;
@@ -206,6 +226,28 @@ pub fn write_tar(src: &CopyInfo, placement: &Placement, out: impl Write) -> Resu
         .into_inner()
         .and_then(|mut out| out.flush())
         .map_err(|e| e.to_string())
+}
+
+/// A file's bytes, exactly `left` of them: one that shrank while read
+/// is an error, not a short entry.
+struct Exactly<'a, R> {
+    inner: R,
+    left: u64,
+    path: &'a str,
+}
+
+impl<R: Read> Read for Exactly<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.left > 0 {
+            return Err(std::io::Error::other(format!(
+                "{} changed while it was copied ({} bytes short)",
+                self.path, self.left
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// `path` relative to `base` (both clean, `path` under `base`), "." for
@@ -250,6 +292,24 @@ fn write_file<R: Read>(entry: &mut tar::Entry<'_, R>, path: &str) -> std::io::Re
     Ok(())
 }
 
+/// The first symbolic link among `path`'s directories below `root` (both
+/// clean, `path` under `root`), if any.
+fn link_on_the_way(root: &str, path: &str) -> Option<String> {
+    let rel = path.strip_prefix(root)?.trim_start_matches('/');
+    let mut at = root.to_string();
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    // The last part is the entry itself (a link there is replaced).
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        at = rules::join(&at, part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Some(at),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 /// Is `path` (clean) `root` or under it?
 fn inside(root: &str, path: &str) -> bool {
     root == "/" || path == root || path.starts_with(&format!("{root}/"))
@@ -275,6 +335,13 @@ pub fn untar(input: impl Read, dest: &str, placement: &Placement) -> Result<u64,
         let path = rules::join(&dest, &name);
         if !inside(&dest, &path) {
             return Err(format!("{raw:?} is outside of {dest:?}"));
+        }
+        // Nothing is written through a link: one the archive made (or
+        // one already there) could lead out of `dest`.
+        if let Some(link) = link_on_the_way(&dest, &path) {
+            return Err(format!(
+                "{raw:?} is outside of {dest:?}: {link:?} on its way is a link"
+            ));
         }
         let kind = entry.header().entry_type();
         if !name.ends_with('/') {
@@ -317,7 +384,7 @@ pub fn untar(input: impl Read, dest: &str, placement: &Placement) -> Result<u64,
         match kind {
             tar::EntryType::Link => {
                 let target = rules::join(&dest, &placement.name(&link()?));
-                if !inside(&dest, &target) {
+                if !inside(&dest, &target) || link_on_the_way(&dest, &target).is_some() {
                     return Err(format!("invalid hardlink {target:?} -> {path:?}"));
                 }
                 std::fs::hard_link(&target, &path).map_err(|e| go_error("link", &path, &e))?;
@@ -336,7 +403,11 @@ pub fn untar(input: impl Read, dest: &str, placement: &Placement) -> Result<u64,
                 // file where the whole was asked for, and the old one
                 // stays.
                 let (parent, base) = rules::split(&path);
-                let part = format!("{parent}.{base}.dockyard-part-{}", std::process::id());
+                // Short, whatever the file's name (NAME_MAX).
+                static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let part = format!("{parent}.dockyard-part-{}-{n}", std::process::id());
+                let _ = base;
                 if let Err(e) = write_file(&mut entry, &part) {
                     let _ = std::fs::remove_file(&part);
                     return Err(go_error("write", &path, &e));
@@ -422,6 +493,33 @@ mod tests {
             (m.len(), m.mode() & 0o7777, m.mtime()),
             (1 << 20, 0o640, 1_000_000_000)
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A link the archive makes is not written through: a later entry
+    /// under it would land wherever it points.
+    #[test]
+    fn nothing_is_written_through_a_link() {
+        let dir = scratch("through");
+        let inner = dir.join("in");
+        let outside = dir.join("out");
+        std::fs::create_dir_all(&inner).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        b.append_link(&mut h, "x", &outside).expect("link");
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "x/f", &b"x"[..]).expect("file");
+        let tar = b.into_inner().expect("tar");
+        let d = inner.display().to_string();
+        let e = untar(&tar[..], &d, &as_is(&inner)).expect_err("refused");
+        assert!(e.contains("is a link"), "{e}");
+        assert!(!outside.join("f").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
