@@ -168,6 +168,24 @@ mod tests {
         }
     }
 
+    /// Coming back up into a long directory shows the entry come from.
+    #[test]
+    fn the_entry_come_back_to_is_shown() {
+        let mut s = state_with_containers(100, 30, &["web"]);
+        s.send(key(KeyCode::Char('f'), KeyModifiers::NONE));
+        let entries: Vec<PathEntry> = (0..100)
+            .map(|i| entry(&format!("d{i:03}"), PathKind::Dir, 0, ""))
+            .collect();
+        s.send(Msg::Files(FilesEvent::Listed {
+            path: "/".into(),
+            result: Ok(Some((entries, false))),
+            select: Some("d090".into()),
+        }));
+        let screen = render(&s.state, 100, 30);
+        assert!(screen.contains("d090/"), "{screen}");
+        assert!(!screen.contains("d000/"), "{screen}");
+    }
+
     #[test]
     fn browsing_a_container() {
         let mut s = state_with_containers(100, 30, &["web"]);

@@ -146,7 +146,14 @@ pub fn on_event(state: &mut State, ev: FilesEvent, fx: &mut Vec<Effect>) {
                 super::panes::open(state, host, name, PaneKind::File { path }, None, fx);
             }
             Ok(None) => {}
-            Ok(Some(listing)) => view.listed(&path, Ok(listing), select.as_deref()),
+            Ok(Some(listing)) => {
+                view.listed(&path, Ok(listing), select.as_deref());
+                // The entry come back to is shown, however far down.
+                let rows = rows(state);
+                if let Mode::Files(view) = &mut state.mode {
+                    view.follow(rows);
+                }
+            }
             Err(e) => view.listed(&path, Err(e), None),
         },
         FilesEvent::Copy { text, done, error } => {
