@@ -28,8 +28,6 @@ pub struct Carried {
     /// Why the container's side refused or ended it (nc's words, e.g.
     /// "can't connect to remote host (127.0.0.1): Connection refused").
     pub refused: Option<String>,
-    /// The exec's id (tells a new container from the old one).
-    pub exec_id: String,
 }
 
 /// The exec that joins a connection to `port` in `container`.
@@ -80,10 +78,7 @@ pub async fn carry(
 ) -> Result<Carried, ExecError> {
     let mut session = ExecSession::start(client, start(container, port, toolbox)).await?;
     let input = session.input();
-    let mut out = Carried {
-        exec_id: session.exec_id().to_string(),
-        ..Default::default()
-    };
+    let mut out = Carried::default();
     let (mut rd, mut wr) = local.split();
     let mut buf = vec![0u8; 64 * 1024];
     let mut local_open = true;

@@ -166,31 +166,24 @@ impl SshTarget {
     }
 
     /// `ssh` running `remote` as a session of the master connection whose
-    /// control socket is `control` (its own connection without one).
-    fn session(&self, program: Option<&Path>, control: Option<&Path>, remote: &[&str]) -> Command {
-        match control {
-            Some(path) => self.command_with(
-                program,
-                &[
-                    "-S".as_ref(),
-                    path.as_os_str(),
-                    "-o".as_ref(),
-                    "ControlMaster=no".as_ref(),
-                ],
-                remote,
-            ),
-            None => self.command(program, remote),
-        }
+    /// control socket is `control`.
+    fn session(&self, program: Option<&Path>, control: &Path, remote: &[&str]) -> Command {
+        self.command_with(
+            program,
+            &[
+                "-S".as_ref(),
+                control.as_os_str(),
+                "-o".as_ref(),
+                "ControlMaster=no".as_ref(),
+            ],
+            remote,
+        )
     }
 
     /// A pipe to the agent on this host, once `dial-stdio` has said it
     /// reached the agent's socket; over the master connection at
-    /// `control` when there is one.
-    pub async fn dial(
-        &self,
-        program: Option<&Path>,
-        control: Option<&Path>,
-    ) -> std::io::Result<ChildPipe> {
+    /// `control` (see [`SshLink`]).
+    async fn dial(&self, program: Option<&Path>, control: &Path) -> std::io::Result<ChildPipe> {
         let mut remote = vec!["dockyard-agent", "dial-stdio"];
         if let Some(s) = &self.socket {
             remote.push(s);
@@ -232,12 +225,8 @@ impl SshTarget {
 
     /// A pipe to the engine on this host through `docker system
     /// dial-stdio` (a host with the docker CLI and no agent), over the
-    /// master connection at `control` when there is one.
-    pub fn dial_engine(
-        &self,
-        program: Option<&Path>,
-        control: Option<&Path>,
-    ) -> std::io::Result<ChildPipe> {
+    /// master connection at `control`.
+    fn dial_engine(&self, program: Option<&Path>, control: &Path) -> std::io::Result<ChildPipe> {
         ChildPipe::spawn(self.session(program, control, &["docker", "system", "dial-stdio"]))
     }
 }
@@ -305,16 +294,13 @@ impl SshLink {
     /// A pipe to the agent on the host (see [`SshTarget::dial`]).
     pub async fn dial_agent(&self) -> std::io::Result<ChildPipe> {
         let control = self.control().await?;
-        self.target
-            .dial(self.program.as_deref(), Some(&control))
-            .await
+        self.target.dial(self.program.as_deref(), &control).await
     }
 
     /// A pipe to the host's engine (see [`SshTarget::dial_engine`]).
     pub async fn dial_engine(&self) -> std::io::Result<ChildPipe> {
         let control = self.control().await?;
-        self.target
-            .dial_engine(self.program.as_deref(), Some(&control))
+        self.target.dial_engine(self.program.as_deref(), &control)
     }
 
     /// The control socket of a live master, started when there is none;

@@ -243,6 +243,17 @@ impl Pty {
         }
     }
 
+    /// In the TUI: waits for `container` in the list (its name cut to the
+    /// column), then filters the list to it, so it is the one selected.
+    pub fn filter_to(&mut self, container: &str, limit: Duration) {
+        let shown: String = container.chars().take(20).collect();
+        self.wait_for("the container listed", limit, |s| s.contains(&shown));
+        self.type_bytes(b"/");
+        self.type_bytes(container.as_bytes());
+        self.type_bytes(b"\r");
+        self.wait_for_text(&format!("[filter: {container}]"), limit);
+    }
+
     pub fn wait_for_text(&self, needle: &str, limit: Duration) {
         self.wait_for(&format!("{needle:?}"), limit, |s| s.contains(needle));
     }

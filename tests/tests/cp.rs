@@ -385,12 +385,7 @@ fn the_tui_files_view_on_a_shell_less_container() {
         40,
         160,
     );
-    let shown = &target.name[..20];
-    pty.wait_for("the target listed", WAIT, |s| s.contains(shown));
-    pty.type_bytes(b"/");
-    pty.type_bytes(target.name.as_bytes());
-    pty.type_bytes(b"\r");
-    pty.wait_for_text(&format!("[filter: {}]", target.name), WAIT);
+    pty.filter_to(&target.name, WAIT);
     pty.type_bytes(b"f");
     // The root, by name: .dockerenv first, then app. (The view's title
     // says where it is: the pane behind may show the same names.)

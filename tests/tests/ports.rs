@@ -206,12 +206,7 @@ fn the_tui_forwards_a_port_and_stops_it() {
         40,
         160,
     );
-    let shown = &target.name[..20];
-    pty.wait_for("the target listed", WAIT, |s| s.contains(shown));
-    pty.type_bytes(b"/");
-    pty.type_bytes(target.name.as_bytes());
-    pty.type_bytes(b"\r");
-    pty.wait_for_text(&format!("[filter: {}]", target.name), WAIT);
+    pty.filter_to(&target.name, WAIT);
     pty.type_bytes(b"F");
     pty.wait_for_text("Forward a port of", WAIT);
     pty.type_bytes(format!(":{TARGET_PORT}\r").as_bytes());

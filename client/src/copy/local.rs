@@ -374,23 +374,22 @@ pub fn untar(input: impl Read, dest: &str, placement: &Placement) -> Result<u64,
                 std::fs::remove_file(&path).map_err(|e| go_error("remove", &path, &e))?;
             }
         }
-        let link = || -> Result<String, String> {
-            let link = entry
+        let link = || {
+            entry
                 .link_name_bytes()
                 .map(|l| String::from_utf8_lossy(&l).into_owned())
-                .unwrap_or_default();
-            Ok(link)
+                .unwrap_or_default()
         };
         match kind {
             tar::EntryType::Link => {
-                let target = rules::join(&dest, &placement.name(&link()?));
+                let target = rules::join(&dest, &placement.name(&link()));
                 if !inside(&dest, &target) || link_on_the_way(&dest, &target).is_some() {
                     return Err(format!("invalid hardlink {target:?} -> {path:?}"));
                 }
                 std::fs::hard_link(&target, &path).map_err(|e| go_error("link", &path, &e))?;
             }
             tar::EntryType::Symlink => {
-                let target = link()?;
+                let target = link();
                 let resolved = rules::join(&rules::dir(&path), &target);
                 if !target.starts_with('/') && !inside(&dest, &resolved) {
                     return Err(format!("invalid symlink {path:?} -> {target:?}"));
@@ -402,12 +401,11 @@ pub fn untar(input: impl Read, dest: &str, placement: &Placement) -> Result<u64,
                 // short (the connection, a full disk) leaves no part of a
                 // file where the whole was asked for, and the old one
                 // stays.
-                let (parent, base) = rules::split(&path);
+                let (parent, _) = rules::split(&path);
                 // Short, whatever the file's name (NAME_MAX).
                 static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
                 let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let part = format!("{parent}.dockyard-part-{}-{n}", std::process::id());
-                let _ = base;
                 if let Err(e) = write_file(&mut entry, &part) {
                     let _ = std::fs::remove_file(&part);
                     return Err(go_error("write", &path, &e));

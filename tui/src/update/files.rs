@@ -53,13 +53,11 @@ pub fn on_key(state: &mut State, key: KeyEvent, mut view: FilesView, fx: &mut Ve
         Some(Action::Open) => {
             if let Some(entry) = view.selected_entry().cloned() {
                 let path = view.path_of(&entry);
-                if FilesView::is_dir(&entry) {
-                    view.enter(path.clone());
-                    fx.push(list(&view, path, None));
-                } else if entry.kind() == dockyard_client::pb::PathKind::Symlink {
-                    // Where it points decides: a directory is entered,
-                    // anything else is opened (the agent lists a file
-                    // as its stat alone).
+                // A link is entered too: where it points decides (the
+                // agent lists a file as its stat alone, and it is opened).
+                if FilesView::is_dir(&entry)
+                    || entry.kind() == dockyard_client::pb::PathKind::Symlink
+                {
                     view.enter(path.clone());
                     fx.push(list(&view, path, None));
                 } else {

@@ -16,7 +16,6 @@ pub fn on_prompt_key(
     container: ContainerKey,
     name: String,
     mut text: String,
-    error: Option<String>,
     fx: &mut Vec<Effect>,
 ) {
     match state.keymap.action(Context::Prompt, key) {
@@ -51,7 +50,6 @@ pub fn on_prompt_key(
         },
         _ => {
             type_into(&mut text, key);
-            let _ = error;
             state.mode = Mode::ForwardPrompt {
                 container,
                 name,

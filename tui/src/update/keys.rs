@@ -41,8 +41,8 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             container,
             name,
             text,
-            error,
-        } => super::forwards::on_prompt_key(state, key, container, name, text, error, fx),
+            ..
+        } => super::forwards::on_prompt_key(state, key, container, name, text, fx),
         Mode::Forwards(selected) => super::forwards::on_view_key(state, key, selected, fx),
         Mode::Search { pane, query, up } => dialogs::on_search_key(state, key, pane, query, up),
         Mode::Filter => dialogs::on_filter_key(state, key),
